@@ -1,0 +1,17 @@
+#ifndef SSEBUF_ISOTIME_H
+#define SSEBUF_ISOTIME_H
+
+#include <QDateTime>
+#include <QString>
+
+namespace ssebuf {
+
+// ISO 8601 in UTC with milliseconds, e.g. "2026-11-25T06:12:22.123Z".
+QString isoUtc(const QDateTime &time);
+QString isoUtcFromMs(qint64 msSinceEpoch);
+// Parses what isoUtc() writes (and any ISO 8601 date-time Qt understands); -1 when invalid.
+qint64 msFromIso(const QString &text);
+
+} // namespace ssebuf
+
+#endif
