@@ -1,0 +1,36 @@
+#ifndef SSEBUF_BENCH_BENCHOPTIONS_H
+#define SSEBUF_BENCH_BENCHOPTIONS_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ssebench {
+
+enum class Target { Ssebuf, Nchan };
+enum class Workload { Fanout, LateJoin, Idle, Publish };
+
+struct BenchOptions
+{
+    Target target = Target::Ssebuf;
+    std::string host = "127.0.0.1";
+    uint16_t port = 0;
+    Workload workload = Workload::Fanout;
+    int sessions = 10;
+    int subscribers = 10; // per session
+    int events = 100; // per session
+    int payload = 100; // bytes of each event's message text
+    int publishers = 4; // concurrent publishing connections
+    int connectConcurrency = 200; // subscribers opening at once
+    double rate = 0; // publishes per second over all sessions; 0 = as fast as answered
+    double holdSeconds = 5; // idle workload: how long the streams stay idle
+    double drainSeconds = 30; // after the last publish, how long to wait for deliveries
+    double timeoutSeconds = 600; // the whole run
+    std::vector<int> serverPids; // sampled for CPU-seconds and RSS around the measured phase
+    std::string label;
+    bool verbose = false;
+};
+
+} // namespace ssebench
+
+#endif

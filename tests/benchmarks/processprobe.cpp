@@ -1,0 +1,68 @@
+#include "processprobe.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace ssebench {
+
+namespace {
+
+bool readCpu(int pid, double *seconds)
+{
+    std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    // The command name may hold spaces: fields are counted after its closing parenthesis.
+    const size_t paren = text.rfind(')');
+    if (paren == std::string::npos)
+        return false;
+    std::istringstream fields(text.substr(paren + 2));
+    std::string field;
+    unsigned long long utime = 0;
+    unsigned long long stime = 0;
+    for (int index = 3; fields >> field; ++index) {
+        if (index == 14)
+            utime = std::strtoull(field.c_str(), nullptr, 10);
+        if (index == 15) {
+            stime = std::strtoull(field.c_str(), nullptr, 10);
+            break;
+        }
+    }
+    *seconds = double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+    return true;
+}
+
+void readMemory(int pid, int64_t *rssKb, int64_t *hwmKb)
+{
+    std::ifstream file("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(file, line)) {
+        if (line.compare(0, 6, "VmRSS:") == 0)
+            *rssKb += std::strtoll(line.c_str() + 6, nullptr, 10);
+        else if (line.compare(0, 6, "VmHWM:") == 0)
+            *hwmKb += std::strtoll(line.c_str() + 6, nullptr, 10);
+    }
+}
+
+} // namespace
+
+ProcessSample sampleProcesses(const std::vector<int> &pids)
+{
+    ProcessSample sample;
+    for (int pid : pids) {
+        double seconds = 0;
+        if (!readCpu(pid, &seconds))
+            continue;
+        sample.valid = true;
+        sample.cpuSeconds += seconds;
+        readMemory(pid, &sample.rssKb, &sample.hwmKb);
+    }
+    return sample;
+}
+
+} // namespace ssebench
