@@ -19,22 +19,26 @@ QJsonObject HttpTestReply::json() const
     return QJsonDocument::fromJson(body).object();
 }
 
-static QNetworkRequest makeRequest(const QUrl &url, const QList<QPair<QByteArray, QByteArray>> &headers)
+static QNetworkRequest makeRequest(const QUrl &url,
+                                   const QList<QPair<QByteArray, QByteArray>> &headers)
 {
     QNetworkRequest request(url);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
     for (const auto &header : headers)
         request.setRawHeader(header.first, header.second);
     return request;
 }
 
-HttpTestReply HttpTestClient::get(const QUrl &url, const QList<QPair<QByteArray, QByteArray>> &headers)
+HttpTestReply HttpTestClient::get(const QUrl &url,
+                                  const QList<QPair<QByteArray, QByteArray>> &headers)
 {
     return wait(m_manager.get(makeRequest(url, headers)));
 }
 
 HttpTestReply HttpTestClient::post(const QUrl &url, const QByteArray &body,
-    const QByteArray &contentType, const QList<QPair<QByteArray, QByteArray>> &headers)
+                                   const QByteArray &contentType,
+                                   const QList<QPair<QByteArray, QByteArray>> &headers)
 {
     QNetworkRequest request = makeRequest(url, headers);
     if (!contentType.isEmpty())
@@ -43,13 +47,15 @@ HttpTestReply HttpTestClient::post(const QUrl &url, const QByteArray &body,
 }
 
 HttpTestReply HttpTestClient::postJson(const QUrl &url, const QJsonObject &body,
-    const QList<QPair<QByteArray, QByteArray>> &headers)
+                                       const QList<QPair<QByteArray, QByteArray>> &headers)
 {
-    return post(url, QJsonDocument(body).toJson(QJsonDocument::Compact), "application/json", headers);
+    return post(url, QJsonDocument(body).toJson(QJsonDocument::Compact), "application/json",
+                headers);
 }
 
 HttpTestReply HttpTestClient::sendCustom(const QByteArray &verb, const QUrl &url,
-    const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers)
+                                         const QByteArray &body,
+                                         const QList<QPair<QByteArray, QByteArray>> &headers)
 {
     return wait(m_manager.sendCustomRequest(makeRequest(url, headers), verb, body));
 }

@@ -25,12 +25,12 @@ class HttpTestClient
 public:
     HttpTestReply get(const QUrl &url, const QList<QPair<QByteArray, QByteArray>> &headers = {});
     HttpTestReply post(const QUrl &url, const QByteArray &body,
-        const QByteArray &contentType = "application/json",
-        const QList<QPair<QByteArray, QByteArray>> &headers = {});
+                       const QByteArray &contentType = "application/json",
+                       const QList<QPair<QByteArray, QByteArray>> &headers = {});
     HttpTestReply postJson(const QUrl &url, const QJsonObject &body,
-        const QList<QPair<QByteArray, QByteArray>> &headers = {});
+                           const QList<QPair<QByteArray, QByteArray>> &headers = {});
     HttpTestReply sendCustom(const QByteArray &verb, const QUrl &url, const QByteArray &body = {},
-        const QList<QPair<QByteArray, QByteArray>> &headers = {});
+                             const QList<QPair<QByteArray, QByteArray>> &headers = {});
 
 private:
     HttpTestReply wait(class QNetworkReply *reply);

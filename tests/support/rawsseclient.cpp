@@ -69,7 +69,7 @@ void RawSseClient::socket_readyRead()
         const int colon = lines.at(i).indexOf(':');
         if (colon > 0)
             m_headers.insert(lines.at(i).left(colon).trimmed().toLower(),
-                lines.at(i).mid(colon + 1).trimmed());
+                             lines.at(i).mid(colon + 1).trimmed());
     }
     m_headersDone = true;
     const QByteArray rest = m_head.mid(end + 4);

@@ -24,18 +24,18 @@ QString ServiceProcess::binaryPath()
 
 bool ServiceProcess::start(const QStringList &extraArgs, const QProcessEnvironment &environment)
 {
-    QStringList args { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0") };
+    QStringList args {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")};
     args += extraArgs;
     m_process.setProcessEnvironment(environment);
     m_process.setProgram(binaryPath());
     m_process.setArguments(args);
     m_process.start();
     if (!m_process.waitForStarted(10000)) {
-        m_error = QStringLiteral("could not start %1: %2").arg(binaryPath(), m_process.errorString());
+        m_error
+            = QStringLiteral("could not start %1: %2").arg(binaryPath(), m_process.errorString());
         return false;
     }
-    static const QRegularExpression listening(
-        QStringLiteral("listening on (https?://[^\\s]+)"));
+    static const QRegularExpression listening(QStringLiteral("listening on (https?://[^\\s]+)"));
     QDeadlineTimer deadline(15000);
     while (!deadline.hasExpired()) {
         m_process.waitForReadyRead(100);

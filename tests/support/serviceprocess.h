@@ -17,7 +17,7 @@ public:
     // Starts ssebufd with --listen 127.0.0.1:0 plus extraArgs; waits up to 15 s for the
     // listening line. Returns false (and fills errorText()) when it does not come.
     bool start(const QStringList &extraArgs = {},
-        const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
+               const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
     // Sends SIGTERM and waits for the exit; returns the exit code (-1 on a crash or time-out).
     int terminate(int timeoutMs = 15000);
     void kill();

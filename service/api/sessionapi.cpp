@@ -1,0 +1,233 @@
+#include "sessionapi.h"
+
+#include "core/contextcallback.h"
+#include "core/sessionmanager.h"
+#include "http/httpexchange.h"
+#include "http/router.h"
+#include "isotime.h"
+#include "sse/subscriberhub.h"
+
+#include <QJsonDocument>
+#include <QJsonParseError>
+
+namespace ssebuf {
+
+namespace {
+
+// Resume point from Last-Event-ID (the header wins) or ?last_event_id=; 0 for none.
+std::optional<qint64> resumePoint(const HttpRequest &request, ApiError *error)
+{
+    QByteArray text;
+    if (request.hasHeader("last-event-id"))
+        text = request.header("last-event-id").trimmed();
+    else if (request.query.hasQueryItem(QStringLiteral("last_event_id")))
+        text = request.query.queryItemValue(QStringLiteral("last_event_id"), QUrl::FullyDecoded)
+                   .trimmed()
+                   .toUtf8();
+    if (text.isEmpty())
+        return 0;
+    bool ok = false;
+    const qint64 value = text.toLongLong(&ok);
+    if (!ok || value < 0) {
+        *error = ApiError {
+            400, QStringLiteral("invalid_last_event_id"),
+            QStringLiteral(
+                "Last-Event-ID must be a non-negative integer (an id this service sent)"),
+            QStringLiteral("last_event_id")};
+        return std::nullopt;
+    }
+    return value;
+}
+
+HttpResponse unavailable(int retryAfterSeconds, const QString &message)
+{
+    return HttpResponse::error(503, QStringLiteral("store_unavailable"), message)
+        .withHeader("Retry-After", QByteArray::number(retryAfterSeconds));
+}
+
+} // namespace
+
+SessionApi::SessionApi(SessionManager *sessions, SubscriberHub *hub, const AccessPolicy &access,
+                       int retryAfterSeconds, QObject *parent)
+    : QObject(parent)
+    , m_sessions(sessions)
+    , m_hub(hub)
+    , m_access(access)
+    , m_retryAfterSeconds(retryAfterSeconds)
+{
+}
+
+void SessionApi::registerRoutes(Router &router)
+{
+    router.add("POST", QStringLiteral("/api/refactor"),
+               [this](HttpExchange &exchange, const QStringList &) { startSession(exchange); });
+    router.add("GET", QStringLiteral("/api/refactor/{}/sse"),
+               [this](HttpExchange &exchange, const QStringList &args) {
+                   streamSession(exchange, args.at(0));
+               });
+    router.add("POST", QStringLiteral("/api/sessions/{}/events"),
+               [this](HttpExchange &exchange, const QStringList &args) {
+                   publishEvent(exchange, args.at(0));
+               });
+    router.add("GET", QStringLiteral("/healthz"),
+               [this](HttpExchange &exchange, const QStringList &) { health(exchange); });
+}
+
+void SessionApi::startSession(HttpExchange &exchange)
+{
+    ApiError error;
+    const std::optional<StartRequest> request = StartRequest::parse(
+        exchange.request().header("content-type"), exchange.request().body, &error);
+    if (!request) {
+        exchange.respond(HttpResponse::error(error));
+        return;
+    }
+    m_sessions->startSession(
+        *request,
+        withContext<const StartOutcome &>(
+            &exchange, [this, &exchange](const StartOutcome &outcome) {
+                switch (outcome.status) {
+                case CreateStatus::Full:
+                    exchange.respond(
+                        HttpResponse::error(
+                            503, QStringLiteral("too_many_sessions"),
+                            QStringLiteral(
+                                "the service holds its maximum number of sessions; retry later"))
+                            .withHeader("Retry-After", QByteArray::number(m_retryAfterSeconds)));
+                    return;
+                case CreateStatus::Unavailable:
+                    exchange.respond(unavailable(
+                        m_retryAfterSeconds,
+                        QStringLiteral("the session store is unreachable; retry later")));
+                    return;
+                case CreateStatus::Created:
+                    break;
+                }
+                const QString sseUrl
+                    = QStringLiteral("/api/refactor/%1/sse").arg(outcome.sessionId);
+                exchange.respond(
+                    HttpResponse::json(
+                        201,
+                        QJsonObject {
+                            {QStringLiteral("session_id"), outcome.sessionId},
+                            {QStringLiteral("status"), QStringLiteral("started")},
+                            {QStringLiteral("sse_url"), sseUrl},
+                            {QStringLiteral("created_at"), isoUtcFromMs(outcome.createdAtMs)},
+                        })
+                        .withHeader("Location", sseUrl.toUtf8()));
+            }));
+}
+
+void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
+{
+    ApiError error;
+    const std::optional<qint64> resume = resumePoint(exchange.request(), &error);
+    if (!resume) {
+        exchange.respond(HttpResponse::error(error));
+        return;
+    }
+    const qint64 resumeFrom = *resume;
+    m_sessions->store()->findSession(
+        sessionId,
+        withContext<const std::optional<SessionSummary> &>(
+            &exchange,
+            [this, &exchange, sessionId, resumeFrom](const std::optional<SessionSummary> &summary) {
+                if (!m_sessions->store()->isAvailable()) {
+                    exchange.respond(unavailable(
+                        m_retryAfterSeconds,
+                        QStringLiteral("the session store is unreachable; retry later")));
+                    return;
+                }
+                if (!summary) {
+                    exchange.respond(HttpResponse::error(
+                        404, QStringLiteral("session_not_found"),
+                        QStringLiteral("no such session (unknown or expired)")));
+                    return;
+                }
+                if (summary->isFinished() && resumeFrom >= summary->lastSeq) {
+                    // Nothing more will come: 204 stops EventSource from reconnecting.
+                    exchange.respond(HttpResponse::empty(204));
+                    return;
+                }
+                const QString peer = exchange.request().peerText();
+                QTcpSocket *socket = exchange.startEventStream();
+                if (socket)
+                    m_hub->subscribe(socket, sessionId, resumeFrom, peer);
+            }));
+}
+
+void SessionApi::publishEvent(HttpExchange &exchange, const QString &sessionId)
+{
+    if (const auto denied = m_access.check(exchange.request())) {
+        exchange.respond(HttpResponse::error(*denied));
+        return;
+    }
+    const QByteArray mime
+        = exchange.request().header("content-type").split(';').value(0).trimmed().toLower();
+    if (mime != "application/json") {
+        exchange.respond(
+            HttpResponse::error(415, QStringLiteral("unsupported_media_type"),
+                                QStringLiteral("Content-Type must be application/json")));
+        return;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(exchange.request().body, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        exchange.respond(HttpResponse::error(400, QStringLiteral("invalid_json"),
+                                             QStringLiteral("the body must be a JSON object")));
+        return;
+    }
+    ApiError error;
+    const std::optional<EventDraft> draft = EventDraft::fromJson(document.object(), &error);
+    if (!draft) {
+        exchange.respond(HttpResponse::error(error));
+        return;
+    }
+    m_sessions->publish(
+        sessionId, *draft,
+        withContext<const AppendResult &>(&exchange, [this, &exchange](const AppendResult &result) {
+            switch (result.status) {
+            case AppendStatus::Appended:
+                exchange.respond(HttpResponse::json(
+                    201, QJsonObject {{QStringLiteral("seq"), result.event->seq}}));
+                return;
+            case AppendStatus::NotFound:
+                exchange.respond(
+                    HttpResponse::error(404, QStringLiteral("session_not_found"),
+                                        QStringLiteral("no such session (unknown or expired)")));
+                return;
+            case AppendStatus::Ended:
+                exchange.respond(HttpResponse::error(
+                    409, QStringLiteral("session_ended"),
+                    QStringLiteral("the session already has its terminal event")));
+                return;
+            case AppendStatus::TooLarge:
+                exchange.respond(HttpResponse::error(ApiError {
+                    422, QStringLiteral("event_too_large"),
+                    QStringLiteral("the encoded event is larger than the per-session buffer limit"),
+                    QStringLiteral("message")}));
+                return;
+            case AppendStatus::Unavailable:
+                exchange.respond(
+                    unavailable(m_retryAfterSeconds,
+                                QStringLiteral("the session store is unreachable; retry later")));
+                return;
+            }
+        }));
+}
+
+void SessionApi::health(HttpExchange &exchange)
+{
+    SessionStore *store = m_sessions->store();
+    if (!store->isAvailable()) {
+        exchange.respond(HttpResponse::json(
+            503,
+            QJsonObject {{QStringLiteral("status"), QStringLiteral("unavailable")},
+                         {QStringLiteral("store"), QStringLiteral("unreachable")}}));
+        return;
+    }
+    exchange.respond(
+        HttpResponse::json(200, QJsonObject {{QStringLiteral("status"), QStringLiteral("ok")}}));
+}
+
+} // namespace ssebuf

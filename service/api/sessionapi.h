@@ -1,0 +1,40 @@
+#ifndef SSEBUF_SESSIONAPI_H
+#define SSEBUF_SESSIONAPI_H
+
+#include "accesspolicy.h"
+
+#include <QObject>
+#include <QPointer>
+
+namespace ssebuf {
+
+class HttpExchange;
+class Router;
+class SessionManager;
+class SubscriberHub;
+
+// Contract sections 1, 2 and 3: start a session, stream it, publish into it; and /healthz.
+class SessionApi : public QObject
+{
+    Q_OBJECT
+public:
+    SessionApi(SessionManager *sessions, SubscriberHub *hub, const AccessPolicy &access,
+               int retryAfterSeconds, QObject *parent = nullptr);
+
+    void registerRoutes(Router &router);
+
+private:
+    void startSession(HttpExchange &exchange);
+    void streamSession(HttpExchange &exchange, const QString &sessionId);
+    void publishEvent(HttpExchange &exchange, const QString &sessionId);
+    void health(HttpExchange &exchange);
+
+    SessionManager *m_sessions;
+    SubscriberHub *m_hub;
+    AccessPolicy m_access;
+    int m_retryAfterSeconds;
+};
+
+} // namespace ssebuf
+
+#endif

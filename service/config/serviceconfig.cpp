@@ -1,0 +1,380 @@
+#include "serviceconfig.h"
+
+#include <QFile>
+#include <QSettings>
+
+#include <limits>
+
+namespace ssebuf {
+
+namespace {
+
+enum class Kind { Text, Integer, Flag };
+
+struct OptionSpec
+{
+    const char *name; // long option and INI key
+    const char *variable;
+    const char *valueName;
+    const char *meaning;
+    const char *defaultValue;
+    Kind kind;
+    qint64 minimum;
+    qint64 maximum;
+};
+
+// The single table behind parsing, --help and the docs.
+const OptionSpec kOptions[] = {
+    {"listen", "SSEBUF_LISTEN", "HOST:PORT", "address to serve on; port 0 picks a free port",
+     "127.0.0.1:8000", Kind::Text, 0, 0},
+    {"pipeline", "SSEBUF_PIPELINE", "P",
+     "what produces a session's events: demo, external or exec:COMMAND", "demo", Kind::Text, 0, 0},
+    {"store", "SSEBUF_STORE", "S",
+     "memory, or redis://HOST:PORT[/DB] for a store shared by several instances", "memory",
+     Kind::Text, 0, 0},
+    {"admin-token-file", "SSEBUF_ADMIN_TOKEN", "F",
+     "file holding the bearer token for admin, metrics and publish routes (the variable holds the "
+     "token itself); none: loopback clients only",
+     "", Kind::Text, 0, 0},
+    {"session-ttl", "SSEBUF_SESSION_TTL", "SECONDS", "retention of a session after its last event",
+     "300", Kind::Integer, 1, 30 * 86400},
+    {"max-events", "SSEBUF_MAX_EVENTS", "N", "buffered events per session; older ones are evicted",
+     "1000", Kind::Integer, 1, 10000000},
+    {"max-buffer-bytes", "SSEBUF_MAX_BUFFER_BYTES", "N",
+     "buffered bytes (encoded SSE) per session; older events are evicted", "1048576", Kind::Integer,
+     1024, qint64(1) << 34},
+    {"max-sessions", "SSEBUF_MAX_SESSIONS", "N",
+     "sessions held (running or finished) before POST answers 503", "10000", Kind::Integer, 1,
+     100000000},
+    {"sweep-interval", "SSEBUF_SWEEP_INTERVAL", "SECONDS", "how often expired sessions are removed",
+     "60", Kind::Integer, 1, 3600},
+    {"keepalive", "SSEBUF_KEEPALIVE", "SECONDS",
+     "a ': keepalive' comment is sent after this long without a write", "15", Kind::Integer, 1,
+     3600},
+    {"demo-step-ms", "SSEBUF_DEMO_STEP_MS", "MS", "pacing of the demo pipeline's progress events",
+     "200", Kind::Integer, 0, 600000},
+    {"max-body-bytes", "SSEBUF_MAX_BODY_BYTES", "N", "largest request body; larger gets 413",
+     "1048576", Kind::Integer, 1024, qint64(1) << 30},
+    {"max-header-bytes", "SSEBUF_MAX_HEADER_BYTES", "N",
+     "largest request line plus headers; larger gets 431", "16384", Kind::Integer, 1024, 1048576},
+    {"max-unsent-bytes", "SSEBUF_MAX_UNSENT_BYTES", "N",
+     "a subscriber whose unsent output passes this is disconnected", "1048576", Kind::Integer, 4096,
+     qint64(1) << 30},
+    {"retry-ms", "SSEBUF_RETRY_MS", "MS",
+     "the 'retry:' reconnection delay sent at the start of every stream", "3000", Kind::Integer, 0,
+     3600000},
+    {"retry-after", "SSEBUF_RETRY_AFTER", "SECONDS", "Retry-After of 503 answers", "5",
+     Kind::Integer, 1, 3600},
+    {"shutdown-grace", "SSEBUF_SHUTDOWN_GRACE", "SECONDS",
+     "on SIGTERM/SIGINT, how long open streams may take to flush before they are cut", "5",
+     Kind::Integer, 0, 300},
+    {"exec-timeout", "SSEBUF_EXEC_TIMEOUT", "SECONDS",
+     "exec pipeline: a process silent for this long is killed and its session fails", "120",
+     Kind::Integer, 1, 86400},
+    {"exec-pass-credentials", "SSEBUF_EXEC_PASS_CREDENTIALS", "BOOL",
+     "exec pipeline: include github_credentials in the request JSON on stdin", "false", Kind::Flag,
+     0, 0},
+    {"log-level", "SSEBUF_LOG_LEVEL", "LEVEL", "debug, info, warning or error", "info", Kind::Text,
+     0, 0},
+    {"log-format", "SSEBUF_LOG_FORMAT", "FORMAT", "text, or json for one JSON object per line",
+     "text", Kind::Text, 0, 0},
+};
+
+std::optional<bool> parseFlag(const QString &text)
+{
+    const QString lower = text.trimmed().toLower();
+    if (lower == QLatin1String("1") || lower == QLatin1String("true")
+        || lower == QLatin1String("yes") || lower == QLatin1String("on"))
+        return true;
+    if (lower == QLatin1String("0") || lower == QLatin1String("false")
+        || lower == QLatin1String("no") || lower == QLatin1String("off"))
+        return false;
+    return std::nullopt;
+}
+
+bool parseListen(const QString &text, QHostAddress *address, quint16 *port)
+{
+    const int colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0)
+        return false;
+    QString host = text.left(colon);
+    bool ok = false;
+    const int number = text.mid(colon + 1).toInt(&ok);
+    if (!ok || number < 0 || number > 65535)
+        return false;
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    if (host == QLatin1String("*"))
+        *address = QHostAddress::Any;
+    else if (host == QLatin1String("localhost"))
+        *address = QHostAddress::LocalHost;
+    else if (!address->setAddress(host))
+        return false;
+    *port = quint16(number);
+    return true;
+}
+
+QByteArray readTokenFile(const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read the admin token file %1: %2")
+                     .arg(path, file.errorString());
+        return {};
+    }
+    QByteArray token = file.read(4096);
+    while (token.endsWith('\n') || token.endsWith('\r'))
+        token.chop(1);
+    if (token.isEmpty())
+        *error = QStringLiteral("the admin token file %1 is empty").arg(path);
+    return token;
+}
+
+} // namespace
+
+QString ServiceConfig::listenText() const
+{
+    const QString host = listenAddress.protocol() == QAbstractSocket::IPv6Protocol
+        ? QLatin1Char('[') + listenAddress.toString() + QLatin1Char(']')
+        : listenAddress.toString();
+    return host + QLatin1Char(':') + QString::number(listenPort);
+}
+
+QString ConfigLoader::helpText()
+{
+    QString text = QStringLiteral(
+        "Usage: ssebufd [options]\n"
+        "Buffers Server-Sent Events per session so that late clients miss nothing.\n\n"
+        "Every option can also be set by its environment variable or, in the INI file\n"
+        "given with --config, by its name under [ssebufd]; the option wins over the\n"
+        "variable, the variable over the file.\n\n"
+        "Options:\n"
+        "  --config FILE\n      INI file with a [ssebufd] section (variable SSEBUF_CONFIG)\n");
+    for (const OptionSpec &spec : kOptions) {
+        text += QStringLiteral("  --%1 %2\n      %3\n      variable %4; default: %5\n")
+                    .arg(QLatin1String(spec.name), QLatin1String(spec.valueName),
+                         QLatin1String(spec.meaning), QLatin1String(spec.variable),
+                         *spec.defaultValue ? QLatin1String(spec.defaultValue)
+                                            : QLatin1String("none"));
+    }
+    text
+        += QStringLiteral("  -h, --help\n      this text\n  -v, --version\n      the version\n\n"
+                          "On start it prints 'listening on http://HOST:PORT'. SIGTERM and SIGINT\n"
+                          "end open streams cleanly and exit 0.\n");
+    return text;
+}
+
+ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
+                                        const QProcessEnvironment &environment)
+{
+    Result result;
+    QHash<QString, QString> fromOptions;
+    QString configFile = environment.value(QStringLiteral("SSEBUF_CONFIG"));
+    for (int i = 1; i < arguments.size(); ++i) {
+        QString argument = arguments.at(i);
+        if (argument == QLatin1String("-h") || argument == QLatin1String("--help")) {
+            result.message = helpText();
+            return result;
+        }
+        if (argument == QLatin1String("-v") || argument == QLatin1String("--version")) {
+            result.message = QStringLiteral("ssebufd " SSEBUF_VERSION "\n");
+            return result;
+        }
+        if (!argument.startsWith(QLatin1String("--"))) {
+            result.message
+                = QStringLiteral("unexpected argument '%1' (see --help)\n").arg(argument);
+            result.exitCode = 2;
+            return result;
+        }
+        QString name = argument.mid(2);
+        QString value;
+        const int equals = name.indexOf(QLatin1Char('='));
+        bool haveValue = false;
+        if (equals >= 0) {
+            value = name.mid(equals + 1);
+            name = name.left(equals);
+            haveValue = true;
+        }
+        const bool known = name == QLatin1String("config")
+            || std::any_of(std::begin(kOptions), std::end(kOptions),
+                           [&name](const OptionSpec &spec) {
+                               return name == QLatin1String(spec.name);
+                           });
+        if (!known) {
+            result.message = QStringLiteral("unknown option --%1 (see --help)\n").arg(name);
+            result.exitCode = 2;
+            return result;
+        }
+        if (!haveValue) {
+            if (i + 1 >= arguments.size()) {
+                result.message
+                    = QStringLiteral("option --%1 needs a value (see --help)\n").arg(name);
+                result.exitCode = 2;
+                return result;
+            }
+            value = arguments.at(++i);
+        }
+        if (name == QLatin1String("config"))
+            configFile = value;
+        else
+            fromOptions.insert(name, value);
+    }
+
+    QHash<QString, QString> fromFile;
+    if (!configFile.isEmpty()) {
+        if (!QFile::exists(configFile)) {
+            result.message = QStringLiteral("config file %1 does not exist\n").arg(configFile);
+            result.exitCode = 2;
+            return result;
+        }
+        QSettings ini(configFile, QSettings::IniFormat);
+        if (ini.status() != QSettings::NoError) {
+            result.message
+                = QStringLiteral("config file %1 is not a valid INI file\n").arg(configFile);
+            result.exitCode = 2;
+            return result;
+        }
+        ini.beginGroup(QStringLiteral("ssebufd"));
+        for (const QString &key : ini.childKeys()) {
+            const bool known = std::any_of(
+                std::begin(kOptions), std::end(kOptions),
+                [&key](const OptionSpec &spec) { return key == QLatin1String(spec.name); });
+            if (!known) {
+                result.message = QStringLiteral("unknown key '%1' in %2\n").arg(key, configFile);
+                result.exitCode = 2;
+                return result;
+            }
+            const QVariant value = ini.value(key);
+            fromFile.insert(key,
+                            value.typeId() == QMetaType::QStringList
+                                ? value.toStringList().join(QLatin1Char(','))
+                                : value.toString());
+        }
+    }
+
+    ServiceConfig config;
+    QString tokenError;
+    for (const OptionSpec &spec : kOptions) {
+        const QString name = QLatin1String(spec.name);
+        QString value;
+        QString source;
+        bool set = true;
+        if (fromOptions.contains(name)) {
+            value = fromOptions.value(name);
+            source = QStringLiteral("--") + name;
+        } else if (environment.contains(QLatin1String(spec.variable))) {
+            value = environment.value(QLatin1String(spec.variable));
+            source = QLatin1String(spec.variable);
+        } else if (fromFile.contains(name)) {
+            value = fromFile.value(name);
+            source = name + QStringLiteral(" in ") + configFile;
+        } else {
+            set = false;
+            value = QLatin1String(spec.defaultValue);
+        }
+        auto fail = [&](const QString &why) {
+            result.message = QStringLiteral("invalid %1 '%2': %3\n").arg(source, value, why);
+            result.exitCode = 2;
+        };
+        qint64 number = 0;
+        if (spec.kind == Kind::Integer) {
+            bool ok = false;
+            number = value.trimmed().toLongLong(&ok);
+            if (!ok || number < spec.minimum || number > spec.maximum) {
+                fail(QStringLiteral("expected an integer from %1 to %2")
+                         .arg(spec.minimum)
+                         .arg(spec.maximum));
+                return result;
+            }
+        }
+        if (name == QLatin1String("listen")) {
+            if (!parseListen(value.trimmed(), &config.listenAddress, &config.listenPort)) {
+                fail(QStringLiteral("expected HOST:PORT, e.g. 127.0.0.1:8000 or [::1]:8000"));
+                return result;
+            }
+        } else if (name == QLatin1String("pipeline")) {
+            const QString pipeline = value.trimmed();
+            if (pipeline != QLatin1String("demo") && pipeline != QLatin1String("external")
+                && !(pipeline.startsWith(QLatin1String("exec:")) && pipeline.size() > 5)) {
+                fail(QStringLiteral("expected demo, external or exec:COMMAND"));
+                return result;
+            }
+            config.pipeline = pipeline;
+        } else if (name == QLatin1String("store")) {
+            const QString store = value.trimmed();
+            if (store != QLatin1String("memory") && !store.startsWith(QLatin1String("redis://"))) {
+                fail(QStringLiteral("expected memory or redis://HOST:PORT[/DB]"));
+                return result;
+            }
+            config.store = store;
+        } else if (name == QLatin1String("admin-token-file")) {
+            if (!set || value.isEmpty())
+                continue;
+            if (source == QLatin1String(spec.variable)) {
+                config.adminToken = value.toUtf8().trimmed();
+            } else {
+                config.adminToken = readTokenFile(value, &tokenError);
+                if (!tokenError.isEmpty()) {
+                    result.message = tokenError + QLatin1Char('\n');
+                    result.exitCode = 2;
+                    return result;
+                }
+            }
+        } else if (name == QLatin1String("session-ttl")) {
+            config.sessionTtlSeconds = int(number);
+        } else if (name == QLatin1String("max-events")) {
+            config.maxEvents = int(number);
+        } else if (name == QLatin1String("max-buffer-bytes")) {
+            config.maxBufferBytes = number;
+        } else if (name == QLatin1String("max-sessions")) {
+            config.maxSessions = int(number);
+        } else if (name == QLatin1String("sweep-interval")) {
+            config.sweepIntervalSeconds = int(number);
+        } else if (name == QLatin1String("keepalive")) {
+            config.keepaliveSeconds = int(number);
+        } else if (name == QLatin1String("demo-step-ms")) {
+            config.demoStepMs = int(number);
+        } else if (name == QLatin1String("max-body-bytes")) {
+            config.maxBodyBytes = number;
+        } else if (name == QLatin1String("max-header-bytes")) {
+            config.maxHeaderBytes = int(number);
+        } else if (name == QLatin1String("max-unsent-bytes")) {
+            config.maxUnsentBytes = number;
+        } else if (name == QLatin1String("retry-ms")) {
+            config.retryMs = int(number);
+        } else if (name == QLatin1String("retry-after")) {
+            config.retryAfterSeconds = int(number);
+        } else if (name == QLatin1String("shutdown-grace")) {
+            config.shutdownGraceSeconds = int(number);
+        } else if (name == QLatin1String("exec-timeout")) {
+            config.execTimeoutSeconds = int(number);
+        } else if (name == QLatin1String("exec-pass-credentials")) {
+            const std::optional<bool> flag = parseFlag(value);
+            if (!flag) {
+                fail(QStringLiteral("expected true or false"));
+                return result;
+            }
+            config.execPassCredentials = *flag;
+        } else if (name == QLatin1String("log-level")) {
+            const QString level = value.trimmed().toLower();
+            if (!QStringList {QStringLiteral("debug"), QStringLiteral("info"),
+                              QStringLiteral("warning"), QStringLiteral("error")}
+                     .contains(level)) {
+                fail(QStringLiteral("expected debug, info, warning or error"));
+                return result;
+            }
+            config.logLevel = level;
+        } else if (name == QLatin1String("log-format")) {
+            const QString format = value.trimmed().toLower();
+            if (format != QLatin1String("text") && format != QLatin1String("json")) {
+                fail(QStringLiteral("expected text or json"));
+                return result;
+            }
+            config.logFormat = format;
+        }
+    }
+    result.config = config;
+    return result;
+}
+
+} // namespace ssebuf

@@ -1,0 +1,64 @@
+#ifndef SSEBUF_SERVICECONFIG_H
+#define SSEBUF_SERVICECONFIG_H
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace ssebuf {
+
+// Every setting of ssebufd (contract section 8 plus the service's own), resolved from
+// command-line options, SSEBUF_* environment variables and the INI file of --config, in
+// that order of precedence.
+struct ServiceConfig
+{
+    QHostAddress listenAddress = QHostAddress::LocalHost;
+    quint16 listenPort = 8000;
+    QString pipeline = QStringLiteral("demo");
+    QString store = QStringLiteral("memory");
+    QByteArray adminToken; // empty: loopback only
+    int sessionTtlSeconds = 300;
+    int maxEvents = 1000;
+    qint64 maxBufferBytes = 1048576;
+    int maxSessions = 10000;
+    int sweepIntervalSeconds = 60;
+    int keepaliveSeconds = 15;
+    int demoStepMs = 200;
+    qint64 maxBodyBytes = 1048576;
+    int maxHeaderBytes = 16384;
+    qint64 maxUnsentBytes = 1048576;
+    int retryMs = 3000;
+    int retryAfterSeconds = 5;
+    int shutdownGraceSeconds = 5;
+    int execTimeoutSeconds = 120;
+    bool execPassCredentials = false;
+    QString logLevel = QStringLiteral("info");
+    QString logFormat = QStringLiteral("text");
+
+    QString listenText() const;
+};
+
+// Loads a ServiceConfig. Outcomes: a config, or a message for the user together with an
+// exit code (0 for --help/--version, 2 for a usage error).
+class ConfigLoader
+{
+public:
+    struct Result
+    {
+        std::optional<ServiceConfig> config;
+        QString message;
+        int exitCode = 0;
+    };
+
+    static Result load(const QStringList &arguments, const QProcessEnvironment &environment);
+    // The --help text: every option with its variable, meaning and default.
+    static QString helpText();
+};
+
+} // namespace ssebuf
+
+#endif

@@ -1,0 +1,316 @@
+#include "connectionguard.h"
+
+#include "httpresponse.h"
+
+#include <QLoggingCategory>
+
+#include <sys/socket.h>
+
+Q_LOGGING_CATEGORY(lcGuard, "ssebuf.http")
+
+namespace ssebuf {
+
+namespace {
+const char *const kGuardProperty = "_ssebuf_guard";
+}
+
+ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits)
+    : QObject(socket)
+    , m_socket(socket)
+    , m_limits(limits)
+{
+    socket->setProperty(kGuardProperty, QVariant::fromValue<QObject *>(this));
+    connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::socket_readyRead);
+    connect(socket, &QTcpSocket::bytesWritten, this, &ConnectionGuard::socket_bytesWritten);
+    m_headTimer.setSingleShot(true);
+    m_headTimer.setInterval(limits.headerTimeoutMs);
+    connect(&m_headTimer, &QTimer::timeout, this, &ConnectionGuard::headTimer_timeout);
+    m_idleTimer.setSingleShot(true);
+    m_idleTimer.setInterval(limits.idleTimeoutMs);
+    connect(&m_idleTimer, &QTimer::timeout, this, &ConnectionGuard::idleTimer_timeout);
+    m_idleTimer.start();
+}
+
+ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket)
+{
+    return socket
+        ? qobject_cast<ConnectionGuard *>(socket->property(kGuardProperty).value<QObject *>())
+        : nullptr;
+}
+
+ConnectionGuard::RequestInfo ConnectionGuard::takeRequestInfo()
+{
+    if (m_pending.empty())
+        return {};
+    RequestInfo info = m_pending.front();
+    m_pending.pop_front();
+    return info;
+}
+
+void ConnectionGuard::detachServer()
+{
+    if (m_socket && m_server)
+        QObject::disconnect(m_socket, &QIODevice::readyRead, m_server, nullptr);
+    if (m_socket && m_socket->isTransactionStarted())
+        m_socket->commitTransaction();
+}
+
+void ConnectionGuard::beginStreaming()
+{
+    m_state = State::Streaming;
+    m_headTimer.stop();
+    m_idleTimer.stop();
+    detachServer();
+    discardInput();
+}
+
+void ConnectionGuard::discardInput()
+{
+    if (!m_socket)
+        return;
+    const qint64 available = m_socket->bytesAvailable();
+    if (available <= 0)
+        return;
+    m_socket->skip(available);
+    m_discarded += available;
+    const qint64 bound = m_state == State::Streaming ? m_limits.maxStreamInputBytes
+                                                     : m_limits.maxBodyBytes + 1048576;
+    if (m_discarded > bound) {
+        qCInfo(lcGuard) << "closing a connection that sent" << m_discarded << "unexpected bytes";
+        m_socket->abort();
+    }
+}
+
+void ConnectionGuard::socket_readyRead()
+{
+    if (!m_socket)
+        return;
+    if (m_state == State::Streaming || m_state == State::Rejected) {
+        discardInput();
+        return;
+    }
+    m_idleTimer.start();
+    // The server reads everything it is given on each readyRead, so what peek() shows now
+    // is exactly what arrived since the last call.
+    const QByteArray fresh = m_socket->peek(m_socket->bytesAvailable());
+    consume(fresh.constData(), fresh.size());
+}
+
+void ConnectionGuard::consume(const char *data, qsizetype size)
+{
+    qsizetype pos = 0;
+    while (pos < size && m_state != State::Rejected) {
+        switch (m_state) {
+        case State::Head: {
+            const qsizetype before = m_head.size();
+            const qsizetype take
+                = qMin<qsizetype>(size - pos, m_limits.maxHeaderBytes + 4 - before);
+            m_head.append(data + pos, take);
+            qsizetype end = m_head.indexOf("\r\n\r\n");
+            qsizetype terminator = 4;
+            if (end < 0) {
+                end = m_head.indexOf("\n\n");
+                terminator = 2;
+            }
+            if (end < 0) {
+                if (m_head.size() > m_limits.maxHeaderBytes) {
+                    reject(431, "header_too_large", "the request line and headers are too large");
+                    return;
+                }
+                // Skip leading empty lines between requests (RFC 9112 2.2).
+                while (m_head.startsWith("\r\n"))
+                    m_head.remove(0, 2);
+                if (!m_head.isEmpty() && !m_headTimer.isActive())
+                    m_headTimer.start();
+                pos += take;
+                break;
+            }
+            const qsizetype headEnd = end + terminator;
+            pos += headEnd - before;
+            m_head.truncate(headEnd);
+            m_headTimer.stop();
+            if (!parseHead())
+                return;
+            m_head.clear();
+            break;
+        }
+        case State::Body: {
+            const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
+            m_remaining -= take;
+            pos += take;
+            if (m_remaining == 0)
+                m_state = State::Head;
+            break;
+        }
+        case State::ChunkSize:
+        case State::Trailers:
+        case State::ChunkDataEnd: {
+            const char c = data[pos++];
+            if (c != '\n') {
+                if (m_line.size() > 1024) {
+                    reject(400, "bad_request", "malformed chunked body");
+                    return;
+                }
+                m_line.append(c);
+                break;
+            }
+            const QByteArray line = m_line.trimmed();
+            m_line.clear();
+            if (m_state == State::ChunkDataEnd) {
+                m_state = State::ChunkSize;
+            } else if (m_state == State::Trailers) {
+                if (line.isEmpty())
+                    m_state = State::Head;
+            } else {
+                bool ok = false;
+                const qint64 chunk = line.split(';').value(0).trimmed().toLongLong(&ok, 16);
+                if (!ok || chunk < 0) {
+                    reject(400, "bad_request", "malformed chunked body");
+                    return;
+                }
+                m_bodyBytes += chunk;
+                if (m_bodyBytes > m_limits.maxBodyBytes) {
+                    reject(413, "payload_too_large", "the request body is larger than the limit");
+                    return;
+                }
+                m_remaining = chunk;
+                m_state = chunk == 0 ? State::Trailers : State::ChunkData;
+            }
+            break;
+        }
+        case State::ChunkData: {
+            const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
+            m_remaining -= take;
+            pos += take;
+            if (m_remaining == 0)
+                m_state = State::ChunkDataEnd;
+            break;
+        }
+        case State::Rejected:
+        case State::Streaming:
+            return;
+        }
+    }
+}
+
+bool ConnectionGuard::parseHead()
+{
+    const QList<QByteArray> lines = m_head.split('\n');
+    const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
+    if (requestLine.size() != 3 || !requestLine.at(2).startsWith("HTTP/1.")) {
+        reject(400, "bad_request", "malformed request line");
+        return false;
+    }
+    RequestInfo info;
+    info.closeAfterResponse = requestLine.at(2) == "HTTP/1.0";
+    qint64 contentLength = 0;
+    bool haveLength = false;
+    bool chunked = false;
+    bool expectContinue = false;
+    for (int i = 1; i < lines.size(); ++i) {
+        const QByteArray &line = lines.at(i);
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            continue;
+        const QByteArray name = line.left(colon).trimmed().toLower();
+        const QByteArray value = line.mid(colon + 1).trimmed();
+        if (name == "content-length") {
+            bool ok = false;
+            const qint64 length = value.toLongLong(&ok);
+            if (!ok || length < 0 || (haveLength && length != contentLength)) {
+                reject(400, "bad_request", "invalid Content-Length");
+                return false;
+            }
+            contentLength = length;
+            haveLength = true;
+        } else if (name == "transfer-encoding") {
+            chunked = value.toLower().contains("chunked");
+            if (!chunked) {
+                reject(501, "not_implemented", "only the chunked transfer coding is supported");
+                return false;
+            }
+        } else if (name == "connection") {
+            const QByteArray lower = value.toLower();
+            if (lower.contains("close"))
+                info.closeAfterResponse = true;
+            else if (lower.contains("keep-alive"))
+                info.closeAfterResponse = false;
+        } else if (name == "expect") {
+            expectContinue = value.toLower() == "100-continue";
+        }
+    }
+    if (haveLength && chunked) {
+        reject(400, "bad_request", "both Content-Length and Transfer-Encoding");
+        return false;
+    }
+    if (contentLength > m_limits.maxBodyBytes) {
+        reject(413, "payload_too_large", "the request body is larger than the limit");
+        return false;
+    }
+    m_pending.push_back(info);
+    if (m_pending.size() > 64) {
+        reject(429, "too_many_requests", "too many pipelined requests");
+        return false;
+    }
+    if (expectContinue && (contentLength > 0 || chunked) && m_socket)
+        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    m_bodyBytes = 0;
+    if (chunked) {
+        m_state = State::ChunkSize;
+    } else if (contentLength > 0) {
+        m_remaining = contentLength;
+        m_state = State::Body;
+    } else {
+        m_state = State::Head;
+    }
+    return true;
+}
+
+void ConnectionGuard::reject(int status, const char *code, const char *message)
+{
+    if (!m_socket)
+        return;
+    qCInfo(lcGuard).noquote() << "rejecting a request from" << m_socket->peerAddress().toString()
+                              << "with" << status << code;
+    m_state = State::Rejected;
+    m_headTimer.stop();
+    m_idleTimer.stop();
+    detachServer();
+    m_socket->write(
+        HttpResponse::error(status, QLatin1String(code), QLatin1String(message)).serialize(true));
+    Q_EMIT requestRejected(status);
+    // Discard what the client still sends for a while; drop it if it never stops.
+    QTimer::singleShot(5000, m_socket, [socket = m_socket] {
+        if (socket)
+            socket->abort();
+    });
+    discardInput();
+    socket_bytesWritten();
+}
+
+void ConnectionGuard::socket_bytesWritten()
+{
+    if (m_state == State::Streaming)
+        return;
+    m_idleTimer.start();
+    if (m_state == State::Rejected && m_socket && !m_halfClosed && m_socket->bytesToWrite() == 0) {
+        // Half-close: the client reads the answer, we keep reading (and discarding) until it
+        // closes, so unread request bytes do not turn our close into a reset.
+        m_halfClosed = true;
+        ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+    }
+}
+
+void ConnectionGuard::headTimer_timeout()
+{
+    if (m_state == State::Head && !m_head.isEmpty())
+        reject(408, "request_timeout", "the request head did not complete in time");
+}
+
+void ConnectionGuard::idleTimer_timeout()
+{
+    if (m_socket && m_state == State::Head && m_head.isEmpty() && m_socket->bytesToWrite() == 0)
+        m_socket->disconnectFromHost();
+}
+
+} // namespace ssebuf

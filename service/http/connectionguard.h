@@ -1,0 +1,88 @@
+#ifndef SSEBUF_CONNECTIONGUARD_H
+#define SSEBUF_CONNECTIONGUARD_H
+
+#include "httplimits.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <deque>
+
+namespace ssebuf {
+
+// Watches the bytes of one connection before QtHttpServer parses them, and enforces
+// HttpLimits: header size (431), body size (413, answered before the body is read), slow
+// heads (408), idle keep-alive connections, and bytes sent on an open event stream.
+//
+// Its readyRead slot is connected before QtHttpServer's, so it sees every byte first
+// (with peek(): the server's reading is left untouched). When it rejects a request it
+// unhooks the server from the socket, answers, half-closes and discards what follows up to
+// a bound, so the client reads the answer instead of a reset.
+class ConnectionGuard : public QObject
+{
+    Q_OBJECT
+public:
+    struct RequestInfo
+    {
+        bool closeAfterResponse = false; // "Connection: close" or HTTP/1.0
+    };
+
+    ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits);
+
+    // The QtHttpServer that reads this socket, to unhook it on rejection or streaming.
+    void setHttpServer(QObject *server) { m_server = server; }
+    // Called when a handler takes the connection over for an event stream: the server no
+    // longer reads it and the guard discards input (up to maxStreamInputBytes).
+    void beginStreaming();
+    bool isStreaming() const { return m_state == State::Streaming; }
+    // Information about the oldest request head not yet answered.
+    RequestInfo takeRequestInfo();
+
+    static ConnectionGuard *of(QTcpSocket *socket);
+
+Q_SIGNALS:
+    void requestRejected(int status);
+
+private:
+    enum class State {
+        Head,
+        Body,
+        ChunkSize,
+        ChunkData,
+        ChunkDataEnd,
+        Trailers,
+        Rejected,
+        Streaming
+    };
+
+    void socket_readyRead();
+    void socket_bytesWritten();
+    void headTimer_timeout();
+    void idleTimer_timeout();
+    void consume(const char *data, qsizetype size);
+    bool parseHead();
+    void reject(int status, const char *code, const char *message);
+    void detachServer();
+    void discardInput();
+
+    QPointer<QTcpSocket> m_socket;
+    QPointer<QObject> m_server;
+    HttpLimits m_limits;
+    State m_state = State::Head;
+    QByteArray m_head;
+    QByteArray m_line; // chunk-size and trailer lines
+    qint64 m_remaining = 0; // body or chunk bytes still expected
+    qint64 m_bodyBytes = 0; // of the current request
+    qint64 m_discarded = 0;
+    std::deque<RequestInfo> m_pending;
+    QTimer m_headTimer;
+    QTimer m_idleTimer;
+    bool m_halfClosed = false;
+};
+
+} // namespace ssebuf
+
+#endif

@@ -1,0 +1,30 @@
+#ifndef SSEBUF_GUARDEDTCPSERVER_H
+#define SSEBUF_GUARDEDTCPSERVER_H
+
+#include "httplimits.h"
+
+#include <QPointer>
+#include <QTcpServer>
+
+namespace ssebuf {
+
+// A QTcpServer that gives every accepted socket a ConnectionGuard before QtHttpServer
+// sees it, and bounds the socket's read buffer.
+class GuardedTcpServer : public QTcpServer
+{
+    Q_OBJECT
+public:
+    GuardedTcpServer(const HttpLimits &limits, QObject *parent = nullptr);
+    void setHttpServer(QObject *server) { m_httpServer = server; }
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    HttpLimits m_limits;
+    QPointer<QObject> m_httpServer;
+};
+
+} // namespace ssebuf
+
+#endif

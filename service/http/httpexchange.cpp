@@ -1,0 +1,57 @@
+#include "httpexchange.h"
+
+#include "connectionguard.h"
+
+namespace ssebuf {
+
+HttpExchange::HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse)
+    : QObject(socket)
+    , m_request(std::move(request))
+    , m_socket(socket)
+    , m_closeAfterResponse(closeAfterResponse)
+{
+    m_elapsed.start();
+}
+
+void HttpExchange::respond(const HttpResponse &response)
+{
+    if (m_answered)
+        return;
+    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
+        m_socket->write(response.serialize(m_closeAfterResponse));
+        if (m_closeAfterResponse)
+            m_socket->disconnectFromHost();
+    }
+    finish(response.status);
+}
+
+QTcpSocket *HttpExchange::startEventStream(const HttpHeaders &extraHeaders)
+{
+    if (m_answered || !m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
+        finish(499);
+        return nullptr;
+    }
+    QByteArray head = "HTTP/1.1 200 OK\r\n"
+                      "Content-Type: text/event-stream\r\n"
+                      "Cache-Control: no-cache\r\n"
+                      "X-Accel-Buffering: no\r\n"
+                      "Connection: close\r\n";
+    for (const auto &header : extraHeaders)
+        head += header.first + ": " + header.second + "\r\n";
+    head += "\r\n";
+    if (ConnectionGuard *guard = ConnectionGuard::of(m_socket))
+        guard->beginStreaming();
+    m_socket->write(head);
+    QTcpSocket *socket = m_socket;
+    finish(200);
+    return socket;
+}
+
+void HttpExchange::finish(int status)
+{
+    m_answered = true;
+    Q_EMIT answered(m_request, m_routeName, status, m_elapsed.elapsed());
+    deleteLater();
+}
+
+} // namespace ssebuf

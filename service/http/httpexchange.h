@@ -1,0 +1,53 @@
+#ifndef SSEBUF_HTTPEXCHANGE_H
+#define SSEBUF_HTTPEXCHANGE_H
+
+#include "httprequest.h"
+#include "httpresponse.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
+
+namespace ssebuf {
+
+// One request and its answer. Lives as a child of its socket, so an answer that comes
+// after the client left (asynchronous store calls) is dropped: callbacks use the
+// exchange as their context. Deletes itself once answered.
+class HttpExchange : public QObject
+{
+    Q_OBJECT
+public:
+    HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse);
+
+    const HttpRequest &request() const { return m_request; }
+    void setRouteName(const QString &name) { m_routeName = name; }
+    QString routeName() const { return m_routeName; }
+    bool isAnswered() const { return m_answered; }
+
+    // Writes the whole response; nothing happens when the client is gone.
+    void respond(const HttpResponse &response);
+    // Writes "200 OK" and the event-stream headers, takes the connection out of
+    // QtHttpServer's hands and returns the socket for an SSE writer to own; nullptr when
+    // the client is gone.
+    QTcpSocket *startEventStream(const HttpHeaders &extraHeaders = {});
+
+Q_SIGNALS:
+    // Emitted once, when answered (for access logs and metrics).
+    void answered(const ssebuf::HttpRequest &request, const QString &routeName, int status,
+                  qint64 elapsedMs);
+
+private:
+    void finish(int status);
+
+    HttpRequest m_request;
+    QPointer<QTcpSocket> m_socket;
+    QString m_routeName;
+    QElapsedTimer m_elapsed;
+    bool m_closeAfterResponse;
+    bool m_answered = false;
+};
+
+} // namespace ssebuf
+
+#endif

@@ -1,0 +1,107 @@
+#include "httpfrontend.h"
+
+#include "connectionguard.h"
+#include "guardedtcpserver.h"
+#include "httpexchange.h"
+
+#include <QHttpServerRequest>
+#include <QTcpSocket>
+
+namespace ssebuf {
+
+namespace {
+
+QByteArray methodName(QHttpServerRequest::Method method)
+{
+    switch (method) {
+    case QHttpServerRequest::Method::Get:
+        return "GET";
+    case QHttpServerRequest::Method::Put:
+        return "PUT";
+    case QHttpServerRequest::Method::Delete:
+        return "DELETE";
+    case QHttpServerRequest::Method::Post:
+        return "POST";
+    case QHttpServerRequest::Method::Head:
+        return "HEAD";
+    case QHttpServerRequest::Method::Options:
+        return "OPTIONS";
+    case QHttpServerRequest::Method::Patch:
+        return "PATCH";
+    case QHttpServerRequest::Method::Connect:
+        return "CONNECT";
+    case QHttpServerRequest::Method::Trace:
+        return "TRACE";
+    default:
+        return "UNKNOWN";
+    }
+}
+
+} // namespace
+
+HttpFrontend::HttpFrontend(const HttpLimits &limits, Router *router, QObject *parent)
+    : QAbstractHttpServer(parent)
+    , m_limits(limits)
+    , m_router(router)
+{
+}
+
+bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *error)
+{
+    auto *server = new GuardedTcpServer(m_limits, this);
+    server->setHttpServer(this);
+    server->setListenBacklogSize(m_limits.listenBacklog);
+    if (!server->listen(address, port)) {
+        if (error)
+            *error = server->errorString();
+        delete server;
+        return false;
+    }
+    m_tcpServer = server;
+    bind(server);
+    return true;
+}
+
+quint16 HttpFrontend::port() const
+{
+    return m_tcpServer ? m_tcpServer->serverPort() : 0;
+}
+
+void HttpFrontend::close()
+{
+    if (m_tcpServer)
+        m_tcpServer->close();
+}
+
+bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    HttpRequest copy;
+    copy.method = methodName(request.method());
+    const QUrl url = request.url();
+    copy.path = url.path();
+    const QStringList raw = url.path(QUrl::FullyEncoded).split(QLatin1Char('/'));
+    copy.segments.reserve(raw.size());
+    for (const QString &segment : raw)
+        copy.segments.append(QUrl::fromPercentEncoding(segment.toUtf8()));
+    if (!copy.segments.isEmpty() && copy.segments.first().isEmpty())
+        copy.segments.removeFirst();
+    copy.query = request.query();
+    copy.headers = request.headers();
+    copy.body = request.body();
+    copy.peer = socket->peerAddress();
+    copy.peerPort = socket->peerPort();
+
+    ConnectionGuard *guard = ConnectionGuard::of(socket);
+    const bool close = guard ? guard->takeRequestInfo().closeAfterResponse : false;
+    auto *exchange = new HttpExchange(std::move(copy), socket, close);
+    connect(exchange, &HttpExchange::answered, this, &HttpFrontend::exchangeAnswered);
+    m_router->dispatch(*exchange);
+    return true;
+}
+
+void HttpFrontend::missingHandler(const QHttpServerRequest &, QTcpSocket *)
+{
+    // handleRequest() answers every request (the Router has its own 404).
+}
+
+} // namespace ssebuf

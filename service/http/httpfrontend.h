@@ -1,0 +1,47 @@
+#ifndef SSEBUF_HTTPFRONTEND_H
+#define SSEBUF_HTTPFRONTEND_H
+
+#include "httplimits.h"
+#include "httprequest.h"
+#include "router.h"
+
+#include <QAbstractHttpServer>
+#include <QHostAddress>
+#include <QPointer>
+
+namespace ssebuf {
+
+class GuardedTcpServer;
+
+// The one place that knows QtHttpServer: accepts connections through a GuardedTcpServer,
+// lets QtHttpServer parse requests, copies each into an HttpRequest and hands it to the
+// Router inside an HttpExchange.
+class HttpFrontend : public QAbstractHttpServer
+{
+    Q_OBJECT
+public:
+    HttpFrontend(const HttpLimits &limits, Router *router, QObject *parent = nullptr);
+
+    bool listen(const QHostAddress &address, quint16 port, QString *error = nullptr);
+    quint16 port() const;
+    // Stops accepting connections (shutdown).
+    void close();
+
+Q_SIGNALS:
+    void exchangeAnswered(const ssebuf::HttpRequest &request, const QString &routeName, int status,
+                          qint64 elapsedMs);
+    void connectionRejected(int status);
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    HttpLimits m_limits;
+    Router *m_router;
+    QPointer<GuardedTcpServer> m_tcpServer;
+};
+
+} // namespace ssebuf
+
+#endif

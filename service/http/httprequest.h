@@ -1,0 +1,36 @@
+#ifndef SSEBUF_HTTPREQUEST_H
+#define SSEBUF_HTTPREQUEST_H
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QUrlQuery>
+
+namespace ssebuf {
+
+using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
+
+// A request as the service sees it, copied out of QtHttpServer's request object (which
+// is reused for the next request on the connection).
+struct HttpRequest
+{
+    QByteArray method; // upper case
+    QString path; // percent-decoded
+    QStringList segments; // path split on '/', each percent-decoded
+    QUrlQuery query;
+    HttpHeaders headers;
+    QByteArray body;
+    QHostAddress peer;
+    quint16 peerPort = 0;
+
+    // First header of that name, compared case-insensitively; empty when absent.
+    QByteArray header(const QByteArray &name) const;
+    bool hasHeader(const QByteArray &name) const;
+    QString peerText() const;
+};
+
+} // namespace ssebuf
+
+#endif

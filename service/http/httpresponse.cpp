@@ -1,0 +1,132 @@
+#include "httpresponse.h"
+
+#include <QJsonDocument>
+
+namespace ssebuf {
+
+QByteArray HttpRequest::header(const QByteArray &name) const
+{
+    for (const auto &pair : headers) {
+        if (pair.first.compare(name, Qt::CaseInsensitive) == 0)
+            return pair.second;
+    }
+    return {};
+}
+
+bool HttpRequest::hasHeader(const QByteArray &name) const
+{
+    for (const auto &pair : headers) {
+        if (pair.first.compare(name, Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    return false;
+}
+
+QString HttpRequest::peerText() const
+{
+    const QString host = peer.protocol() == QAbstractSocket::IPv6Protocol
+        ? QLatin1Char('[') + peer.toString() + QLatin1Char(']')
+        : peer.toString();
+    return host + QLatin1Char(':') + QString::number(peerPort);
+}
+
+HttpResponse HttpResponse::json(int status, const QJsonObject &body)
+{
+    return HttpResponse {
+        status, "application/json", QJsonDocument(body).toJson(QJsonDocument::Compact), {}};
+}
+
+HttpResponse HttpResponse::error(const ApiError &error)
+{
+    return json(error.httpStatus, error.toJson());
+}
+
+HttpResponse HttpResponse::error(int status, const QString &code, const QString &message)
+{
+    return error(ApiError {status, code, message, QString()});
+}
+
+HttpResponse HttpResponse::empty(int status)
+{
+    return HttpResponse {status, {}, {}, {}};
+}
+
+HttpResponse HttpResponse::text(int status, const QByteArray &contentType, const QByteArray &body)
+{
+    return HttpResponse {status, contentType, body, {}};
+}
+
+HttpResponse &HttpResponse::withHeader(const QByteArray &name, const QByteArray &value)
+{
+    headers.append({name, value});
+    return *this;
+}
+
+QByteArray HttpResponse::reasonPhrase(int status)
+{
+    switch (status) {
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
+    }
+}
+
+QByteArray HttpResponse::serialize(bool closeConnection) const
+{
+    QByteArray out;
+    out.reserve(body.size() + 256);
+    out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    if (!contentType.isEmpty())
+        out += "Content-Type: " + contentType + "\r\n";
+    if (status != 204 && status >= 200)
+        out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    for (const auto &header : headers)
+        out += header.first + ": " + header.second + "\r\n";
+    if (closeConnection)
+        out += "Connection: close\r\n";
+    out += "\r\n";
+    if (status != 204)
+        out += body;
+    return out;
+}
+
+} // namespace ssebuf

@@ -1,0 +1,42 @@
+#include "config/serviceconfig.h"
+#include "logsink.h"
+#include "service.h"
+#include "signalwatcher.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+int main(int argc, char *argv[])
+{
+    // The GLib dispatcher degrades badly with thousands of sockets; Qt's own is used.
+    qputenv("QT_NO_GLIB", "1");
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+    const auto loaded
+        = ssebuf::ConfigLoader::load(arguments, QProcessEnvironment::systemEnvironment());
+    if (!loaded.config) {
+        std::fputs(loaded.message.toLocal8Bit().constData(),
+                   loaded.exitCode == 0 ? stdout : stderr);
+        return loaded.exitCode;
+    }
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("ssebufd"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SSEBUF_VERSION));
+    ssebuf::LogSink::install(loaded.config->logLevel, loaded.config->logFormat);
+
+    ssebuf::SignalWatcher signalWatcher;
+    ssebuf::Service service(*loaded.config);
+    QString error;
+    if (!service.start(&error)) {
+        std::fprintf(stderr, "ssebufd: %s\n", error.toLocal8Bit().constData());
+        return 1;
+    }
+    QObject::connect(&signalWatcher, &ssebuf::SignalWatcher::terminationRequested, &service,
+                     &ssebuf::Service::shutdown);
+    QObject::connect(&service, &ssebuf::Service::stopped, &app, [] { QCoreApplication::exit(0); });
+    std::printf("listening on %s\n", service.baseUrl().toLocal8Bit().constData());
+    std::fflush(stdout);
+    return app.exec();
+}

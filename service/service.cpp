@@ -1,0 +1,104 @@
+#include "service.h"
+
+#include "api/accesspolicy.h"
+#include "api/sessionapi.h"
+#include "core/sessionmanager.h"
+#include "http/httpfrontend.h"
+#include "pipeline/demopipeline.h"
+#include "sse/subscriberhub.h"
+#include "store/memorystore.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcService, "ssebuf.service")
+
+namespace ssebuf {
+
+Service::Service(const ServiceConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+{
+}
+
+Service::~Service() = default;
+
+bool Service::start(QString *error)
+{
+    RetentionPolicy retention;
+    retention.sessionTtlSeconds = m_config.sessionTtlSeconds;
+    retention.maxEvents = m_config.maxEvents;
+    retention.maxBufferBytes = m_config.maxBufferBytes;
+    retention.maxSessions = m_config.maxSessions;
+    retention.sweepIntervalSeconds = m_config.sweepIntervalSeconds;
+
+    if (m_config.store == QLatin1String("memory")) {
+        m_store = new MemoryStore(retention, this);
+    } else {
+        *error = QStringLiteral("store %1 is not supported by this build").arg(m_config.store);
+        return false;
+    }
+
+    if (m_config.pipeline == QLatin1String("demo")) {
+        m_pipeline = std::make_unique<DemoPipeline>(m_config.demoStepMs);
+    } else if (m_config.pipeline == QLatin1String("external")) {
+        m_pipeline = std::make_unique<ExternalPipeline>();
+    } else {
+        *error
+            = QStringLiteral("pipeline %1 is not supported by this build").arg(m_config.pipeline);
+        return false;
+    }
+
+    m_sessions = new SessionManager(m_store, m_pipeline.get(), this);
+    SseOptions sse;
+    sse.retryMs = m_config.retryMs;
+    sse.keepaliveSeconds = m_config.keepaliveSeconds;
+    sse.maxUnsentBytes = m_config.maxUnsentBytes;
+    m_hub = new SubscriberHub(m_store, sse, this);
+
+    const AccessPolicy access(m_config.adminToken);
+    m_sessionApi = new SessionApi(m_sessions, m_hub, access, m_config.retryAfterSeconds, this);
+    m_sessionApi->registerRoutes(m_router);
+
+    HttpLimits limits;
+    limits.maxBodyBytes = m_config.maxBodyBytes;
+    limits.maxHeaderBytes = m_config.maxHeaderBytes;
+    m_frontend = new HttpFrontend(limits, &m_router, this);
+    if (!m_frontend->listen(m_config.listenAddress, m_config.listenPort, error))
+        return false;
+    qCInfo(lcService).noquote() << "serving on" << baseUrl() << "store" << m_store->description()
+                                << "pipeline" << m_pipeline->name();
+    return true;
+}
+
+quint16 Service::port() const
+{
+    return m_frontend ? m_frontend->port() : 0;
+}
+
+QString Service::baseUrl() const
+{
+    ServiceConfig shown = m_config;
+    shown.listenPort = port();
+    return QStringLiteral("http://") + shown.listenText();
+}
+
+void Service::shutdown()
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    qCInfo(lcService) << "shutting down:" << m_hub->subscriberCount() << "open streams";
+    m_frontend->close();
+    m_sessions->stopAll();
+    connect(m_hub, &SubscriberHub::allClosed, this, &Service::stopped, Qt::QueuedConnection);
+    m_graceTimer.setSingleShot(true);
+    m_graceTimer.setInterval(m_config.shutdownGraceSeconds * 1000);
+    connect(&m_graceTimer, &QTimer::timeout, this, [this] {
+        qCWarning(lcService) << "streams did not close within the grace period; cutting them";
+        Q_EMIT stopped();
+    });
+    m_graceTimer.start();
+    m_hub->closeAll(QStringLiteral("shutdown"));
+}
+
+} // namespace ssebuf

@@ -1,0 +1,60 @@
+#ifndef SSEBUF_SERVICE_H
+#define SSEBUF_SERVICE_H
+
+#include "config/serviceconfig.h"
+#include "http/router.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+
+namespace ssebuf {
+
+class HttpFrontend;
+class Pipeline;
+class SessionApi;
+class SessionManager;
+class SessionStore;
+class SubscriberHub;
+
+// ssebufd put together: store, pipeline, sessions, streams, routes and the HTTP frontend.
+class Service : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Service(const ServiceConfig &config, QObject *parent = nullptr);
+    ~Service() override;
+
+    bool start(QString *error);
+    // Stops accepting, stops producers, ends open streams cleanly (cut after the grace
+    // period), then emits stopped().
+    void shutdown();
+    quint16 port() const;
+    QString baseUrl() const;
+
+    SessionStore *store() const { return m_store; }
+    SessionManager *sessions() const { return m_sessions; }
+    SubscriberHub *hub() const { return m_hub; }
+    HttpFrontend *frontend() const { return m_frontend; }
+    Router &router() { return m_router; }
+
+Q_SIGNALS:
+    void stopped();
+
+private:
+    ServiceConfig m_config;
+    std::unique_ptr<Pipeline> m_pipeline;
+    SessionStore *m_store = nullptr;
+    SessionManager *m_sessions = nullptr;
+    SubscriberHub *m_hub = nullptr;
+    SessionApi *m_sessionApi = nullptr;
+    HttpFrontend *m_frontend = nullptr;
+    Router m_router;
+    QTimer m_graceTimer;
+    bool m_stopping = false;
+};
+
+} // namespace ssebuf
+
+#endif

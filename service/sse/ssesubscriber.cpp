@@ -1,0 +1,248 @@
+#include "ssesubscriber.h"
+
+#include "core/contextcallback.h"
+#include "isotime.h"
+#include "sseencoder.h"
+#include "store/sessionstore.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcSse, "ssebuf.sse")
+
+namespace ssebuf {
+
+SseSubscriber::SseSubscriber(quint64 id, const QString &sessionId, QTcpSocket *socket,
+                             qint64 resumeFrom, const QString &peer, SessionStore *store,
+                             const SseOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_id(id)
+    , m_sessionId(sessionId)
+    , m_socket(socket)
+    , m_peer(peer)
+    , m_store(store)
+    , m_options(options)
+    , m_resumeFrom(resumeFrom)
+    , m_nextSeq(resumeFrom + 1)
+{
+    m_connectedAtMs = QDateTime::currentMSecsSinceEpoch();
+    m_lastWriteMs = m_connectedAtMs;
+    m_lastProgressMs = m_connectedAtMs;
+    connect(socket, &QTcpSocket::bytesWritten, this, &SseSubscriber::socket_bytesWritten);
+    connect(socket, &QTcpSocket::disconnected, this, [this] {
+        end(m_closeReason.isEmpty() ? QStringLiteral("client_closed") : m_closeReason);
+    });
+    connect(socket, &QObject::destroyed, this, [this] {
+        end(m_closeReason.isEmpty() ? QStringLiteral("client_closed") : m_closeReason);
+    });
+}
+
+SseSubscriber::~SseSubscriber() = default;
+
+void SseSubscriber::start()
+{
+    write(SseEncoder::retry(m_options.retryMs));
+    pump();
+}
+
+qint64 SseSubscriber::unsentBytes() const
+{
+    return m_socket ? m_socket->bytesToWrite() : 0;
+}
+
+void SseSubscriber::write(const QByteArray &bytes)
+{
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    m_socket->write(bytes);
+    m_lastWriteMs = QDateTime::currentMSecsSinceEpoch();
+}
+
+void SseSubscriber::offer(const EventPtr &event)
+{
+    if (m_state == State::Closing || m_state == State::Ended)
+        return;
+    m_knownLastSeq = qMax(m_knownLastSeq, event->seq);
+    if (event->seq < m_nextSeq)
+        return;
+    if (m_state == State::Live && !m_reading && event->seq == m_nextSeq) {
+        if (unsentBytes() + event->wire.size() > m_options.maxUnsentBytes) {
+            cutOff(QStringLiteral("slow_consumer"));
+            return;
+        }
+        write(event->wire);
+        ++m_nextSeq;
+        ++m_eventsSent;
+        Q_EMIT eventsDelivered(1);
+        if (event->final)
+            close(QStringLiteral("finished"));
+        return;
+    }
+    if (unsentBytes() > m_options.maxUnsentBytes) {
+        cutOff(QStringLiteral("slow_consumer"));
+        return;
+    }
+    pump();
+}
+
+void SseSubscriber::pump()
+{
+    if (m_reading || !m_store || m_state == State::Closing || m_state == State::Ended)
+        return;
+    if (m_state == State::Live && m_knownLastSeq >= 0 && m_nextSeq > m_knownLastSeq)
+        return; // nothing known to be missing
+    // Replay in slices while the client keeps up; bytesWritten calls pump() again.
+    if (unsentBytes() >= m_options.maxUnsentBytes / 4)
+        return;
+    m_reading = true;
+    m_store->readEvents(m_sessionId, m_nextSeq - 1, m_options.replayBatchEvents,
+                        withContext<const ReadResult &>(
+                            this, [this](const ReadResult &result) { store_read(result); }));
+}
+
+void SseSubscriber::store_read(const ReadResult &result)
+{
+    m_reading = false;
+    if (m_state == State::Closing || m_state == State::Ended)
+        return;
+    if (!result.available) {
+        close(QStringLiteral("store_unavailable"));
+        return;
+    }
+    if (!result.found) {
+        close(QStringLiteral("session_gone"));
+        return;
+    }
+    m_knownLastSeq = qMax(m_knownLastSeq, result.lastSeq);
+    if (result.gapFrom > 0 && result.gapTo >= m_nextSeq)
+        writeGap(qMax(result.gapFrom, m_nextSeq), result.gapTo);
+    QByteArray batch;
+    int delivered = 0;
+    bool final = false;
+    for (const EventPtr &event : result.events) {
+        if (event->seq < m_nextSeq)
+            continue;
+        if (event->seq > m_nextSeq) {
+            // Evicted between reads: say so rather than skip silently.
+            writeGap(m_nextSeq, event->seq - 1);
+        }
+        batch += event->wire;
+        m_nextSeq = event->seq + 1;
+        ++delivered;
+        if (event->final) {
+            final = true;
+            break;
+        }
+    }
+    if (!batch.isEmpty())
+        write(batch);
+    m_eventsSent += delivered;
+    if (delivered)
+        Q_EMIT eventsDelivered(delivered);
+    if (final) {
+        close(QStringLiteral("finished"));
+        return;
+    }
+    if (result.finished && m_nextSeq > result.lastSeq) {
+        close(QStringLiteral("finished"));
+        return;
+    }
+    if (m_nextSeq > m_knownLastSeq)
+        m_state = State::Live;
+    else
+        pump();
+}
+
+void SseSubscriber::writeGap(qint64 from, qint64 to)
+{
+    m_nextSeq = qMax(m_nextSeq, to + 1);
+    QJsonObject gap;
+    gap.insert(QStringLiteral("type"), QStringLiteral("gap"));
+    gap.insert(QStringLiteral("session_id"), m_sessionId);
+    gap.insert(QStringLiteral("status"), QStringLiteral("running"));
+    gap.insert(QStringLiteral("missed_from"), from);
+    gap.insert(QStringLiteral("missed_to"), to);
+    gap.insert(QStringLiteral("message"),
+               QStringLiteral(
+                   "events %1 to %2 were evicted by the buffer limits before they could be sent")
+                   .arg(from)
+                   .arg(to));
+    gap.insert(QStringLiteral("timestamp"), isoUtc(QDateTime::currentDateTimeUtc()));
+    write(SseEncoder::anonymousEvent(QJsonDocument(gap).toJson(QJsonDocument::Compact)));
+}
+
+void SseSubscriber::socket_bytesWritten()
+{
+    m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
+    if (m_state == State::Replaying || (m_state == State::Live && m_nextSeq <= m_knownLastSeq))
+        pump();
+}
+
+void SseSubscriber::tick(qint64 nowMs)
+{
+    if (m_state == State::Ended || !m_socket)
+        return;
+    if (unsentBytes() > 0
+        && nowMs - m_lastProgressMs > qint64(m_options.stallTimeoutSeconds) * 1000) {
+        cutOff(QStringLiteral("stalled"));
+        return;
+    }
+    if (m_state == State::Closing)
+        return;
+    if (nowMs - m_lastWriteMs >= qint64(m_options.keepaliveSeconds) * 1000) {
+        if (unsentBytes() > m_options.maxUnsentBytes) {
+            cutOff(QStringLiteral("slow_consumer"));
+            return;
+        }
+        write(SseEncoder::comment("keepalive"));
+    }
+}
+
+void SseSubscriber::close(const QString &reason)
+{
+    if (m_state == State::Closing || m_state == State::Ended)
+        return;
+    m_state = State::Closing;
+    m_closeReason = reason;
+    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState)
+        m_socket->disconnectFromHost(); // flushes what is queued first
+    else
+        end(reason);
+}
+
+void SseSubscriber::cutOff(const QString &reason)
+{
+    qCInfo(lcSse).noquote() << "cutting off subscriber" << m_id << "of" << m_sessionId << "from"
+                            << m_peer << reason << "unsent" << unsentBytes();
+    m_closeReason = reason;
+    m_state = State::Closing;
+    if (m_socket)
+        m_socket->abort(); // drops the unsent output; the client resumes with Last-Event-ID
+    end(reason);
+}
+
+void SseSubscriber::end(const QString &reason)
+{
+    if (m_state == State::Ended)
+        return;
+    m_state = State::Ended;
+    if (m_socket)
+        disconnect(m_socket, nullptr, this, nullptr);
+    Q_EMIT ended(reason);
+}
+
+QJsonObject SseSubscriber::infoJson() const
+{
+    return QJsonObject {
+        {QStringLiteral("id"), qint64(m_id)},
+        {QStringLiteral("peer"), m_peer},
+        {QStringLiteral("resume_from"), m_resumeFrom},
+        {QStringLiteral("next_seq"), m_nextSeq},
+        {QStringLiteral("events_sent"), m_eventsSent},
+        {QStringLiteral("lag_bytes"), unsentBytes()},
+        {QStringLiteral("connected_at"), isoUtcFromMs(m_connectedAtMs)},
+    };
+}
+
+} // namespace ssebuf

@@ -1,0 +1,179 @@
+#include "memorystore.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcMemoryStore, "ssebuf.store")
+
+namespace ssebuf {
+
+struct MemoryStore::Session
+{
+    SessionRecord record;
+    QString state = QStringLiteral("running");
+    qint64 updatedAtMs = 0;
+    SessionBuffer buffer;
+
+    Session(const SessionRecord &r, SessionBuffer::Limits limits)
+        : record(r)
+        , updatedAtMs(r.createdAtMs)
+        , buffer(limits)
+    {
+    }
+};
+
+MemoryStore::MemoryStore(const RetentionPolicy &policy, QObject *parent)
+    : SessionStore(parent)
+    , m_policy(policy)
+{
+    m_sweepTimer.setInterval(std::max(1, policy.sweepIntervalSeconds) * 1000);
+    connect(&m_sweepTimer, &QTimer::timeout, this, &MemoryStore::sweepExpired);
+    m_sweepTimer.start();
+}
+
+MemoryStore::~MemoryStore() = default;
+
+SessionSummary MemoryStore::summaryOf(const Session &session) const
+{
+    SessionSummary summary;
+    summary.sessionId = session.record.sessionId;
+    summary.userId = session.record.userId;
+    summary.mode = session.record.mode;
+    summary.state = session.state;
+    summary.createdAtMs = session.record.createdAtMs;
+    summary.updatedAtMs = session.updatedAtMs;
+    summary.eventCount = session.buffer.lastSeq();
+    summary.firstSeq = session.buffer.firstSeq();
+    summary.lastSeq = session.buffer.lastSeq();
+    summary.bufferedBytes = session.buffer.bufferedBytes();
+    summary.droppedEvents = session.buffer.droppedEvents();
+    summary.expiresAtMs = session.updatedAtMs + qint64(m_policy.sessionTtlSeconds) * 1000;
+    return summary;
+}
+
+std::shared_ptr<MemoryStore::Session> MemoryStore::liveSession(const QString &sessionId)
+{
+    const auto found = m_sessions.constFind(sessionId);
+    if (found == m_sessions.constEnd())
+        return {};
+    std::shared_ptr<Session> session = found.value();
+    // Expired sessions are gone for readers at once, not only at the next sweep.
+    if (session->updatedAtMs + qint64(m_policy.sessionTtlSeconds) * 1000
+        <= QDateTime::currentMSecsSinceEpoch()) {
+        m_sessions.remove(sessionId);
+        Q_EMIT sessionRemoved(sessionId, RemovalReason::Expired);
+        return {};
+    }
+    return session;
+}
+
+void MemoryStore::createSession(const SessionRecord &record, CreateCallback done)
+{
+    if (m_sessions.size() >= m_policy.maxSessions) {
+        done(CreateStatus::Full);
+        return;
+    }
+    auto session = std::make_shared<Session>(
+        record, SessionBuffer::Limits {m_policy.maxEvents, m_policy.maxBufferBytes});
+    m_sessions.insert(record.sessionId, session);
+    const SessionSummary summary = summaryOf(*session);
+    done(CreateStatus::Created);
+    Q_EMIT sessionCreated(summary);
+}
+
+void MemoryStore::appendEvent(const QString &sessionId, const EventDraft &draft,
+                              AppendCallback done)
+{
+    const std::shared_ptr<Session> session = liveSession(sessionId);
+    if (!session) {
+        done(AppendResult {AppendStatus::NotFound, {}});
+        return;
+    }
+    if (session->state != QLatin1String("running")) {
+        done(AppendResult {AppendStatus::Ended, {}});
+        return;
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    EventPtr event = StoredEvent::make(sessionId, session->buffer.lastSeq() + 1, now, draft);
+    if (event->wire.size() > m_policy.maxBufferBytes) {
+        done(AppendResult {AppendStatus::TooLarge, {}});
+        return;
+    }
+    const int evicted = session->buffer.append(event);
+    session->updatedAtMs = now;
+    if (event->final)
+        session->state = event->status;
+    const SessionSummary summary = summaryOf(*session);
+    Q_EMIT eventAppended(sessionId, event, summary, evicted);
+    if (event->final)
+        Q_EMIT sessionEnded(summary);
+    done(AppendResult {AppendStatus::Appended, event});
+}
+
+void MemoryStore::readEvents(const QString &sessionId, qint64 afterSeq, int limit,
+                             ReadCallback done)
+{
+    ReadResult result;
+    const std::shared_ptr<Session> live = liveSession(sessionId);
+    if (!live) {
+        done(result);
+        return;
+    }
+    const Session &session = *live;
+    result.found = true;
+    result.finished = session.state != QLatin1String("running");
+    result.lastSeq = session.buffer.lastSeq();
+    SessionBuffer::Slice slice = session.buffer.after(afterSeq, limit);
+    result.gapFrom = slice.gapFrom;
+    result.gapTo = slice.gapTo;
+    result.events = std::move(slice.events);
+    done(result);
+}
+
+void MemoryStore::findSession(const QString &sessionId, FindCallback done)
+{
+    const std::shared_ptr<Session> session = liveSession(sessionId);
+    if (!session)
+        done(std::nullopt);
+    else
+        done(summaryOf(*session));
+}
+
+void MemoryStore::listSessions(ListCallback done)
+{
+    QList<SessionSummary> sessions;
+    sessions.reserve(m_sessions.size());
+    for (const auto &session : std::as_const(m_sessions))
+        sessions.append(summaryOf(*session));
+    done(sessions);
+}
+
+void MemoryStore::deleteSession(const QString &sessionId, DeleteCallback done)
+{
+    const bool found = m_sessions.remove(sessionId) > 0;
+    done(found);
+    if (found)
+        Q_EMIT sessionRemoved(sessionId, RemovalReason::Deleted);
+}
+
+int MemoryStore::sweepExpired()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 ttlMs = qint64(m_policy.sessionTtlSeconds) * 1000;
+    QStringList expired;
+    for (auto it = m_sessions.cbegin(); it != m_sessions.cend(); ++it) {
+        if (it.value()->updatedAtMs + ttlMs <= now)
+            expired.append(it.key());
+    }
+    for (const QString &id : std::as_const(expired)) {
+        m_sessions.remove(id);
+        Q_EMIT sessionRemoved(id, RemovalReason::Expired);
+    }
+    if (!expired.isEmpty())
+        qCInfo(lcMemoryStore) << "swept" << expired.size() << "expired sessions";
+    return int(expired.size());
+}
+
+} // namespace ssebuf

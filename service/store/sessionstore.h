@@ -1,0 +1,92 @@
+#ifndef SSEBUF_SESSIONSTORE_H
+#define SSEBUF_SESSIONSTORE_H
+
+#include "core/storedevent.h"
+#include "sessionsummary.h"
+
+#include <QList>
+#include <QObject>
+
+#include <functional>
+#include <optional>
+
+namespace ssebuf {
+
+struct SessionRecord
+{
+    QString sessionId;
+    QString userId;
+    QString mode;
+    qint64 createdAtMs = 0;
+};
+
+enum class CreateStatus { Created, Full, Unavailable };
+enum class AppendStatus { Appended, NotFound, Ended, TooLarge, Unavailable };
+enum class RemovalReason { Expired, Deleted };
+
+struct AppendResult
+{
+    AppendStatus status = AppendStatus::Unavailable;
+    EventPtr event; // set when appended
+};
+
+struct ReadResult
+{
+    bool found = false;
+    bool available = true; // false when the store could not be asked
+    bool finished = false; // the session's terminal event is appended
+    qint64 lastSeq = 0;
+    qint64 gapFrom = 0; // first and last seq the reader asked for that were evicted
+    qint64 gapTo = 0;
+    QList<EventPtr> events; // seq ascending, contiguous
+};
+
+// Where sessions and their events live. Two implementations: MemoryStore (in-process,
+// the default) and RedisStore (shared by several instances). Every operation answers
+// through its callback, possibly before it returns (the memory store does) or later from
+// the event loop (Redis). Callers that may die first wrap callbacks with withContext().
+//
+// The signals report every change that reaches this instance, including, for a shared
+// store, changes made by other instances; they are what live streams follow.
+class SessionStore : public QObject
+{
+    Q_OBJECT
+public:
+    using CreateCallback = std::function<void(CreateStatus)>;
+    using AppendCallback = std::function<void(const AppendResult &)>;
+    using ReadCallback = std::function<void(const ReadResult &)>;
+    using FindCallback = std::function<void(const std::optional<SessionSummary> &)>;
+    using ListCallback = std::function<void(const QList<SessionSummary> &)>;
+    using DeleteCallback = std::function<void(bool found)>;
+
+    using QObject::QObject;
+
+    virtual QString description() const = 0; // "memory" or the redis:// URL
+    virtual bool isAvailable() const = 0;
+
+    // Creates a session unless maxSessions are held already (Full).
+    virtual void createSession(const SessionRecord &record, CreateCallback done) = 0;
+    // Appends the next event: seq is the session's last seq + 1.
+    virtual void appendEvent(const QString &sessionId, const EventDraft &draft, AppendCallback done)
+        = 0;
+    // Events with seq > afterSeq, at most limit of them.
+    virtual void readEvents(const QString &sessionId, qint64 afterSeq, int limit, ReadCallback done)
+        = 0;
+    virtual void findSession(const QString &sessionId, FindCallback done) = 0;
+    virtual void listSessions(ListCallback done) = 0;
+    virtual void deleteSession(const QString &sessionId, DeleteCallback done) = 0;
+
+Q_SIGNALS:
+    void sessionCreated(const ssebuf::SessionSummary &summary);
+    void eventAppended(const QString &sessionId, const ssebuf::EventPtr &event,
+                       const ssebuf::SessionSummary &summary, int evicted);
+    void sessionEnded(const ssebuf::SessionSummary &summary);
+    void sessionRemoved(const QString &sessionId, ssebuf::RemovalReason reason);
+    void availabilityChanged(bool available);
+};
+
+} // namespace ssebuf
+
+Q_DECLARE_METATYPE(ssebuf::EventPtr)
+
+#endif
