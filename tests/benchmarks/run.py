@@ -1,0 +1,523 @@
+#!/usr/bin/env python3
+"""Runs the issue-6 workloads against ssebufd and Nchan in one run and writes docs/benchmarks.md.
+
+Builds nothing: give it the ssebufd and ssebench binaries. Every workload gets a fresh server
+(nginx memory never shrinks), Nchan is measured with 1 and 2 workers and compared at its
+better figure. Server CPU-seconds and RSS come from /proc (ssebench samples the server pids
+around the measured phase; this script also samples the whole ssebench run).
+
+    python3 tests/benchmarks/run.py --ssebufd build-bench/service/ssebufd \
+        --ssebench build-bench/tests/benchmarks/ssebench [--quick] [--repeat 3]
+
+Python 3 standard library only; loopback only; every step has a time-out.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
+DEFAULT_NCHAN_DIR = os.path.abspath(os.path.join(SOURCE_DIR, "..", "shared", "peers", "nchan"))
+NOTES_MARKER = "<!-- notes: everything below this line is kept when run.py rewrites the file -->"
+
+# name, ssebench arguments, what it shows
+WORKLOADS = [
+    ("fanout 100x10x100", "--workload fanout --sessions 100 --subscribers 10 --events 100",
+     "100 sessions x 10 subscribers x 100 events"),
+    ("fanout 10x100x100", "--workload fanout --sessions 10 --subscribers 100 --events 100",
+     "10 sessions x 100 subscribers x 100 events"),
+    ("latejoin 100x1000x1", "--workload latejoin --sessions 100 --subscribers 1 --events 1000",
+     "100 sessions x 1,000 buffered events x 1 late subscriber"),
+    ("latejoin 10x1000x20", "--workload latejoin --sessions 10 --subscribers 20 --events 1000",
+     "10 sessions x 1,000 buffered events x 20 late subscribers"),
+    ("idle 5000", "--workload idle --sessions 100 --subscribers 50 --hold 5 --events 1",
+     "5,000 idle streams held 5 s, then 1 event each"),
+    ("streams 10000", "--workload idle --sessions 100 --subscribers 100 --hold 5 --events 10",
+     "10,000 concurrent streams held 5 s, then 10 events each"),
+    ("publish", "--workload publish --sessions 100 --events 1000 --publishers 4",
+     "publish rate: 100 sessions x 1,000 events, 4 keep-alive publishers, no subscribers"),
+]
+
+QUICK_WORKLOADS = [
+    ("fanout 10x10x20", "--workload fanout --sessions 10 --subscribers 10 --events 20", "quick fan-out"),
+    ("latejoin 5x200x2", "--workload latejoin --sessions 5 --subscribers 2 --events 200", "quick late join"),
+    ("idle 200", "--workload idle --sessions 10 --subscribers 20 --hold 1 --events 1", "quick idle"),
+    ("publish", "--workload publish --sessions 10 --events 200 --publishers 4", "quick publish"),
+]
+
+COMMON_ARGS = "--payload 100 --timeout 300"
+
+
+def log(text):
+    print("run.py: " + text, file=sys.stderr, flush=True)
+
+
+def cpu_seconds(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def memory_kb(pids, key):
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith(key + ":"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+class Ssebufd:
+    kind = "ssebuf"
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.name = "ssebufd"
+        self.process = None
+        self.url = None
+        self.pids = []
+
+    def command(self):
+        return [self.binary, "--listen", "127.0.0.1:0", "--pipeline", "external",
+                "--max-sessions", "20000"]
+
+    def start(self):
+        env = dict(os.environ, QT_NO_GLIB="1")
+        self.process = subprocess.Popen(self.command(), stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, env=env, text=True)
+        found = {}
+
+        def read():
+            for line in self.process.stdout:
+                match = re.search(r"listening on (http://\S+)", line)
+                if match and "url" not in found:
+                    found["url"] = match.group(1)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 15
+        while "url" not in found and time.monotonic() < deadline and self.process.poll() is None:
+            time.sleep(0.02)
+        if "url" not in found:
+            self.stop()
+            raise RuntimeError("ssebufd did not report listening")
+        self.url = found["url"].rstrip("/")
+        self.pids = [self.process.pid]
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+
+
+class Nchan:
+    kind = "nchan"
+
+    def __init__(self, directory, workers, port):
+        self.directory = directory
+        self.workers = workers
+        self.port = port
+        self.name = "Nchan %dw" % workers
+        self.prefix = "/tmp/ssebench-nchan-%d" % port
+        self.master = None
+        self.url = "http://127.0.0.1:%d" % port
+        self.pids = []
+
+    def start(self):
+        env = dict(os.environ, NCHAN_WORKERS=str(self.workers))
+        out = subprocess.run([os.path.join(self.directory, "start.sh"), str(self.port), self.prefix],
+                             env=env, capture_output=True, text=True, timeout=30, check=True)
+        self.master = int(out.stdout.strip().splitlines()[-1])
+        deadline = time.monotonic() + 10
+        workers = []
+        while time.monotonic() < deadline:
+            workers = children(self.master)
+            if len(workers) >= self.workers:
+                break
+            time.sleep(0.05)
+        self.pids = [self.master] + workers
+
+    def stop(self):
+        if self.master:
+            subprocess.run([os.path.join(self.directory, "stop.sh"), str(self.master)],
+                           capture_output=True, timeout=30)
+            self.master = None
+
+
+def run_ssebench(ssebench, server, arguments):
+    command = [ssebench, "--target", server.kind, "--url", server.url,
+               "--server-pids", ",".join(str(p) for p in server.pids)] + arguments
+    cpu_before = cpu_seconds(server.pids)
+    started = time.monotonic()
+    out = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    wall = time.monotonic() - started
+    cpu_after = cpu_seconds(server.pids)
+    lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
+    if not lines:
+        raise RuntimeError("ssebench printed no result (exit %d): %s" % (out.returncode, out.stderr[-2000:]))
+    result = json.loads(lines[-1])
+    result["run_server_cpu_s"] = cpu_after - cpu_before
+    result["run_wall_s"] = wall
+    result["server_peak_rss_kb"] = memory_kb(server.pids, "VmHWM")
+    result["exit_code"] = out.returncode
+    return result
+
+
+def median_result(results):
+    """Median of every numeric field; correctness counts are summed so that no loss hides."""
+    merged = dict(results[0])
+    for key, value in results[0].items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        values = [r.get(key, 0) for r in results]
+        if key in ("missing", "duplicate", "out_of_order", "bad_ids", "gap_events", "not_connected",
+                   "http_errors", "publish_errors", "seq_mismatches", "session_errors"):
+            merged[key] = sum(values)
+        else:
+            merged[key] = statistics.median(values)
+    merged["ok"] = all(r.get("ok") for r in results)
+    merged["runs"] = len(results)
+    merged["per_cpu_runs"] = [round(r.get("delivered_per_server_cpu_s", 0)) for r in results]
+    return merged
+
+
+def machine_description(servers):
+    lines = []
+    try:
+        with open("/proc/cpuinfo") as f:
+            models = [l.split(":", 1)[1].strip() for l in f if l.startswith("model name")]
+        lines.append("CPU: %d x %s" % (len(models), models[0] if models else "?"))
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            total = int(f.readline().split()[1])
+        lines.append("Memory: %.1f GiB" % (total / 1048576))
+    except OSError:
+        pass
+    lines.append("Kernel: %s %s" % (platform.system(), platform.release()))
+    for command in (["nginx", "-v"], ["dpkg-query", "-W", "-f", "${Package} ${Version}\\n",
+                                      "libnginx-mod-nchan", "libqt6httpserver6"]):
+        try:
+            out = subprocess.run(command, capture_output=True, text=True, timeout=10)
+            text = (out.stdout + out.stderr).strip()
+            if text:
+                lines.extend(text.splitlines())
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    try:
+        commit = subprocess.run(["git", "-C", SOURCE_DIR, "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+        lines.append("ssebuf commit: %s (working tree at run time)" % commit)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    try:
+        limit = subprocess.run(["sh", "-c", "ulimit -Hn"], capture_output=True, text=True).stdout.strip()
+        lines.append("RLIMIT_NOFILE hard limit: %s" % limit)
+    except OSError:
+        pass
+    return lines
+
+
+def fmt(value, digits=0):
+    if value is None:
+        return "n/a"
+    if isinstance(value, float) and digits == 0:
+        return "{:,.0f}".format(value)
+    if isinstance(value, (int, float)):
+        return "{:,.{d}f}".format(value, d=digits)
+    return str(value)
+
+
+def correctness(r):
+    text = "%d / %d / %d" % (r.get("missing", 0), r.get("duplicate", 0), r.get("out_of_order", 0))
+    extra = r.get("not_connected", 0) + r.get("http_errors", 0) + r.get("publish_errors", 0) \
+        + r.get("seq_mismatches", 0) + r.get("bad_ids", 0) + r.get("gap_events", 0)
+    if extra:
+        text += " (+%d errors)" % extra
+    if r.get("timed_out"):
+        text += " TIMED OUT"
+    return text
+
+
+def best_nchan(results, workload, key, higher_is_better=True):
+    candidates = [(name, r) for (w, name), r in results.items()
+                  if w == workload and name.startswith("Nchan") and r.get(key) is not None]
+    if not candidates:
+        return None, None
+    pick = max if higher_is_better else min
+    return pick(candidates, key=lambda item: item[1][key])
+
+
+def write_markdown(path, args, servers, workloads, results, commands, started, finished):
+    old_notes = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            text = f.read()
+        if NOTES_MARKER in text:
+            old_notes = text.split(NOTES_MARKER, 1)[1]
+    out = []
+    w = out.append
+    w("# Benchmarks: ssebufd and Nchan side by side")
+    w("")
+    w("Generated by `tests/benchmarks/run.py` on %s (UTC), %s mode, %d run(s) per cell (medians; "
+      "correctness counts are summed over the runs)." % (started, "quick" if args.quick else "full",
+                                                          args.repeat))
+    w("")
+    w("## Method")
+    w("")
+    w("- Load generator: `ssebench` (tests/benchmarks), one thread, epoll and non-blocking sockets, "
+      "SSE parsed with `ssebuf::SseParser`. Every event carries `bench:<seq>:<CLOCK_MONOTONIC ns>:` "
+      "in its message (padded to %s bytes), so both servers are checked the same way: each "
+      "subscriber must see 1..N exactly once and in order (missing / duplicate / out of order), "
+      "and latency is measured from the publish request to the delivery." % "100")
+    w("- ssebufd: `--pipeline external`; sessions via `POST /api/refactor`, events via "
+      "`POST /api/sessions/{id}/events` (the last one `final`), streams via "
+      "`GET /api/refactor/{id}/sse`, `QT_NO_GLIB=1`. Nchan: the reference configuration in "
+      "`shared/peers/nchan/` (`/pub?id=`, `/sub?id=`, 1,000 messages per channel, oldest first).")
+    w("- Every workload gets a freshly started server. Nchan runs with 1 and 2 workers; ratios "
+      "compare ssebufd with the better Nchan figure.")
+    w("- Publishers: keep-alive connections, one request in flight each, a session's events "
+      "always on the same connection (so its order is defined); no rate limit.")
+    w("- **Server CPU-s / 100k** is utime+stime from `/proc/PID/stat` (nginx: master and all "
+      "workers) over the measured phase only: fan-out and idle from the first publish to the last "
+      "delivery; late join from the first late connect to the last replayed event (the events "
+      "were published before); publish over the publishing. \"whole run\" is the same over the "
+      "entire ssebench process including session creation and connection set-up.")
+    w("- **Latency** p50/p99: fan-out and idle: publish-to-delivery of every delivered event; "
+      "late join: each late subscriber's connect-to-last-event replay time; publish: request "
+      "round trip.")
+    w("- **Peak RSS**: VmHWM summed over the server processes after the workload (nginx: "
+      "master + workers, shared memory counted per process). Idle RSS per stream = (VmRSS with "
+      "the streams open - VmRSS before they opened) / streams.")
+    w("- The machine has 2 cores shared with other engineers' builds and the load generator "
+      "itself runs on the same cores: wall-clock rates are noisy; rely on CPU-seconds per event "
+      "and on the medians.")
+    w("")
+    w("## Machine")
+    w("")
+    for line in machine_description(servers):
+        w("- " + line)
+    w("")
+    w("## Commands")
+    w("")
+    w("```sh")
+    w("# the whole comparison (what produced this file)")
+    w(" ".join(shlex.quote(a) for a in ["python3", os.path.relpath(__file__, SOURCE_DIR)]
+               + args.original_argv))
+    w("")
+    w("# servers (fresh for every workload)")
+    w("QT_NO_GLIB=1 ssebufd --listen 127.0.0.1:0 --pipeline external --max-sessions 20000")
+    w("NCHAN_WORKERS=1 %s/start.sh %d /tmp/ssebench-nchan-%d   # and NCHAN_WORKERS=2; stop.sh PID"
+      % (args.nchan_dir, args.nchan_port, args.nchan_port))
+    w("")
+    w("# one ssebench run per cell (PORT and PIDS from the started server)")
+    for name, arguments, _ in workloads:
+        w("ssebench --target ssebuf|nchan --url http://127.0.0.1:PORT --server-pids PIDS %s %s"
+          % (arguments, COMMON_ARGS))
+    w("```")
+    w("")
+    w("## Results")
+    w("")
+    w("| workload | server | delivered/s | server CPU-s / 100k (phase) | deliveries per CPU-s | "
+      "whole run CPU-s / 100k | p50 ms | p99 ms | peak RSS MiB | missing / dup / out of order |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for name, _, description in workloads:
+        for server in servers:
+            r = results.get((name, server.name))
+            if r is None:
+                w("| %s | %s | n/a | | | | | | | not run |" % (name, server.name))
+                continue
+            delivered = r.get("delivered", 0) or 0
+            whole = r["run_server_cpu_s"] * 100000 / delivered if delivered else None
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                name, server.name, fmt(r.get("delivered_per_s")),
+                fmt(r.get("server_cpu_s_per_100k"), 2), fmt(r.get("delivered_per_server_cpu_s")),
+                fmt(whole, 2), fmt(r.get("latency_p50_ms"), 2), fmt(r.get("latency_p99_ms"), 2),
+                fmt(r.get("server_peak_rss_kb", 0) / 1024, 1), correctness(r)))
+    w("")
+    idle_rows = [(name, server.name, results.get((name, server.name))) for name, a, _ in workloads
+                 if "--workload idle" in a for server in servers]
+    if any(r for _, _, r in idle_rows):
+        w("Idle streams:")
+        w("")
+        w("| workload | server | streams open | RSS per stream KiB | server CPU-s while idle |")
+        w("|---|---|---:|---:|---:|")
+        for name, server_name, r in idle_rows:
+            if r:
+                w("| %s | %s | %s | %s | %s |" % (name, server_name, fmt(r.get("streams_opened")),
+                                                  fmt(r.get("rss_per_stream_kb"), 1),
+                                                  fmt(r.get("idle_cpu_s"), 2)))
+        w("")
+    w("## Ratios and goals")
+    w("")
+    w("ssebufd against the better of Nchan 1 worker / 2 workers, same run.")
+    w("")
+    w("| workload | goal | ssebufd | Nchan (best) | ratio | met |")
+    w("|---|---|---:|---:|---:|---|")
+    for name, arguments, _ in workloads:
+        mine = results.get((name, "ssebufd"))
+        if mine is None:
+            continue
+        if "--workload fanout" in arguments or "--workload latejoin" in arguments:
+            factor = 2 if "fanout" in arguments else 5
+            nname, nres = best_nchan(results, name, "delivered_per_server_cpu_s")
+            if nres:
+                ratio = mine.get("delivered_per_server_cpu_s", 0) / max(nres["delivered_per_server_cpu_s"], 1e-9)
+                w("| %s | deliveries per CPU-s >= %dx | %s | %s (%s) | %.2fx | %s |" % (
+                    name, factor, fmt(mine.get("delivered_per_server_cpu_s")),
+                    fmt(nres["delivered_per_server_cpu_s"]), nname, ratio,
+                    "yes" if ratio >= factor else "**no**"))
+        if "--workload fanout" in arguments:
+            nname, nres = best_nchan(results, name, "latency_p99_ms", higher_is_better=False)
+            if nres:
+                ok = mine.get("latency_p99_ms", 1e9) <= nres["latency_p99_ms"]
+                w("| %s | p99 latency <= Nchan | %s ms | %s ms (%s) | %.2fx | %s |" % (
+                    name, fmt(mine.get("latency_p99_ms"), 2), fmt(nres["latency_p99_ms"], 2), nname,
+                    mine.get("latency_p99_ms", 0) / max(nres["latency_p99_ms"], 1e-9),
+                    "yes" if ok else "**no**"))
+        if name.startswith("idle"):
+            nname, nres = best_nchan(results, name, "rss_per_stream_kb", higher_is_better=False)
+            if nres and "rss_per_stream_kb" in mine:
+                ok = mine["rss_per_stream_kb"] <= nres["rss_per_stream_kb"]
+                w("| %s | RSS per idle stream <= Nchan | %s KiB | %s KiB (%s) | %.2fx | %s |" % (
+                    name, fmt(mine["rss_per_stream_kb"], 1), fmt(nres["rss_per_stream_kb"], 1), nname,
+                    mine["rss_per_stream_kb"] / max(nres["rss_per_stream_kb"], 1e-9),
+                    "yes" if ok else "**no**"))
+        if name.startswith("streams"):
+            ok = mine.get("ok") and mine.get("streams_opened", 0) >= 10000
+            w("| %s | 10,000 streams, no loss | %s open, %s | | | %s |" % (
+                name, fmt(mine.get("streams_opened")), correctness(mine), "yes" if ok else "**no**"))
+        if name.startswith("publish"):
+            nname, nres = best_nchan(results, name, "delivered_per_server_cpu_s")
+            if nres:
+                ratio = mine.get("delivered_per_server_cpu_s", 0) / max(nres["delivered_per_server_cpu_s"], 1e-9)
+                w("| %s | (no goal) publishes per CPU-s | %s | %s (%s) | %.2fx | |" % (
+                    name, fmt(mine.get("delivered_per_server_cpu_s")),
+                    fmt(nres["delivered_per_server_cpu_s"]), nname, ratio))
+    w("")
+    w("Per-run deliveries per server CPU-second (to judge the noise):")
+    w("")
+    for name, _, _ in workloads:
+        for server in servers:
+            r = results.get((name, server.name))
+            if r:
+                w("- %s, %s: %s" % (name, server.name, ", ".join(fmt(v) for v in r["per_cpu_runs"])))
+    w("")
+    w("Run took %s to %s (UTC). Raw JSON lines: `%s`." % (started, finished,
+                                                       os.path.relpath(args.json_out, SOURCE_DIR)
+                                                       if args.json_out else "not kept"))
+    w("")
+    w(NOTES_MARKER)
+    text = "\n".join(out) + (old_notes if old_notes else "\n")
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ssebufd", help="path to ssebufd (omit to measure Nchan only)")
+    parser.add_argument("--ssebench", required=True, help="path to ssebench")
+    parser.add_argument("--nchan-dir", default=DEFAULT_NCHAN_DIR, help="start.sh/stop.sh of the Nchan peer")
+    parser.add_argument("--nchan-port", type=int, default=8089)
+    parser.add_argument("--nchan-workers", default="1,2", help="worker counts to measure")
+    parser.add_argument("--no-nchan", action="store_true", help="measure ssebufd only")
+    parser.add_argument("--quick", action="store_true", help="tiny workloads, one run: a smoke of the tooling")
+    parser.add_argument("--repeat", type=int, help="runs per cell (default 3, quick 1)")
+    parser.add_argument("--only", help="comma-separated workload names (prefix match)")
+    parser.add_argument("--out", default=os.path.join(SOURCE_DIR, "docs", "benchmarks.md"))
+    parser.add_argument("--json-out", help="append every result line to this file")
+    args = parser.parse_args()
+    args.original_argv = sys.argv[1:]
+    if args.repeat is None:
+        args.repeat = 1 if args.quick else 3
+
+    workloads = QUICK_WORKLOADS if args.quick else WORKLOADS
+    if args.only:
+        wanted = [w.strip() for w in args.only.split(",")]
+        workloads = [w for w in workloads if any(w[0].startswith(p) for p in wanted)]
+
+    servers = []
+    if args.ssebufd:
+        servers.append(Ssebufd(os.path.abspath(args.ssebufd)))
+    if not args.no_nchan:
+        for workers in [int(n) for n in args.nchan_workers.split(",") if n]:
+            servers.append(Nchan(args.nchan_dir, workers, args.nchan_port))
+    if not servers:
+        parser.error("nothing to measure")
+
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    runs = {}
+    commands = []
+    failures = 0
+    json_file = open(args.json_out, "a") if args.json_out else None
+    for repeat in range(args.repeat):
+        for name, arguments, _ in workloads:
+            for server in servers:
+                bench_args = shlex.split(arguments + " " + COMMON_ARGS) + ["--label", name]
+                try:
+                    server.start()
+                    time.sleep(0.3)
+                    result = run_ssebench(args.ssebench, server, bench_args)
+                except (RuntimeError, subprocess.SubprocessError, OSError) as error:
+                    log("%s / %s: %s" % (name, server.name, error))
+                    failures += 1
+                    continue
+                finally:
+                    server.stop()
+                result["server"] = server.name
+                result["repeat"] = repeat
+                runs.setdefault((name, server.name), []).append(result)
+                if json_file:
+                    json_file.write(json.dumps(result) + "\n")
+                    json_file.flush()
+                if not result.get("ok"):
+                    failures += 1
+                log("%s / %s #%d: %s/s delivered, %s per CPU-s, p99 %s ms, %s" % (
+                    name, server.name, repeat + 1, fmt(result.get("delivered_per_s")),
+                    fmt(result.get("delivered_per_server_cpu_s")), fmt(result.get("latency_p99_ms"), 2),
+                    correctness(result)))
+    if json_file:
+        json_file.close()
+    results = {key: median_result(value) for key, value in runs.items()}
+    finished = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    write_markdown(args.out, args, servers, workloads, results, commands, started, finished)
+    log("wrote %s" % args.out)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
