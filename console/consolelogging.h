@@ -1,0 +1,8 @@
+#ifndef SSEBUF_CONSOLE_CONSOLELOGGING_H
+#define SSEBUF_CONSOLE_CONSOLELOGGING_H
+
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcConsole)
+
+#endif
