@@ -512,6 +512,7 @@ BenchResult LoadGenerator::run()
     json.add("latency_max_ms", percentileMs(latencies, 1.0));
     if (sampled) {
         json.add("server_cpu_s", serverCpu);
+        json.add("server_cpu_ticks_s", after.tickCpuSeconds - before.tickCpuSeconds);
         json.add("server_cpu_s_per_100k",
                  delivered > 0 ? serverCpu * 100000.0 / double(delivered) : 0.0);
         json.add("delivered_per_server_cpu_s", serverCpu > 0 ? double(delivered) / serverCpu : 0.0);

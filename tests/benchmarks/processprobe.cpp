@@ -1,5 +1,6 @@
 #include "processprobe.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -37,6 +38,31 @@ bool readCpu(int pid, double *seconds)
     return true;
 }
 
+// Sums the run time of every live thread; far finer than clock ticks, which matters for
+// phases that cost the server only tens of milliseconds (late-join replay).
+bool readRunTime(int pid, double *seconds)
+{
+    const std::string taskDir = "/proc/" + std::to_string(pid) + "/task";
+    DIR *dir = opendir(taskDir.c_str());
+    if (!dir)
+        return false;
+    unsigned long long total = 0;
+    bool any = false;
+    while (dirent *entry = readdir(dir)) {
+        if (entry->d_name[0] == '.')
+            continue;
+        std::ifstream file(taskDir + "/" + entry->d_name + "/schedstat");
+        unsigned long long runNs = 0;
+        if (file >> runNs) {
+            total += runNs;
+            any = true;
+        }
+    }
+    closedir(dir);
+    *seconds = double(total) / 1e9;
+    return any;
+}
+
 void readMemory(int pid, int64_t *rssKb, int64_t *hwmKb)
 {
     std::ifstream file("/proc/" + std::to_string(pid) + "/status");
@@ -59,7 +85,9 @@ ProcessSample sampleProcesses(const std::vector<int> &pids)
         if (!readCpu(pid, &seconds))
             continue;
         sample.valid = true;
-        sample.cpuSeconds += seconds;
+        sample.tickCpuSeconds += seconds;
+        double runTime = 0;
+        sample.cpuSeconds += readRunTime(pid, &runTime) ? runTime : seconds;
         readMemory(pid, &sample.rssKb, &sample.hwmKb);
     }
     return sample;

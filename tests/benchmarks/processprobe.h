@@ -10,7 +10,8 @@ namespace ssebench {
 // workers), read from /proc/PID/stat and /proc/PID/status.
 struct ProcessSample
 {
-    double cpuSeconds = 0; // utime + stime
+    double cpuSeconds = 0; // on-CPU time of all threads (schedstat, ns resolution)
+    double tickCpuSeconds = 0; // utime + stime from /proc/PID/stat (clock-tick resolution)
     int64_t rssKb = 0; // VmRSS
     int64_t hwmKb = 0; // VmHWM, the peak RSS
     bool valid = false;
