@@ -1,16 +1,24 @@
 #include "service.h"
 
+#include "admin/adminfeed.h"
 #include "api/accesspolicy.h"
+#include "api/adminapi.h"
 #include "api/sessionapi.h"
 #include "core/sessionmanager.h"
 #include "http/httpfrontend.h"
+#include "isotime.h"
+#include "metrics/servicemetrics.h"
 #include "pipeline/demopipeline.h"
+#include "pipeline/execpipeline.h"
 #include "sse/subscriberhub.h"
 #include "store/memorystore.h"
 
+#include <QDateTime>
+#include <QJsonObject>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcService, "ssebuf.service")
+Q_LOGGING_CATEGORY(lcAccess, "ssebuf.access")
 
 namespace ssebuf {
 
@@ -42,6 +50,14 @@ bool Service::start(QString *error)
         m_pipeline = std::make_unique<DemoPipeline>(m_config.demoStepMs);
     } else if (m_config.pipeline == QLatin1String("external")) {
         m_pipeline = std::make_unique<ExternalPipeline>();
+    } else if (m_config.pipeline.startsWith(QLatin1String("exec:"))) {
+        auto exec = std::make_unique<ExecPipeline>(
+            m_config.pipeline.mid(5), m_config.execTimeoutSeconds, m_config.execPassCredentials);
+        if (!exec->isValid()) {
+            *error = QStringLiteral("the exec pipeline needs a command: exec:COMMAND");
+            return false;
+        }
+        m_pipeline = std::move(exec);
     } else {
         *error
             = QStringLiteral("pipeline %1 is not supported by this build").arg(m_config.pipeline);
@@ -59,10 +75,32 @@ bool Service::start(QString *error)
     m_sessionApi = new SessionApi(m_sessions, m_hub, access, m_config.retryAfterSeconds, this);
     m_sessionApi->registerRoutes(m_router);
 
+    const QJsonObject serviceInfo {
+        {QStringLiteral("version"), QStringLiteral(SSEBUF_VERSION)},
+        {QStringLiteral("started_at"), isoUtc(QDateTime::currentDateTimeUtc())},
+        {QStringLiteral("store"), m_store->description()},
+        {QStringLiteral("pipeline"), m_pipeline->name()}};
+    m_adminFeed = new AdminFeed(m_store, m_hub, serviceInfo, m_config.maxUnsentBytes,
+                                m_config.keepaliveSeconds, this);
+    m_metrics = new ServiceMetrics(m_store, m_hub, this);
+    m_adminApi = new AdminApi(m_store, m_hub, m_adminFeed, m_metrics, access, this);
+    m_adminApi->registerRoutes(m_router);
+
     HttpLimits limits;
     limits.maxBodyBytes = m_config.maxBodyBytes;
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
     m_frontend = new HttpFrontend(limits, &m_router, this);
+    connect(m_frontend, &HttpFrontend::exchangeAnswered, this,
+            [this](const HttpRequest &request, const QString &route, int status, qint64 elapsedMs) {
+                m_metrics->recordRequest(route, status);
+                // Method, path, status, time and peer only: never headers, query or body, which
+                // may carry tokens or credentials.
+                qCInfo(lcAccess).noquote()
+                    << request.method << request.path << status
+                    << QStringLiteral("%1ms").arg(elapsedMs) << request.peerText();
+            });
+    connect(m_frontend, &HttpFrontend::connectionRejected, this,
+            [this](int status) { m_metrics->recordRejectedConnection(status); });
     if (!m_frontend->listen(m_config.listenAddress, m_config.listenPort, error))
         return false;
     qCInfo(lcService).noquote() << "serving on" << baseUrl() << "store" << m_store->description()
@@ -98,6 +136,7 @@ void Service::shutdown()
         Q_EMIT stopped();
     });
     m_graceTimer.start();
+    m_adminFeed->closeAll();
     m_hub->closeAll(QStringLiteral("shutdown"));
 }
 

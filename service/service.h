@@ -11,7 +11,10 @@
 
 namespace ssebuf {
 
+class AdminApi;
+class AdminFeed;
 class HttpFrontend;
+class ServiceMetrics;
 class Pipeline;
 class SessionApi;
 class SessionManager;
@@ -49,6 +52,9 @@ private:
     SessionManager *m_sessions = nullptr;
     SubscriberHub *m_hub = nullptr;
     SessionApi *m_sessionApi = nullptr;
+    AdminFeed *m_adminFeed = nullptr;
+    ServiceMetrics *m_metrics = nullptr;
+    AdminApi *m_adminApi = nullptr;
     HttpFrontend *m_frontend = nullptr;
     Router m_router;
     QTimer m_graceTimer;

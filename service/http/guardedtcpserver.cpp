@@ -24,6 +24,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     socket->setReadBufferSize(m_limits.maxHeaderBytes + m_limits.maxBodyBytes + 65536);
     auto *guard = new ConnectionGuard(socket, m_limits);
     guard->setHttpServer(m_httpServer);
+    connect(guard, &ConnectionGuard::requestRejected, this, &GuardedTcpServer::requestRejected);
     addPendingConnection(socket);
 }
 

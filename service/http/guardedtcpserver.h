@@ -17,6 +17,10 @@ public:
     GuardedTcpServer(const HttpLimits &limits, QObject *parent = nullptr);
     void setHttpServer(QObject *server) { m_httpServer = server; }
 
+Q_SIGNALS:
+    // A ConnectionGuard answered a request itself (413, 431, 408, ...).
+    void requestRejected(int status);
+
 protected:
     void incomingConnection(qintptr descriptor) override;
 

@@ -58,6 +58,7 @@ bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *er
         return false;
     }
     m_tcpServer = server;
+    connect(server, &GuardedTcpServer::requestRejected, this, &HttpFrontend::connectionRejected);
     bind(server);
     return true;
 }

@@ -78,9 +78,10 @@ void MemoryStore::createSession(const SessionRecord &record, CreateCallback done
     auto session = std::make_shared<Session>(
         record, SessionBuffer::Limits {m_policy.maxEvents, m_policy.maxBufferBytes});
     m_sessions.insert(record.sessionId, session);
-    const SessionSummary summary = summaryOf(*session);
+    // Announced before the caller hears of it, so a watcher never sees an event of a
+    // session it was not told about.
+    Q_EMIT sessionCreated(summaryOf(*session));
     done(CreateStatus::Created);
-    Q_EMIT sessionCreated(summary);
 }
 
 void MemoryStore::appendEvent(const QString &sessionId, const EventDraft &draft,

@@ -1,0 +1,69 @@
+#ifndef SSEBUF_ADMINFEED_H
+#define SSEBUF_ADMINFEED_H
+
+#include "store/sessionstore.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace ssebuf {
+
+class SubscriberHub;
+
+// The admin stream (GET /api/admin/stream): turns store and subscriber changes into
+// lifecycle messages and writes them to every connected admin client. A client first
+// gets a snapshot of all sessions, then every change, so a console keeps a live table
+// without polling. Slow admin clients are cut off at the same unsent-bytes bound as
+// session streams.
+class AdminFeed : public QObject
+{
+    Q_OBJECT
+public:
+    AdminFeed(SessionStore *store, SubscriberHub *hub, const QJsonObject &serviceInfo,
+              qint64 maxUnsentBytes, int keepaliveSeconds, QObject *parent = nullptr);
+    ~AdminFeed() override;
+
+    // Takes over an event-stream socket whose headers are written.
+    void addClient(QTcpSocket *socket);
+    void closeAll();
+    int clientCount() const { return int(m_clients.size()); }
+
+private:
+    struct Client
+    {
+        QPointer<QTcpSocket> socket;
+        qint64 lastWriteMs = 0;
+        bool ready = false; // snapshot written: live messages may follow
+    };
+
+    void broadcast(const QJsonObject &message);
+    void write(Client &client, const QByteArray &bytes);
+    void removeClosed();
+    void store_sessionCreated(const SessionSummary &summary);
+    void store_eventAppended(const QString &sessionId, const EventPtr &event,
+                             const SessionSummary &summary, int evicted);
+    void store_sessionEnded(const SessionSummary &summary);
+    void store_sessionRemoved(const QString &sessionId, RemovalReason reason);
+    void hub_subscriberConnected(const QString &sessionId, const QJsonObject &subscriber);
+    void hub_subscriberDisconnected(const QString &sessionId, const QJsonObject &subscriber,
+                                    const QString &reason);
+    void keepaliveTimer_timeout();
+    QJsonObject summaryJson(SessionSummary summary) const;
+
+    SessionStore *m_store;
+    SubscriberHub *m_hub;
+    QJsonObject m_serviceInfo;
+    qint64 m_maxUnsentBytes;
+    int m_keepaliveSeconds;
+    QList<Client> m_clients;
+    QTimer m_keepaliveTimer;
+    qint64 m_nextId = 1;
+};
+
+} // namespace ssebuf
+
+#endif

@@ -1,0 +1,129 @@
+#include "servicemetrics.h"
+
+#include "sse/subscriberhub.h"
+
+#include <QPointer>
+
+namespace ssebuf {
+
+namespace {
+
+void family(QByteArray &out, const char *name, const char *type, const char *help)
+{
+    out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
+}
+
+void sample(QByteArray &out, const char *name, qint64 value, const QByteArray &labels = {})
+{
+    out += name;
+    if (!labels.isEmpty())
+        out += '{' + labels + '}';
+    out += ' ' + QByteArray::number(value) + '\n';
+}
+
+QByteArray escapeLabel(const QString &value)
+{
+    QByteArray bytes = value.toUtf8();
+    bytes.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    return bytes;
+}
+
+} // namespace
+
+ServiceMetrics::ServiceMetrics(SessionStore *store, SubscriberHub *hub, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_hub(hub)
+{
+    connect(store, &SessionStore::sessionCreated, this, [this] { ++m_sessionsCreated; });
+    connect(store, &SessionStore::sessionRemoved, this,
+            [this](const QString &, RemovalReason reason) {
+                if (reason == RemovalReason::Expired)
+                    ++m_sessionsExpired;
+                else
+                    ++m_sessionsDeleted;
+            });
+    connect(store, &SessionStore::eventAppended, this,
+            [this](const QString &, const EventPtr &, const SessionSummary &, int evicted) {
+                ++m_eventsAppended;
+                m_eventsEvicted += evicted;
+            });
+    connect(hub, &SubscriberHub::subscriberConnected, this, [this] { ++m_subscribersConnected; });
+}
+
+void ServiceMetrics::recordRequest(const QString &route, int status)
+{
+    ++m_requests[qMakePair(route, status)];
+}
+
+void ServiceMetrics::recordRejectedConnection(int status)
+{
+    recordRequest(QStringLiteral("rejected_by_limits"), status);
+}
+
+void ServiceMetrics::render(std::function<void(const QByteArray &)> done)
+{
+    QPointer<ServiceMetrics> self(this);
+    m_store->listSessions([self, done](const QList<SessionSummary> &sessions) {
+        if (!self)
+            return;
+        qint64 running = 0;
+        qint64 bytes = 0;
+        qint64 buffered = 0;
+        for (const SessionSummary &summary : sessions) {
+            if (!summary.isFinished())
+                ++running;
+            bytes += summary.bufferedBytes;
+            if (summary.firstSeq > 0)
+                buffered += summary.lastSeq - summary.firstSeq + 1;
+        }
+        QByteArray out;
+        family(out, "ssebuf_sessions_live", "gauge",
+               "Sessions held (running or finished) until they expire.");
+        sample(out, "ssebuf_sessions_live", sessions.size());
+        family(out, "ssebuf_sessions_running", "gauge",
+               "Sessions without their terminal event yet.");
+        sample(out, "ssebuf_sessions_running", running);
+        family(out, "ssebuf_sessions_created_total", "counter",
+               "Sessions created through this instance's store view.");
+        sample(out, "ssebuf_sessions_created_total", self->m_sessionsCreated);
+        family(out, "ssebuf_sessions_expired_total", "counter",
+               "Sessions removed because their time-to-live ran out.");
+        sample(out, "ssebuf_sessions_expired_total", self->m_sessionsExpired);
+        family(out, "ssebuf_sessions_deleted_total", "counter",
+               "Sessions removed through the admin API.");
+        sample(out, "ssebuf_sessions_deleted_total", self->m_sessionsDeleted);
+        family(out, "ssebuf_events_appended_total", "counter", "Events appended to sessions.");
+        sample(out, "ssebuf_events_appended_total", self->m_eventsAppended);
+        family(out, "ssebuf_events_delivered_total", "counter",
+               "Events written to session streams.");
+        sample(out, "ssebuf_events_delivered_total", self->m_hub->eventsDelivered());
+        family(out, "ssebuf_events_evicted_total", "counter",
+               "Events evicted by the per-session event or byte limits.");
+        sample(out, "ssebuf_events_evicted_total", self->m_eventsEvicted);
+        family(out, "ssebuf_events_buffered", "gauge", "Events held in session buffers.");
+        sample(out, "ssebuf_events_buffered", buffered);
+        family(out, "ssebuf_buffered_bytes", "gauge", "Encoded SSE bytes held in session buffers.");
+        sample(out, "ssebuf_buffered_bytes", bytes);
+        family(out, "ssebuf_subscribers", "gauge", "Open session streams on this instance.");
+        sample(out, "ssebuf_subscribers", self->m_hub->subscriberCount());
+        family(out, "ssebuf_subscribers_connected_total", "counter",
+               "Session streams opened on this instance.");
+        sample(out, "ssebuf_subscribers_connected_total", self->m_subscribersConnected);
+        family(out, "ssebuf_slow_subscribers_disconnected_total", "counter",
+               "Streams cut off because their unsent output passed the bound or stalled.");
+        sample(out, "ssebuf_slow_subscribers_disconnected_total", self->m_hub->slowDisconnects());
+        family(out, "ssebuf_store_up", "gauge", "1 when the session store is reachable.");
+        sample(out, "ssebuf_store_up", self->m_store->isAvailable() ? 1 : 0);
+        family(out, "ssebuf_http_requests_total", "counter",
+               "HTTP requests answered, by route pattern and status.");
+        for (auto it = self->m_requests.cbegin(); it != self->m_requests.cend(); ++it) {
+            sample(out, "ssebuf_http_requests_total", it.value(),
+                   "route=\"" + escapeLabel(it.key().first) + "\",status=\""
+                       + QByteArray::number(it.key().second) + '"');
+        }
+        done(out);
+    });
+}
+
+} // namespace ssebuf

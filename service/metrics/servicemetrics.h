@@ -1,0 +1,43 @@
+#ifndef SSEBUF_SERVICEMETRICS_H
+#define SSEBUF_SERVICEMETRICS_H
+
+#include "http/httprequest.h"
+#include "store/sessionstore.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <functional>
+
+namespace ssebuf {
+
+class SubscriberHub;
+
+// Counters of the service, rendered in the Prometheus text exposition format (0.0.4).
+// Counters follow signals; gauges are read when /metrics is scraped.
+class ServiceMetrics : public QObject
+{
+    Q_OBJECT
+public:
+    ServiceMetrics(SessionStore *store, SubscriberHub *hub, QObject *parent = nullptr);
+
+    void recordRequest(const QString &route, int status);
+    void recordRejectedConnection(int status);
+    // Renders the exposition text; asks the store for live sessions (asynchronous).
+    void render(std::function<void(const QByteArray &)> done);
+
+private:
+    SessionStore *m_store;
+    SubscriberHub *m_hub;
+    qint64 m_sessionsCreated = 0;
+    qint64 m_sessionsExpired = 0;
+    qint64 m_sessionsDeleted = 0;
+    qint64 m_eventsAppended = 0;
+    qint64 m_eventsEvicted = 0;
+    qint64 m_subscribersConnected = 0;
+    QHash<QPair<QString, int>, qint64> m_requests;
+};
+
+} // namespace ssebuf
+
+#endif

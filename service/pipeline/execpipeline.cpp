@@ -1,0 +1,221 @@
+#include "execpipeline.h"
+
+#include <QJsonDocument>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcExec, "ssebuf.pipeline")
+
+namespace ssebuf {
+
+ExecProducer::ExecProducer(const QString &sessionId, const StartRequest &request,
+                           const Options &options, QObject *parent)
+    : SessionProducer(parent)
+    , m_sessionId(sessionId)
+    , m_options(options)
+{
+    QJsonObject input = request.publicJson;
+    input.insert(QStringLiteral("session_id"), sessionId);
+    if (options.passCredentials && request.hasCredentials)
+        input.insert(QStringLiteral("github_credentials"), request.githubCredentials);
+    m_input = QJsonDocument(input).toJson(QJsonDocument::Compact) + '\n';
+
+    m_process.setProgram(options.program);
+    m_process.setArguments(options.arguments);
+    m_process.setProcessChannelMode(QProcess::SeparateChannels);
+    connect(&m_process, &QProcess::readyReadStandardOutput, this,
+            &ExecProducer::process_readyReadStandardOutput);
+    connect(&m_process, &QProcess::readyReadStandardError, this,
+            &ExecProducer::process_readyReadStandardError);
+    connect(&m_process, &QProcess::finished, this, &ExecProducer::process_finished);
+    connect(&m_process, &QProcess::errorOccurred, this, &ExecProducer::process_errorOccurred);
+    m_silenceTimer.setSingleShot(true);
+    m_silenceTimer.setInterval(options.silenceTimeoutSeconds * 1000);
+    connect(&m_silenceTimer, &QTimer::timeout, this, &ExecProducer::silenceTimer_timeout);
+}
+
+ExecProducer::~ExecProducer()
+{
+    if (m_process.state() != QProcess::NotRunning) {
+        m_process.disconnect(this);
+        m_process.kill();
+        m_process.waitForFinished(2000);
+    }
+}
+
+void ExecProducer::start()
+{
+    qCInfo(lcExec).noquote() << "starting" << m_options.program << "for" << m_sessionId;
+    m_process.start();
+    m_process.write(m_input);
+    m_process.closeWriteChannel();
+    m_silenceTimer.start();
+}
+
+void ExecProducer::stop()
+{
+    m_stopped = true;
+    m_silenceTimer.stop();
+    if (m_process.state() != QProcess::NotRunning) {
+        qCInfo(lcExec).noquote() << "killing the producer of" << m_sessionId;
+        m_process.kill();
+    }
+}
+
+void ExecProducer::process_readyReadStandardOutput()
+{
+    m_silenceTimer.start();
+    const QByteArray bytes = m_process.readAllStandardOutput();
+    qsizetype start = 0;
+    while (start < bytes.size()) {
+        const qsizetype newline = bytes.indexOf('\n', start);
+        const qsizetype end = newline < 0 ? bytes.size() : newline;
+        if (!m_discardingLongLine) {
+            m_partialLine.append(bytes.constData() + start, end - start);
+            if (m_partialLine.size() > m_options.maxLineBytes) {
+                m_partialLine.clear();
+                m_discardingLongLine = true;
+                EventDraft error;
+                error.type = QStringLiteral("error");
+                error.status = QStringLiteral("running");
+                error.message
+                    = QStringLiteral(
+                          "the producer wrote a line longer than %1 bytes; it was dropped")
+                          .arg(m_options.maxLineBytes);
+                if (!m_stopped && !m_terminalSent)
+                    Q_EMIT eventProduced(error);
+            }
+        }
+        if (newline < 0)
+            break;
+        if (!m_discardingLongLine)
+            handleLine(m_partialLine);
+        m_partialLine.clear();
+        m_discardingLongLine = false;
+        start = newline + 1;
+    }
+}
+
+void ExecProducer::handleLine(const QByteArray &line)
+{
+    if (m_stopped || m_terminalSent)
+        return;
+    const QByteArray trimmed = line.trimmed();
+    if (trimmed.isEmpty())
+        return;
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(trimmed, &parseError);
+    ApiError error;
+    std::optional<EventDraft> draft;
+    if (parseError.error != QJsonParseError::NoError || !document.isObject())
+        error.message = QStringLiteral("not a JSON object");
+    else
+        draft = EventDraft::fromJson(document.object(), &error);
+    if (!draft) {
+        EventDraft invalid;
+        invalid.type = QStringLiteral("error");
+        invalid.status = QStringLiteral("running");
+        invalid.message
+            = QStringLiteral("the producer wrote an invalid event line: %1").arg(error.message);
+        Q_EMIT eventProduced(invalid);
+        return;
+    }
+    if (draft->final)
+        m_terminalSent = true;
+    Q_EMIT eventProduced(*draft);
+}
+
+void ExecProducer::process_readyReadStandardError()
+{
+    m_silenceTimer.start();
+    m_stderrTail += m_process.readAllStandardError();
+    if (m_stderrTail.size() > 2048)
+        m_stderrTail = m_stderrTail.right(2048);
+}
+
+void ExecProducer::emitTerminal(const QString &status, const QString &type, const QString &message)
+{
+    if (m_terminalSent || m_stopped)
+        return;
+    m_terminalSent = true;
+    EventDraft terminal;
+    terminal.type = type;
+    terminal.status = status;
+    terminal.message = message;
+    terminal.final = true;
+    Q_EMIT eventProduced(terminal);
+}
+
+void ExecProducer::process_finished(int exitCode, QProcess::ExitStatus status)
+{
+    m_silenceTimer.stop();
+    process_readyReadStandardOutput();
+    if (!m_partialLine.isEmpty()) {
+        handleLine(m_partialLine);
+        m_partialLine.clear();
+    }
+    process_readyReadStandardError();
+    const QString tail = QString::fromUtf8(m_stderrTail).trimmed();
+    if (m_timedOut) {
+        emitTerminal(QStringLiteral("failed"), QStringLiteral("error"),
+                     QStringLiteral("the producer was silent for %1 s and was killed")
+                         .arg(m_options.silenceTimeoutSeconds));
+    } else if (status == QProcess::NormalExit && exitCode == 0) {
+        emitTerminal(QStringLiteral("completed"), QStringLiteral("result"),
+                     QStringLiteral("the producer finished"));
+    } else {
+        const QString how = status == QProcess::CrashExit
+            ? QStringLiteral("crashed")
+            : QStringLiteral("exited with code %1").arg(exitCode);
+        emitTerminal(QStringLiteral("failed"), QStringLiteral("error"),
+                     tail.isEmpty() ? QStringLiteral("the producer %1").arg(how)
+                                    : QStringLiteral("the producer %1: %2").arg(how, tail));
+    }
+    qCInfo(lcExec).noquote() << "producer of" << m_sessionId << "ended, exit code" << exitCode;
+    if (!m_stopped) {
+        m_stopped = true;
+        Q_EMIT finished();
+    }
+}
+
+void ExecProducer::process_errorOccurred(QProcess::ProcessError error)
+{
+    if (error == QProcess::FailedToStart) {
+        m_silenceTimer.stop();
+        emitTerminal(
+            QStringLiteral("failed"), QStringLiteral("error"),
+            QStringLiteral("the producer could not be started: %1").arg(m_process.errorString()));
+        if (!m_stopped) {
+            m_stopped = true;
+            Q_EMIT finished();
+        }
+    } else if (error == QProcess::WriteError) {
+        qCInfo(lcExec).noquote() << "the producer of" << m_sessionId << "did not read its stdin";
+    }
+}
+
+void ExecProducer::silenceTimer_timeout()
+{
+    qCWarning(lcExec).noquote() << "producer of" << m_sessionId << "silent for"
+                                << m_options.silenceTimeoutSeconds << "s: killing it";
+    m_timedOut = true;
+    m_process.kill();
+}
+
+ExecPipeline::ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials)
+{
+    const QStringList parts = QProcess::splitCommand(command);
+    if (!parts.isEmpty()) {
+        m_options.program = parts.first();
+        m_options.arguments = parts.mid(1);
+    }
+    m_options.silenceTimeoutSeconds = silenceTimeoutSeconds;
+    m_options.passCredentials = passCredentials;
+}
+
+SessionProducer *ExecPipeline::createProducer(const QString &sessionId, const StartRequest &request,
+                                              QObject *parent)
+{
+    return new ExecProducer(sessionId, request, m_options, parent);
+}
+
+} // namespace ssebuf

@@ -1,0 +1,76 @@
+#ifndef SSEBUF_EXECPIPELINE_H
+#define SSEBUF_EXECPIPELINE_H
+
+#include "pipeline.h"
+
+#include <QByteArray>
+#include <QProcess>
+#include <QStringList>
+#include <QTimer>
+
+namespace ssebuf {
+
+// --pipeline exec:COMMAND: one process per session. It gets the request JSON (with the
+// session_id added, without github_credentials unless allowed) on stdin, then stdin is
+// closed; each stdout line is one event object. A line that is not a valid event becomes an
+// "error" event; exit 0 ends the session "completed", anything else "failed" with the
+// tail of stderr; a process silent for the timeout is killed and the session fails.
+class ExecProducer : public SessionProducer
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QString program;
+        QStringList arguments;
+        int silenceTimeoutSeconds = 120;
+        bool passCredentials = false;
+        qint64 maxLineBytes = 1048576;
+    };
+
+    ExecProducer(const QString &sessionId, const StartRequest &request, const Options &options,
+                 QObject *parent);
+    ~ExecProducer() override;
+
+    void start() override;
+    void stop() override;
+
+private:
+    void process_readyReadStandardOutput();
+    void process_readyReadStandardError();
+    void process_finished(int exitCode, QProcess::ExitStatus status);
+    void process_errorOccurred(QProcess::ProcessError error);
+    void silenceTimer_timeout();
+    void handleLine(const QByteArray &line);
+    void emitTerminal(const QString &status, const QString &type, const QString &message);
+
+    QString m_sessionId;
+    QByteArray m_input;
+    Options m_options;
+    QProcess m_process;
+    QTimer m_silenceTimer;
+    QByteArray m_partialLine;
+    QByteArray m_stderrTail;
+    bool m_discardingLongLine = false;
+    bool m_terminalSent = false;
+    bool m_stopped = false;
+    bool m_timedOut = false;
+};
+
+class ExecPipeline : public Pipeline
+{
+public:
+    // command: what follows "exec:", split into program and arguments as a shell would.
+    ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials);
+    QString name() const override { return QStringLiteral("exec"); }
+    bool isValid() const { return !m_options.program.isEmpty(); }
+    SessionProducer *createProducer(const QString &sessionId, const StartRequest &request,
+                                    QObject *parent) override;
+
+private:
+    ExecProducer::Options m_options;
+};
+
+} // namespace ssebuf
+
+#endif
