@@ -51,13 +51,13 @@ finish() {
 }
 
 # start_ssebufd BINARY [ARGS...]: starts ssebufd on 127.0.0.1:0 (unless ARGS name a
-# --listen or SSEBUF_LISTEN is set), waits up to 15 s for its "listening on" line, and sets
+# --listen, SSEBUF_LISTEN is set, or START_WITHOUT_LISTEN=1 leaves it to a config), waits up to 15 s for its "listening on" line, and sets
 # SSEBUF_URL and SSEBUFD_PID. Its output goes on to $TEST_TMP/ssebufd.log.
 start_ssebufd() {
     local binary=$1 line deadline
     shift
     local listen=(--listen 127.0.0.1:0)
-    if [[ " $* " == *" --listen "* || -n "${SSEBUF_LISTEN:-}" ]]; then
+    if [[ " $* " == *" --listen "* || -n "${SSEBUF_LISTEN:-}" || -n "${START_WITHOUT_LISTEN:-}" ]]; then
         listen=()
     fi
     mkfifo "$TEST_TMP/ssebufd.out"

@@ -1,0 +1,175 @@
+#!/bin/bash
+# Builds the DEB packages with cpack, checks their metadata (dpkg-deb -I/-f), contents
+# (dpkg-deb -c), maintainer scripts and systemd unit, extracts them into a throwaway root
+# (dpkg-deb -x) and runs the extracted ssebufd with the packaged configuration: it must
+# serve a session end to end.
+# Usage: test-packages.sh BUILD_DIR SOURCE_DIR VERSION WITH_CONSOLE(ON|OFF)
+. "$(dirname "$0")/../examples/harness.sh"
+build_dir=$1
+source_dir=$2
+version=$3
+with_console=$4
+need_tool cpack cmake
+need_tool dpkg-deb dpkg
+need_tool dpkg-shlibdeps dpkg-dev
+need_tool file file
+need_tool curl curl
+need_tool jq jq
+
+arch=$(dpkg --print-architecture)
+packages=$TEST_TMP/packages
+root=$TEST_TMP/root
+
+echo "--- cpack"
+if ! cpack -G DEB --config "$build_dir/CPackConfig.cmake" -B "$packages" >"$TEST_TMP/cpack.log" 2>&1; then
+    cat "$TEST_TMP/cpack.log" >&2
+    exit 1
+fi
+service_deb=$packages/ssebufd_${version}-1_${arch}.deb
+console_deb=$packages/ssebuf-console_${version}-1_${arch}.deb
+ls -l "$packages"/*.deb
+check "cpack built ssebufd_${version}-1_${arch}.deb" test -f "$service_deb"
+
+field() { dpkg-deb -f "$1" "$2"; }
+listing() { dpkg-deb -c "$1" | awk '{print $1, $2, $6}'; }
+
+echo "--- ssebufd: metadata"
+dpkg-deb -I "$service_deb"
+check "Package: ssebufd" equals "$(field "$service_deb" Package)" ssebufd
+check "Version: $version-1" equals "$(field "$service_deb" Version)" "$version-1"
+check "Architecture: $arch" equals "$(field "$service_deb" Architecture)" "$arch"
+check "Section: net" equals "$(field "$service_deb" Section)" net
+check "a Maintainer" contains "$(field "$service_deb" Maintainer)" '^.+ <.+@.+>$'
+check "a Description with a summary line" \
+    contains "$(field "$service_deb" Description)" '^Server-Sent Events buffer service'
+depends=$(field "$service_deb" Depends)
+for dep in adduser 'libqt6core6 \(>= 6\.4' 'libqt6httpserver6 \(>= 6\.4' 'libqt6network6 \(>= 6\.4' libc6 libstdc\\+\\+6; do
+    check "Depends on ${dep//\\/}" contains "$depends" "(^|, )$dep"
+done
+check "does not depend on Qt Widgets" test -z "$(grep -o libqt6widgets6 <<<"$depends")"
+dpkg-deb -e "$service_deb" "$TEST_TMP/control"
+check "conffiles lists /etc/ssebuf/ssebufd.conf" equals "$(cat "$TEST_TMP/control/conffiles")" /etc/ssebuf/ssebufd.conf
+for script in postinst prerm postrm; do
+    check "$script is an executable POSIX sh script" test -x "$TEST_TMP/control/$script"
+    check "$script parses" sh -n "$TEST_TMP/control/$script"
+done
+
+echo "--- ssebufd: contents"
+contents=$(listing "$service_deb")
+echo "$contents"
+check "the binary, root-owned and executable" contains "$contents" '^-rwxr-xr-x root/root \./usr/bin/ssebufd$'
+check "the config, readable by root (and, after postinst, group ssebuf) only" \
+    contains "$contents" '^-rw-r----- root/root \./etc/ssebuf/ssebufd\.conf$'
+check "the systemd unit" contains "$contents" '^-rw-r--r-- root/root \./lib/systemd/system/ssebufd\.service$'
+check "the man page, compressed" contains "$contents" '^-rw-r--r-- root/root \./usr/share/man/man1/ssebufd\.1\.gz$'
+check "the deployment guide" contains "$contents" '\./usr/share/doc/ssebufd/deploy\.md$'
+check "the integration guide" contains "$contents" '\./usr/share/doc/ssebufd/integration\.md$'
+check "the nginx example" contains "$contents" '\./usr/share/doc/ssebufd/examples/nginx-ssebuf-locations\.conf$'
+check "nothing outside /usr, /etc/ssebuf and /lib/systemd" \
+    equals "$(awk '{print $3}' <<<"$contents" | grep -vE '^\./$|^\./(usr|etc|lib)/$|^\./usr/|^\./etc/ssebuf/|^\./lib/systemd/' || true)" ""
+
+if [ "$with_console" = ON ]; then
+    echo "--- ssebuf-console: metadata and contents"
+    check "cpack built ssebuf-console_${version}-1_${arch}.deb" test -f "$console_deb"
+    dpkg-deb -I "$console_deb"
+    check "Package: ssebuf-console" equals "$(field "$console_deb" Package)" ssebuf-console
+    check "Version: $version-1" equals "$(field "$console_deb" Version)" "$version-1"
+    check "Depends on Qt Widgets" contains "$(field "$console_deb" Depends)" '(^|, )libqt6widgets6 \(>= 6\.4'
+    contents=$(listing "$console_deb")
+    echo "$contents"
+    check "the binary" contains "$contents" '^-rwxr-xr-x root/root \./usr/bin/ssebuf-console$'
+    check "the desktop entry" contains "$contents" '^-rw-r--r-- root/root \./usr/share/applications/ssebuf-console\.desktop$'
+    check "the icon" contains "$contents" '^-rw-r--r-- root/root \./usr/share/icons/hicolor/scalable/apps/ssebuf-console\.svg$'
+    check "the man page" contains "$contents" '^-rw-r--r-- root/root \./usr/share/man/man1/ssebuf-console\.1\.gz$'
+fi
+
+echo "--- extract into a throwaway root"
+mkdir -p "$root"
+dpkg-deb -x "$service_deb" "$root"
+[ "$with_console" = ON ] && dpkg-deb -x "$console_deb" "$root"
+check "the extracted binary is stripped" contains "$(file -L "$root/usr/bin/ssebufd")" ', stripped'
+check "the man page reads" contains "$(zcat "$root/usr/share/man/man1/ssebufd.1.gz" | head -n 1)" '^\.TH SSEBUFD 1'
+if [ "$with_console" = ON ]; then
+    desktop=$root/usr/share/applications/ssebuf-console.desktop
+    check "the desktop entry starts ssebuf-console with its icon" \
+        contains "$(cat "$desktop")" '^Exec=ssebuf-console$'
+    check "the desktop entry names the installed icon" contains "$(cat "$desktop")" '^Icon=ssebuf-console$'
+    if command -v desktop-file-validate >/dev/null; then
+        check "desktop-file-validate accepts the entry" desktop-file-validate "$desktop"
+    fi
+fi
+
+echo "--- systemd unit"
+unit=$(cat "$root/lib/systemd/system/ssebufd.service")
+check "ExecStart runs the packaged binary with the packaged config" \
+    contains "$unit" '^ExecStart=/usr/bin/ssebufd --config /etc/ssebuf/ssebufd\.conf$'
+check "runs as the system user ssebuf" contains "$unit" '^User=ssebuf$'
+for option in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
+    PrivateDevices=yes 'CapabilityBoundingSet=$' 'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' \
+    SystemCallFilter=@system-service; do
+    check "sandboxed: $option" contains "$unit" "^$option"
+done
+check "installed for multi-user.target" contains "$unit" '^WantedBy=multi-user\.target$'
+if command -v systemd-analyze >/dev/null; then
+    security=$(systemd-analyze security --offline=true --threshold=20 \
+        "$root/lib/systemd/system/ssebufd.service" 2>&1) && status=0 || status=$?
+    echo "$security" | tail -n 1
+    check "systemd-analyze security rates its exposure at most 2.0" equals "$status" 0
+fi
+
+echo "--- postinst, with stand-ins for the system tools it calls"
+stubs=$TEST_TMP/stubs
+mkdir -p "$stubs"
+for tool in adduser useradd chown chmod systemctl deb-systemd-helper; do
+    printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$tool" "$stubs" >"$stubs/$tool"
+done
+printf '#!/bin/sh\nexit 2\n' >"$stubs/getent" # no such user yet
+chmod +x "$stubs"/*
+PATH=$stubs:/usr/bin:/bin sh "$TEST_TMP/control/postinst" configure
+calls=$(cat "$stubs/calls")
+echo "$calls"
+check "postinst creates the system user and group ssebuf" \
+    contains "$calls" '^adduser --system --group .*--no-create-home .*ssebuf$'
+check "postinst records the unit without enabling it" \
+    contains "$calls" '^deb-systemd-helper update-state ssebufd\.service$'
+rm -f "$stubs/calls" "$stubs/adduser"
+PATH=$stubs:/usr/bin:/bin sh "$TEST_TMP/control/postinst" configure
+check "without adduser it falls back to useradd --system" \
+    contains "$(cat "$stubs/calls")" '^useradd --system --user-group .*--shell /usr/sbin/nologin .*ssebuf$'
+printf '#!/bin/sh\necho "ssebuf:x:999:999::/nonexistent:/usr/sbin/nologin"\n' >"$stubs/getent"
+rm -f "$stubs/calls"
+PATH=$stubs:/usr/bin:/bin sh "$TEST_TMP/control/postinst" configure 1.0.0-1
+check "an existing user is kept (upgrade)" test -z "$(grep -E '^(adduser|useradd) ' "$stubs/calls" || true)"
+
+echo "--- the extracted ssebufd with the packaged configuration"
+conf=$root/etc/ssebuf/ssebufd.conf
+# The file says listen = 127.0.0.1:8000; the variable wins over the file (contract 8).
+SSEBUF_LISTEN=127.0.0.1:0 start_ssebufd "$root/usr/bin/ssebufd" --config "$conf"
+check "the variable overrode the file's port 8000" test "${SSEBUF_URL##*:}" != 8000
+health=$(curl -sS --max-time 10 -w ' %{http_code}' "$SSEBUF_URL/healthz")
+check "GET /healthz answers 200 ok" contains "$health" '"status": *"ok".* 200$'
+status=0
+out=$("$source_dir/examples/curl/late-connection.sh" "$SSEBUF_URL" hello 1) || status=$?
+echo "$out"
+check "a late client of the installed service gets the greeting" \
+    contains "$out" '^event 1 \{.*"type": *"greeting"'
+check "and stops on the terminal event" contains "$out" '^terminal 1$'
+check "the session streamed completely" equals "$status" 0
+stop_ssebufd
+check "the installed ssebufd exits 0 on SIGTERM" equals "$SSEBUFD_EXIT" 0
+
+echo "--- every setting of the packaged configuration, uncommented, is accepted"
+printf 'packaging-test-token\n' >"$TEST_TMP/admin-token"
+sed -e 's/^#\([a-z][a-z-]*\) = /\1 = /' \
+    -e "s|^admin-token-file = .*|admin-token-file = $TEST_TMP/admin-token|" \
+    -e 's|^listen = .*|listen = 127.0.0.1:0|' "$conf" >"$TEST_TMP/full.conf"
+grep -E '^[a-z]' "$TEST_TMP/full.conf"
+START_WITHOUT_LISTEN=1 start_ssebufd "$root/usr/bin/ssebufd" --config "$TEST_TMP/full.conf"
+check "admin routes need the configured token (401 without)" \
+    equals "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$SSEBUF_URL/api/admin/sessions")" 401
+check "admin routes accept the token from admin-token-file" \
+    equals "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+        -H 'Authorization: Bearer packaging-test-token' "$SSEBUF_URL/api/admin/sessions")" 200
+stop_ssebufd
+check "exits 0 on SIGTERM" equals "$SSEBUFD_EXIT" 0
+finish
