@@ -57,6 +57,14 @@ while read -r option default; do
     check "$option: the config file shows the man page's default $default" \
         equals "$(awk -v k="$option" '$1 == k {print $2}' <<<"$settings")" "$default"
 done <<<"$defaults"
+# --help says "default: X" under each option; none means no default to compare.
+help_defaults=$(awk '/^ *--[a-z]/ { option = $1; sub(/^--/, "", option) }
+    /default: / { value = $0; sub(/.*default: /, "", value); if (value != "none") print option, value }' <<<"$help")
+while read -r option default; do
+    [ -n "$option" ] || continue
+    check "$option: the man page gives the default --help prints, $default" \
+        equals "$(awk -v k="$option" '$1 == k {print $2}' <<<"$defaults")" "$default"
+done <<<"$help_defaults"
 check "the man page gives the contract's defaults" \
     equals "$(grep -E '^(listen|session-ttl|max-events|keepalive) ' <<<"$defaults" | sort | tr '\n' ' ')" \
     "keepalive 15 listen 127.0.0.1:8000 max-events 1000 session-ttl 300 "
