@@ -92,11 +92,12 @@ stop_ssebufd() {
     local pid=$SSEBUFD_PID status=0
     [ -n "$pid" ] || return 0
     kill -TERM "$pid"
-    # The watchdog bounds the wait; it is not synchronisation.
-    (sleep 15 && kill -KILL "$pid" 2>/dev/null) &
-    local watchdog=$!
+    # Bounded wait for the exit (tail polls the pid); then collect its status.
+    if ! timeout 15 tail --pid="$pid" -s 0.1 -f /dev/null; then
+        echo "ssebufd did not exit within 15 s of SIGTERM" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
     wait "$pid" || status=$?
-    kill "$watchdog" 2>/dev/null || true
     SSEBUFD_PID=
     # shellcheck disable=SC2034 # read by the tests
     SSEBUFD_EXIT=$status
