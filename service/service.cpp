@@ -14,8 +14,12 @@
 #include "store/memorystore.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QSslSocket>
 
 Q_LOGGING_CATEGORY(lcService, "ssebuf.service")
 Q_LOGGING_CATEGORY(lcAccess, "ssebuf.access")
@@ -101,11 +105,53 @@ bool Service::start(QString *error)
             });
     connect(m_frontend, &HttpFrontend::connectionRejected, this,
             [this](int status) { m_metrics->recordRejectedConnection(status); });
+    if (m_config.usesTls()) {
+        const std::optional<QSslConfiguration> tls = loadTlsConfiguration(error);
+        if (!tls)
+            return false;
+        m_frontend->setTlsConfiguration(*tls);
+    }
     if (!m_frontend->listen(m_config.listenAddress, m_config.listenPort, error))
         return false;
     qCInfo(lcService).noquote() << "serving on" << baseUrl() << "store" << m_store->description()
                                 << "pipeline" << m_pipeline->name();
     return true;
+}
+
+std::optional<QSslConfiguration> Service::loadTlsConfiguration(QString *error) const
+{
+    if (!QSslSocket::supportsSsl()) {
+        *error = QStringLiteral("TLS was asked for but no TLS backend is available");
+        return std::nullopt;
+    }
+    QFile certificateFile(m_config.tlsCertificateFile);
+    if (!certificateFile.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read --tls-cert %1: %2")
+                     .arg(m_config.tlsCertificateFile, certificateFile.errorString());
+        return std::nullopt;
+    }
+    const QList<QSslCertificate> chain
+        = QSslCertificate::fromData(certificateFile.readAll(), QSsl::Pem);
+    QFile keyFile(m_config.tlsKeyFile);
+    if (!keyFile.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read --tls-key %1: %2")
+                     .arg(m_config.tlsKeyFile, keyFile.errorString());
+        return std::nullopt;
+    }
+    const QByteArray keyBytes = keyFile.readAll();
+    QSslKey key(keyBytes, QSsl::Rsa, QSsl::Pem);
+    if (key.isNull())
+        key = QSslKey(keyBytes, QSsl::Ec, QSsl::Pem);
+    if (chain.isEmpty() || key.isNull()) {
+        *error = QStringLiteral("--tls-cert or --tls-key does not hold a PEM certificate and key");
+        return std::nullopt;
+    }
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setLocalCertificate(chain.first());
+    configuration.setLocalCertificateChain(chain);
+    configuration.setPrivateKey(key);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    return configuration;
 }
 
 quint16 Service::port() const
@@ -117,7 +163,8 @@ QString Service::baseUrl() const
 {
     ServiceConfig shown = m_config;
     shown.listenPort = port();
-    return QStringLiteral("http://") + shown.listenText();
+    return (m_config.usesTls() ? QStringLiteral("https://") : QStringLiteral("http://"))
+        + shown.listenText();
 }
 
 void Service::shutdown()

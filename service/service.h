@@ -5,9 +5,11 @@
 #include "http/router.h"
 
 #include <QObject>
+#include <QSslConfiguration>
 #include <QTimer>
 
 #include <memory>
+#include <optional>
 
 namespace ssebuf {
 
@@ -46,6 +48,8 @@ Q_SIGNALS:
     void stopped();
 
 private:
+    std::optional<QSslConfiguration> loadTlsConfiguration(QString *error) const;
+
     ServiceConfig m_config;
     std::unique_ptr<Pipeline> m_pipeline;
     SessionStore *m_store = nullptr;

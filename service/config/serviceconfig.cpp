@@ -74,6 +74,9 @@ const OptionSpec kOptions[] = {
     {"exec-pass-credentials", "SSEBUF_EXEC_PASS_CREDENTIALS", "BOOL",
      "exec pipeline: include github_credentials in the request JSON on stdin", "false", Kind::Flag,
      0, 0},
+    {"tls-cert", "SSEBUF_TLS_CERT", "FILE",
+     "PEM certificate (chain) to serve HTTPS with; needs --tls-key", "", Kind::Text, 0, 0},
+    {"tls-key", "SSEBUF_TLS_KEY", "FILE", "PEM private key of --tls-cert", "", Kind::Text, 0, 0},
     {"log-level", "SSEBUF_LOG_LEVEL", "LEVEL", "debug, info, warning or error", "info", Kind::Text,
      0, 0},
     {"log-format", "SSEBUF_LOG_FORMAT", "FORMAT", "text, or json for one JSON object per line",
@@ -355,6 +358,10 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
                 return result;
             }
             config.execPassCredentials = *flag;
+        } else if (name == QLatin1String("tls-cert")) {
+            config.tlsCertificateFile = value.trimmed();
+        } else if (name == QLatin1String("tls-key")) {
+            config.tlsKeyFile = value.trimmed();
         } else if (name == QLatin1String("log-level")) {
             const QString level = value.trimmed().toLower();
             if (!QStringList {QStringLiteral("debug"), QStringLiteral("info"),
@@ -372,6 +379,11 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             }
             config.logFormat = format;
         }
+    }
+    if (config.tlsCertificateFile.isEmpty() != config.tlsKeyFile.isEmpty()) {
+        result.message = QStringLiteral("--tls-cert and --tls-key go together\n");
+        result.exitCode = 2;
+        return result;
     }
     result.config = config;
     return result;

@@ -36,10 +36,13 @@ struct ServiceConfig
     int shutdownGraceSeconds = 5;
     int execTimeoutSeconds = 120;
     bool execPassCredentials = false;
+    QString tlsCertificateFile; // PEM; with tlsKeyFile, serves HTTPS
+    QString tlsKeyFile;
     QString logLevel = QStringLiteral("info");
     QString logFormat = QStringLiteral("text");
 
     QString listenText() const;
+    bool usesTls() const { return !tlsCertificateFile.isEmpty(); }
 };
 
 // Loads a ServiceConfig. Outcomes: a config, or a message for the user together with an

@@ -2,7 +2,11 @@
 
 #include "connectionguard.h"
 
+#include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpSocket>
+
+Q_LOGGING_CATEGORY(lcTls, "ssebuf.http.tls")
 
 namespace ssebuf {
 
@@ -14,10 +18,27 @@ GuardedTcpServer::GuardedTcpServer(const HttpLimits &limits, QObject *parent)
 
 void GuardedTcpServer::incomingConnection(qintptr descriptor)
 {
-    auto *socket = new QTcpSocket(this);
-    if (!socket->setSocketDescriptor(descriptor)) {
-        delete socket;
-        return;
+    QTcpSocket *socket = nullptr;
+    if (m_tls) {
+        auto *sslSocket = new QSslSocket(this);
+        sslSocket->setSslConfiguration(*m_tls);
+        if (!sslSocket->setSocketDescriptor(descriptor)) {
+            delete sslSocket;
+            return;
+        }
+        connect(sslSocket, &QSslSocket::sslErrors, sslSocket,
+                [sslSocket](const QList<QSslError> &errors) {
+                    qCInfo(lcTls) << "TLS handshake with" << sslSocket->peerAddress().toString()
+                                  << "failed:" << errors.value(0).errorString();
+                });
+        sslSocket->startServerEncryption();
+        socket = sslSocket;
+    } else {
+        socket = new QTcpSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
     }
     // QtHttpServer keeps a whole request in the socket's buffer until it is complete; the
     // guard rejects anything larger, and this bounds what a client can make us hold.

@@ -4,7 +4,10 @@
 #include "httplimits.h"
 
 #include <QPointer>
+#include <QSslConfiguration>
 #include <QTcpServer>
+
+#include <optional>
 
 namespace ssebuf {
 
@@ -16,6 +19,8 @@ class GuardedTcpServer : public QTcpServer
 public:
     GuardedTcpServer(const HttpLimits &limits, QObject *parent = nullptr);
     void setHttpServer(QObject *server) { m_httpServer = server; }
+    // Serves TLS: every connection is a QSslSocket that starts server encryption.
+    void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
 
 Q_SIGNALS:
     // A ConnectionGuard answered a request itself (413, 431, 408, ...).
@@ -27,6 +32,7 @@ protected:
 private:
     HttpLimits m_limits;
     QPointer<QObject> m_httpServer;
+    std::optional<QSslConfiguration> m_tls;
 };
 
 } // namespace ssebuf

@@ -46,10 +46,17 @@ HttpFrontend::HttpFrontend(const HttpLimits &limits, Router *router, QObject *pa
 {
 }
 
+void HttpFrontend::setTlsConfiguration(const QSslConfiguration &configuration)
+{
+    m_tls = configuration;
+}
+
 bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *error)
 {
     auto *server = new GuardedTcpServer(m_limits, this);
     server->setHttpServer(this);
+    if (m_tls)
+        server->setTlsConfiguration(*m_tls);
     server->setListenBacklogSize(m_limits.listenBacklog);
     if (!server->listen(address, port)) {
         if (error)

@@ -8,6 +8,9 @@
 #include <QAbstractHttpServer>
 #include <QHostAddress>
 #include <QPointer>
+#include <QSslConfiguration>
+
+#include <optional>
 
 namespace ssebuf {
 
@@ -22,6 +25,8 @@ class HttpFrontend : public QAbstractHttpServer
 public:
     HttpFrontend(const HttpLimits &limits, Router *router, QObject *parent = nullptr);
 
+    // Serves HTTPS from now on (call before listen()).
+    void setTlsConfiguration(const QSslConfiguration &configuration);
     bool listen(const QHostAddress &address, quint16 port, QString *error = nullptr);
     quint16 port() const;
     // Stops accepting connections (shutdown).
@@ -40,6 +45,7 @@ private:
     HttpLimits m_limits;
     Router *m_router;
     QPointer<GuardedTcpServer> m_tcpServer;
+    std::optional<QSslConfiguration> m_tls;
 };
 
 } // namespace ssebuf
