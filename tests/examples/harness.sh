@@ -46,6 +46,10 @@ equals() { [ "$1" = "$2" ]; }
 
 # Prints "N passed, N failed" and exits non-zero on any failure.
 finish() {
+    if [ "$failures" -gt 0 ] && [ -f "$TEST_TMP/ssebufd.err" ]; then
+        echo "--- ssebufd's standard error (last 40 lines):"
+        tail -n 40 "$TEST_TMP/ssebufd.err"
+    fi
     echo "$((checks - failures)) passed, $failures failed"
     [ "$failures" -eq 0 ]
 }
@@ -91,7 +95,9 @@ start_ssebufd() {
 stop_ssebufd() {
     local pid=$SSEBUFD_PID status=0
     [ -n "$pid" ] || return 0
-    kill -TERM "$pid"
+    if ! kill -TERM "$pid" 2>/dev/null; then
+        echo "ssebufd had already exited" >&2
+    fi
     # Bounded wait for the exit (tail polls the pid); then collect its status.
     if ! timeout 15 tail --pid="$pid" -s 0.1 -f /dev/null; then
         echo "ssebufd did not exit within 15 s of SIGTERM" >&2
