@@ -45,6 +45,11 @@ bool SseParser::feed(const char *bytes, qsizetype size)
             break;
         }
         const qsizetype length = end - start;
+        // The limit holds whether a line's end comes in the same read or a later one.
+        if (m_line.size() + length > m_maxLineLength) {
+            m_failed = true;
+            return false;
+        }
         if (m_line.isEmpty()) {
             processLine(start, length);
         } else {
