@@ -437,9 +437,10 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
             if r:
                 w("- %s, %s: %s" % (name, server.name, ", ".join(fmt(v) for v in r["per_cpu_runs"])))
     w("")
-    w("Run took %s to %s (UTC). Raw JSON lines: `%s`." % (started, finished,
-                                                       os.path.relpath(args.json_out, SOURCE_DIR)
-                                                       if args.json_out else "not kept"))
+    json_path = os.path.abspath(args.json_out) if args.json_out else None
+    if json_path and json_path.startswith(SOURCE_DIR + os.sep):
+        json_path = os.path.relpath(json_path, SOURCE_DIR)
+    w("Run took %s to %s (UTC). Raw JSON lines: `%s`." % (started, finished, json_path or "not kept"))
     w("")
     w(NOTES_MARKER)
     text = "\n".join(out) + (old_notes if old_notes else "\n")
