@@ -3,12 +3,11 @@
 # (dpkg-deb -c), maintainer scripts and systemd unit, extracts them into a throwaway root
 # (dpkg-deb -x) and runs the extracted ssebufd with the packaged configuration: it must
 # serve a session end to end.
-# Usage: test-packages.sh BUILD_DIR SOURCE_DIR VERSION WITH_CONSOLE(ON|OFF)
+# Usage: test-packages.sh BUILD_DIR VERSION WITH_CONSOLE(ON|OFF)
 . "$(dirname "$0")/../examples/harness.sh"
 build_dir=$1
-source_dir=$2
-version=$3
-with_console=$4
+version=$2
+with_console=$3
 need_tool cpack cmake
 need_tool dpkg-deb dpkg
 need_tool dpkg-shlibdeps dpkg-dev
@@ -65,6 +64,7 @@ check "the man page, compressed" contains "$contents" '^-rw-r--r-- root/root \./
 check "the deployment guide" contains "$contents" '\./usr/share/doc/ssebufd/deploy\.md$'
 check "the integration guide" contains "$contents" '\./usr/share/doc/ssebufd/integration\.md$'
 check "the nginx example" contains "$contents" '\./usr/share/doc/ssebufd/examples/nginx-ssebuf-locations\.conf$'
+check "the curl examples" contains "$contents" '^-rw-r--r-- root/root \./usr/share/doc/ssebufd/examples/curl/late-connection\.sh$'
 check "nothing outside /usr, /etc/ssebuf and /lib/systemd" \
     equals "$(awk '{print $3}' <<<"$contents" | grep -vE '^\./$|^\./(usr|etc|lib)/$|^\./usr/|^\./etc/ssebuf/|^\./lib/systemd/' || true)" ""
 
@@ -149,7 +149,8 @@ check "the variable overrode the file's port 8000" test "${SSEBUF_URL##*:}" != 8
 health=$(curl -sS --max-time 10 -w ' %{http_code}' "$SSEBUF_URL/healthz")
 check "GET /healthz answers 200 ok" contains "$health" '"status": *"ok".* 200$'
 status=0
-out=$("$source_dir/examples/curl/late-connection.sh" "$SSEBUF_URL" hello 1) || status=$?
+# With the packaged copy of the curl example, as deploy.md's smoke test does it.
+out=$(sh "$root/usr/share/doc/ssebufd/examples/curl/late-connection.sh" "$SSEBUF_URL" hello 1) || status=$?
 echo "$out"
 check "a late client of the installed service gets the greeting" \
     contains "$out" '^event 1 \{.*"type": *"greeting"'
