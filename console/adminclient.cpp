@@ -34,9 +34,14 @@ SessionPage SessionPage::fromJson(const QJsonObject &json)
     page.events.reserve(events.size());
     for (const QJsonValue &event : events)
         page.events.append(event.toObject());
-    const QJsonArray subscribers = json.value(QLatin1String("subscribers")).toArray();
-    for (const QJsonValue &subscriber : subscribers)
-        page.subscribers.append(SubscriberInfo::fromJson(subscriber.toObject()));
+    // Here "subscribers" is the list, where a plain summary has the count.
+    const QJsonValue subscribers = json.value(QLatin1String("subscribers"));
+    if (subscribers.isArray()) {
+        const QJsonArray list = subscribers.toArray();
+        for (const QJsonValue &subscriber : list)
+            page.subscribers.append(SubscriberInfo::fromJson(subscriber.toObject()));
+        page.summary.subscribers = int(list.size());
+    }
     const QJsonValue next = json.value(QLatin1String("next_after"));
     if (next.isDouble())
         page.nextAfter = next.toInteger();
