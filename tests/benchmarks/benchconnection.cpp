@@ -39,6 +39,18 @@ bool BenchConnection::open()
     }
     const int one = 1;
     setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (m_source != 0) {
+        setsockopt(m_fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+        sockaddr_in local {};
+        local.sin_family = AF_INET;
+        local.sin_addr.s_addr = m_source;
+        if (::bind(m_fd, reinterpret_cast<const sockaddr *>(&local), sizeof local) != 0) {
+            m_lastError = errno;
+            ::close(m_fd);
+            m_fd = -1;
+            return false;
+        }
+    }
     if (::connect(m_fd, reinterpret_cast<const sockaddr *>(&m_address), sizeof m_address) != 0
         && errno != EINPROGRESS) {
         m_lastError = errno;

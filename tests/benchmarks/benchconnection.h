@@ -26,6 +26,10 @@ public:
     void close();
     bool isOpen() const { return m_fd >= 0; }
     bool isConnecting() const { return m_connecting; }
+    // Binds to this local address (port chosen at connect time) before connecting: spreading
+    // 10,000 streams over several 127.0.0.x sources keeps clear of the ephemeral port range
+    // and of TIME_WAIT left by earlier runs.
+    void setSourceAddress(in_addr_t address) { m_source = address; }
     int lastError() const { return m_lastError; }
 
     // Queues bytes; they go out as soon as the socket is connected and writable.
@@ -49,6 +53,7 @@ private:
     sockaddr_in m_address;
     std::string m_out;
     size_t m_outPos = 0;
+    in_addr_t m_source = 0;
     int m_fd = -1;
     int m_lastError = 0;
     bool m_connecting = false;

@@ -22,6 +22,7 @@ struct BenchOptions
     int payload = 100; // bytes of each event's message text
     int publishers = 4; // concurrent publishing connections
     int connectConcurrency = 200; // subscribers opening at once
+    int sourceAddresses = 8; // subscribers bind to 127.0.0.2.. (loopback targets only); 0 = off
     double rate = 0; // publishes per second over all sessions; 0 = as fast as answered
     double holdSeconds = 5; // idle workload: how long the streams stay idle
     double drainSeconds = 30; // after the last publish, how long to wait for deliveries

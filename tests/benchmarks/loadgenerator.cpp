@@ -85,7 +85,16 @@ public:
     void add(const char *key, const std::string &value)
     {
         separate(key);
-        m_out << '"' << value << '"';
+        m_out << '"';
+        for (const char c : value) {
+            if (c == '"' || c == '\\')
+                m_out << '\\' << c;
+            else if (static_cast<unsigned char>(c) < 0x20)
+                m_out << ' ';
+            else
+                m_out << c;
+        }
+        m_out << '"';
     }
     void add(const char *key, const char *value) { add(key, std::string(value)); }
     void add(const char *key, long long value)
@@ -238,6 +247,12 @@ void LoadGenerator::addSubscribers(int perSession, int expectedEvents, bool reco
                 std::make_unique<Subscriber>(m_poller, m_address, subscribeRequest(session),
                                              expectedEvents, m_options.target == Target::Ssebuf,
                                              this, recordLatency ? &m_latenciesUs : nullptr));
+            const bool loopback = (ntohl(m_address.sin_addr.s_addr) >> 24) == 127;
+            if (loopback && m_options.sourceAddresses > 0) {
+                const uint32_t host = 0x7f000002u
+                    + uint32_t(m_subscribers.size() % size_t(m_options.sourceAddresses));
+                m_subscribers.back()->setSourceAddress(htonl(host));
+            }
         }
     }
 }
@@ -333,8 +348,12 @@ void LoadGenerator::publishNext(size_t index)
                 ++m_publishesAnswered;
                 m_publishRttUs.push_back(uint32_t((now - publisher->sentNs()) / 1000));
                 if (status != 201 && status != 202) {
-                    if (m_publishErrors++ < 5)
-                        log("publish answered " + std::to_string(status) + ": " + body);
+                    if (m_publishErrors++ == 0) {
+                        m_firstPublishError = status != 0
+                            ? "HTTP " + std::to_string(status) + " " + body.substr(0, 200)
+                            : std::string("connection: ") + std::strerror(publisher->lastError());
+                        log("publish failed: " + m_firstPublishError);
+                    }
                 } else if (m_options.target == Target::Ssebuf && jsonInteger(body, "seq") != seq) {
                     ++m_seqMismatches;
                 }
@@ -342,7 +361,9 @@ void LoadGenerator::publishNext(size_t index)
             });
         if (!sent) {
             ++m_publishesAnswered;
-            ++m_publishErrors;
+            if (m_publishErrors++ == 0)
+                m_firstPublishError
+                    = std::string("connect: ") + std::strerror(publisher->lastError());
         }
     }
 }
@@ -440,6 +461,8 @@ BenchResult LoadGenerator::run()
     long long unparsed = 0;
     long long notConnected = 0;
     long long httpErrors = 0;
+    long long streamErrors = 0;
+    std::string firstStreamError;
     for (const auto &subscriber : m_subscribers) {
         delivered += subscriber->distinctEvents();
         expected += subscriber->expectedEvents();
@@ -449,6 +472,10 @@ BenchResult LoadGenerator::run()
         badIds += subscriber->badIds();
         gaps += subscriber->gapEvents();
         unparsed += subscriber->unparsed();
+        if (subscriber->error() != 0 && subscriber->missing() > 0) {
+            if (streamErrors++ == 0)
+                firstStreamError = std::strerror(subscriber->error());
+        }
         if (subscriber->status() == 0)
             ++notConnected;
         else if (subscriber->status() != 200)
@@ -499,10 +526,15 @@ BenchResult LoadGenerator::run()
     json.add("unparsed_events", unparsed);
     json.add("not_connected", notConnected);
     json.add("http_errors", httpErrors);
+    json.add("stream_errors", streamErrors);
+    if (!firstStreamError.empty())
+        json.add("first_stream_error", firstStreamError);
     json.add("session_errors", (long long)(m_sessionErrors));
     json.add("published", (long long)(m_publishesAnswered));
     json.add("publish_errors", (long long)(m_publishErrors));
     json.add("seq_mismatches", (long long)(m_seqMismatches));
+    if (!m_firstPublishError.empty())
+        json.add("first_publish_error", m_firstPublishError);
     json.add("elapsed_s", elapsed);
     json.add("delivered_per_s", elapsed > 0 ? double(delivered) / elapsed : 0.0);
     json.add("latency_kind", latencyKind);

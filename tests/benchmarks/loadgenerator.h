@@ -83,6 +83,7 @@ private:
     int64_t m_publishErrors = 0;
     int64_t m_seqMismatches = 0;
     int64_t m_sessionErrors = 0;
+    std::string m_firstPublishError;
     bool m_timedOut = false;
 };
 

@@ -20,7 +20,7 @@ const char usage[]
     = R"(usage: ssebench --target ssebuf|nchan (--url http://127.0.0.1:PORT | --spawn SSEBUFD)
                 [--workload fanout|latejoin|idle|publish] [--sessions N] [--subscribers N]
                 [--events N] [--payload BYTES] [--publishers N] [--rate EVENTS_PER_S]
-                [--connect-concurrency N] [--hold SECONDS] [--drain SECONDS] [--timeout SECONDS]
+                [--connect-concurrency N] [--source-addresses N] [--hold SECONDS] [--drain SECONDS] [--timeout SECONDS]
                 [--server-pids PID[,PID...]] [--label TEXT] [--verbose]
 
 Workloads (--subscribers is per session, --events per session):
@@ -123,6 +123,8 @@ int main(int argc, char **argv)
             options.rate = std::atof(value.c_str());
         } else if (name == "--connect-concurrency") {
             options.connectConcurrency = std::max(1, std::atoi(value.c_str()));
+        } else if (name == "--source-addresses") {
+            options.sourceAddresses = std::max(0, std::atoi(value.c_str()));
         } else if (name == "--hold") {
             options.holdSeconds = std::atof(value.c_str());
         } else if (name == "--drain") {

@@ -56,6 +56,7 @@ QUICK_WORKLOADS = [
 ]
 
 COMMON_ARGS = "--payload 100 --timeout 300"
+LOG_DIR = os.environ.get("SSEBENCH_LOG_DIR", "/tmp")
 
 
 def log(text):
@@ -111,8 +112,9 @@ class Ssebufd:
 
     def start(self):
         env = dict(os.environ, QT_NO_GLIB="1")
+        self.log = open(os.path.join(LOG_DIR, "ssebufd.stderr.log"), "a")
         self.process = subprocess.Popen(self.command(), stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, env=env, text=True)
+                                        stderr=self.log, env=env, text=True)
         found = {}
 
         def read():
@@ -132,6 +134,10 @@ class Ssebufd:
         self.url = found["url"].rstrip("/")
         self.pids = [self.process.pid]
 
+    def died(self):
+        """The exit status when the server ended before stop(), else None."""
+        return self.process.poll() if self.process else None
+
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -141,6 +147,9 @@ class Ssebufd:
                 self.process.kill()
                 self.process.wait(5)
         self.process = None
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
 
 
 class Nchan:
@@ -170,6 +179,9 @@ class Nchan:
             time.sleep(0.05)
         self.pids = [self.master] + workers
 
+    def died(self):
+        return None if self.master and os.path.exists("/proc/%d" % self.master) else "gone"
+
     def stop(self):
         if self.master:
             subprocess.run([os.path.join(self.directory, "stop.sh"), str(self.master)],
@@ -193,6 +205,11 @@ def run_ssebench(ssebench, server, arguments):
     result["run_wall_s"] = wall
     result["server_peak_rss_kb"] = memory_kb(server.pids, "VmHWM")
     result["exit_code"] = out.returncode
+    died = server.died()
+    if died is not None:
+        result["server_died"] = died
+        result["ok"] = False
+        log("%s ended during the run (status %s)" % (server.name, died))
     return result
 
 
