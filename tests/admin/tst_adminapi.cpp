@@ -1,0 +1,526 @@
+// The admin API against the real ssebufd: session summaries, one session with paged events,
+// DELETE, and the admin lifecycle stream (docs/admin-api.md, contract section 4).
+
+#include "adminsupport.h"
+
+#include <QDateTime>
+
+using namespace admintest;
+
+namespace {
+
+const QRegularExpression
+    kIsoUtc(QStringLiteral(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)"));
+
+qint64 msOf(const QJsonValue &iso)
+{
+    return QDateTime::fromString(iso.toString(), Qt::ISODateWithMs).toMSecsSinceEpoch();
+}
+
+QString retryLine()
+{
+    return QStringLiteral("retry: 3000\n\n");
+}
+
+} // namespace
+
+class tst_AdminApi : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void summaryHasEveryField();
+    void stateFilterAndOrder();
+    void pagedEvents();
+    void badParameters_data();
+    void badParameters();
+    void unknownSession();
+    void deleteEndsOpenStreams();
+    void adminStreamLifecycle();
+    void adminStreamSessionExpired();
+    void adminStreamEventsEvicted();
+
+private:
+    ServiceProcess m_service; // --pipeline external: the test publishes every event
+    HttpTestClient m_http;
+};
+
+void tst_AdminApi::initTestCase()
+{
+    QVERIFY2(m_service.start({QStringLiteral("--pipeline"), QStringLiteral("external"),
+                              QStringLiteral("--session-ttl"), QStringLiteral("600")}),
+             qPrintable(m_service.errorText()));
+}
+
+void tst_AdminApi::summaryHasEveryField()
+{
+    const QString id
+        = startSession(m_http, m_service,
+                       startRequest(QStringLiteral("refactor this"),
+                                    {{QStringLiteral("mode"), QStringLiteral("interactive")}}));
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(publish(m_http, m_service, id,
+                     eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                               QStringLiteral("step one"),
+                               {{QStringLiteral("stage"), QStringLiteral("analyzing")},
+                                {QStringLiteral("progress"), 10}})),
+             201);
+    QCOMPARE(publish(m_http, m_service, id,
+                     eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                               QStringLiteral("step two"))),
+             201);
+
+    // A live subscriber shows in "subscribers".
+    RawSseClient live;
+    live.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    QTRY_COMPARE_WITH_TIMEOUT(live.events().size(), 2, 10000);
+
+    HttpTestReply reply = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions")));
+    QCOMPARE(reply.status, 200);
+    QVERIFY(reply.header("Content-Type").startsWith("application/json"));
+    QJsonObject summary = findSummary(reply.json().value(QLatin1String("sessions")).toArray(), id);
+    QVERIFY2(!summary.isEmpty(), reply.body.constData());
+
+    const QStringList fields {"session_id", "user_id",        "mode",           "state",
+                              "created_at", "updated_at",     "event_count",    "first_seq",
+                              "last_seq",   "buffered_bytes", "dropped_events", "subscribers",
+                              "expires_at"};
+    for (const QString &field : fields)
+        QVERIFY2(summary.contains(field), qPrintable(field));
+    QCOMPARE(summary.value("session_id").toString(), id);
+    QCOMPARE(summary.value("user_id").toString(), QStringLiteral("admin_test_user"));
+    QCOMPARE(summary.value("mode").toString(), QStringLiteral("interactive"));
+    QCOMPARE(summary.value("state").toString(), QStringLiteral("running"));
+    QVERIFY(kIsoUtc.match(summary.value("created_at").toString()).hasMatch());
+    QVERIFY(kIsoUtc.match(summary.value("updated_at").toString()).hasMatch());
+    QVERIFY(kIsoUtc.match(summary.value("expires_at").toString()).hasMatch());
+    QCOMPARE(summary.value("event_count").toInteger(), 2);
+    QCOMPARE(summary.value("first_seq").toInteger(), 1);
+    QCOMPARE(summary.value("last_seq").toInteger(), 2);
+    QCOMPARE(summary.value("dropped_events").toInteger(), 0);
+    QCOMPARE(summary.value("subscribers").toInteger(), 1);
+    // buffered_bytes counts the encoded SSE bytes: exactly what a full replay carries.
+    QCOMPARE(summary.value("buffered_bytes").toInteger(),
+             qint64(live.rawBody().size() - retryLine().size()));
+    QVERIFY(msOf(summary.value("updated_at")) >= msOf(summary.value("created_at")));
+    QCOMPARE(msOf(summary.value("expires_at")) - msOf(summary.value("updated_at")),
+             qint64(600 * 1000));
+    // updated_at is the time of the last event.
+    QCOMPARE(summary.value("updated_at").toString(),
+             live.jsonEvents().last().value("timestamp").toString());
+
+    // Ending the session moves its state; the stream closes and subscribers drops to 0.
+    QCOMPARE(publish(m_http, m_service, id,
+                     eventJson(QStringLiteral("result"), QStringLiteral("failed"),
+                               QStringLiteral("gave up"))),
+             201);
+    QTRY_VERIFY_WITH_TIMEOUT(live.isFinished(), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        findSummary(m_http.get(m_service.url(QStringLiteral("/api/admin/sessions")))
+                        .json()
+                        .value(QLatin1String("sessions"))
+                        .toArray(),
+                    id)
+            .value("subscribers")
+            .toInteger(),
+        0, 5000);
+    reply = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/%1").arg(id)));
+    QCOMPARE(reply.status, 200);
+    summary = reply.json();
+    QCOMPARE(summary.value("state").toString(), QStringLiteral("failed"));
+    QCOMPARE(summary.value("event_count").toInteger(), 3);
+    QCOMPARE(summary.value("buffered_bytes").toInteger(),
+             qint64(live.rawBody().size() - retryLine().size()));
+}
+
+void tst_AdminApi::stateFilterAndOrder()
+{
+    const QString finished = startSession(m_http, m_service);
+    QVERIFY(!finished.isEmpty());
+    QCOMPARE(publish(m_http, m_service, finished,
+                     eventJson(QStringLiteral("result"), QStringLiteral("completed"),
+                               QStringLiteral("done"), {{QStringLiteral("final"), true}})),
+             201);
+    const QString running = startSession(m_http, m_service);
+    QVERIFY(!running.isEmpty());
+
+    const auto ids = [this](const QString &query) {
+        const HttpTestReply reply
+            = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions") + query));
+        QStringList result;
+        for (const QJsonValue &value : reply.json().value(QLatin1String("sessions")).toArray())
+            result.append(value.toObject().value(QLatin1String("session_id")).toString());
+        return result;
+    };
+    const QStringList all = ids(QString());
+    QVERIFY(all.contains(finished));
+    QVERIFY(all.contains(running));
+    // Newest first.
+    QVERIFY(all.indexOf(running) < all.indexOf(finished));
+
+    const QStringList runningOnly = ids(QStringLiteral("?state=running"));
+    QVERIFY(runningOnly.contains(running));
+    QVERIFY(!runningOnly.contains(finished));
+    const QStringList completedOnly = ids(QStringLiteral("?state=completed"));
+    QVERIFY(completedOnly.contains(finished));
+    QVERIFY(!completedOnly.contains(running));
+    const QStringList failedOnly = ids(QStringLiteral("?state=failed"));
+    QVERIFY(!failedOnly.contains(finished));
+    QVERIFY(!failedOnly.contains(running));
+
+    const HttpTestReply bad
+        = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions?state=sleeping")));
+    QCOMPARE(bad.status, 400);
+    QCOMPARE(bad.json().value("error").toString(), QStringLiteral("invalid_parameter"));
+    QCOMPARE(bad.json().value("field").toString(), QStringLiteral("state"));
+}
+
+void tst_AdminApi::pagedEvents()
+{
+    const QString id = startSession(m_http, m_service);
+    QVERIFY(!id.isEmpty());
+    for (int i = 1; i <= 5; ++i) {
+        QCOMPARE(publish(m_http, m_service, id,
+                         eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                                   QStringLiteral("message %1").arg(i),
+                                   {{QStringLiteral("data"), QJsonObject {{"i", i}}}})),
+                 201);
+    }
+    const auto page = [this, &id](const QString &query) {
+        return m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/%1%2").arg(id, query)));
+    };
+
+    // The whole event JSON, exactly as streamed (message and data included).
+    HttpTestReply reply = page(QString());
+    QCOMPARE(reply.status, 200);
+    QJsonArray events = reply.json().value("events").toArray();
+    QCOMPARE(events.size(), 5);
+    QCOMPARE(reply.json().value("next_after"), QJsonValue(QJsonValue::Null));
+    QVERIFY(reply.json().value("subscribers").isArray());
+    for (int i = 0; i < 5; ++i) {
+        const QJsonObject e = events.at(i).toObject();
+        QCOMPARE(e.value("seq").toInteger(), i + 1);
+        QCOMPARE(e.value("session_id").toString(), id);
+        QCOMPARE(e.value("message").toString(), QStringLiteral("message %1").arg(i + 1));
+        QCOMPARE(e.value("data").toObject().value("i").toInt(), i + 1);
+    }
+
+    QList<qint64> seen;
+    QJsonValue after(0);
+    int pages = 0;
+    while (!after.isNull() && pages < 10) {
+        reply = page(QStringLiteral("?after=%1&limit=2").arg(after.toInteger()));
+        QCOMPARE(reply.status, 200);
+        events = reply.json().value("events").toArray();
+        QVERIFY(events.size() <= 2);
+        for (const QJsonValue &e : std::as_const(events))
+            seen.append(e.toObject().value("seq").toInteger());
+        after = reply.json().value("next_after");
+        ++pages;
+    }
+    QCOMPARE(seen, (QList<qint64> {1, 2, 3, 4, 5}));
+    QCOMPARE(pages, 3);
+
+    reply = page(QStringLiteral("?after=1&limit=2"));
+    QCOMPARE(reply.json().value("next_after").toInteger(), 3);
+    reply = page(QStringLiteral("?after=3&limit=2"));
+    QCOMPARE(reply.json().value("events").toArray().size(), 2);
+    // The page reached the last event: there is no next page.
+    QCOMPARE(reply.json().value("next_after"), QJsonValue(QJsonValue::Null));
+    reply = page(QStringLiteral("?after=5"));
+    QCOMPARE(reply.status, 200);
+    QCOMPARE(reply.json().value("events").toArray().size(), 0);
+    QCOMPARE(reply.json().value("next_after"), QJsonValue(QJsonValue::Null));
+    QCOMPARE(reply.json().value("event_count").toInteger(), 5);
+}
+
+void tst_AdminApi::badParameters_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QString>("field");
+    QTest::newRow("after negative") << "?after=-1"
+                                    << "after";
+    QTest::newRow("after text") << "?after=abc"
+                                << "after";
+    QTest::newRow("after empty") << "?after="
+                                 << "after";
+    QTest::newRow("limit zero") << "?limit=0"
+                                << "limit";
+    QTest::newRow("limit too big") << "?limit=10001"
+                                   << "limit";
+    QTest::newRow("limit fraction") << "?after=1&limit=2.5"
+                                    << "limit";
+}
+
+void tst_AdminApi::badParameters()
+{
+    QFETCH(QString, query);
+    QFETCH(QString, field);
+    const QString id = startSession(m_http, m_service);
+    QVERIFY(!id.isEmpty());
+    const HttpTestReply reply
+        = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/%1%2").arg(id, query)));
+    QCOMPARE(reply.status, 400);
+    QCOMPARE(reply.json().value("error").toString(), QStringLiteral("invalid_parameter"));
+    QCOMPARE(reply.json().value("field").toString(), field);
+    QVERIFY(!reply.json().value("message").toString().isEmpty());
+}
+
+void tst_AdminApi::unknownSession()
+{
+    const QString unknown
+        = QStringLiteral("session_20260101_000000_0123456789abcdef0123456789abcdef");
+    HttpTestReply reply
+        = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/") + unknown));
+    QCOMPARE(reply.status, 404);
+    QCOMPARE(reply.json().value("error").toString(), QStringLiteral("session_not_found"));
+    reply = m_http.sendCustom("DELETE",
+                              m_service.url(QStringLiteral("/api/admin/sessions/") + unknown));
+    QCOMPARE(reply.status, 404);
+}
+
+void tst_AdminApi::deleteEndsOpenStreams()
+{
+    const QString id = startSession(m_http, m_service);
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(publish(m_http, m_service, id,
+                     eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                               QStringLiteral("one"))),
+             201);
+    RawSseClient first;
+    RawSseClient second;
+    first.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    second.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)),
+                {{"Last-Event-ID", "1"}});
+    QTRY_COMPARE_WITH_TIMEOUT(first.events().size(), 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(second.headersDone(), 10000);
+    QCOMPARE(second.status(), 200);
+    QVERIFY(!first.isFinished());
+
+    const QUrl url = m_service.url(QStringLiteral("/api/admin/sessions/") + id);
+    HttpTestReply reply = m_http.sendCustom("DELETE", url);
+    QCOMPARE(reply.status, 204);
+    QVERIFY(reply.body.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(first.isFinished(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(second.isFinished(), 5000);
+
+    QCOMPARE(m_http.get(url).status, 404);
+    QCOMPARE(m_http.sendCustom("DELETE", url).status, 404);
+    QCOMPARE(m_http.get(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))).status, 404);
+    QCOMPARE(publish(m_http, m_service, id,
+                     eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                               QStringLiteral("late"))),
+             404);
+    QVERIFY(findSummary(m_http.get(m_service.url(QStringLiteral("/api/admin/sessions")))
+                            .json()
+                            .value(QLatin1String("sessions"))
+                            .toArray(),
+                        id)
+                .isEmpty());
+}
+
+void tst_AdminApi::adminStreamLifecycle()
+{
+    const QString before = startSession(m_http, m_service);
+    QVERIFY(!before.isEmpty());
+
+    RawSseClient admin;
+    admin.open(m_service.url(QStringLiteral("/api/admin/stream")));
+    QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
+    QCOMPARE(admin.status(), 200);
+    QVERIFY(admin.header("Content-Type").startsWith("text/event-stream"));
+
+    // The snapshot comes first, without an id, with every session and the service.
+    const ssebuf::SseEvent first = admin.events().first();
+    QVERIFY(!first.hasId);
+    const QJsonObject snapshot = admin.jsonEvents().first();
+    QCOMPARE(snapshot.value("kind").toString(), QStringLiteral("snapshot"));
+    const QJsonObject listed = findSummary(snapshot.value("sessions").toArray(), before);
+    QCOMPARE(listed.value("state").toString(), QStringLiteral("running"));
+    QVERIFY(listed.contains("expires_at"));
+    const QJsonObject service = snapshot.value("service").toObject();
+    QCOMPARE(service.value("pipeline").toString(), QStringLiteral("external"));
+    QCOMPARE(service.value("store").toString().isEmpty(), false);
+    QVERIFY(!service.value("version").toString().isEmpty());
+    QVERIFY(kIsoUtc.match(service.value("started_at").toString()).hasMatch());
+
+    int cursor = 1;
+    const QString id
+        = startSession(m_http, m_service,
+                       startRequest(QStringLiteral("refactor the admin stream"),
+                                    {{QStringLiteral("mode"), QStringLiteral("interactive")}}));
+    QVERIFY(!id.isEmpty());
+    QJsonObject message = waitForMessage(admin, kindIs("session_created", id), &cursor);
+    QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
+    QCOMPARE(message.value("session").toObject().value("state").toString(),
+             QStringLiteral("running"));
+    QCOMPARE(message.value("session").toObject().value("mode").toString(),
+             QStringLiteral("interactive"));
+    QCOMPARE(message.value("session").toObject().value("event_count").toInteger(), 0);
+
+    // event_appended: the summary after the append and the event's summary, never the payload.
+    const QString payloadMarker = QStringLiteral("PAYLOAD-9f1c2b7e-never-on-the-admin-stream");
+    QCOMPARE(publish(m_http, m_service, id,
+                     eventJson(QStringLiteral("progress"), QStringLiteral("running"), payloadMarker,
+                               {{QStringLiteral("stage"), QStringLiteral("planning")},
+                                {QStringLiteral("progress"), 40},
+                                {QStringLiteral("data"), QJsonObject {{"note", payloadMarker}}}})),
+             201);
+    message = waitForMessage(admin, kindIs("event_appended", id), &cursor);
+    QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
+    QCOMPARE(message.value("session").toObject().value("event_count").toInteger(), 1);
+    QCOMPARE(message.value("session").toObject().value("last_seq").toInteger(), 1);
+    const QJsonObject appended = message.value("event").toObject();
+    QCOMPARE(appended.value("seq").toInteger(), 1);
+    QCOMPARE(appended.value("type").toString(), QStringLiteral("progress"));
+    QCOMPARE(appended.value("status").toString(), QStringLiteral("running"));
+    QCOMPARE(appended.value("stage").toString(), QStringLiteral("planning"));
+    QCOMPARE(appended.value("progress").toInt(), 40);
+    QCOMPARE(appended.value("final").toBool(true), false);
+    QVERIFY(kIsoUtc.match(appended.value("timestamp").toString()).hasMatch());
+    QCOMPARE(appended.value("bytes").toInteger(),
+             message.value("session").toObject().value("buffered_bytes").toInteger());
+    QVERIFY(!appended.contains("message"));
+    QVERIFY(!appended.contains("data"));
+    QVERIFY(!admin.rawBody().contains(payloadMarker.toUtf8()));
+
+    // subscriber_connected with its resume point; subscriber_disconnected with the reason.
+    {
+        RawSseClient subscriber;
+        subscriber.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)),
+                        {{"Last-Event-ID", "1"}});
+        message = waitForMessage(admin, kindIs("subscriber_connected", id), &cursor);
+        QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
+        const QJsonObject info = message.value("subscriber").toObject();
+        QCOMPARE(info.value("resume_from").toInteger(), 1);
+        QCOMPARE(info.value("next_seq").toInteger(), 2);
+        QVERIFY(info.value("peer").toString().startsWith(QLatin1String("127.0.0.1:")));
+        QVERIFY(info.contains("lag_bytes"));
+        QVERIFY(info.contains("events_sent"));
+        QVERIFY(kIsoUtc.match(info.value("connected_at").toString()).hasMatch());
+        QCOMPARE(message.value("session").toObject().value("subscribers").toInteger(), 1);
+        const qint64 subscriberId = info.value("id").toInteger();
+
+        subscriber.close();
+        message = waitForMessage(admin, kindIs("subscriber_disconnected", id), &cursor);
+        QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
+        QCOMPARE(message.value("reason").toString(), QStringLiteral("client_closed"));
+        QCOMPARE(message.value("subscriber").toObject().value("id").toInteger(), subscriberId);
+        QCOMPARE(message.value("session").toObject().value("subscribers").toInteger(), 0);
+    }
+
+    // A subscriber live when the terminal event comes leaves with reason "finished".
+    RawSseClient follower;
+    follower.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    message = waitForMessage(admin, kindIs("subscriber_connected", id), &cursor);
+    QVERIFY(!message.isEmpty());
+    QCOMPARE(message.value("subscriber").toObject().value("resume_from").toInteger(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(follower.events().size(), 1, 5000);
+    QCOMPARE(publish(m_http, m_service, id,
+                     eventJson(QStringLiteral("result"), QStringLiteral("completed"),
+                               QStringLiteral("all done"), {{QStringLiteral("final"), true}})),
+             201);
+    int endCursor = cursor;
+    message = waitForMessage(admin, kindIs("session_ended", id), &endCursor);
+    QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
+    QCOMPARE(message.value("session").toObject().value("state").toString(),
+             QStringLiteral("completed"));
+    QCOMPARE(message.value("session").toObject().value("event_count").toInteger(), 2);
+    message = waitForMessage(admin, kindIs("subscriber_disconnected", id), &cursor);
+    QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
+    QCOMPARE(message.value("reason").toString(), QStringLiteral("finished"));
+    QCOMPARE(message.value("subscriber").toObject().value("events_sent").toInteger(), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(follower.isFinished(), 5000);
+    cursor = qMax(cursor, endCursor);
+
+    // DELETE: the open stream leaves with session_deleted, then session_removed "deleted".
+    RawSseClient doomed;
+    doomed.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(before)));
+    message = waitForMessage(admin, kindIs("subscriber_connected", before), &cursor);
+    QVERIFY(!message.isEmpty());
+    QCOMPARE(
+        m_http.sendCustom("DELETE", m_service.url(QStringLiteral("/api/admin/sessions/") + before))
+            .status,
+        204);
+    int removedCursor = cursor;
+    message = waitForMessage(admin, kindIs("session_removed", before), &removedCursor);
+    QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
+    QCOMPARE(message.value("reason").toString(), QStringLiteral("deleted"));
+    message = waitForMessage(admin, kindIs("subscriber_disconnected", before), &cursor);
+    QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
+    QCOMPARE(message.value("reason").toString(), QStringLiteral("session_deleted"));
+    QTRY_VERIFY_WITH_TIMEOUT(doomed.isFinished(), 5000);
+
+    // Every message but the snapshot carries an increasing id.
+    qint64 previous = 0;
+    const QList<ssebuf::SseEvent> all = admin.events();
+    for (int i = 1; i < all.size(); ++i) {
+        QVERIFY(all.at(i).hasId);
+        QVERIFY(all.at(i).id.toLongLong() > previous);
+        previous = all.at(i).id.toLongLong();
+    }
+    QVERIFY(!admin.isFinished());
+}
+
+void tst_AdminApi::adminStreamSessionExpired()
+{
+    ServiceProcess service;
+    QVERIFY2(service.start({QStringLiteral("--pipeline"), QStringLiteral("external"),
+                            QStringLiteral("--session-ttl"), QStringLiteral("1"),
+                            QStringLiteral("--sweep-interval"), QStringLiteral("1")}),
+             qPrintable(service.errorText()));
+    RawSseClient admin;
+    admin.open(service.url(QStringLiteral("/api/admin/stream")));
+    QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
+    int cursor = 1;
+    const QString id = startSession(m_http, service);
+    QVERIFY(!id.isEmpty());
+    QVERIFY(!waitForMessage(admin, kindIs("session_created", id), &cursor).isEmpty());
+    const QJsonObject removed = waitForMessage(admin, kindIs("session_removed", id), &cursor, 5000);
+    QVERIFY2(!removed.isEmpty(), admin.rawBody().constData());
+    QCOMPARE(removed.value("reason").toString(), QStringLiteral("expired"));
+    QCOMPARE(m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id)).status, 404);
+}
+
+void tst_AdminApi::adminStreamEventsEvicted()
+{
+    ServiceProcess service;
+    QVERIFY2(service.start({QStringLiteral("--pipeline"), QStringLiteral("external"),
+                            QStringLiteral("--max-events"), QStringLiteral("3")}),
+             qPrintable(service.errorText()));
+    RawSseClient admin;
+    admin.open(service.url(QStringLiteral("/api/admin/stream")));
+    QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
+    const QString id = startSession(m_http, service);
+    QVERIFY(!id.isEmpty());
+    for (int i = 1; i <= 5; ++i) {
+        QCOMPARE(publish(m_http, service, id,
+                         eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                                   QStringLiteral("n%1").arg(i))),
+                 201);
+    }
+    int cursor = 1;
+    QList<qint64> evictedAt;
+    for (int i = 0; i < 2; ++i) {
+        const QJsonObject message = waitForMessage(admin, kindIs("events_evicted", id), &cursor);
+        QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
+        QCOMPARE(message.value("evicted").toInt(), 1);
+        evictedAt.append(message.value("session").toObject().value("last_seq").toInteger());
+        QCOMPARE(message.value("session").toObject().value("dropped_events").toInteger(), i + 1);
+    }
+    QCOMPARE(evictedAt, (QList<qint64> {4, 5}));
+    // Only two: nothing was evicted by the first three appends.
+    QVERIFY(waitForMessage(admin, kindIs("events_evicted", id), &cursor, 300).isEmpty());
+
+    const QJsonObject summary
+        = m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id)).json();
+    QCOMPARE(summary.value("event_count").toInteger(), 5);
+    QCOMPARE(summary.value("first_seq").toInteger(), 3);
+    QCOMPARE(summary.value("last_seq").toInteger(), 5);
+    QCOMPARE(summary.value("dropped_events").toInteger(), 2);
+    QCOMPARE(summary.value("events").toArray().size(), 3);
+}
+
+QTEST_GUILESS_MAIN(tst_AdminApi)
+#include "tst_adminapi.moc"
