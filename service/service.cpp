@@ -12,6 +12,7 @@
 #include "pipeline/execpipeline.h"
 #include "sse/subscriberhub.h"
 #include "store/memorystore.h"
+#include "store/redisstore.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -45,6 +46,12 @@ bool Service::start(QString *error)
 
     if (m_config.store == QLatin1String("memory")) {
         m_store = new MemoryStore(retention, this);
+    } else if (m_config.store.startsWith(QLatin1String("redis://"))) {
+        // Starts without Redis too: /healthz says 503 until it is reachable.
+        const std::optional<RedisEndpoint> endpoint = RedisEndpoint::parse(m_config.store, error);
+        if (!endpoint)
+            return false;
+        m_store = new RedisStore(*endpoint, retention, this);
     } else {
         *error = QStringLiteral("store %1 is not supported by this build").arg(m_config.store);
         return false;

@@ -11,6 +11,17 @@ SubscriberHub::SubscriberHub(SessionStore *store, const SseOptions &options, QOb
 {
     connect(store, &SessionStore::eventAppended, this, &SubscriberHub::store_eventAppended);
     connect(store, &SessionStore::sessionRemoved, this, &SubscriberHub::store_sessionRemoved);
+    // Live streams follow the store's notifications: without the store they would hang
+    // silently, so they end cleanly and their clients resume (Last-Event-ID) once it is back.
+    connect(store, &SessionStore::availabilityChanged, this, [this](bool available) {
+        if (available)
+            return;
+        const auto sessions = m_bySession;
+        for (const QList<SseSubscriber *> &subscribers : sessions) {
+            for (SseSubscriber *subscriber : subscribers)
+                subscriber->close(QStringLiteral("store_unavailable"));
+        }
+    });
     // One timer for every stream: keep-alives are due keepalive seconds after the last
     // write, checked at least once a second.
     m_tickTimer.setInterval(qBound(100, options.keepaliveSeconds * 250, 1000));

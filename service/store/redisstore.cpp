@@ -1,0 +1,554 @@
+#include "redisstore.h"
+
+#include <hiredis/hiredis.h>
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+
+#include <algorithm>
+
+Q_LOGGING_CATEGORY(lcRedisStore, "ssebuf.store")
+
+namespace ssebuf {
+
+namespace {
+
+constexpr int firstRetryDelayMs = 200;
+constexpr int maxRetryDelayMs = 5000;
+constexpr int heartbeatIntervalMs = 1000;
+// A PING unanswered this long, or a connection attempt that long, means Redis is gone
+// even when no socket error says so (a half-open connection, a black-holed address).
+constexpr int unresponsiveAfterMs = 3000;
+constexpr int sweepBatch = 1000;
+
+QByteArray replyText(const redisReply *reply)
+{
+    if (!reply
+        || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS
+            && reply->type != REDIS_REPLY_ERROR))
+        return {};
+    return QByteArray(reply->str, int(reply->len));
+}
+
+bool isError(const redisReply *reply)
+{
+    return reply && reply->type == REDIS_REPLY_ERROR;
+}
+
+bool isArray(const redisReply *reply, size_t minElements = 0)
+{
+    return reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= minElements;
+}
+
+// HGETALL's flat field/value array as a hash.
+QHash<QByteArray, QByteArray> fieldsOf(const redisReply *reply)
+{
+    QHash<QByteArray, QByteArray> fields;
+    if (!isArray(reply))
+        return fields;
+    for (size_t i = 0; i + 1 < reply->elements; i += 2)
+        fields.insert(replyText(reply->element[i]), replyText(reply->element[i + 1]));
+    return fields;
+}
+
+// Where the value of the top-level field `name` starts in compact JSON, or -1. Scans
+// strings and nesting so that a key of the same name inside "data", or the text in a
+// message, is never taken for it.
+qsizetype topLevelValueOffset(const QByteArray &json, const QByteArray &name)
+{
+    int depth = 0;
+    qsizetype stringStart = -1;
+    for (qsizetype i = 0; i < json.size(); ++i) {
+        const char c = json.at(i);
+        if (stringStart >= 0) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                if (depth == 1 && i + 1 < json.size() && json.at(i + 1) == ':'
+                    && QByteArrayView(json).sliced(stringStart + 1, i - stringStart - 1) == name)
+                    return i + 2;
+                stringStart = -1;
+            }
+            continue;
+        }
+        if (c == '"')
+            stringStart = i;
+        else if (c == '{' || c == '[')
+            ++depth;
+        else if (c == '}' || c == ']')
+            --depth;
+    }
+    return -1;
+}
+
+} // namespace
+
+RedisStore::RedisStore(const RedisEndpoint &endpoint, const RetentionPolicy &policy,
+                       QObject *parent)
+    : SessionStore(parent)
+    , m_endpoint(endpoint)
+    , m_policy(policy)
+    , m_commands(new RedisConnection(QStringLiteral("commands"), this))
+    , m_notifications(new RedisConnection(QStringLiteral("notifications"), this))
+    , m_createScript(RedisScript::create())
+    , m_appendScript(RedisScript::append())
+    , m_readScript(RedisScript::read())
+    , m_listScript(RedisScript::list())
+    , m_removeScript(RedisScript::remove())
+    , m_sweepScript(RedisScript::sweep())
+    , m_keyPrefix("ssebuf:")
+    , m_indexKey(m_keyPrefix + "sessions")
+    // Pub/sub ignores the database number: keep deployments on different databases apart.
+    , m_channel(m_keyPrefix + "notify:" + QByteArray::number(endpoint.database))
+    , m_retryDelayMs(firstRetryDelayMs)
+{
+    connect(m_commands, &RedisConnection::opened, this, &RedisStore::commands_opened);
+    connect(m_notifications, &RedisConnection::opened, this, &RedisStore::notifications_opened);
+    connect(m_commands, &RedisConnection::lost, this, &RedisStore::connection_lost);
+    connect(m_notifications, &RedisConnection::lost, this, &RedisStore::connection_lost);
+
+    m_reconnectTimer.setSingleShot(true);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, &RedisStore::reconnectTimer_timeout);
+    m_heartbeatTimer.setInterval(heartbeatIntervalMs);
+    connect(&m_heartbeatTimer, &QTimer::timeout, this, &RedisStore::heartbeatTimer_timeout);
+    m_heartbeatTimer.start();
+    m_sweepTimer.setInterval(std::max(1, policy.sweepIntervalSeconds) * 1000);
+    connect(&m_sweepTimer, &QTimer::timeout, this, &RedisStore::sweepTimer_timeout);
+    m_sweepTimer.start();
+
+    connectNow();
+}
+
+RedisStore::~RedisStore()
+{
+    // Pending handlers are called (with nullptr) while the connections close; they must not
+    // reach callers any more.
+    m_closing = true;
+    m_commands->close();
+    m_notifications->close();
+}
+
+QByteArray RedisStore::metaKey(const QString &sessionId) const
+{
+    return m_keyPrefix + "s:" + sessionId.toUtf8();
+}
+
+QByteArray RedisStore::streamKey(const QString &sessionId) const
+{
+    return m_keyPrefix + "e:" + sessionId.toUtf8();
+}
+
+void RedisStore::connectNow()
+{
+    m_state = State::Connecting;
+    m_commandsReady = false;
+    m_subscribed = false;
+    m_pingSentMs = 0;
+    m_attemptStartedMs = QDateTime::currentMSecsSinceEpoch();
+    QString error;
+    if (!m_commands->open(m_endpoint.host, m_endpoint.port, &error)
+        || !m_notifications->open(m_endpoint.host, m_endpoint.port, &error))
+        connection_lost(error);
+}
+
+void RedisStore::commands_opened()
+{
+    if (m_endpoint.database != 0) {
+        send({"SELECT", QByteArray::number(m_endpoint.database)}, [this](const redisReply *reply) {
+            if (isError(reply))
+                connection_lost(QStringLiteral("SELECT %1 failed: %2")
+                                    .arg(m_endpoint.database)
+                                    .arg(QString::fromUtf8(replyText(reply))));
+        });
+    }
+    // Loaded before the store says it is up, so that EVALSHA does not answer NOSCRIPT for one
+    // append while another of the same producer, sent later, already runs.
+    const RedisScript *scripts[] = {&m_createScript, &m_appendScript, &m_readScript,
+                                    &m_listScript,   &m_removeScript, &m_sweepScript};
+    const int count = int(std::size(scripts));
+    auto remaining = std::make_shared<int>(count);
+    for (const RedisScript *script : scripts) {
+        send({"SCRIPT", "LOAD", script->source}, [this, remaining](const redisReply *reply) {
+            if (!reply || m_state != State::Connecting)
+                return;
+            if (isError(reply)) {
+                connection_lost(QStringLiteral("SCRIPT LOAD failed: %1")
+                                    .arg(QString::fromUtf8(replyText(reply))));
+                return;
+            }
+            if (--*remaining == 0) {
+                m_commandsReady = true;
+                becomeUpWhenReady();
+            }
+        });
+    }
+}
+
+void RedisStore::notifications_opened()
+{
+    m_notifications->subscribe(m_channel, [this](const redisReply *reply) {
+        if (!m_closing)
+            notifications_message(reply);
+    });
+}
+
+void RedisStore::notifications_message(const redisReply *reply)
+{
+    if (!reply) {
+        connection_lost(QStringLiteral("notification connection lost"));
+        return;
+    }
+    if (!isArray(reply, 3))
+        return;
+    const QByteArray kind = replyText(reply->element[0]);
+    if (kind == "subscribe") {
+        m_subscribed = true;
+        becomeUpWhenReady();
+    } else if (kind == "message") {
+        handleNotification(replyText(reply->element[2]));
+    }
+}
+
+void RedisStore::becomeUpWhenReady()
+{
+    if (m_state != State::Connecting || !m_commandsReady || !m_subscribed)
+        return;
+    m_state = State::Up;
+    m_retryDelayMs = firstRetryDelayMs;
+    m_reportedDown = false;
+    qCInfo(lcRedisStore).noquote() << "connected to" << description();
+    Q_EMIT availabilityChanged(true);
+}
+
+void RedisStore::connection_lost(const QString &reason)
+{
+    if (m_closing || m_state == State::Waiting)
+        return;
+    const bool wasUp = m_state == State::Up;
+    m_state = State::Waiting;
+    m_commandsReady = false;
+    m_subscribed = false;
+    m_pingSentMs = 0;
+    // Closing calls every pending handler with nullptr: their callers get Unavailable now.
+    m_commands->close();
+    m_notifications->close();
+    if (wasUp) {
+        qCWarning(lcRedisStore).noquote()
+            << QStringLiteral("lost %1 (%2); retrying").arg(description(), reason);
+        Q_EMIT availabilityChanged(false);
+    } else if (!m_reportedDown) {
+        qCWarning(lcRedisStore).noquote()
+            << QStringLiteral("cannot reach %1 (%2); retrying").arg(description(), reason);
+    } else {
+        qCDebug(lcRedisStore).noquote() << "still cannot reach" << description() << reason;
+    }
+    m_reportedDown = true;
+    m_reconnectTimer.start(m_retryDelayMs);
+    m_retryDelayMs = std::min(m_retryDelayMs * 2, maxRetryDelayMs);
+}
+
+void RedisStore::reconnectTimer_timeout()
+{
+    connectNow();
+}
+
+void RedisStore::heartbeatTimer_timeout()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (m_state == State::Connecting) {
+        if (now - m_attemptStartedMs > unresponsiveAfterMs)
+            connection_lost(QStringLiteral("no connection within %1 ms").arg(unresponsiveAfterMs));
+        return;
+    }
+    if (m_state != State::Up)
+        return;
+    if (m_pingSentMs != 0) {
+        if (now - m_pingSentMs > unresponsiveAfterMs)
+            connection_lost(
+                QStringLiteral("no answer to PING within %1 ms").arg(unresponsiveAfterMs));
+        return;
+    }
+    m_pingSentMs = now;
+    send({"PING"}, [this](const redisReply *reply) {
+        if (reply)
+            m_pingSentMs = 0;
+    });
+}
+
+void RedisStore::sweepTimer_timeout()
+{
+    if (m_state != State::Up)
+        return;
+    const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+    evaluate(
+        m_sweepScript, {m_indexKey},
+        {now, m_keyPrefix + "s:", m_keyPrefix + "e:", m_channel, QByteArray::number(sweepBatch)},
+        [this](const redisReply *reply) {
+            if (!reply)
+                return;
+            if (isError(reply)) {
+                qCWarning(lcRedisStore).noquote()
+                    << "sweep failed:" << QString::fromUtf8(replyText(reply));
+                return;
+            }
+            if (reply->integer > 0)
+                qCInfo(lcRedisStore) << "swept" << reply->integer << "expired sessions";
+            if (reply->integer >= sweepBatch)
+                sweepTimer_timeout();
+        });
+}
+
+void RedisStore::handleNotification(const QByteArray &payload)
+{
+    const QJsonObject message = QJsonDocument::fromJson(payload).object();
+    const QString kind = message.value(QLatin1String("k")).toString();
+    const QString sessionId = message.value(QLatin1String("id")).toString();
+    if (sessionId.isEmpty())
+        return;
+    if (kind == QLatin1String("removed")) {
+        const bool deleted
+            = message.value(QLatin1String("r")).toString() == QLatin1String("deleted");
+        Q_EMIT sessionRemoved(sessionId, deleted ? RemovalReason::Deleted : RemovalReason::Expired);
+        return;
+    }
+    Fields fields;
+    const QJsonObject meta = message.value(QLatin1String("m")).toObject();
+    for (auto it = meta.constBegin(); it != meta.constEnd(); ++it)
+        fields.insert(it.key().toUtf8(), it.value().toString().toUtf8());
+    const SessionSummary summary = summaryOf(sessionId, fields);
+    if (kind == QLatin1String("created")) {
+        Q_EMIT sessionCreated(summary);
+    } else if (kind == QLatin1String("appended")) {
+        const EventPtr event
+            = StoredEvent::fromJson(message.value(QLatin1String("e")).toString().toUtf8());
+        if (!event)
+            return;
+        Q_EMIT eventAppended(sessionId, event, summary, message.value(QLatin1String("x")).toInt());
+        if (event->final)
+            Q_EMIT sessionEnded(summary);
+    }
+}
+
+void RedisStore::send(const QList<QByteArray> &args, RedisConnection::ReplyHandler handler)
+{
+    m_commands->command(args, [this, handler = std::move(handler)](const redisReply *reply) {
+        if (!m_closing)
+            handler(reply);
+    });
+}
+
+void RedisStore::evaluate(const RedisScript &script, const QList<QByteArray> &keys,
+                          const QList<QByteArray> &args, RedisConnection::ReplyHandler handler)
+{
+    QList<QByteArray> command {"EVALSHA", script.sha1, QByteArray::number(keys.size())};
+    command += keys;
+    command += args;
+    send(command,
+         [this, command, source = script.source, handler](const redisReply *reply) mutable {
+             if (isError(reply) && replyText(reply).startsWith("NOSCRIPT")) {
+                 command[0] = "EVAL";
+                 command[1] = source;
+                 send(command, std::move(handler));
+                 return;
+             }
+             handler(reply);
+         });
+}
+
+SessionSummary RedisStore::summaryOf(const QString &sessionId, const Fields &fields) const
+{
+    SessionSummary summary;
+    summary.sessionId = sessionId;
+    summary.userId = QString::fromUtf8(fields.value("user_id"));
+    summary.mode = QString::fromUtf8(fields.value("mode"));
+    summary.state = QString::fromUtf8(fields.value("state"));
+    summary.createdAtMs = fields.value("created_at").toLongLong();
+    summary.updatedAtMs = fields.value("updated_at").toLongLong();
+    summary.lastSeq = fields.value("last_seq").toLongLong();
+    summary.eventCount = summary.lastSeq;
+    summary.firstSeq = fields.value("first_seq").toLongLong();
+    summary.bufferedBytes = fields.value("bytes").toLongLong();
+    summary.droppedEvents = fields.value("dropped").toLongLong();
+    summary.expiresAtMs = summary.updatedAtMs + ttlMs();
+    return summary;
+}
+
+void RedisStore::createSession(const SessionRecord &record, CreateCallback done)
+{
+    if (!isAvailable()) {
+        done(CreateStatus::Unavailable);
+        return;
+    }
+    evaluate(m_createScript, {metaKey(record.sessionId), m_indexKey},
+             {record.sessionId.toUtf8(), record.userId.toUtf8(), record.mode.toUtf8(),
+              QByteArray::number(record.createdAtMs), QByteArray::number(ttlMs()),
+              QByteArray::number(m_policy.maxSessions), m_channel},
+             [done = std::move(done), id = record.sessionId](const redisReply *reply) {
+                 const QByteArray answer = replyText(reply);
+                 if (!reply || isError(reply)) {
+                     if (reply)
+                         qCWarning(lcRedisStore).noquote()
+                             << "create failed:" << QString::fromUtf8(answer);
+                     done(CreateStatus::Unavailable);
+                 } else if (answer == "ok") {
+                     done(CreateStatus::Created);
+                 } else if (answer == "full") {
+                     done(CreateStatus::Full);
+                 } else {
+                     qCWarning(lcRedisStore).noquote() << "session id collision" << id;
+                     done(CreateStatus::Unavailable);
+                 }
+             });
+}
+
+void RedisStore::appendEvent(const QString &sessionId, const EventDraft &draft, AppendCallback done)
+{
+    if (!isAvailable()) {
+        done(AppendResult {AppendStatus::Unavailable, {}});
+        return;
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    // The JSON is encoded here, with seq 0, and split around that 0: the script puts the
+    // real seq in, because only the script can decide it atomically.
+    const EventPtr shape = StoredEvent::make(sessionId, 0, now, draft);
+    if (shape->wire.size() > m_policy.maxBufferBytes) {
+        done(AppendResult {AppendStatus::TooLarge, {}});
+        return;
+    }
+    const qsizetype at = topLevelValueOffset(shape->json, "seq");
+    if (at < 0 || shape->json.at(at) != '0') {
+        qCCritical(lcRedisStore) << "cannot find seq in the event JSON";
+        done(AppendResult {AppendStatus::Unavailable, {}});
+        return;
+    }
+    const QByteArray head = shape->json.left(at);
+    const QByteArray tail = shape->json.mid(at + 1);
+    const qint64 overhead = shape->wire.size() - shape->json.size() - 1;
+    evaluate(
+        m_appendScript, {metaKey(sessionId), streamKey(sessionId), m_indexKey},
+        {sessionId.toUtf8(), head, tail, QByteArray::number(now), QByteArray::number(ttlMs()),
+         QByteArray::number(m_policy.maxEvents), QByteArray::number(m_policy.maxBufferBytes),
+         QByteArray::number(overhead), draft.final ? draft.status.toUtf8() : QByteArray(),
+         m_channel},
+        [done = std::move(done), head, tail](const redisReply *reply) {
+            if (!isArray(reply, 1)) {
+                if (reply)
+                    qCWarning(lcRedisStore).noquote()
+                        << "append failed:" << QString::fromUtf8(replyText(reply));
+                done(AppendResult {AppendStatus::Unavailable, {}});
+                return;
+            }
+            const QByteArray answer = replyText(reply->element[0]);
+            if (answer == "ok" && reply->elements >= 2) {
+                const qint64 seq = reply->element[1]->integer;
+                done(AppendResult {AppendStatus::Appended,
+                                   StoredEvent::fromJson(head + QByteArray::number(seq) + tail)});
+            } else if (answer == "not_found") {
+                done(AppendResult {AppendStatus::NotFound, {}});
+            } else if (answer == "ended") {
+                done(AppendResult {AppendStatus::Ended, {}});
+            } else if (answer == "too_large") {
+                done(AppendResult {AppendStatus::TooLarge, {}});
+            } else {
+                done(AppendResult {AppendStatus::Unavailable, {}});
+            }
+        });
+}
+
+void RedisStore::readEvents(const QString &sessionId, qint64 afterSeq, int limit, ReadCallback done)
+{
+    if (!isAvailable()) {
+        ReadResult result;
+        result.available = false;
+        done(result);
+        return;
+    }
+    evaluate(m_readScript, {metaKey(sessionId), streamKey(sessionId)},
+             {QByteArray::number(afterSeq + 1), QByteArray::number(std::max(1, limit))},
+             [this, done = std::move(done), sessionId, afterSeq](const redisReply *reply) {
+                 ReadResult result;
+                 if (!isArray(reply)) {
+                     if (reply)
+                         qCWarning(lcRedisStore).noquote()
+                             << "read failed:" << QString::fromUtf8(replyText(reply));
+                     result.available = false;
+                     done(result);
+                     return;
+                 }
+                 if (reply->elements < 2) {
+                     done(result); // no such session
+                     return;
+                 }
+                 const SessionSummary summary = summaryOf(sessionId, fieldsOf(reply->element[0]));
+                 result.found = true;
+                 result.finished = summary.isFinished();
+                 result.lastSeq = summary.lastSeq;
+                 if (afterSeq < summary.lastSeq && summary.firstSeq > 0
+                     && afterSeq + 1 < summary.firstSeq) {
+                     result.gapFrom = afterSeq + 1;
+                     result.gapTo = summary.firstSeq - 1;
+                 }
+                 const redisReply *entries = reply->element[1];
+                 for (size_t i = 0; isArray(entries) && i < entries->elements; ++i) {
+                     const redisReply *entry = entries->element[i];
+                     if (!isArray(entry, 2) || !isArray(entry->element[1], 2))
+                         continue;
+                     if (EventPtr event
+                         = StoredEvent::fromJson(replyText(entry->element[1]->element[1])))
+                         result.events.append(std::move(event));
+                 }
+                 done(result);
+             });
+}
+
+void RedisStore::findSession(const QString &sessionId, FindCallback done)
+{
+    if (!isAvailable()) {
+        done(std::nullopt);
+        return;
+    }
+    send({"HGETALL", metaKey(sessionId)},
+         [this, done = std::move(done), sessionId](const redisReply *reply) {
+             if (!isArray(reply) || reply->elements == 0) {
+                 done(std::nullopt);
+                 return;
+             }
+             done(summaryOf(sessionId, fieldsOf(reply)));
+         });
+}
+
+void RedisStore::listSessions(ListCallback done)
+{
+    if (!isAvailable()) {
+        done({});
+        return;
+    }
+    evaluate(m_listScript, {m_indexKey},
+             {QByteArray::number(QDateTime::currentMSecsSinceEpoch()), m_keyPrefix + "s:"},
+             [this, done = std::move(done)](const redisReply *reply) {
+                 QList<SessionSummary> sessions;
+                 for (size_t i = 0; isArray(reply) && i < reply->elements; ++i) {
+                     const redisReply *item = reply->element[i];
+                     if (isArray(item, 2))
+                         sessions.append(summaryOf(QString::fromUtf8(replyText(item->element[0])),
+                                                   fieldsOf(item->element[1])));
+                 }
+                 done(sessions);
+             });
+}
+
+void RedisStore::deleteSession(const QString &sessionId, DeleteCallback done)
+{
+    if (!isAvailable()) {
+        done(false);
+        return;
+    }
+    evaluate(m_removeScript, {metaKey(sessionId), streamKey(sessionId), m_indexKey},
+             {sessionId.toUtf8(), m_channel}, [done = std::move(done)](const redisReply *reply) {
+                 done(reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1);
+             });
+}
+
+} // namespace ssebuf
