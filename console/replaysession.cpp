@@ -13,6 +13,8 @@ ReplaySession::ReplaySession(QNetworkAccessManager *manager, QObject *parent)
     , m_manager(manager)
 {
     m_delayTimer.setSingleShot(true);
+    // A late client must not connect early: a coarse timer may fire up to 5 % before time.
+    m_delayTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_delayTimer, &QTimer::timeout, this, &ReplaySession::delayTimer_timeout);
 }
 
