@@ -126,14 +126,15 @@ public final class SsebufClient {
             int closeFirstAfter) throws IOException, InterruptedException {
         URI uri = baseUrl.resolve("/api/refactor/" + sessionId + "/sse");
         AtomicLong lastSeq = new AtomicLong(lastEventId);
-        long retryMs = 3000;
+        // The server's "retry:" field updates it; 3000 ms is the contract's default.
+        AtomicLong retryMs = new AtomicLong(3000);
         IOException lastError = null;
         for (int connection = 1; connection <= maxReconnects + 1; connection++) {
             if (connection > 1) {
                 listener.onReconnect(lastSeq.get(),
                         lastError != null ? lastError.getMessage() : "connection closed");
                 if (lastError != null)
-                    Thread.sleep(Math.min(retryMs, 10_000));
+                    Thread.sleep(Math.min(retryMs.get(), 10_000));
             }
             lastError = null;
             HttpRequest.Builder request = HttpRequest.newBuilder(uri)
@@ -165,7 +166,7 @@ public final class SsebufClient {
             }
             int limit = connection == 1 ? closeFirstAfter : 0;
             try {
-                Terminal terminal = read(response.body(), lastSeq, listener, limit);
+                Terminal terminal = read(response.body(), lastSeq, retryMs, listener, limit);
                 if (terminal != null)
                     return new StreamResult(terminal.status, lastSeq.get(), connection);
                 // A deliberate close (limit) resumes at once; a lost stream backs off first.
@@ -182,8 +183,8 @@ public final class SsebufClient {
     }
 
     /** Reads one connection's events; null when it ended (or was closed) before the terminal one. */
-    private Terminal read(InputStream body, AtomicLong lastSeq, Listener listener, int limit)
-            throws IOException {
+    private Terminal read(InputStream body, AtomicLong lastSeq, AtomicLong retryMs,
+            Listener listener, int limit) throws IOException {
         AtomicLong lastActivity = new AtomicLong(System.nanoTime());
         ScheduledFuture<?> idleCheck = watchdog.scheduleAtFixedRate(() -> {
             if (System.nanoTime() - lastActivity.get() > idleTimeout.toNanos()) {
@@ -234,8 +235,12 @@ public final class SsebufClient {
                             data.append('\n');
                         data.append(value);
                     }
+                    case "retry" -> {
+                        if (value.matches("[0-9]{1,9}"))
+                            retryMs.set(Long.parseLong(value));
+                    }
                     default -> {
-                        // "retry" and unknown fields: this client's back-off is its own.
+                        // Unknown fields are ignored, as the SSE specification says.
                     }
                     }
                 }
