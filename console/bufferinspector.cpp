@@ -216,7 +216,8 @@ void BufferInspector::updateTitle()
     }
     QString text = QStringLiteral("<b>%1</b>").arg(m_sessionId.toHtmlEscaped());
     if (!m_summary.state.isEmpty()) {
-        text += tr(" · %1 · %2 · %3 events (seq %4–%5 buffered, %6) · %7 dropped · %8 subscribers")
+        text += tr(" · %1 · %2 · %3 · %4 events (seq %5–%6 buffered, %7) · %8 dropped · %9 "
+                   "subscribers")
                     .arg(m_summary.userId.toHtmlEscaped(), m_summary.mode, m_summary.state)
                     .arg(m_summary.eventCount)
                     .arg(m_summary.firstSeq)
