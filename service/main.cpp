@@ -1,4 +1,5 @@
 #include "config/serviceconfig.h"
+#include "eventloop/epolleventdispatcher.h"
 #include "logsink.h"
 #include "service.h"
 #include "signalwatcher.h"
@@ -20,6 +21,15 @@ int main(int argc, char *argv[])
         std::fputs(loaded.message.toLocal8Bit().constData(),
                    loaded.exitCode == 0 ? stdout : stderr);
         return loaded.exitCode;
+    }
+    // Qt's dispatchers poll() every socket on every iteration; with thousands of streams
+    // that is most of the CPU. SSEBUF_EVENT_DISPATCHER=qt keeps Qt's own.
+    if (qgetenv("SSEBUF_EVENT_DISPATCHER") != "qt") {
+        auto *dispatcher = new ssebuf::EpollEventDispatcher;
+        if (dispatcher->isValid())
+            QCoreApplication::setEventDispatcher(dispatcher);
+        else
+            delete dispatcher;
     }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("ssebufd"));

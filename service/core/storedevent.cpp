@@ -1,6 +1,7 @@
 #include "storedevent.h"
 
 #include "isotime.h"
+#include "jsonwriter.h"
 #include "sseencoder.h"
 
 #include <QJsonDocument>
@@ -79,26 +80,26 @@ std::optional<EventDraft> EventDraft::fromJson(const QJsonObject &json, ApiError
 std::shared_ptr<const StoredEvent> StoredEvent::make(const QString &sessionId, qint64 seq,
                                                      qint64 timestampMs, const EventDraft &draft)
 {
-    QJsonObject json;
-    json.insert(QStringLiteral("session_id"), sessionId);
-    json.insert(QStringLiteral("seq"), seq);
-    json.insert(QStringLiteral("type"), draft.type);
-    json.insert(QStringLiteral("status"), draft.status);
-    json.insert(QStringLiteral("message"), draft.message);
-    json.insert(QStringLiteral("timestamp"), isoUtcFromMs(timestampMs));
+    JsonWriter json;
+    json.field("session_id", sessionId);
+    json.field("seq", seq);
+    json.field("type", draft.type);
+    json.field("status", draft.status);
+    json.field("message", draft.message);
+    json.field("timestamp", isoUtcFromMs(timestampMs));
     if (!draft.stage.isEmpty())
-        json.insert(QStringLiteral("stage"), draft.stage);
+        json.field("stage", draft.stage);
     if (draft.progress >= 0)
-        json.insert(QStringLiteral("progress"), draft.progress);
+        json.field("progress", qint64(draft.progress));
     if (!draft.data.isUndefined())
-        json.insert(QStringLiteral("data"), draft.data);
+        json.field("data", draft.data);
     if (draft.final)
-        json.insert(QStringLiteral("final"), true);
+        json.field("final", true);
 
     auto event = std::make_shared<StoredEvent>();
     event->seq = seq;
     event->timestampMs = timestampMs;
-    event->json = QJsonDocument(json).toJson(QJsonDocument::Compact);
+    event->json = json.finish();
     event->wire = SseEncoder::event(seq, event->json);
     event->type = draft.type;
     event->status = draft.status;

@@ -195,26 +195,35 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
 
 bool ConnectionGuard::parseHead()
 {
-    const QList<QByteArray> lines = m_head.split('\n');
-    const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
-    if (requestLine.size() != 3 || !requestLine.at(2).startsWith("HTTP/1.")) {
+    // Scans the head in place (no per-line copies): this runs for every request.
+    const QByteArrayView head(m_head);
+    qsizetype lineEnd = head.indexOf('\n');
+    QByteArrayView requestLine = head.first(lineEnd < 0 ? head.size() : lineEnd).trimmed();
+    const qsizetype firstSpace = requestLine.indexOf(' ');
+    const qsizetype lastSpace = requestLine.lastIndexOf(' ');
+    const QByteArrayView version
+        = lastSpace > 0 ? requestLine.sliced(lastSpace + 1) : QByteArrayView();
+    if (firstSpace <= 0 || lastSpace <= firstSpace || !version.startsWith("HTTP/1.")) {
         reject(400, "bad_request", "malformed request line");
         return false;
     }
     RequestInfo info;
-    info.closeAfterResponse = requestLine.at(2) == "HTTP/1.0";
+    info.closeAfterResponse = version == "HTTP/1.0";
     qint64 contentLength = 0;
     bool haveLength = false;
     bool chunked = false;
     bool expectContinue = false;
-    for (int i = 1; i < lines.size(); ++i) {
-        const QByteArray &line = lines.at(i);
+    qsizetype pos = lineEnd + 1;
+    while (lineEnd >= 0 && pos < head.size()) {
+        lineEnd = head.indexOf('\n', pos);
+        const QByteArrayView line = head.sliced(pos, (lineEnd < 0 ? head.size() : lineEnd) - pos);
+        pos = lineEnd + 1;
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0)
             continue;
-        const QByteArray name = line.left(colon).trimmed().toLower();
-        const QByteArray value = line.mid(colon + 1).trimmed();
-        if (name == "content-length") {
+        const QByteArrayView name = line.first(colon).trimmed();
+        const QByteArrayView value = line.sliced(colon + 1).trimmed();
+        if (name.compare("content-length", Qt::CaseInsensitive) == 0) {
             bool ok = false;
             const qint64 length = value.toLongLong(&ok);
             if (!ok || length < 0 || (haveLength && length != contentLength)) {
@@ -223,20 +232,20 @@ bool ConnectionGuard::parseHead()
             }
             contentLength = length;
             haveLength = true;
-        } else if (name == "transfer-encoding") {
-            chunked = value.toLower().contains("chunked");
+        } else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
+            chunked = value.toByteArray().toLower().contains("chunked");
             if (!chunked) {
                 reject(501, "not_implemented", "only the chunked transfer coding is supported");
                 return false;
             }
-        } else if (name == "connection") {
-            const QByteArray lower = value.toLower();
+        } else if (name.compare("connection", Qt::CaseInsensitive) == 0) {
+            const QByteArray lower = value.toByteArray().toLower();
             if (lower.contains("close"))
                 info.closeAfterResponse = true;
             else if (lower.contains("keep-alive"))
                 info.closeAfterResponse = false;
-        } else if (name == "expect") {
-            expectContinue = value.toLower() == "100-continue";
+        } else if (name.compare("expect", Qt::CaseInsensitive) == 0) {
+            expectContinue = value.compare("100-continue", Qt::CaseInsensitive) == 0;
         }
     }
     if (haveLength && chunked) {

@@ -19,6 +19,7 @@ void HttpExchange::respond(const HttpResponse &response)
         return;
     if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
         m_socket->write(response.serialize(m_closeAfterResponse));
+        m_socket->flush();
         if (m_closeAfterResponse)
             m_socket->disconnectFromHost();
     }

@@ -56,6 +56,9 @@ void SseSubscriber::write(const QByteArray &bytes)
     if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
     m_socket->write(bytes);
+    // Send now rather than on the next loop iteration: one send() per write, and the
+    // socket's write notifier is switched on and off within this iteration (no epoll_ctl).
+    m_socket->flush();
     m_lastWriteMs = QDateTime::currentMSecsSinceEpoch();
 }
 

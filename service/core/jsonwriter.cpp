@@ -1,0 +1,124 @@
+#include "jsonwriter.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace ssebuf {
+
+void JsonWriter::key(const char *name)
+{
+    if (!m_first)
+        m_out.append(',');
+    m_first = false;
+    m_out.append('"');
+    m_out.append(name);
+    m_out.append("\":", 2);
+}
+
+void JsonWriter::field(const char *name, const QString &value)
+{
+    key(name);
+    appendString(m_out, value);
+}
+
+void JsonWriter::field(const char *name, qint64 value)
+{
+    key(name);
+    m_out.append(QByteArray::number(value));
+}
+
+void JsonWriter::field(const char *name, bool value)
+{
+    key(name);
+    m_out.append(value ? "true" : "false");
+}
+
+void JsonWriter::field(const char *name, const QJsonValue &value)
+{
+    key(name);
+    appendValue(m_out, value);
+}
+
+QByteArray JsonWriter::finish()
+{
+    m_out.append('}');
+    return m_out;
+}
+
+void JsonWriter::appendString(QByteArray &out, const QString &value)
+{
+    static const char hex[] = "0123456789abcdef";
+    const QByteArray utf8 = value.toUtf8();
+    out.reserve(out.size() + utf8.size() + 2);
+    out.append('"');
+    const char *data = utf8.constData();
+    qsizetype start = 0;
+    const qsizetype size = utf8.size();
+    for (qsizetype i = 0; i < size; ++i) {
+        const unsigned char c = static_cast<unsigned char>(data[i]);
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        out.append(data + start, i - start);
+        start = i + 1;
+        switch (c) {
+        case '"':
+            out.append("\\\"", 2);
+            break;
+        case '\\':
+            out.append("\\\\", 2);
+            break;
+        case '\n':
+            out.append("\\n", 2);
+            break;
+        case '\r':
+            out.append("\\r", 2);
+            break;
+        case '\t':
+            out.append("\\t", 2);
+            break;
+        case '\b':
+            out.append("\\b", 2);
+            break;
+        case '\f':
+            out.append("\\f", 2);
+            break;
+        default: {
+            const char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+            out.append(escape, 6);
+        }
+        }
+    }
+    out.append(data + start, size - start);
+    out.append('"');
+}
+
+void JsonWriter::appendValue(QByteArray &out, const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::Null:
+    case QJsonValue::Undefined:
+        out.append("null");
+        return;
+    case QJsonValue::Bool:
+        out.append(value.toBool() ? "true" : "false");
+        return;
+    case QJsonValue::String:
+        appendString(out, value.toString());
+        return;
+    case QJsonValue::Object:
+        out.append(QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
+        return;
+    case QJsonValue::Array:
+        out.append(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
+        return;
+    case QJsonValue::Double: {
+        // Qt's own number formatting, through a one-element array.
+        const QByteArray wrapped = QJsonDocument(QJsonArray {value}).toJson(QJsonDocument::Compact);
+        out.append(wrapped.mid(1, wrapped.size() - 2));
+        return;
+    }
+    }
+}
+
+} // namespace ssebuf

@@ -1,0 +1,91 @@
+#ifndef SSEBUF_EPOLLEVENTDISPATCHER_H
+#define SSEBUF_EPOLLEVENTDISPATCHER_H
+
+#include <QAbstractEventDispatcher>
+#include <QAtomicInt>
+
+#include <sys/epoll.h>
+
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+class QSocketNotifier;
+
+namespace ssebuf {
+
+// A Qt event dispatcher on Linux epoll. Qt's own dispatchers (QEventDispatcherUNIX,
+// GLib) poll() every socket notifier on every loop iteration, so each iteration costs
+// O(open connections); with thousands of event streams that dominated ssebufd's CPU
+// (measured in docs/benchmarks.md). Here an iteration costs O(ready sockets): interest is
+// kept in the kernel (epoll_ctl when a notifier changes), timers sit in an ordered map,
+// wake-ups go through an eventfd.
+//
+// Installed for the main thread with QCoreApplication::setEventDispatcher() before the
+// application object exists. Level-triggered, like poll(), so Qt's socket classes behave
+// exactly as with the stock dispatcher. Interest changes are applied just before waiting,
+// so a write notifier that Qt enables and disables again within one iteration (a write
+// that was flushed at once) costs no epoll_ctl at all.
+class EpollEventDispatcher : public QAbstractEventDispatcher
+{
+    Q_OBJECT
+public:
+    explicit EpollEventDispatcher(QObject *parent = nullptr);
+    ~EpollEventDispatcher() override;
+
+    bool isValid() const { return m_epoll >= 0 && m_wakeFd >= 0; }
+
+    bool processEvents(QEventLoop::ProcessEventsFlags flags) override;
+    void registerSocketNotifier(QSocketNotifier *notifier) override;
+    void unregisterSocketNotifier(QSocketNotifier *notifier) override;
+    void registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
+                       QObject *object) override;
+    bool unregisterTimer(int timerId) override;
+    bool unregisterTimers(QObject *object) override;
+    QList<TimerInfo> registeredTimers(QObject *object) const override;
+    int remainingTime(int timerId) override;
+    void wakeUp() override;
+    void interrupt() override;
+
+private:
+    struct Interest
+    {
+        QSocketNotifier *read = nullptr;
+        QSocketNotifier *write = nullptr;
+        QSocketNotifier *exception = nullptr;
+        uint32_t kernelEvents = 0; // what epoll has for the descriptor now
+        bool dirty = false;
+    };
+    struct Timer
+    {
+        int id;
+        qint64 intervalMs;
+        Qt::TimerType type;
+        QObject *object;
+        qint64 deadlineMs;
+    };
+    using Deadlines = std::multimap<qint64, int>; // deadline -> timer id
+
+    void markDirty(int fd);
+    void applyInterest();
+    int activateSocketNotifiers(int ready);
+    int activateTimers();
+    void schedule(Timer &timer, qint64 deadlineMs);
+    qint64 nextTimeoutMs(qint64 nowMs) const;
+    void drainWakeUps();
+    static qint64 nowMs();
+
+    int m_epoll = -1;
+    int m_wakeFd = -1;
+    QAtomicInt m_interrupted {0};
+    std::unordered_map<int, Interest> m_interest;
+    std::unordered_map<int, Timer> m_timers;
+    std::unordered_map<int, Deadlines::iterator> m_timerSlots;
+    Deadlines m_deadlines;
+    std::vector<struct epoll_event> m_events;
+    std::vector<int> m_dirty; // descriptors whose interest changed since the last epoll_wait
+};
+
+} // namespace ssebuf
+
+#endif
