@@ -23,7 +23,7 @@ std::optional<RedisEndpoint> RedisEndpoint::parse(const QString &text, QString *
     };
     const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid() || url.scheme() != QLatin1String("redis"))
-        return fail(QStringLiteral("expected redis://HOST:PORT[/DB], got %1").arg(text));
+        return fail(QStringLiteral("expected redis://HOST:PORT[/DB]"));
     if (!url.userInfo().isEmpty())
         return fail(QStringLiteral("credentials in the URL are not supported"));
     if (url.hasQuery() || url.hasFragment())

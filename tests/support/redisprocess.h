@@ -1,0 +1,43 @@
+#ifndef SSEBUF_TEST_REDISPROCESS_H
+#define SSEBUF_TEST_REDISPROCESS_H
+
+#include <QByteArray>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+// Runs a real redis-server for a test, on a free loopback port, with no persistence. The
+// test owns it: the destructor kills it. It can be killed and started again on the same
+// port to stage an outage.
+class RedisProcess
+{
+public:
+    RedisProcess();
+    ~RedisProcess();
+
+    // Whether redis-server (and redis-cli) can be found; tests skip without them.
+    static bool isInstalled();
+
+    // Starts redis-server (on the port of the previous start, if any) and waits up to 10 s
+    // for it to answer PING. Returns false and fills errorText() when it does not.
+    bool start();
+    // SIGKILL: connections drop at once, as when the host dies.
+    void kill();
+    bool isRunning() const { return m_process.state() == QProcess::Running; }
+
+    quint16 port() const { return m_port; }
+    // redis://127.0.0.1:PORT[/DB], ready for ssebufd's --store.
+    QString url(int database = 0) const;
+    // Runs redis-cli against this server; returns its standard output, trimmed.
+    QByteArray cli(const QStringList &args) const;
+    QString errorText() const { return m_error; }
+
+private:
+    static quint16 freePort();
+
+    QProcess m_process;
+    quint16 m_port = 0;
+    QString m_error;
+};
+
+#endif
