@@ -1,6 +1,7 @@
 #include "httpexchange.h"
 
 #include "connectionguard.h"
+#include "socketwriter.h"
 
 namespace ssebuf {
 
@@ -18,8 +19,7 @@ void HttpExchange::respond(const HttpResponse &response)
     if (m_answered)
         return;
     if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
-        m_socket->write(response.serialize(m_closeAfterResponse));
-        m_socket->flush();
+        SocketWriter::write(m_socket, response.serialize(m_closeAfterResponse));
         if (m_closeAfterResponse)
             m_socket->disconnectFromHost();
     }
@@ -42,7 +42,7 @@ QTcpSocket *HttpExchange::startEventStream(const HttpHeaders &extraHeaders)
     head += "\r\n";
     if (ConnectionGuard *guard = ConnectionGuard::of(m_socket))
         guard->beginStreaming();
-    m_socket->write(head);
+    SocketWriter::write(m_socket, head);
     QTcpSocket *socket = m_socket;
     finish(200);
     return socket;

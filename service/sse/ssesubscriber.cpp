@@ -1,6 +1,7 @@
 #include "ssesubscriber.h"
 
 #include "core/contextcallback.h"
+#include "http/socketwriter.h"
 #include "isotime.h"
 #include "sseencoder.h"
 #include "store/sessionstore.h"
@@ -55,10 +56,7 @@ void SseSubscriber::write(const QByteArray &bytes)
 {
     if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
-    m_socket->write(bytes);
-    // Send now rather than on the next loop iteration: one send() per write, and the
-    // socket's write notifier is switched on and off within this iteration (no epoll_ctl).
-    m_socket->flush();
+    SocketWriter::write(m_socket, bytes);
     m_lastWriteMs = QDateTime::currentMSecsSinceEpoch();
 }
 
