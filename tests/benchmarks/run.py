@@ -227,6 +227,10 @@ def median_result(results):
             merged[key] = statistics.median(values)
     merged["ok"] = all(r.get("ok") for r in results)
     merged["runs"] = len(results)
+    merged["failed_runs"] = sum(1 for r in results if not r.get("ok"))
+    merged["first_error"] = next((r.get("first_stream_error") or r.get("first_publish_error")
+                                  or ("server ended: %s" % r["server_died"] if "server_died" in r else None)
+                                  for r in results if not r.get("ok")), None)
     merged["per_cpu_runs"] = [round(r.get("delivered_per_server_cpu_s", 0)) for r in results]
     return merged
 
@@ -287,6 +291,10 @@ def correctness(r):
         text += " (+%d errors)" % extra
     if r.get("timed_out"):
         text += " TIMED OUT"
+    if r.get("failed_runs"):
+        text += "; **%d of %d runs failed**" % (r["failed_runs"], r.get("runs", 1))
+        if r.get("first_error"):
+            text += " (%s)" % r["first_error"]
     return text
 
 
