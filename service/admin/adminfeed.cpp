@@ -1,5 +1,6 @@
 #include "adminfeed.h"
 
+#include "http/streamconnection.h"
 #include "sse/subscriberhub.h"
 #include "sseencoder.h"
 
@@ -49,21 +50,21 @@ QJsonObject AdminFeed::summaryJson(SessionSummary summary) const
     return m_hub->withSubscribers(std::move(summary)).toJson();
 }
 
-void AdminFeed::addClient(QTcpSocket *socket)
+void AdminFeed::addClient(StreamConnection *stream, const QString &peer)
 {
+    stream->setParent(this);
     Client client;
-    client.socket = socket;
+    client.stream = stream;
     client.lastWriteMs = QDateTime::currentMSecsSinceEpoch();
     m_clients.append(client);
-    connect(socket, &QTcpSocket::disconnected, this, &AdminFeed::removeClosed,
+    connect(stream, &StreamConnection::closed, this, &AdminFeed::removeClosed,
             Qt::QueuedConnection);
     write(m_clients.last(), SseEncoder::retry(3000));
-    qCInfo(lcAdmin).noquote() << "admin stream client connected from"
-                              << socket->peerAddress().toString();
-    QPointer<QTcpSocket> guard(socket);
+    qCInfo(lcAdmin).noquote() << "admin stream client connected from" << peer;
+    QPointer<StreamConnection> guard(stream);
     m_store->listSessions([this, guard](const QList<SessionSummary> &sessions) {
         auto it = std::find_if(m_clients.begin(), m_clients.end(),
-                               [&guard](const Client &c) { return guard && c.socket == guard; });
+                               [&guard](const Client &c) { return guard && c.stream == guard; });
         if (it == m_clients.end())
             return;
         QJsonArray array;
@@ -74,22 +75,22 @@ void AdminFeed::addClient(QTcpSocket *socket)
                               {QStringLiteral("service"), m_serviceInfo}};
         // The snapshot may be large (every session); it is the one write allowed past the
         // unsent bound.
-        if (it->socket)
-            it->socket->write(SseEncoder::anonymousEvent(compact(snapshot)));
+        if (it->stream && it->stream->isOpen())
+            it->stream->write(SseEncoder::anonymousEvent(compact(snapshot)));
         it->ready = true;
     });
 }
 
 void AdminFeed::write(Client &client, const QByteArray &bytes)
 {
-    if (!client.socket || client.socket->state() != QAbstractSocket::ConnectedState)
+    if (!client.stream || !client.stream->isOpen())
         return;
-    if (client.socket->bytesToWrite() + bytes.size() > m_maxUnsentBytes + 4 * 1024 * 1024) {
+    if (client.stream->unsentBytes() + bytes.size() > m_maxUnsentBytes + 4 * 1024 * 1024) {
         qCInfo(lcAdmin) << "cutting off a slow admin stream client";
-        client.socket->abort();
+        client.stream->abort();
         return;
     }
-    client.socket->write(bytes);
+    client.stream->write(bytes);
     client.lastWriteMs = QDateTime::currentMSecsSinceEpoch();
 }
 
@@ -106,19 +107,17 @@ void AdminFeed::broadcast(const QJsonObject &message)
 
 void AdminFeed::removeClosed()
 {
-    m_clients.erase(std::remove_if(m_clients.begin(), m_clients.end(),
-                                   [](const Client &c) {
-                                       return !c.socket
-                                           || c.socket->state() != QAbstractSocket::ConnectedState;
-                                   }),
-                    m_clients.end());
+    m_clients.erase(
+        std::remove_if(m_clients.begin(), m_clients.end(),
+                       [](const Client &c) { return !c.stream || !c.stream->isOpen(); }),
+        m_clients.end());
 }
 
 void AdminFeed::closeAll()
 {
     for (Client &client : m_clients) {
-        if (client.socket)
-            client.socket->disconnectFromHost();
+        if (client.stream)
+            client.stream->closeAfterFlush();
     }
 }
 

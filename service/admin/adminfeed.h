@@ -7,11 +7,11 @@
 #include <QList>
 #include <QObject>
 #include <QPointer>
-#include <QTcpSocket>
 #include <QTimer>
 
 namespace ssebuf {
 
+class StreamConnection;
 class SubscriberHub;
 
 // The admin stream (GET /api/admin/stream): turns store and subscriber changes into
@@ -27,15 +27,15 @@ public:
               qint64 maxUnsentBytes, int keepaliveSeconds, QObject *parent = nullptr);
     ~AdminFeed() override;
 
-    // Takes over an event-stream socket whose headers are written.
-    void addClient(QTcpSocket *socket);
+    // Takes over an event stream whose headers are written (becomes its parent).
+    void addClient(StreamConnection *stream, const QString &peer);
     void closeAll();
     int clientCount() const { return int(m_clients.size()); }
 
 private:
     struct Client
     {
-        QPointer<QTcpSocket> socket;
+        QPointer<StreamConnection> stream;
         qint64 lastWriteMs = 0;
         bool ready = false; // snapshot written: live messages may follow
     };

@@ -4,6 +4,7 @@
 #include "core/contextcallback.h"
 #include "http/httpexchange.h"
 #include "http/router.h"
+#include "http/streamconnection.h"
 #include "metrics/servicemetrics.h"
 #include "sse/subscriberhub.h"
 #include "store/sessionstore.h"
@@ -194,8 +195,9 @@ void AdminApi::openStream(HttpExchange &exchange)
 {
     if (!allowed(exchange))
         return;
-    if (QTcpSocket *socket = exchange.startEventStream())
-        m_feed->addClient(socket);
+    const QString peer = exchange.request().peerText();
+    if (StreamConnection *stream = exchange.startEventStream())
+        m_feed->addClient(stream, peer);
 }
 
 void AdminApi::metrics(HttpExchange &exchange)

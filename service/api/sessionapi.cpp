@@ -4,6 +4,7 @@
 #include "core/sessionmanager.h"
 #include "http/httpexchange.h"
 #include "http/router.h"
+#include "http/streamconnection.h"
 #include "isotime.h"
 #include "sse/subscriberhub.h"
 
@@ -150,9 +151,8 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
                     return;
                 }
                 const QString peer = exchange.request().peerText();
-                QTcpSocket *socket = exchange.startEventStream();
-                if (socket)
-                    m_hub->subscribe(socket, sessionId, resumeFrom, peer);
+                if (StreamConnection *stream = exchange.startEventStream())
+                    m_hub->subscribe(stream, sessionId, resumeFrom, peer);
             }));
 }
 

@@ -71,6 +71,15 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
         interest.write = nullptr;
     else if (interest.exception == notifier)
         interest.exception = nullptr;
+    if (!interest.read && !interest.write && !interest.exception) {
+        // Removed at once, not deferred: the descriptor is usually closed right after,
+        // and epoll keeps a registration alive as long as a duplicate of the descriptor
+        // exists (an event stream taken over from Qt holds one).
+        if (interest.kernelEvents != 0)
+            ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+        m_interest.erase(it);
+        return;
+    }
     markDirty(fd);
 }
 

@@ -2,6 +2,7 @@
 
 #include "connectionguard.h"
 #include "socketwriter.h"
+#include "streamconnection.h"
 
 namespace ssebuf {
 
@@ -26,7 +27,8 @@ void HttpExchange::respond(const HttpResponse &response)
     finish(response.status);
 }
 
-QTcpSocket *HttpExchange::startEventStream(const HttpHeaders &extraHeaders)
+StreamConnection *HttpExchange::startEventStream(qint64 maxInputBytes,
+                                                 const HttpHeaders &extraHeaders)
 {
     if (m_answered || !m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
         finish(499);
@@ -40,12 +42,14 @@ QTcpSocket *HttpExchange::startEventStream(const HttpHeaders &extraHeaders)
     for (const auto &header : extraHeaders)
         head += header.first + ": " + header.second + "\r\n";
     head += "\r\n";
-    if (ConnectionGuard *guard = ConnectionGuard::of(m_socket))
-        guard->beginStreaming();
-    SocketWriter::write(m_socket, head);
-    QTcpSocket *socket = m_socket;
-    finish(200);
-    return socket;
+    // The handover may delete the socket later (and this exchange with it).
+    QPointer<HttpExchange> self(this);
+    StreamConnection *stream = StreamConnection::take(m_socket, maxInputBytes);
+    if (stream)
+        stream->write(head);
+    if (self)
+        finish(stream ? 200 : 499);
+    return stream;
 }
 
 void HttpExchange::finish(int status)

@@ -28,9 +28,10 @@ public:
     // Writes the whole response; nothing happens when the client is gone.
     void respond(const HttpResponse &response);
     // Writes "200 OK" and the event-stream headers, takes the connection out of
-    // QtHttpServer's hands and returns the socket for an SSE writer to own; nullptr when
-    // the client is gone.
-    QTcpSocket *startEventStream(const HttpHeaders &extraHeaders = {});
+    // QtHttpServer's hands and returns it for an SSE writer to own (no parent); nullptr
+    // when the client is gone.
+    class StreamConnection *startEventStream(qint64 maxInputBytes = 65536,
+                                             const HttpHeaders &extraHeaders = {});
 
 Q_SIGNALS:
     // Emitted once, when answered (for access logs and metrics).

@@ -1,7 +1,7 @@
 #include "ssesubscriber.h"
 
 #include "core/contextcallback.h"
-#include "http/socketwriter.h"
+#include "http/streamconnection.h"
 #include "isotime.h"
 #include "sseencoder.h"
 #include "store/sessionstore.h"
@@ -14,13 +14,13 @@ Q_LOGGING_CATEGORY(lcSse, "ssebuf.sse")
 
 namespace ssebuf {
 
-SseSubscriber::SseSubscriber(quint64 id, const QString &sessionId, QTcpSocket *socket,
+SseSubscriber::SseSubscriber(quint64 id, const QString &sessionId, StreamConnection *stream,
                              qint64 resumeFrom, const QString &peer, SessionStore *store,
                              const SseOptions &options, QObject *parent)
     : QObject(parent)
     , m_id(id)
     , m_sessionId(sessionId)
-    , m_socket(socket)
+    , m_stream(stream)
     , m_peer(peer)
     , m_store(store)
     , m_options(options)
@@ -30,11 +30,9 @@ SseSubscriber::SseSubscriber(quint64 id, const QString &sessionId, QTcpSocket *s
     m_connectedAtMs = QDateTime::currentMSecsSinceEpoch();
     m_lastWriteMs = m_connectedAtMs;
     m_lastProgressMs = m_connectedAtMs;
-    connect(socket, &QTcpSocket::bytesWritten, this, &SseSubscriber::socket_bytesWritten);
-    connect(socket, &QTcpSocket::disconnected, this, [this] {
-        end(m_closeReason.isEmpty() ? QStringLiteral("client_closed") : m_closeReason);
-    });
-    connect(socket, &QObject::destroyed, this, [this] {
+    stream->setParent(this);
+    connect(stream, &StreamConnection::bytesWritten, this, &SseSubscriber::stream_bytesWritten);
+    connect(stream, &StreamConnection::closed, this, [this] {
         end(m_closeReason.isEmpty() ? QStringLiteral("client_closed") : m_closeReason);
     });
 }
@@ -49,14 +47,14 @@ void SseSubscriber::start()
 
 qint64 SseSubscriber::unsentBytes() const
 {
-    return m_socket ? m_socket->bytesToWrite() : 0;
+    return m_stream->unsentBytes();
 }
 
 void SseSubscriber::write(const QByteArray &bytes)
 {
-    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+    if (!m_stream->isOpen())
         return;
-    SocketWriter::write(m_socket, bytes);
+    m_stream->write(bytes);
     m_lastWriteMs = QDateTime::currentMSecsSinceEpoch();
 }
 
@@ -121,11 +119,19 @@ void SseSubscriber::store_read(const ReadResult &result)
     QByteArray batch;
     int delivered = 0;
     bool final = false;
+    // A replay is written in slices that keep the unsent output within its bound; the rest
+    // is read again once the client has taken this slice (bytesWritten calls pump()).
+    const qint64 budget = m_options.maxUnsentBytes - unsentBytes();
     for (const EventPtr &event : result.events) {
         if (event->seq < m_nextSeq)
             continue;
+        if (delivered > 0 && batch.size() + event->wire.size() > budget)
+            break;
         if (event->seq > m_nextSeq) {
-            // Evicted between reads: say so rather than skip silently.
+            // Evicted between reads: say so rather than skip silently, after what precedes.
+            if (!batch.isEmpty())
+                write(batch);
+            batch.clear();
             writeGap(m_nextSeq, event->seq - 1);
         }
         batch += event->wire;
@@ -173,7 +179,7 @@ void SseSubscriber::writeGap(qint64 from, qint64 to)
     write(SseEncoder::anonymousEvent(QJsonDocument(gap).toJson(QJsonDocument::Compact)));
 }
 
-void SseSubscriber::socket_bytesWritten()
+void SseSubscriber::stream_bytesWritten()
 {
     m_lastProgressMs = QDateTime::currentMSecsSinceEpoch();
     if (m_state == State::Replaying || (m_state == State::Live && m_nextSeq <= m_knownLastSeq))
@@ -182,7 +188,7 @@ void SseSubscriber::socket_bytesWritten()
 
 void SseSubscriber::tick(qint64 nowMs)
 {
-    if (m_state == State::Ended || !m_socket)
+    if (m_state == State::Ended || !m_stream->isOpen())
         return;
     if (unsentBytes() > 0
         && nowMs - m_lastProgressMs > qint64(m_options.stallTimeoutSeconds) * 1000) {
@@ -206,8 +212,8 @@ void SseSubscriber::close(const QString &reason)
         return;
     m_state = State::Closing;
     m_closeReason = reason;
-    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState)
-        m_socket->disconnectFromHost(); // flushes what is queued first
+    if (m_stream->isOpen())
+        m_stream->closeAfterFlush(); // ends with closed() once what is queued is sent
     else
         end(reason);
 }
@@ -218,8 +224,7 @@ void SseSubscriber::cutOff(const QString &reason)
                             << m_peer << reason << "unsent" << unsentBytes();
     m_closeReason = reason;
     m_state = State::Closing;
-    if (m_socket)
-        m_socket->abort(); // drops the unsent output; the client resumes with Last-Event-ID
+    m_stream->abort(); // drops the unsent output; the client resumes with Last-Event-ID
     end(reason);
 }
 
@@ -228,8 +233,7 @@ void SseSubscriber::end(const QString &reason)
     if (m_state == State::Ended)
         return;
     m_state = State::Ended;
-    if (m_socket)
-        disconnect(m_socket, nullptr, this, nullptr);
+    disconnect(m_stream, nullptr, this, nullptr);
     Q_EMIT ended(reason);
 }
 

@@ -8,14 +8,14 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
-#include <QTcpSocket>
 
 namespace ssebuf {
 
 class SessionStore;
+class StreamConnection;
 
-// One client's event stream of one session. Owns the connection through a QPointer (the
-// socket is deleted by QtHttpServer when the client leaves). Replays what the client
+// One client's event stream of one session. Owns its StreamConnection (a raw descriptor
+// for plain TCP, the QSslSocket for TLS). Replays what the client
 // missed from the store, then follows live events; it never holds events of its own:
 // when it falls behind it reads them again from the store, and it writes only while its
 // unsent output is under a bound, resuming on bytesWritten.
@@ -25,7 +25,8 @@ class SseSubscriber : public QObject
 public:
     enum class State { Replaying, Live, Closing, Ended };
 
-    SseSubscriber(quint64 id, const QString &sessionId, QTcpSocket *socket, qint64 resumeFrom,
+    // Takes ownership of the stream.
+    SseSubscriber(quint64 id, const QString &sessionId, StreamConnection *stream, qint64 resumeFrom,
                   const QString &peer, SessionStore *store, const SseOptions &options,
                   QObject *parent);
     ~SseSubscriber() override;
@@ -57,11 +58,11 @@ private:
     void writeGap(qint64 from, qint64 to);
     void cutOff(const QString &reason);
     void end(const QString &reason);
-    void socket_bytesWritten();
+    void stream_bytesWritten();
 
     quint64 m_id;
     QString m_sessionId;
-    QPointer<QTcpSocket> m_socket;
+    StreamConnection *m_stream; // child
     QString m_peer;
     QPointer<SessionStore> m_store;
     SseOptions m_options;

@@ -31,10 +31,10 @@ SubscriberHub::SubscriberHub(SessionStore *store, const SseOptions &options, QOb
 
 SubscriberHub::~SubscriberHub() = default;
 
-SseSubscriber *SubscriberHub::subscribe(QTcpSocket *socket, const QString &sessionId,
+SseSubscriber *SubscriberHub::subscribe(StreamConnection *stream, const QString &sessionId,
                                         qint64 resumeFrom, const QString &peer)
 {
-    auto *subscriber = new SseSubscriber(m_nextId++, sessionId, socket, resumeFrom, peer, m_store,
+    auto *subscriber = new SseSubscriber(m_nextId++, sessionId, stream, resumeFrom, peer, m_store,
                                          m_options, this);
     m_bySession[sessionId].append(subscriber);
     ++m_count;

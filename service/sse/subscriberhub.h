@@ -25,7 +25,7 @@ public:
     ~SubscriberHub() override;
 
     // Starts streaming the session to the socket (the 200 and headers are written).
-    SseSubscriber *subscribe(QTcpSocket *socket, const QString &sessionId, qint64 resumeFrom,
+    SseSubscriber *subscribe(StreamConnection *stream, const QString &sessionId, qint64 resumeFrom,
                              const QString &peer);
     // Ends every stream (shutdown); emits allClosed() when none is left.
     void closeAll(const QString &reason);

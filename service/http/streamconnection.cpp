@@ -1,0 +1,233 @@
+#include "streamconnection.h"
+
+#include "connectionguard.h"
+#include "socketwriter.h"
+
+#include <QSocketNotifier>
+#include <QSslSocket>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace ssebuf {
+
+StreamConnection *StreamConnection::take(QTcpSocket *socket, qint64 maxInputBytes)
+{
+    if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+        return nullptr;
+    if (!qobject_cast<QSslSocket *>(socket) && socket->bytesToWrite() == 0) {
+        const int descriptor = ::fcntl(int(socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+        if (descriptor >= 0) {
+            // Qt closes its descriptor; the connection lives on in ours (no FIN is sent
+            // while a descriptor still refers to it). QtHttpServer deletes the socket.
+            socket->abort();
+            return new RawStreamConnection(descriptor, maxInputBytes);
+        }
+    }
+    if (ConnectionGuard *guard = ConnectionGuard::of(socket))
+        guard->beginStreaming();
+    return new SocketStreamConnection(socket);
+}
+
+RawStreamConnection::RawStreamConnection(int descriptor, qint64 maxInputBytes)
+    : m_fd(descriptor)
+    , m_maxInputBytes(maxInputBytes)
+{
+    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+    connect(m_readNotifier, &QSocketNotifier::activated, this,
+            &RawStreamConnection::readNotifier_activated);
+    m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
+    m_writeNotifier->setEnabled(false);
+    connect(m_writeNotifier, &QSocketNotifier::activated, this,
+            &RawStreamConnection::writeNotifier_activated);
+}
+
+RawStreamConnection::~RawStreamConnection()
+{
+    if (m_fd >= 0) {
+        // Unregister from the event dispatcher before the descriptor goes away.
+        m_readNotifier->setEnabled(false);
+        m_writeNotifier->setEnabled(false);
+        ::close(m_fd);
+    }
+}
+
+void RawStreamConnection::write(const QByteArray &bytes)
+{
+    if (m_fd < 0 || m_closing || bytes.isEmpty())
+        return;
+    qsizetype sent = 0;
+    if (m_queue.isEmpty()) {
+        const ssize_t result
+            = ::send(m_fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (result < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            finish();
+            return;
+        }
+        sent = result > 0 ? qsizetype(result) : 0;
+        if (sent == bytes.size())
+            return;
+    }
+    // QByteArray is implicitly shared: queuing an event's encoded bytes copies nothing.
+    m_queue.append(bytes);
+    if (m_queue.size() == 1)
+        m_queueOffset = sent;
+    m_unsent += bytes.size() - sent;
+    m_writeNotifier->setEnabled(true);
+}
+
+bool RawStreamConnection::sendQueued()
+{
+    while (!m_queue.isEmpty()) {
+        const QByteArray &front = m_queue.constFirst();
+        const qsizetype remaining = front.size() - m_queueOffset;
+        const ssize_t result = ::send(m_fd, front.constData() + m_queueOffset, size_t(remaining),
+                                      MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (result < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return true;
+            return false;
+        }
+        m_unsent -= result;
+        if (result < remaining) {
+            m_queueOffset += result;
+            return true;
+        }
+        m_queue.removeFirst();
+        m_queueOffset = 0;
+    }
+    return true;
+}
+
+void RawStreamConnection::writeNotifier_activated()
+{
+    const qint64 before = m_unsent;
+    if (!sendQueued()) {
+        finish();
+        return;
+    }
+    if (m_queue.isEmpty())
+        m_writeNotifier->setEnabled(false);
+    if (m_unsent != before)
+        Q_EMIT bytesWritten();
+    if (m_closing && m_queue.isEmpty() && m_fd >= 0 && !m_halfClosed)
+        closeAfterFlush();
+}
+
+void RawStreamConnection::readNotifier_activated()
+{
+    char buffer[4096];
+    for (;;) {
+        const ssize_t result = ::recv(m_fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+        if (result > 0) {
+            m_discarded += result;
+            if (m_discarded > m_maxInputBytes) {
+                abort();
+                return;
+            }
+            continue;
+        }
+        if (result < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (result < 0 && errno == EINTR)
+            continue;
+        // End of stream or an error: the client is gone.
+        finish();
+        return;
+    }
+}
+
+void RawStreamConnection::closeAfterFlush()
+{
+    if (m_fd < 0)
+        return;
+    m_closing = true;
+    if (!m_queue.isEmpty())
+        return; // writeNotifier_activated() comes back here when the queue is sent
+    if (!m_halfClosed) {
+        // FIN after the last byte; keep reading until the client closes, so bytes it still
+        // sends do not turn our close into a reset that could lose the tail of the stream.
+        m_halfClosed = true;
+        ::shutdown(m_fd, SHUT_WR);
+        QTimer::singleShot(5000, this, [this] { finish(); });
+    }
+}
+
+void RawStreamConnection::abort()
+{
+    finish();
+}
+
+void RawStreamConnection::finish()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    if (m_fd >= 0) {
+        m_readNotifier->setEnabled(false);
+        m_writeNotifier->setEnabled(false);
+        ::close(m_fd);
+        m_fd = -1;
+    }
+    m_queue.clear();
+    m_unsent = 0;
+    Q_EMIT closed();
+}
+
+SocketStreamConnection::SocketStreamConnection(QTcpSocket *socket)
+    : m_socket(socket)
+{
+    connect(socket, &QTcpSocket::bytesWritten, this, &StreamConnection::bytesWritten);
+    connect(socket, &QTcpSocket::disconnected, this, &SocketStreamConnection::finish);
+    connect(socket, &QObject::destroyed, this, &SocketStreamConnection::finish);
+}
+
+SocketStreamConnection::~SocketStreamConnection()
+{
+    if (m_socket)
+        disconnect(m_socket, nullptr, this, nullptr);
+}
+
+bool SocketStreamConnection::isOpen() const
+{
+    return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+qint64 SocketStreamConnection::unsentBytes() const
+{
+    return m_socket ? m_socket->bytesToWrite() : 0;
+}
+
+void SocketStreamConnection::write(const QByteArray &bytes)
+{
+    SocketWriter::write(m_socket, bytes);
+}
+
+void SocketStreamConnection::closeAfterFlush()
+{
+    if (isOpen())
+        m_socket->disconnectFromHost(); // flushes first
+    else
+        finish();
+}
+
+void SocketStreamConnection::abort()
+{
+    if (m_socket)
+        m_socket->abort();
+    finish();
+}
+
+void SocketStreamConnection::finish()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    Q_EMIT closed();
+}
+
+} // namespace ssebuf
