@@ -7,9 +7,26 @@
 #include <QCoreApplication>
 
 #include <cstdio>
+#include <sys/resource.h>
+
+namespace {
+
+// Every event stream is a descriptor: use all the process may have (the soft limit is
+// often 1024, the hard limit much higher), so 10,000 streams fit.
+void raiseDescriptorLimit()
+{
+    struct rlimit limit;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
+    raiseDescriptorLimit();
     // The GLib dispatcher degrades badly with thousands of sockets; Qt's own is used.
     qputenv("QT_NO_GLIB", "1");
     QStringList arguments;
