@@ -18,6 +18,8 @@
 
 #include <functional>
 
+#include <csignal>
+
 namespace admintest {
 
 using Headers = QList<QPair<QByteArray, QByteArray>>;
@@ -128,6 +130,21 @@ inline bool readWholeStream(RawSseClient &client, const QUrl &url, const Headers
     QSignalSpy finished(&client, &RawSseClient::finished);
     client.open(url, headers);
     return client.isFinished() || finished.wait(timeoutMs);
+}
+
+// SIGTERM, then waits for the exit while this process's event loop runs, so the test's own
+// open streams see the server's close and answer it (ServiceProcess::terminate() blocks).
+// Returns the exit code, -1 on a crash or time-out.
+inline int terminateServing(ServiceProcess &service, int timeoutMs = 10000)
+{
+    QProcess &process = service.process();
+    if (process.state() != QProcess::NotRunning) {
+        QSignalSpy finished(&process, &QProcess::finished);
+        ::kill(pid_t(process.processId()), SIGTERM);
+        if (!finished.wait(timeoutMs))
+            return -1;
+    }
+    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
 }
 
 // Prometheus text exposition: sample name (with its labels as written) -> value.

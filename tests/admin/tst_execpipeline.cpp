@@ -425,7 +425,7 @@ void tst_ExecPipeline::sigtermKillsProducers()
 
     QElapsedTimer stopping;
     stopping.start();
-    QCOMPARE(service.terminate(10000), 0);
+    QCOMPARE(terminateServing(service), 0);
     QVERIFY(stopping.elapsed() < 5000);
     for (qint64 pid : pids)
         QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pid), 5000);
@@ -488,7 +488,7 @@ void tst_ExecPipeline::floodStaysBounded()
     QCOMPARE(events.first().value("missed_from").toInteger(), 1);
     QCOMPARE(events.last().value("seq").toInteger(), 100001);
     QCOMPARE(events.last().value("status").toString(), QStringLiteral("completed"));
-    QCOMPARE(service.terminate(), 0);
+    QCOMPARE(terminateServing(service), 0);
 }
 
 void tst_ExecPipeline::exampleProducerRunsEndToEnd()

@@ -109,7 +109,7 @@ void tst_Logs::textAccessAndLifecycleLines()
     QVERIFY(matching(lines, "serving on http://127.0.0.1:").size() == 1);
 
     // Shutdown is logged too, and the service exits 0.
-    QCOMPARE(service.terminate(), 0);
+    QCOMPARE(terminateServing(service), 0);
     QCOMPARE(matching(logLines(service), "shutting down").size(), 1);
 }
 
@@ -122,7 +122,7 @@ void tst_Logs::jsonLinesParse()
     const QString id = exercise(service);
     QVERIFY(!id.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(matching(logLines(service), "\"ssebuf.access\"").size(), 6, 5000);
-    QCOMPARE(service.terminate(), 0);
+    QCOMPARE(terminateServing(service), 0);
 
     int access = 0;
     int lifecycle = 0;
@@ -165,7 +165,7 @@ void tst_Logs::warningLevelSilencesInfo()
     QCOMPARE(m_http.get(service.url(QStringLiteral("/healthz"))).status, 200);
     QTRY_COMPARE_WITH_TIMEOUT(matching(logLines(service), "WARNING ssebuf.pipeline:").size(), 1,
                               5000);
-    QCOMPARE(service.terminate(), 0);
+    QCOMPARE(terminateServing(service), 0);
     const QList<QByteArray> lines = logLines(service);
     QVERIFY(matching(lines, " INFO ").isEmpty());
     QVERIFY(matching(lines, " DEBUG ").isEmpty());

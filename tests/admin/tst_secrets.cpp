@@ -142,7 +142,7 @@ void tst_Secrets::markerAppearsNowhere()
         !waitForMessage(admin, kindIs(QStringLiteral("session_removed"), ids.last())).isEmpty());
     seen += admin.rawBody();
 
-    QCOMPARE(service.terminate(), 0);
+    QCOMPARE(terminateServing(service), 0);
     const QByteArray output = service.output();
     // The logs did record all of this (so the search below searched something).
     QVERIFY(output.contains(ids.first().toUtf8()));
@@ -202,7 +202,7 @@ void tst_Secrets::execProducerStdin()
         QVERIFY(!received.contains("github_credentials"));
         QVERIFY(!readFile(stdinCopy).contains(QString::fromLatin1(marker)));
     }
-    QCOMPARE(service.terminate(), 0);
+    QCOMPARE(terminateServing(service), 0);
     QVERIFY(!service.output().contains(marker));
     QVERIFY(!stream.rawBody().contains(marker));
 }
