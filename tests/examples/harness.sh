@@ -64,6 +64,7 @@ start_ssebufd() {
     if [[ " $* " == *" --listen "* || -n "${SSEBUF_LISTEN:-}" || -n "${START_WITHOUT_LISTEN:-}" ]]; then
         listen=()
     fi
+    rm -f "$TEST_TMP/ssebufd.out"
     mkfifo "$TEST_TMP/ssebufd.out"
     "$binary" "${listen[@]}" "$@" >"$TEST_TMP/ssebufd.out" 2>"$TEST_TMP/ssebufd.err" &
     SSEBUFD_PID=$!

@@ -27,7 +27,7 @@ man_defaults() {
         /^Default$/ { want_default = 1 }'
 }
 # "key value" pairs of the configuration file, commented out or not.
-conf_settings() { sed -n 's/^#\{0,1\}\([a-z][a-z-]*\) = \(.*\)$/\1 \2/p' "$conf" | sort; }
+conf_settings() { sed -n 's/^;\{0,1\}\([a-z][a-z-]*\) = \(.*\)$/\1 \2/p' "$conf" | sort; }
 
 echo "--- ssebufd --help against man/ssebufd.1"
 status=0
