@@ -32,6 +32,29 @@ const char *levelName(QtMsgType type)
     return "info";
 }
 
+// A text log line stays one line whatever a message carries (a request path may hold an
+// encoded CR or LF): control characters are written as escapes, so no input forges a line.
+QByteArray escapeControls(const QString &message)
+{
+    const QByteArray bytes = message.toUtf8();
+    QByteArray out;
+    out.reserve(bytes.size());
+    for (const char c : std::as_const(bytes)) {
+        const uchar u = uchar(c);
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\t')
+            out += "\\t";
+        else if (u < 0x20 || u == 0x7f)
+            out += "\\x" + QByteArray::number(u, 16).rightJustified(2, '0');
+        else
+            out += c;
+    }
+    return out;
+}
+
 void handleMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
     const QString time = isoUtc(QDateTime::currentDateTimeUtc());
@@ -45,7 +68,7 @@ void handleMessage(QtMsgType type, const QMessageLogContext &context, const QStr
         line = QJsonDocument(json).toJson(QJsonDocument::Compact);
     } else {
         line = time.toUtf8() + ' ' + QByteArray(levelName(type)).toUpper() + ' ' + category + ": "
-            + message.toUtf8();
+            + escapeControls(message);
     }
     line += '\n';
     std::fwrite(line.constData(), 1, size_t(line.size()), stderr);

@@ -39,6 +39,7 @@ private slots:
     void textAccessAndLifecycleLines();
     void jsonLinesParse();
     void warningLevelSilencesInfo();
+    void controlCharactersCannotForgeLines();
     void invalidLogOptionsAreRefused_data();
     void invalidLogOptionsAreRefused();
 
@@ -172,6 +173,29 @@ void tst_Logs::warningLevelSilencesInfo()
     QVERIFY(matching(lines, "ssebuf.access").isEmpty());
     for (const QByteArray &line : lines)
         QVERIFY2(line.contains(" WARNING ") || line.contains(" ERROR "), line.constData());
+}
+
+void tst_Logs::controlCharactersCannotForgeLines()
+{
+    // An encoded CR/LF in the path would otherwise start a forged log line of its own.
+    ServiceProcess service;
+    QVERIFY2(service.start(), qPrintable(service.errorText()));
+    QUrl url = service.url(QStringLiteral("/"));
+    url.setPath(QStringLiteral("/a%0A2026-01-01T00:00:00.000Z INFO ssebuf.access: FORGED%0Db%1B"),
+                QUrl::TolerantMode);
+    QCOMPARE(m_http.get(url).status, 404);
+    QTRY_COMPARE_WITH_TIMEOUT(matching(logLines(service), "ssebuf.access:").size(), 1, 5000);
+    const QList<QByteArray> lines = logLines(service);
+    const QList<QByteArray> access = matching(lines, "ssebuf.access:");
+    QVERIFY2(access.first().contains("GET /a\\n2026-01-01T00:00:00.000Z INFO ssebuf.access: "
+                                     "FORGED\\rb\\x1b 404 "),
+             access.first().constData());
+    QCOMPARE(matching(lines, "FORGED").size(), 1);
+    for (const QByteArray &line : lines)
+        QVERIFY2(QRegularExpression(QStringLiteral("^\\d{4}-\\d\\d-\\d\\dT"))
+                     .match(QString::fromUtf8(line))
+                     .hasMatch(),
+                 line.constData());
 }
 
 void tst_Logs::invalidLogOptionsAreRefused_data()
