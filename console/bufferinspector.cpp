@@ -51,8 +51,9 @@ BufferInspector::BufferInspector(AdminClient *admin, QNetworkAccessManager *mana
     m_title->setWordWrap(true);
 
     m_eventView = makeTable(m_events, QStringLiteral("eventTable"), this);
-    m_eventView->setColumnWidth(EventListModel::SeqColumn, 50);
-    m_eventView->setColumnWidth(EventListModel::TimeColumn, 95);
+    const int widths[] = {40, 90, 70, 75, 85};
+    for (int column = 0; column < EventListModel::MessageColumn; ++column)
+        m_eventView->setColumnWidth(column, widths[column]);
     m_json = new QPlainTextEdit(this);
     m_json->setObjectName(QStringLiteral("eventJson"));
     m_json->setReadOnly(true);

@@ -102,7 +102,7 @@ void MainWindow::createWidgets()
     m_tokenEdit = new QLineEdit(this);
     m_tokenEdit->setObjectName(QStringLiteral("tokenEdit"));
     m_tokenEdit->setEchoMode(QLineEdit::Password);
-    m_tokenEdit->setPlaceholderText(tr("admin token (if configured)"));
+    m_tokenEdit->setPlaceholderText(tr("admin token"));
     m_tokenEdit->setMaximumWidth(200);
     connect(m_tokenEdit, &QLineEdit::returnPressed, this, &MainWindow::connectButton_clicked);
     m_connectButton = new QPushButton(tr("Connect"), this);
@@ -161,16 +161,9 @@ void MainWindow::createWidgets()
                                                            + 6);
     m_sessionView->horizontalHeader()->setSectionsMovable(true);
     m_sessionView->horizontalHeader()->setHighlightSections(false);
-    m_sessionView->setColumnWidth(SessionTableModel::IdColumn, 190);
-    m_sessionView->setColumnWidth(SessionTableModel::UserColumn, 90);
-    m_sessionView->setColumnWidth(SessionTableModel::ModeColumn, 85);
-    m_sessionView->setColumnWidth(SessionTableModel::StateColumn, 75);
-    for (int column = SessionTableModel::EventsColumn;
-         column <= SessionTableModel::SubscribersColumn; ++column)
-        m_sessionView->setColumnWidth(column, 62);
-    m_sessionView->setColumnWidth(SessionTableModel::BytesColumn, 72);
-    m_sessionView->setColumnWidth(SessionTableModel::SubscribersColumn, 78);
-    m_sessionView->setColumnWidth(SessionTableModel::AgeColumn, 80);
+    const int widths[SessionTableModel::ColumnCount] = {150, 95, 88, 78, 50, 62, 58, 75, 45, 78};
+    for (int column = 0; column < SessionTableModel::ColumnCount; ++column)
+        m_sessionView->setColumnWidth(column, widths[column]);
 
     m_inspector = new BufferInspector(m_admin, m_network, central);
     m_inspector->setObjectName(QStringLiteral("bufferInspector"));
@@ -272,7 +265,7 @@ void MainWindow::restoreLayout()
     if (!m_settings->splitterState().isEmpty())
         m_splitter->restoreState(m_settings->splitterState());
     else
-        m_splitter->setSizes({780, 580});
+        m_splitter->setSizes({820, 540});
     if (!m_settings->sessionHeaderState().isEmpty())
         m_sessionView->horizontalHeader()->restoreState(m_settings->sessionHeaderState());
     if (!m_settings->eventHeaderState().isEmpty())

@@ -77,6 +77,9 @@ ReplayPanel::ReplayPanel(AdminClient *admin, QNetworkAccessManager *manager, QWi
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
+    const int widths[] = {90, 85, 40, 70, 75};
+    for (int column = 0; column < ReplayEventModel::MessageColumn; ++column)
+        m_table->setColumnWidth(column, widths[column]);
 
     auto *startRow = new QHBoxLayout;
     startRow->addWidget(m_fromStart);
