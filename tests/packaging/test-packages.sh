@@ -1,8 +1,8 @@
 #!/bin/bash
 # Builds the DEB packages with cpack, checks their metadata (dpkg-deb -I/-f), contents
-# (dpkg-deb -c), maintainer scripts and systemd unit, extracts them into a throwaway root
-# (dpkg-deb -x) and runs the extracted ssebufd with the packaged configuration: it must
-# serve a session end to end.
+# (dpkg-deb -c) and systemd unit, installs them with dpkg into a throwaway root, runs the
+# installed ssebufd with the packaged configuration (it must serve a session end to end),
+# then upgrades, rolls back and purges it there, as docs/deploy.md describes.
 # Usage: test-packages.sh BUILD_DIR VERSION WITH_CONSOLE(ON|OFF)
 . "$(dirname "$0")/../examples/harness.sh"
 build_dir=$1
@@ -83,16 +83,63 @@ if [ "$with_console" = ON ]; then
     check "the man page" contains "$contents" '^-rw-r--r-- root/root \./usr/share/man/man1/ssebuf-console\.1\.gz$'
 fi
 
-echo "--- extract into a throwaway root"
-mkdir -p "$root"
-dpkg-deb -x "$service_deb" "$root"
-[ "$with_console" = ON ] && dpkg-deb -x "$console_deb" "$root"
-check "the extracted binary is stripped" contains "$(file -L "$root/usr/bin/ssebufd")" ', stripped'
+echo "--- install into a throwaway root with dpkg"
+# dpkg --root installs into $root and registers the packages in $root's own database. The
+# maintainer scripts run outside a chroot (--force-script-chrootless, with DPKG_ROOT set),
+# so the system tools they call are stand-ins that record their calls: the host's users
+# and services are left alone. Dependencies are the host's own libraries (--force-depends).
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: dpkg --root needs root"
+    exit $SKIP
+fi
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers" \
+    "$root/run/systemd/system"
+touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
+stubs=$TEST_TMP/stubs
+mkdir -p "$stubs"
+touch "$stubs/users"
+for tool in adduser useradd chown chmod systemctl deb-systemd-helper; do
+    printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$tool" "$stubs" >"$stubs/$tool"
+done
+# The user exists once adduser (or useradd) has created it.
+printf 'echo "$@" | sed -n "s/.* //p" >>"%s/users"\n' "$stubs" >>"$stubs/adduser"
+printf 'echo "$@" | sed -n "s/.* //p" >>"%s/users"\n' "$stubs" >>"$stubs/useradd"
+# shellcheck disable=SC2016 # expanded by the stand-in, not here
+printf '#!/bin/sh\ngrep -qx "$2" "%s/users" && echo "$2:x:999:999::/nonexistent:/usr/sbin/nologin"\n' \
+    "$stubs" >"$stubs/getent"
+chmod +x "$stubs"/*
+root_dpkg() {
+    PATH=$stubs:$PATH dpkg --root="$root" --force-script-chrootless --force-depends \
+        --log=/dev/null "$@" >>"$TEST_TMP/dpkg.log" 2>&1
+}
+installed() { dpkg-query --root="$root" -W -f='${Status} ${Version}' "$1" 2>/dev/null; }
+calls() { cat "$stubs/calls" 2>/dev/null; rm -f "$stubs/calls"; }
+
+debs=("$service_deb")
+[ "$with_console" = ON ] && debs+=("$console_deb")
+root_dpkg -i "${debs[@]}" || cat "$TEST_TMP/dpkg.log" >&2
+check "dpkg installed ssebufd $version-1" equals "$(installed ssebufd)" "install ok installed $version-1"
+if [ "$with_console" = ON ]; then
+    check "dpkg installed ssebuf-console $version-1" \
+        equals "$(installed ssebuf-console)" "install ok installed $version-1"
+fi
+check "dpkg registered the conffile" \
+    contains "$(dpkg-query --root="$root" -W -f='${Conffiles}' ssebufd)" '^ /etc/ssebuf/ssebufd\.conf [0-9a-f]{32}$'
+calls=$(calls)
+echo "$calls"
+check "postinst created the system user and group ssebuf" \
+    contains "$calls" '^adduser --system --group .*--no-create-home .*ssebuf$'
+check "postinst gave the config to group ssebuf, mode 0640" \
+    contains "$calls" "^chown root:ssebuf $root/etc/ssebuf/ssebufd\\.conf\$"
+check "postinst reloaded systemd" contains "$calls" '^systemctl --system daemon-reload$'
+check "postinst recorded the unit without enabling or starting it" \
+    equals "$(grep -cE 'enable|start' <<<"$calls" || true)" 0
+
+check "the installed binary is stripped" contains "$(file -L "$root/usr/bin/ssebufd")" ', stripped'
 check "the man page reads" contains "$(zcat "$root/usr/share/man/man1/ssebufd.1.gz" | head -n 1)" '^\.TH SSEBUFD 1'
 if [ "$with_console" = ON ]; then
     desktop=$root/usr/share/applications/ssebuf-console.desktop
-    check "the desktop entry starts ssebuf-console with its icon" \
-        contains "$(cat "$desktop")" '^Exec=ssebuf-console$'
+    check "the desktop entry starts ssebuf-console" contains "$(cat "$desktop")" '^Exec=ssebuf-console$'
     check "the desktop entry names the installed icon" contains "$(cat "$desktop")" '^Icon=ssebuf-console$'
     if command -v desktop-file-validate >/dev/null; then
         check "desktop-file-validate accepts the entry" desktop-file-validate "$desktop"
@@ -117,31 +164,7 @@ if command -v systemd-analyze >/dev/null; then
     check "systemd-analyze security rates its exposure at most 2.0" equals "$status" 0
 fi
 
-echo "--- postinst, with stand-ins for the system tools it calls"
-stubs=$TEST_TMP/stubs
-mkdir -p "$stubs"
-for tool in adduser useradd chown chmod systemctl deb-systemd-helper; do
-    printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$tool" "$stubs" >"$stubs/$tool"
-done
-printf '#!/bin/sh\nexit 2\n' >"$stubs/getent" # no such user yet
-chmod +x "$stubs"/*
-PATH=$stubs:/usr/bin:/bin sh "$TEST_TMP/control/postinst" configure
-calls=$(cat "$stubs/calls")
-echo "$calls"
-check "postinst creates the system user and group ssebuf" \
-    contains "$calls" '^adduser --system --group .*--no-create-home .*ssebuf$'
-check "postinst records the unit without enabling it" \
-    contains "$calls" '^deb-systemd-helper update-state ssebufd\.service$'
-rm -f "$stubs/calls" "$stubs/adduser"
-PATH=$stubs:/usr/bin:/bin sh "$TEST_TMP/control/postinst" configure
-check "without adduser it falls back to useradd --system" \
-    contains "$(cat "$stubs/calls")" '^useradd --system --user-group .*--shell /usr/sbin/nologin .*ssebuf$'
-printf '#!/bin/sh\necho "ssebuf:x:999:999::/nonexistent:/usr/sbin/nologin"\n' >"$stubs/getent"
-rm -f "$stubs/calls"
-PATH=$stubs:/usr/bin:/bin sh "$TEST_TMP/control/postinst" configure 1.0.0-1
-check "an existing user is kept (upgrade)" test -z "$(grep -E '^(adduser|useradd) ' "$stubs/calls" || true)"
-
-echo "--- the extracted ssebufd with the packaged configuration"
+echo "--- the installed ssebufd with the packaged configuration"
 conf=$root/etc/ssebuf/ssebufd.conf
 # The file says listen = 127.0.0.1:8000; the variable wins over the file (contract 8).
 SSEBUF_LISTEN=127.0.0.1:0 start_ssebufd "$root/usr/bin/ssebufd" --config "$conf"
@@ -174,4 +197,54 @@ check "admin routes accept the token from admin-token-file" \
         -H 'Authorization: Bearer packaging-test-token' "$SSEBUF_URL/api/admin/sessions")" 200
 stop_ssebufd
 check "exits 0 on SIGTERM" equals "$SSEBUFD_EXIT" 0
+echo "--- upgrade: a newer package keeps the administrator's configuration and restarts"
+# The same package with a newer revision stands in for the next release.
+dpkg-deb -R "$service_deb" "$TEST_TMP/newer"
+sed -i "s/^Version: .*/Version: $version-2/" "$TEST_TMP/newer/DEBIAN/control"
+dpkg-deb --root-owner-group -b "$TEST_TMP/newer" "$TEST_TMP/ssebufd_$version-2_$arch.deb" >/dev/null
+sed -i 's/^;session-ttl = 300$/session-ttl = 600/' "$conf" # the administrator's edit
+root_dpkg --force-confold -i "$TEST_TMP/ssebufd_$version-2_$arch.deb" || cat "$TEST_TMP/dpkg.log" >&2
+calls=$(calls)
+echo "$calls"
+check "upgraded to $version-2" equals "$(installed ssebufd)" "install ok installed $version-2"
+check "the edited conffile was kept" contains "$(cat "$conf")" '^session-ttl = 600$'
+check "the running service is restarted on the new binary" \
+    contains "$calls" '^systemctl try-restart ssebufd\.service$'
+check "it is not stopped first (one interruption only)" \
+    equals "$(grep -c '^systemctl stop' <<<"$calls" || true)" 0
+check "the existing user is kept" equals "$(grep -cE '^(adduser|useradd) ' <<<"$calls" || true)" 0
+
+echo "--- rollback: the previous package goes back over the newer one"
+root_dpkg --force-confold -i "$service_deb" || cat "$TEST_TMP/dpkg.log" >&2
+calls=$(calls)
+check "rolled back to $version-1" equals "$(installed ssebufd)" "install ok installed $version-1"
+check "the edited conffile was kept" contains "$(cat "$conf")" '^session-ttl = 600$'
+check "the service is restarted on the old binary" \
+    contains "$calls" '^systemctl try-restart ssebufd\.service$'
+SSEBUF_LISTEN=127.0.0.1:0 start_ssebufd "$root/usr/bin/ssebufd" --config "$conf"
+session=$(curl -sS --fail --max-time 10 -H 'Content-Type: application/json' \
+    --data '{"user_id": "demo_user", "user_prompt": "hello"}' "$SSEBUF_URL/api/refactor" |
+    jq -r .session_id)
+summary=$(curl -sS --fail --max-time 10 "$SSEBUF_URL/api/admin/sessions/$session")
+ttl_ms=$(($(iso_ms "$(json_field "$summary" expires_at)") - $(iso_ms "$(json_field "$summary" updated_at)")))
+check "the rolled-back service runs with the edited configuration (TTL 600 s)" equals "$ttl_ms" 600000
+stop_ssebufd
+check "exits 0 on SIGTERM" equals "$SSEBUFD_EXIT" 0
+
+echo "--- postinst without adduser"
+rm -f "$stubs/adduser"
+: >"$stubs/users"
+DPKG_ROOT=$root PATH=$stubs:/usr/bin:/bin sh "$root/var/lib/dpkg/info/ssebufd.postinst" configure
+check "falls back to useradd --system" \
+    contains "$(calls)" '^useradd --system --user-group .*--shell /usr/sbin/nologin .*ssebuf$'
+
+echo "--- purge"
+root_dpkg --purge ssebufd || cat "$TEST_TMP/dpkg.log" >&2
+calls=$(calls)
+echo "$calls"
+check "prerm stopped the service" contains "$calls" '^systemctl stop ssebufd\.service$'
+check "postrm purged the unit's state" contains "$calls" '^deb-systemd-helper purge ssebufd\.service$'
+check "the binary is gone" test ! -e "$root/usr/bin/ssebufd"
+check "the configuration is gone" test ! -e "$root/etc/ssebuf"
+check "dpkg no longer lists ssebufd" test -z "$(installed ssebufd | grep ' installed ' || true)"
 finish
