@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shell functions for talking to ssebufd with curl; sourced by the example scripts.
 # POSIX sh; needs curl and sed only.
 

@@ -90,7 +90,7 @@ echo "--- install into a throwaway root with dpkg"
 # and services are left alone. Dependencies are the host's own libraries (--force-depends).
 if [ "$(id -u)" != 0 ]; then
     echo "SKIP: dpkg --root needs root"
-    exit $SKIP
+    exit "$SKIP"
 fi
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers" \
     "$root/run/systemd/system"
