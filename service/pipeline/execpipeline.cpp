@@ -3,6 +3,11 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 
+#ifdef Q_OS_UNIX
+#include <csignal>
+#include <unistd.h>
+#endif
+
 Q_LOGGING_CATEGORY(lcExec, "ssebuf.pipeline")
 
 namespace ssebuf {
@@ -22,6 +27,11 @@ ExecProducer::ExecProducer(const QString &sessionId, const StartRequest &request
     m_process.setProgram(options.program);
     m_process.setArguments(options.arguments);
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
+#ifdef Q_OS_UNIX
+    // Its own process group, so that killing it reaches what it started too (a shell
+    // wrapper's children would otherwise keep running after their session is gone).
+    m_process.setChildProcessModifier([] { ::setpgid(0, 0); });
+#endif
     connect(&m_process, &QProcess::readyReadStandardOutput, this,
             &ExecProducer::process_readyReadStandardOutput);
     connect(&m_process, &QProcess::readyReadStandardError, this,
@@ -37,7 +47,7 @@ ExecProducer::~ExecProducer()
 {
     if (m_process.state() != QProcess::NotRunning) {
         m_process.disconnect(this);
-        m_process.kill();
+        killProcess();
         m_process.waitForFinished(2000);
     }
 }
@@ -57,7 +67,7 @@ void ExecProducer::stop()
     m_silenceTimer.stop();
     if (m_process.state() != QProcess::NotRunning) {
         qCInfo(lcExec).noquote() << "killing the producer of" << m_sessionId;
-        m_process.kill();
+        killProcess();
     }
 }
 
@@ -198,6 +208,17 @@ void ExecProducer::silenceTimer_timeout()
     qCWarning(lcExec).noquote() << "producer of" << m_sessionId << "silent for"
                                 << m_options.silenceTimeoutSeconds << "s: killing it";
     m_timedOut = true;
+    killProcess();
+}
+
+void ExecProducer::killProcess()
+{
+#ifdef Q_OS_UNIX
+    // Still running, so not reaped: the group id cannot belong to anyone else yet.
+    const qint64 pid = m_process.processId();
+    if (pid > 0)
+        ::kill(-pid_t(pid), SIGKILL);
+#endif
     m_process.kill();
 }
 

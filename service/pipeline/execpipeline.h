@@ -43,6 +43,8 @@ private:
     void silenceTimer_timeout();
     void handleLine(const QByteArray &line);
     void emitTerminal(const QString &status, const QString &type, const QString &message);
+    // SIGKILL to the producer and its process group (what it started).
+    void killProcess();
 
     QString m_sessionId;
     QByteArray m_input;

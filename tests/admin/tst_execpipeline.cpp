@@ -56,6 +56,8 @@ private slots:
     void silentProducerIsKilled();
     void deleteKillsTheProducer();
     void sigtermKillsProducers();
+    void producerChildrenDieToo_data();
+    void producerChildrenDieToo();
     void floodStaysBounded();
     void exampleProducerRunsEndToEnd();
 
@@ -429,6 +431,49 @@ void tst_ExecPipeline::sigtermKillsProducers()
     QVERIFY(stopping.elapsed() < 5000);
     for (qint64 pid : pids)
         QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pid), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(stream.isFinished(), 5000);
+}
+
+void tst_ExecPipeline::producerChildrenDieToo_data()
+{
+    QTest::addColumn<QString>("how");
+    QTest::newRow("delete") << QStringLiteral("delete");
+    QTest::newRow("timeout") << QStringLiteral("timeout");
+    QTest::newRow("sigterm") << QStringLiteral("sigterm");
+}
+
+void tst_ExecPipeline::producerChildrenDieToo()
+{
+    // A producer that is a shell wrapper: what it started must not outlive it.
+    QFETCH(QString, how);
+    const QString pidFile = m_dir.filePath(QStringLiteral("children-%1.pids").arg(how));
+    ServiceProcess service;
+    QVERIFY(startWithScript(service,
+                            "sleep 60 &\n"
+                            "echo $! > \"$1\"\n"
+                            "echo $$ >> \"$1\"\n"
+                            "echo '{\"type\":\"progress\",\"status\":\"running\",\"message\":"
+                            "\"started\"}'\n"
+                            "wait\n",
+                            {pidFile}, {QStringLiteral("--exec-timeout"), QStringLiteral("1")}));
+    const QString id = startSession(m_http, service);
+    QVERIFY(!id.isEmpty());
+    RawSseClient stream;
+    stream.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    QTRY_COMPARE_WITH_TIMEOUT(stream.jsonEvents().size(), 1, 10000);
+    const QList<qint64> pids = pidsIn(pidFile);
+    QCOMPARE(pids.size(), 2);
+    QVERIFY(processAlive(pids.at(0)));
+    if (how == QLatin1String("delete")) {
+        QCOMPARE(
+            m_http.sendCustom("DELETE", service.url(QStringLiteral("/api/admin/sessions/") + id))
+                .status,
+            204);
+    } else if (how == QLatin1String("sigterm")) {
+        QCOMPARE(terminateServing(service), 0);
+    } // timeout: the producer writes nothing more and is killed after 1 s
+    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pids.at(1)), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pids.at(0)), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(stream.isFinished(), 5000);
 }
 
