@@ -50,13 +50,8 @@ std::optional<ConsoleOptions> ConsoleOptions::parse(const QStringList &arguments
         QStringLiteral("token-file"),
         QStringLiteral("File holding the admin token (a trailing newline is ignored)."),
         QStringLiteral("FILE"));
-    const QCommandLineOption screenshotOption(
-        QStringLiteral("screenshot"),
-        QStringLiteral("Save a PNG of the window a few seconds after connecting, then quit."),
-        QStringLiteral("FILE"));
     parser.addOption(urlOption);
     parser.addOption(tokenOption);
-    parser.addOption(screenshotOption);
     if (!parser.parse(arguments)) {
         if (error)
             *error = parser.errorText();
@@ -67,7 +62,8 @@ std::optional<ConsoleOptions> ConsoleOptions::parse(const QStringList &arguments
             *exitNow = true;
         if (error)
             *error = parser.isSet(helpOption)
-                ? parser.helpText()
+                ? parser.helpText().replace(QLatin1String("<executable_name>"),
+                                            QLatin1String("ssebuf-console"))
                 : QStringLiteral("ssebuf-console %1").arg(QStringLiteral(SSEBUF_VERSION));
         return std::nullopt;
     }
@@ -92,7 +88,6 @@ std::optional<ConsoleOptions> ConsoleOptions::parse(const QStringList &arguments
         options.token = *token;
         options.hasToken = true;
     }
-    options.screenshotPath = parser.value(screenshotOption);
     return options;
 }
 

@@ -17,7 +17,6 @@ public:
     QUrl url; // empty: use the remembered URL
     QByteArray token; // read from --token-file; never remembered
     bool hasToken = false;
-    QString screenshotPath; // --screenshot FILE: save the window once connected and quit
 
     // arguments include the program name. Returns nullopt with a message on bad input; sets
     // *exitNow for --help and --version (with the text to print in *error).

@@ -38,6 +38,7 @@ int main(int argc, char *argv[])
     window.connectToService(url, QByteArray(), true);
 
     int exitCode = 1;
+    bool grabbed = false;
     QTimer::singleShot(seconds * 1000, &window, [&] {
         // Preferably a running session with a subscriber, halfway through.
         SessionTableModel *model = window.sessionModel();
@@ -59,11 +60,10 @@ int main(int argc, char *argv[])
         window.selectSession(id);
         QObject::connect(
             window.inspector(), &BufferInspector::bufferUpdated, &window,
-            [&window, &out, &exitCode] {
-                static bool done = false;
-                if (done)
+            [&window, &out, &exitCode, &grabbed] {
+                if (grabbed)
                     return;
-                done = true;
+                grabbed = true;
                 QTableView *events = window.inspector()->eventView();
                 events->setCurrentIndex(
                     events->model()->index(qMax(0, events->model()->rowCount() - 2), 0));
