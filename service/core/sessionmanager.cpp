@@ -68,7 +68,19 @@ void SessionManager::startProducer(const QString &sessionId, const StartRequest 
             [this, sessionId](const EventDraft &draft) {
                 publish(sessionId, draft,
                         withContext<const AppendResult &>(
-                            this, [sessionId](const AppendResult &result) {
+                            this, [this, sessionId, draft](const AppendResult &result) {
+                                if (result.status == AppendStatus::TooLarge) {
+                                    // Never dropped silently, and a terminal event still
+                                    // ends the session: its content is replaced by a note.
+                                    EventDraft stripped = draft;
+                                    stripped.data = QJsonValue(QJsonValue::Undefined);
+                                    stripped.message = QStringLiteral(
+                                        "this event was larger than the session buffer "
+                                        "(--max-buffer-bytes); its message and data were "
+                                        "dropped");
+                                    publish(sessionId, stripped, [](const AppendResult &) {});
+                                    return;
+                                }
                                 if (result.status != AppendStatus::Appended)
                                     qCWarning(lcSession).noquote()
                                         << "producer event of" << sessionId

@@ -49,6 +49,7 @@ private slots:
     void linesBecomeEventsInOrder();
     void invalidLinesBecomeErrorEvents();
     void overlongLineBecomesErrorEvent();
+    void oversizedEventIsReplacedNotDropped();
     void nonZeroExitFailsWithStderrTail();
     void exitAfterFinalKeepsTheFinal();
     void crashFails();
@@ -258,6 +259,37 @@ void tst_ExecPipeline::overlongLineBecomesErrorEvent()
     QVERIFY(events.at(0).value("message").toString().contains(QLatin1String("1048576")));
     QCOMPARE(events.at(1).value("message").toString(), QStringLiteral("after"));
     QCOMPARE(events.at(2).value("status").toString(), QStringLiteral("completed"));
+}
+
+void tst_ExecPipeline::oversizedEventIsReplacedNotDropped()
+{
+    // Events too large for the session buffer (1024 bytes here) keep their place, type and
+    // status; only their content is replaced. The terminal one still ends the session.
+    ServiceProcess service;
+    QVERIFY(startWithScript(
+        service,
+        "cat > /dev/null\n"
+        "big=$(head -c 3000 /dev/zero | tr '\\0' 'b')\n"
+        "echo '{\"type\":\"progress\",\"status\":\"running\",\"message\":\"small\"}'\n"
+        "echo "
+        "'{\"type\":\"progress\",\"status\":\"running\",\"stage\":\"s\",\"message\":\"'$big'\"}'\n"
+        "echo '{\"type\":\"result\",\"status\":\"completed\",\"message\":\"'$big'\"}'\n",
+        {}, {QStringLiteral("--max-buffer-bytes"), QStringLiteral("1024")}));
+    QString id;
+    const QList<QJsonObject> events = runSession(service, &id);
+    QCOMPARE(events.size(), 3);
+    QCOMPARE(events.at(0).value("message").toString(), QStringLiteral("small"));
+    QCOMPARE(events.at(1).value("type").toString(), QStringLiteral("progress"));
+    QCOMPARE(events.at(1).value("stage").toString(), QStringLiteral("s"));
+    QVERIFY(events.at(1).value("message").toString().contains(QLatin1String("larger than")));
+    QCOMPARE(events.at(2).value("status").toString(), QStringLiteral("completed"));
+    QCOMPARE(events.at(2).value("final").toBool(), true);
+    QVERIFY(events.at(2).value("message").toString().contains(QLatin1String("larger than")));
+    QCOMPARE(m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id))
+                 .json()
+                 .value("state")
+                 .toString(),
+             QStringLiteral("completed"));
 }
 
 void tst_ExecPipeline::nonZeroExitFailsWithStderrTail()
