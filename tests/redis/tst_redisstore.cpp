@@ -36,6 +36,17 @@ QList<qint64> range(qint64 from, qint64 to)
     return values;
 }
 
+// calls=N of one command in INFO commandstats (commands run by scripts count too).
+qint64 commandCalls(const QByteArray &commandStats, const QByteArray &command)
+{
+    const QByteArray prefix = "cmdstat_" + command + ":calls=";
+    const qsizetype at = commandStats.indexOf(prefix);
+    if (at < 0)
+        return 0;
+    const qsizetype start = at + prefix.size();
+    return commandStats.mid(start, commandStats.indexOf(',', start) - start).toLongLong();
+}
+
 QString ssePath(const QString &id)
 {
     return QStringLiteral("/api/refactor/%1/sse").arg(id);
@@ -59,6 +70,7 @@ private slots:
 
     void liveAcrossInstances();
     void concurrentAppendsKeepSeqContiguous();
+    void liveDeliveryReadsNothingPerEvent();
     void sigkilledInstanceFailover();
     void restartedInstanceFindsSessions();
     void limitsHoldAcrossInstances();
@@ -260,6 +272,37 @@ void tst_RedisStore::concurrentAppendsKeepSeqContiguous()
     QCOMPARE(summary(*m_a, id).value("last_seq").toInteger(), 2 * perInstance);
 }
 
+// The live path fans out locally: N subscribers of a session on an instance cost Redis
+// nothing per event beyond the append itself (no read per subscriber, none per instance).
+void tst_RedisStore::liveDeliveryReadsNothingPerEvent()
+{
+    QVERIFY(startInstance(*m_a));
+    QVERIFY(startInstance(*m_b));
+    const QString id = startSession(*m_a);
+    QVERIFY(!id.isEmpty());
+    constexpr int subscribers = 5;
+    constexpr int events = 20;
+    std::vector<std::unique_ptr<RawSseClient>> clients;
+    for (int i = 0; i < subscribers; ++i) {
+        clients.push_back(std::make_unique<RawSseClient>());
+        QSignalSpy headers(clients.back().get(), &RawSseClient::headersReceived);
+        clients.back()->open((i % 2 ? m_a : m_b)->url(ssePath(id)));
+        QVERIFY(headers.wait(5000));
+    }
+    // Each subscriber did its initial (empty) replay read; count from here.
+    QCOMPARE(m_redis.cli({QStringLiteral("CONFIG"), QStringLiteral("RESETSTAT")}),
+             QByteArray("OK"));
+    for (int i = 1; i <= events; ++i)
+        QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("e%1").arg(i))).status, 201);
+    for (const auto &client : clients)
+        QTRY_COMPARE_WITH_TIMEOUT(client->sequence(), range(1, events), 5000);
+    const QByteArray stats = m_redis.cli({QStringLiteral("INFO"), QStringLiteral("commandstats")});
+    QCOMPARE(commandCalls(stats, "xadd"), qint64(events));
+    QCOMPARE(commandCalls(stats, "publish"), qint64(events));
+    QVERIFY2(commandCalls(stats, "xrange") == 0, stats.constData());
+    QVERIFY2(commandCalls(stats, "hgetall") <= events, stats.constData()); // the append's own
+}
+
 // The instance a client streams from is SIGKILLed mid-session; the producer goes on through
 // the other one, and the client, resuming there with Last-Event-ID, misses nothing.
 void tst_RedisStore::sigkilledInstanceFailover()
@@ -362,6 +405,22 @@ void tst_RedisStore::limitsHoldAcrossInstances()
     QCOMPARE(state.value("first_seq").toInteger(), 4);
     QCOMPARE(state.value("last_seq").toInteger(), 8);
     QCOMPARE(state.value("dropped_events").toInteger(), 3);
+    // In Redis: one stream of the retained events, ids encoding seq, keys expiring with the
+    // TTL counted from the last event.
+    QCOMPARE(m_redis.cli({QStringLiteral("XLEN"), QStringLiteral("ssebuf:e:") + id}),
+             QByteArray("5"));
+    const QList<QByteArray> ids
+        = m_redis
+              .cli({QStringLiteral("XRANGE"), QStringLiteral("ssebuf:e:") + id, QStringLiteral("-"),
+                    QStringLiteral("+")})
+              .split('\n');
+    QCOMPARE(ids.value(0), QByteArray("4-0"));
+    const qint64 pttl
+        = m_redis.cli({QStringLiteral("PTTL"), QStringLiteral("ssebuf:s:") + id}).toLongLong();
+    QVERIFY2(pttl > 590000 && pttl <= 600000, QByteArray::number(pttl).constData());
+    QCOMPARE(m_redis.cli({QStringLiteral("HGET"), QStringLiteral("ssebuf:s:") + id,
+                          QStringLiteral("state")}),
+             QByteArray("running"));
 
     // A replay from the start says what was evicted, then carries what is left.
     RawSseClient replay;
