@@ -99,16 +99,18 @@ def children(pid):
 class Ssebufd:
     kind = "ssebuf"
 
-    def __init__(self, binary):
+    def __init__(self, binary, log_level="warning"):
         self.binary = binary
-        self.name = "ssebufd"
+        self.log_level = log_level
+        self.name = "ssebufd" if log_level == "warning" else "ssebufd (log %s)" % log_level
         self.process = None
         self.url = None
         self.pids = []
 
     def command(self):
+        # --log-level warning mirrors the Nchan configuration (access_log off, error_log warn).
         return [self.binary, "--listen", "127.0.0.1:0", "--pipeline", "external",
-                "--max-sessions", "20000"]
+                "--max-sessions", "20000", "--log-level", self.log_level]
 
     def start(self):
         env = dict(os.environ, QT_NO_GLIB="1")
@@ -331,7 +333,8 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
       "and latency is measured from the publish request to the delivery." % "100")
     w("- ssebufd: `--pipeline external`; sessions via `POST /api/refactor`, events via "
       "`POST /api/sessions/{id}/events` (the last one `final`), streams via "
-      "`GET /api/refactor/{id}/sse`, `QT_NO_GLIB=1`. Nchan: the reference configuration in "
+      "`GET /api/refactor/{id}/sse`, `QT_NO_GLIB=1`, `--log-level warning` (no access log, as "
+      "Nchan's `access_log off`). Nchan: the reference configuration in "
       "`shared/peers/nchan/` (`/pub?id=`, `/sub?id=`, 1,000 messages per channel, oldest first).")
     w("- Every workload gets a freshly started server. Nchan runs with 1 and 2 workers; ratios "
       "compare ssebufd with the better Nchan figure.")
@@ -365,7 +368,8 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
                + args.original_argv))
     w("")
     w("# servers (fresh for every workload)")
-    w("QT_NO_GLIB=1 ssebufd --listen 127.0.0.1:0 --pipeline external --max-sessions 20000")
+    w("QT_NO_GLIB=1 ssebufd --listen 127.0.0.1:0 --pipeline external --max-sessions 20000 "
+      "--log-level warning")
     w("NCHAN_WORKERS=1 %s/start.sh %d /tmp/ssebench-nchan-%d   # and NCHAN_WORKERS=2; stop.sh PID"
       % (args.nchan_dir, args.nchan_port, args.nchan_port))
     w("")
@@ -481,6 +485,8 @@ def main():
     parser.add_argument("--nchan-port", type=int, default=8089)
     parser.add_argument("--nchan-workers", default="1,2", help="worker counts to measure")
     parser.add_argument("--no-nchan", action="store_true", help="measure ssebufd only")
+    parser.add_argument("--with-info-log", action="store_true",
+                        help="also measure ssebufd at its default --log-level info (access log on)")
     parser.add_argument("--quick", action="store_true", help="tiny workloads, one run: a smoke of the tooling")
     parser.add_argument("--repeat", type=int, help="runs per cell (default 3, quick 1)")
     parser.add_argument("--only", help="comma-separated workload names (prefix match)")
@@ -499,6 +505,8 @@ def main():
     servers = []
     if args.ssebufd:
         servers.append(Ssebufd(os.path.abspath(args.ssebufd)))
+        if args.with_info_log:
+            servers.append(Ssebufd(os.path.abspath(args.ssebufd), "info"))
     if not args.no_nchan:
         for workers in [int(n) for n in args.nchan_workers.split(",") if n]:
             servers.append(Nchan(args.nchan_dir, workers, args.nchan_port))

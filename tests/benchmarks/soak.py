@@ -148,7 +148,7 @@ def check_sequence(stats, what, seqs, acknowledged):
                 f"missing {missing[:5]}, first {seqs[:8]}")
 
 
-def run_session(port, stats, rng, events_per_session):
+def run_session(port, stats, rng, events_per_session, publish_interval):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         status, body = post_json(connection, "/api/refactor",
@@ -202,8 +202,8 @@ def run_session(port, stats, rng, events_per_session):
                 stats.error(f"publish returned seq {seq}, expected {n}")
             acknowledged = n
             stats.add(published=1)
-            if rng.random() < 0.2:
-                time.sleep(rng.random() * 0.01)  # pacing only: uneven producer
+            # Pacing only (a producer's rhythm, uneven), so the soak does not measure CPU.
+            time.sleep(rng.random() * 2 * publish_interval)
         reader.join(timeout=60)
         if reader.is_alive() or "error" in reader_result:
             stats.error(f"live reader: {reader_result.get('error', 'did not finish')}")
@@ -239,10 +239,10 @@ def run_session(port, stats, rng, events_per_session):
         connection.close()
 
 
-def worker(port, stats, deadline, seed, events_per_session):
+def worker(port, stats, deadline, seed, events_per_session, publish_interval):
     rng = random.Random(seed)
     while time.monotonic() < deadline:
-        run_session(port, stats, rng, events_per_session)
+        run_session(port, stats, rng, events_per_session, publish_interval)
 
 
 def admin_session_count(port):
@@ -261,6 +261,8 @@ def main():
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=6)
     parser.add_argument("--events", type=int, default=60, help="events per session")
+    parser.add_argument("--publish-interval-ms", type=float, default=4.0,
+                        help="mean pause between two publishes of one worker")
     parser.add_argument("--ttl", type=int, default=20)
     parser.add_argument("--sweep", type=int, default=5)
     parser.add_argument("--sample-seconds", type=float, default=5.0)
@@ -302,7 +304,8 @@ def main():
         phase[0] = "warm-up"
         warm_deadline = time.monotonic() + 10
         threads = [threading.Thread(target=worker, daemon=True,
-                                    args=(port, stats, warm_deadline, 1000 + i, args.events))
+                                    args=(port, stats, warm_deadline, 1000 + i, args.events,
+                                          args.publish_interval_ms / 1000))
                    for i in range(args.workers)]
         for thread in threads:
             thread.start()
@@ -322,7 +325,8 @@ def main():
         load_started = time.monotonic()
         deadline = load_started + args.minutes * 60
         threads = [threading.Thread(target=worker, daemon=True,
-                                    args=(port, stats, deadline, i, args.events))
+                                    args=(port, stats, deadline, i, args.events,
+                                          args.publish_interval_ms / 1000))
                    for i in range(args.workers)]
         for thread in threads:
             thread.start()
@@ -360,6 +364,7 @@ def main():
         figures = {
             "minutes": args.minutes, "workers": args.workers,
             "events_per_session": args.events, "ttl": args.ttl, "sweep": args.sweep,
+            "publish_interval_ms": args.publish_interval_ms,
             "load_seconds": round(load_seconds, 1),
             "expiry_seconds": round(expiry_seconds, 1),
             "sessions": stats.sessions, "published": stats.published,
