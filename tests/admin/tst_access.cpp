@@ -35,6 +35,7 @@ private slots:
     void openRoutesNeedNoToken();
     void noTokenAllowsLoopback();
     void nonLoopbackPeerIsRefused();
+    void unreadableTokenFileStopsStartup_data();
     void unreadableTokenFileStopsStartup();
 
 private:
@@ -263,17 +264,29 @@ void tst_Access::nonLoopbackPeerIsRefused()
         200);
 }
 
+void tst_Access::unreadableTokenFileStopsStartup_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::newRow("missing") << QStringLiteral("does-not-exist");
+    QTest::newRow("empty") << QStringLiteral("empty-token");
+    QTest::newRow("only a newline") << QStringLiteral("newline-token");
+}
+
 void tst_Access::unreadableTokenFileStopsStartup()
 {
+    // A configured token that cannot be used must not silently leave the routes open.
+    QFETCH(QString, file);
+    QVERIFY(writeFile(m_dir.filePath(QStringLiteral("empty-token")), QByteArray()));
+    QVERIFY(writeFile(m_dir.filePath(QStringLiteral("newline-token")), QByteArray("\n")));
     QProcess process;
     process.start(ServiceProcess::binaryPath(),
                   {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                   QStringLiteral("--admin-token-file"),
-                   m_dir.filePath(QStringLiteral("does-not-exist"))});
+                   QStringLiteral("--admin-token-file"), m_dir.filePath(file)});
     QVERIFY(process.waitForFinished(10000));
     QCOMPARE(process.exitStatus(), QProcess::NormalExit);
-    QVERIFY(process.exitCode() != 0);
+    QCOMPARE(process.exitCode(), 2);
     QVERIFY(!process.readAllStandardOutput().contains("listening on"));
+    QVERIFY(process.readAllStandardError().contains("token"));
 }
 
 QTEST_GUILESS_MAIN(tst_Access)

@@ -40,6 +40,7 @@ private slots:
     void adminStreamLifecycle();
     void adminStreamSessionExpired();
     void adminStreamEventsEvicted();
+    void adminStreamKeepaliveAndShutdown();
 
 private:
     ServiceProcess m_service; // --pipeline external: the test publishes every event
@@ -520,6 +521,23 @@ void tst_AdminApi::adminStreamEventsEvicted()
     QCOMPARE(summary.value("last_seq").toInteger(), 5);
     QCOMPARE(summary.value("dropped_events").toInteger(), 2);
     QCOMPARE(summary.value("events").toArray().size(), 3);
+}
+
+void tst_AdminApi::adminStreamKeepaliveAndShutdown()
+{
+    ServiceProcess service;
+    QVERIFY2(service.start({QStringLiteral("--keepalive"), QStringLiteral("1")}),
+             qPrintable(service.errorText()));
+    RawSseClient admin;
+    admin.open(service.url(QStringLiteral("/api/admin/stream")));
+    QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
+    QCOMPARE(admin.retryMs(), 3000);
+    // Idle for the keep-alive interval: a comment keeps proxies from closing the stream.
+    QTRY_VERIFY_WITH_TIMEOUT(admin.commentCount() >= 1, 5000);
+    QVERIFY(admin.rawBody().contains(": keepalive\n\n"));
+    // SIGTERM ends the admin stream cleanly and the service exits 0.
+    QCOMPARE(terminateServing(service), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(admin.isFinished(), 5000);
 }
 
 QTEST_GUILESS_MAIN(tst_AdminApi)

@@ -52,6 +52,7 @@ private slots:
     void oversizedEventIsReplacedNotDropped();
     void nonZeroExitFailsWithStderrTail();
     void exitAfterFinalKeepsTheFinal();
+    void producerNotReadingStdin();
     void crashFails();
     void unstartableProgramFails();
     void silentProducerIsKilled();
@@ -343,6 +344,27 @@ void tst_ExecPipeline::exitAfterFinalKeepsTheFinal()
         = m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id)).json();
     QCOMPARE(summary.value("state").toString(), QStringLiteral("completed"));
     QCOMPARE(summary.value("event_count").toInteger(), 1);
+}
+
+void tst_ExecPipeline::producerNotReadingStdin()
+{
+    // A request larger than a pipe buffer, and a producer that never reads it: the write
+    // fails (EPIPE), the service does not die of it and the session still ends.
+    ServiceProcess service;
+    QVERIFY(startWithScript(service,
+                            "echo '{\"type\":\"progress\",\"status\":\"running\",\"message\":"
+                            "\"not reading\"}'\n"
+                            "exit 0\n"));
+    const QJsonObject request
+        = startRequest(QString(60000, QLatin1Char('r')),
+                       {{QStringLiteral("padding"), QString(400000, QLatin1Char('p'))}});
+    for (int i = 0; i < 3; ++i) {
+        const QList<QJsonObject> events = runSession(service, nullptr, request);
+        QCOMPARE(events.size(), 2);
+        QCOMPARE(events.last().value("status").toString(), QStringLiteral("completed"));
+    }
+    QCOMPARE(service.process().state(), QProcess::Running);
+    QCOMPARE(m_http.get(service.url(QStringLiteral("/healthz"))).status, 200);
 }
 
 void tst_ExecPipeline::crashFails()
