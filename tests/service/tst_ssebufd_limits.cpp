@@ -1,0 +1,318 @@
+// Contract sections 1, 6 and 9 against the real ssebufd: request size limits answered with
+// JSON the client can read (also with Expect: 100-continue and chunked bodies), requests
+// pipelined on an open stream, and clients that stop reading.
+
+#include "ssebufdtest.h"
+
+#include <QJsonArray>
+#include <QSignalSpy>
+
+using namespace ssebuftest;
+
+namespace {
+
+QByteArray postHead(const ServiceProcess &service, qint64 contentLength,
+                    const QByteArray &extraHeaders = {})
+{
+    return "POST /api/refactor HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(service.port())
+        + "\r\nContent-Type: application/json\r\nContent-Length: "
+        + QByteArray::number(contentLength) + "\r\n" + extraHeaders + "\r\n";
+}
+
+QByteArray bodyOfSize(int size)
+{
+    QByteArray prompt(size - 40, 'p');
+    QByteArray body = R"({"user_id":"u","user_prompt":")" + prompt + "\"}";
+    return body;
+}
+
+} // namespace
+
+class tst_SsebufdLimits : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+
+    void bodyOverLimit();
+    void bodyOverLimitRaw_data();
+    void bodyOverLimitRaw();
+    void expectContinue();
+    void expectContinueOverLimit();
+    void chunkedBody_data();
+    void chunkedBody();
+    void headerOverLimit();
+    void pipelinedRequestOnStream_data();
+    void pipelinedRequestOnStream();
+    void slowConsumerIsCutOff();
+    void lateStalledClientStaysBounded();
+
+private:
+    ServiceProcess m_service; // --max-body-bytes 4096 --max-header-bytes 2048, external
+    HttpTestClient m_http;
+};
+
+void tst_SsebufdLimits::initTestCase()
+{
+    QVERIFY2(m_service.start({"--pipeline", "external", "--max-body-bytes", "4096",
+                              "--max-header-bytes", "2048"}),
+             qPrintable(m_service.errorText()));
+}
+
+void tst_SsebufdLimits::bodyOverLimit()
+{
+    const QUrl url = m_service.url("/api/refactor");
+    QCOMPARE(m_http.post(url, bodyOfSize(4000)).status, 201);
+    const HttpTestReply reply = m_http.post(url, bodyOfSize(6000));
+    QCOMPARE(reply.status, 413);
+    QCOMPARE(reply.json().value("error").toString(), QStringLiteral("payload_too_large"));
+    QVERIFY(!reply.json().value("message").toString().isEmpty());
+    // The publish route has the same limit.
+    const QString id = startSession(m_http, m_service);
+    const HttpTestReply publishReply
+        = m_http.postJson(eventsUrl(m_service, id), progressEvent(1, QString(8000, 'x')));
+    QCOMPARE(publishReply.status, 413);
+    // And the service goes on serving.
+    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+}
+
+void tst_SsebufdLimits::bodyOverLimitRaw_data()
+{
+    QTest::addColumn<int>("bodySize");
+    QTest::newRow("a little over") << 5000;
+    QTest::newRow("200 KB") << 200 * 1024;
+    QTest::newRow("2 MB") << 2 * 1024 * 1024;
+}
+
+void tst_SsebufdLimits::bodyOverLimitRaw()
+{
+    // The whole oversized request is written at once; the client must read the 413 and its
+    // JSON, not a connection reset.
+    QFETCH(int, bodySize);
+    const RawExchange exchange = rawExchange(
+        m_service, postHead(m_service, bodySize) + QByteArray(bodySize, 'x'), hasCompleteResponse);
+    QCOMPARE(exchange.status(), 413);
+    QVERIFY(hasCompleteResponse(exchange.received));
+    const QJsonObject json = QJsonDocument::fromJson(exchange.lastBody()).object();
+    QCOMPARE(json.value("error").toString(), QStringLiteral("payload_too_large"));
+    QVERIFY(exchange.error != QAbstractSocket::RemoteHostClosedError
+            || !exchange.received.isEmpty());
+    QVERIFY(exchange.error != QAbstractSocket::NetworkError);
+}
+
+void tst_SsebufdLimits::expectContinue()
+{
+    const QByteArray body = bodyOfSize(3000);
+    QTcpSocket socket;
+    socket.connectToHost(QStringLiteral("127.0.0.1"), m_service.port());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write(postHead(m_service, body.size(), "Expect: 100-continue\r\n"));
+    QByteArray received;
+    QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll()).contains("\r\n\r\n"), 5000);
+    QVERIFY2(received.startsWith("HTTP/1.1 100 Continue\r\n\r\n"), received.constData());
+    socket.write(body);
+    QTRY_VERIFY_WITH_TIMEOUT(hasCompleteResponse(received += socket.readAll()), 5000);
+    QVERIFY2(received.contains("HTTP/1.1 201 "), received.constData());
+}
+
+void tst_SsebufdLimits::expectContinueOverLimit()
+{
+    // The client waits for 100 Continue before sending its body: it gets the 413 at once
+    // and never has to send the body.
+    QTcpSocket socket;
+    socket.connectToHost(QStringLiteral("127.0.0.1"), m_service.port());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write(postHead(m_service, 10 * 1024 * 1024, "Expect: 100-continue\r\n"));
+    QByteArray received;
+    QTRY_VERIFY_WITH_TIMEOUT(hasCompleteResponse(received += socket.readAll()), 5000);
+    QVERIFY2(received.startsWith("HTTP/1.1 413 "), received.constData());
+    QVERIFY(!received.contains("100 Continue"));
+    const QByteArray body = received.mid(received.indexOf("\r\n\r\n") + 4);
+    QCOMPARE(QJsonDocument::fromJson(body).object().value("error").toString(),
+             QStringLiteral("payload_too_large"));
+}
+
+void tst_SsebufdLimits::chunkedBody_data()
+{
+    QTest::addColumn<int>("bodySize");
+    QTest::addColumn<int>("status");
+    QTest::newRow("within the limit") << 3000 << 201;
+    QTest::newRow("over the limit") << 9000 << 413;
+}
+
+void tst_SsebufdLimits::chunkedBody()
+{
+    QFETCH(int, bodySize);
+    QFETCH(int, status);
+    const QByteArray body = bodyOfSize(bodySize);
+    QByteArray request = "POST /api/refactor HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (qsizetype i = 0; i < body.size(); i += 1000) {
+        const QByteArray chunk = body.mid(i, 1000);
+        request += QByteArray::number(chunk.size(), 16) + "\r\n" + chunk + "\r\n";
+    }
+    request += "0\r\n\r\n";
+    const RawExchange exchange = rawExchange(m_service, request, hasCompleteResponse);
+    QCOMPARE(exchange.status(), status);
+}
+
+void tst_SsebufdLimits::headerOverLimit()
+{
+    const QByteArray request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+        + QByteArray(4000, 'h') + "\r\n\r\n";
+    const RawExchange exchange = rawExchange(m_service, request, hasCompleteResponse);
+    QCOMPARE(exchange.status(), 431);
+    QCOMPARE(QJsonDocument::fromJson(exchange.lastBody()).object().value("error").toString(),
+             QStringLiteral("header_too_large"));
+    // Within the limit the same request is fine.
+    const QByteArray small = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+        + QByteArray(1000, 'h') + "\r\n\r\n";
+    QCOMPARE(rawExchange(m_service, small, hasCompleteResponse).status(), 200);
+}
+
+void tst_SsebufdLimits::pipelinedRequestOnStream_data()
+{
+    QTest::addColumn<bool>("sameWrite"); // pipelined right behind the GET, or later
+    QTest::newRow("after the stream started") << false;
+    QTest::newRow("in the same write") << true;
+}
+
+void tst_SsebufdLimits::pipelinedRequestOnStream()
+{
+    QFETCH(bool, sameWrite);
+    const QString id = startSession(m_http, m_service);
+    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+    const QByteArray pipelined = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                                 "POST /api/sessions/"
+        + id.toUtf8()
+        + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          "Content-Length: 2\r\n\r\n{}";
+    RawSseClient client;
+    client.open(sseUrl(m_service, id));
+    if (sameWrite)
+        client.sendRaw(pipelined);
+    QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), QList<qint64> {1}, 5000);
+    if (!sameWrite)
+        client.sendRaw(pipelined);
+    QCOMPARE(publish(m_http, m_service, id, progressEvent(2)), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), range(1, 2), 5000);
+    QCOMPARE(publish(m_http, m_service, id, finalEvent()), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
+    // Nothing but the event stream in the body: no HTTP answer inside it.
+    QCOMPARE(client.sequence(), range(1, 3));
+    QVERIFY2(!client.rawBody().contains("HTTP/1.1"), client.rawBody().constData());
+    QVERIFY(!client.rawBody().contains("\"status\":\"ok\""));
+    // The pipelined publish with an invalid event was not executed either.
+    QCOMPARE(client.events().size(), 3);
+}
+
+void tst_SsebufdLimits::slowConsumerIsCutOff()
+{
+    ServiceProcess service;
+    QVERIFY2(service.start({"--pipeline", "external", "--max-unsent-bytes", "65536",
+                            "--max-buffer-bytes", "10000000", "--max-events", "100000"}),
+             qPrintable(service.errorText()));
+    HttpTestClient http;
+    const QString id = startSession(http, service);
+    QVERIFY(!id.isEmpty());
+    RawSseClient stalled;
+    QSignalSpy stalledFinished(&stalled, &RawSseClient::finished);
+    stalled.open(sseUrl(service, id));
+    QTRY_VERIFY_WITH_TIMEOUT(stalled.headersDone(), 5000);
+    stalled.stopReading();
+    RawSseClient reader;
+    reader.open(sseUrl(service, id));
+    QTRY_VERIFY_WITH_TIMEOUT(reader.headersDone(), 5000);
+
+    const qint64 pid = service.process().processId();
+    const qint64 rssBefore = rssKiB(pid);
+    QVERIFY(rssBefore > 0);
+    // About 5 MB of events of 4 KB each.
+    const int count = 1250;
+    const int payload = 4000;
+    BulkPublisher publisher(eventsUrl(service, id), count,
+                            [](int i) { return progressEvent(i, QString(payload, 'z')); });
+    publisher.start();
+    QTRY_VERIFY_WITH_TIMEOUT(publisher.isDone(), 30000);
+    QCOMPARE(publisher.created(), count);
+    // Before the session ends, the service has dropped the stalled client and streams to the
+    // reading one only.
+    const QUrl admin = service.url("/api/admin/sessions/" + id + "?limit=1");
+    QTRY_COMPARE_WITH_TIMEOUT(http.get(admin).json().value("subscribers").toArray().size(), 1,
+                              5000);
+    QCOMPARE(http.get(admin)
+                 .json()
+                 .value("subscribers")
+                 .toArray()
+                 .at(0)
+                 .toObject()
+                 .value("events_sent")
+                 .toInteger(),
+             count);
+    QCOMPARE(publish(http, service, id, finalEvent()), count + 1);
+
+    // The reading client got everything...
+    QTRY_VERIFY_WITH_TIMEOUT(reader.isFinished(), 10000);
+    QCOMPARE(reader.sequence(), range(1, count + 1));
+    // ...and the stalled one, once it reads again, finds its stream ended.
+    stalled.socket()->setReadBufferSize(0);
+    QVERIFY(stalled.isFinished() || stalledFinished.wait(10000));
+    const qint64 rssAfter = rssKiB(pid);
+    // What the service must hold: the buffered events, once as JSON and once as SSE frames.
+    const qint64 bufferedKiB = qint64(count) * payload * 2 / 1024;
+    qInfo("slow consumer: RSS %lld KiB before, %lld KiB after publishing %d KiB (%lld KiB "
+          "buffered)",
+          rssBefore, rssAfter, count * payload / 1024, bufferedKiB);
+    QVERIFY2(rssAfter - rssBefore < bufferedKiB + 16 * 1024,
+             qPrintable(QString::number(rssAfter - rssBefore)));
+    // The cut-off client can resume where it stopped.
+    qint64 resumeFrom = 0;
+    if (stalled.isFinished())
+        resumeFrom = stalled.sequence().isEmpty() ? 0 : stalled.sequence().last();
+    RawSseClient resumed;
+    resumed.open(sseUrl(service, id), {{"Last-Event-ID", QByteArray::number(resumeFrom)}});
+    QTRY_VERIFY_WITH_TIMEOUT(resumed.isFinished(), 10000);
+    QCOMPARE(resumed.sequence(), range(resumeFrom + 1, count + 1));
+}
+
+void tst_SsebufdLimits::lateStalledClientStaysBounded()
+{
+    // A client that connects to a large buffer and does not read: what the service queues
+    // for it stays within --max-unsent-bytes (the replay is written in slices).
+    ServiceProcess service;
+    QVERIFY2(service.start({"--pipeline", "external", "--max-unsent-bytes", "65536",
+                            "--max-buffer-bytes", "10000000", "--max-events", "100000"}),
+             qPrintable(service.errorText()));
+    HttpTestClient http;
+    const QString id = startSession(http, service);
+    const int count = 1250;
+    BulkPublisher publisher(eventsUrl(service, id), count,
+                            [](int i) { return progressEvent(i, QString(4000, 'q')); });
+    publisher.start();
+    QTRY_VERIFY_WITH_TIMEOUT(publisher.isDone(), 30000);
+    QCOMPARE(publisher.created(), count);
+
+    RawSseClient stalled;
+    stalled.stopReading();
+    stalled.open(sseUrl(service, id));
+    const QUrl admin = service.url("/api/admin/sessions/" + id + "?limit=1");
+    auto lagBytes = [&]() -> qint64 {
+        const QJsonArray subscribers = http.get(admin).json().value("subscribers").toArray();
+        return subscribers.isEmpty() ? -1
+                                     : subscribers.at(0).toObject().value("lag_bytes").toInteger();
+    };
+    // Once the kernel's buffers are full, the service holds the rest.
+    QTRY_VERIFY_WITH_TIMEOUT(lagBytes() > 0, 5000);
+    qint64 highest = 0;
+    for (int i = 0; i < 5; ++i) {
+        const qint64 lag = lagBytes();
+        highest = qMax(highest, lag);
+        QCOMPARE(publish(http, service, id, progressEvent(count + 1 + i, QString(4000, 'q'))),
+                 count + 1 + i);
+    }
+    qInfo("late stalled client: highest unsent output %lld bytes", highest);
+    QVERIFY2(highest <= 65536 + 8192, qPrintable(QString::number(highest)));
+}
+
+QTEST_GUILESS_MAIN(tst_SsebufdLimits)
+#include "tst_ssebufd_limits.moc"
