@@ -115,10 +115,13 @@ void AdminApi::listSessions(HttpExchange &exchange)
                 if (state.isEmpty() || summary.state == state)
                     sorted.append(summary);
             }
-            std::sort(sorted.begin(), sorted.end(),
-                      [](const SessionSummary &a, const SessionSummary &b) {
-                          return a.createdAtMs > b.createdAtMs;
-                      });
+            // Newest first; the store lists oldest first, so ties keep creation order
+            // reversed too.
+            std::reverse(sorted.begin(), sorted.end());
+            std::stable_sort(sorted.begin(), sorted.end(),
+                             [](const SessionSummary &a, const SessionSummary &b) {
+                                 return a.createdAtMs > b.createdAtMs;
+                             });
             QJsonArray array;
             for (const SessionSummary &summary : std::as_const(sorted))
                 array.append(m_hub->withSubscribers(summary).toJson());

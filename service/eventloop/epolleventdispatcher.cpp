@@ -44,17 +44,16 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
 {
     const int fd = int(notifier->socket());
     Interest &interest = m_interest[fd];
-    switch (notifier->type()) {
-    case QSocketNotifier::Read:
-        interest.read = notifier;
-        break;
-    case QSocketNotifier::Write:
-        interest.write = notifier;
-        break;
-    case QSocketNotifier::Exception:
-        interest.exception = notifier;
-        break;
-    }
+    QSocketNotifier **slot = &interest.exception;
+    if (notifier->type() == QSocketNotifier::Read)
+        slot = &interest.read;
+    else if (notifier->type() == QSocketNotifier::Write)
+        slot = &interest.write;
+    // Another notifier in the slot means the descriptor was closed without unregistering
+    // and its number reused: the kernel dropped the old registration, so register anew.
+    if (*slot && *slot != notifier)
+        interest.kernelEvents = 0;
+    *slot = notifier;
     markDirty(fd);
 }
 

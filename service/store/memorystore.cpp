@@ -15,11 +15,13 @@ struct MemoryStore::Session
     QString state = QStringLiteral("running");
     qint64 updatedAtMs = 0;
     SessionBuffer buffer;
+    quint64 ordinal; // creation order, for sessions created within one millisecond
 
-    Session(const SessionRecord &r, SessionBuffer::Limits limits)
+    Session(const SessionRecord &r, SessionBuffer::Limits limits, quint64 n)
         : record(r)
         , updatedAtMs(r.createdAtMs)
         , buffer(limits)
+        , ordinal(n)
     {
     }
 };
@@ -76,7 +78,8 @@ void MemoryStore::createSession(const SessionRecord &record, CreateCallback done
         return;
     }
     auto session = std::make_shared<Session>(
-        record, SessionBuffer::Limits {m_policy.maxEvents, m_policy.maxBufferBytes});
+        record, SessionBuffer::Limits {m_policy.maxEvents, m_policy.maxBufferBytes},
+        m_nextOrdinal++);
     m_sessions.insert(record.sessionId, session);
     // Announced before the caller hears of it, so a watcher never sees an event of a
     // session it was not told about.
@@ -144,9 +147,16 @@ void MemoryStore::findSession(const QString &sessionId, FindCallback done)
 
 void MemoryStore::listSessions(ListCallback done)
 {
-    QList<SessionSummary> sessions;
-    sessions.reserve(m_sessions.size());
+    // Oldest first, in creation order.
+    std::vector<const Session *> ordered;
+    ordered.reserve(size_t(m_sessions.size()));
     for (const auto &session : std::as_const(m_sessions))
+        ordered.push_back(session.get());
+    std::sort(ordered.begin(), ordered.end(),
+              [](const Session *a, const Session *b) { return a->ordinal < b->ordinal; });
+    QList<SessionSummary> sessions;
+    sessions.reserve(qsizetype(ordered.size()));
+    for (const Session *session : ordered)
         sessions.append(summaryOf(*session));
     done(sessions);
 }

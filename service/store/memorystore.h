@@ -45,6 +45,7 @@ private:
     RetentionPolicy m_policy;
     QHash<QString, std::shared_ptr<Session>> m_sessions;
     QTimer m_sweepTimer;
+    quint64 m_nextOrdinal = 0;
 };
 
 } // namespace ssebuf
