@@ -5,6 +5,7 @@
 // pipeline's producer gets the credentials only with --exec-pass-credentials true.
 
 #include "adminsupport.h"
+#include "redisprocess.h"
 
 #include <QTemporaryDir>
 #include <QUuid>
@@ -28,6 +29,7 @@ private slots:
     void initTestCase();
     void markerAppearsNowhere_data();
     void markerAppearsNowhere();
+    void redisStoreNeverSeesSecrets();
     void execProducerStdin_data();
     void execProducerStdin();
 
@@ -154,6 +156,91 @@ void tst_Secrets::markerAppearsNowhere()
     // Not even in another encoding.
     QVERIFY(!output.contains(marker.toBase64()));
     QVERIFY(!seen.contains(marker.toBase64()));
+}
+
+void tst_Secrets::redisStoreNeverSeesSecrets()
+{
+    // The store is searched twice: every command ssebufd sends (MONITOR) and every value
+    // it left behind.
+    if (!RedisProcess::isInstalled())
+        QSKIP("redis-server and redis-cli are not installed");
+    RedisProcess redis;
+    QVERIFY2(redis.start(), qPrintable(redis.errorText()));
+    // Line-buffered: redis-cli writes to a pipe in blocks otherwise.
+    QProcess monitor;
+    QByteArray commands;
+    monitor.start(QStringLiteral("stdbuf"),
+                  {QStringLiteral("-oL"), QStringLiteral("redis-cli"), QStringLiteral("-p"),
+                   QString::number(redis.port()), QStringLiteral("MONITOR")});
+    if (!monitor.waitForStarted(5000))
+        QSKIP("stdbuf is not installed");
+    QTRY_VERIFY_WITH_TIMEOUT((commands += monitor.readAllStandardOutput()).contains("OK"), 5000);
+
+    const QByteArray marker = newMarker();
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("SSEBUF_ADMIN_TOKEN"),
+                       QString::fromLatin1(marker + "-token"));
+    ServiceProcess service;
+    QVERIFY2(service.start({QStringLiteral("--store"), redis.url(), QStringLiteral("--pipeline"),
+                            QStringLiteral("demo"), QStringLiteral("--demo-step-ms"),
+                            QStringLiteral("10")},
+                           environment),
+             qPrintable(service.errorText()));
+    QTRY_COMPARE_WITH_TIMEOUT(m_http.get(service.url(QStringLiteral("/healthz"))).status, 200,
+                              10000);
+    const QJsonObject credentials {{QStringLiteral("token"), QString::fromLatin1(marker)}};
+    QString id;
+    for (const QString &prompt : {QStringLiteral("refactor the store"), QStringLiteral("hello")}) {
+        id = startSession(
+            m_http, service,
+            startRequest(prompt, {{QStringLiteral("github_credentials"), credentials}}));
+        QVERIFY(!id.isEmpty());
+        RawSseClient stream;
+        QVERIFY(
+            readWholeStream(stream, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))));
+        QVERIFY(stream.jsonEvents().last().value("final").toBool());
+        QVERIFY(!stream.rawBody().contains(marker));
+    }
+    QCOMPARE(
+        m_http.get(service.url(QStringLiteral("/api/admin/sessions")), bearer(marker + "-token"))
+            .status,
+        200);
+
+    QTRY_VERIFY_WITH_TIMEOUT((commands += monitor.readAllStandardOutput()).contains(id.toUtf8()),
+                             5000);
+    QVERIFY2(!commands.contains(marker), commands.right(4000).constData());
+
+    QByteArray values;
+    const QList<QByteArray> keys = redis.cli({QStringLiteral("--scan")}).split('\n');
+    QVERIFY(keys.size() >= 2);
+    for (const QByteArray &key : keys) {
+        const QString name = QString::fromUtf8(key.trimmed());
+        if (name.isEmpty())
+            continue;
+        const QByteArray type = redis.cli({QStringLiteral("TYPE"), name});
+        QStringList read;
+        if (type == "string")
+            read = {QStringLiteral("GET"), name};
+        else if (type == "hash")
+            read = {QStringLiteral("HGETALL"), name};
+        else if (type == "stream")
+            read = {QStringLiteral("XRANGE"), name, QStringLiteral("-"), QStringLiteral("+")};
+        else if (type == "list")
+            read = {QStringLiteral("LRANGE"), name, QStringLiteral("0"), QStringLiteral("-1")};
+        else if (type == "set")
+            read = {QStringLiteral("SMEMBERS"), name};
+        else if (type == "zset")
+            read = {QStringLiteral("ZRANGE"), name, QStringLiteral("0"), QStringLiteral("-1")};
+        QVERIFY2(!read.isEmpty(),
+                 qPrintable(name + QStringLiteral(": ") + QString::fromUtf8(type)));
+        values += redis.cli(read) + '\n';
+    }
+    QVERIFY(values.contains(id.toUtf8()));
+    QVERIFY2(!values.contains(marker), values.constData());
+    QCOMPARE(terminateServing(service), 0);
+    QVERIFY(!service.output().contains(marker));
+    monitor.kill();
+    monitor.waitForFinished(5000);
 }
 
 void tst_Secrets::execProducerStdin_data()
