@@ -157,13 +157,14 @@ void ExecProducer::emitTerminal(const QString &status, const QString &type, cons
 
 void ExecProducer::process_finished(int exitCode, QProcess::ExitStatus status)
 {
-    m_silenceTimer.stop();
     process_readyReadStandardOutput();
     if (!m_partialLine.isEmpty()) {
         handleLine(m_partialLine);
         m_partialLine.clear();
     }
     process_readyReadStandardError();
+    // After the reads above, which restart it.
+    m_silenceTimer.stop();
     const QString tail = QString::fromUtf8(m_stderrTail).trimmed();
     if (m_timedOut) {
         emitTerminal(QStringLiteral("failed"), QStringLiteral("error"),
