@@ -17,6 +17,8 @@ namespace ssebuf {
 // One asynchronous hiredis connection driven by the Qt event loop (hiredis' own
 // RedisQtAdapter). Never blocks: connecting, sending and reading all happen from socket
 // notifiers. A lost connection is not reopened here; the owner decides when to retry.
+// hiredis writes with write(): the process must ignore SIGPIPE (ssebufd does, in
+// SignalWatcher), or a Redis that dies mid-write kills it.
 class RedisConnection : public QObject
 {
     Q_OBJECT

@@ -1,60 +1,81 @@
-// The Redis store against real processes: one redis-server on a free loopback port and two
-// ssebufd instances pointed at it (issue 4, contract section 7, docs/redis.md). Every
-// producer is the publish API (--pipeline external), so each test decides exactly which
-// instance appends which event.
+// RedisStore in-process against a real redis-server: two store objects on one Redis stand
+// for two instances. Checks the SessionStore contract (sessionstore.h, memorystore.cpp
+// for the reference semantics) and that every signal reaches the other store.
 
-#include "httptestclient.h"
-#include "rawsseclient.h"
 #include "redisprocess.h"
-#include "serviceprocess.h"
+#include "store/redisstore.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QSignalSpy>
 #include <QTest>
 
+#include <csignal>
 #include <memory>
+#include <optional>
+
+using namespace ssebuf;
 
 namespace {
 
-using Headers = QList<QPair<QByteArray, QByteArray>>;
-
-QJsonObject eventJson(const QString &message, const QString &status = QStringLiteral("running"))
+EventDraft draft(const QString &message, const QString &status = QStringLiteral("running"))
 {
-    return QJsonObject {{QStringLiteral("type"), QStringLiteral("progress")},
-                        {QStringLiteral("status"), status},
-                        {QStringLiteral("message"), message}};
+    EventDraft d;
+    d.type = QStringLiteral("progress");
+    d.status = status;
+    d.message = message;
+    d.final = status != QLatin1String("running");
+    return d;
 }
 
-QList<qint64> range(qint64 from, qint64 to)
+SessionRecord record(const QString &id)
 {
-    QList<qint64> values;
-    for (qint64 v = from; v <= to; ++v)
-        values.append(v);
-    return values;
+    return SessionRecord {id, QStringLiteral("user_1"), QStringLiteral("interactive"),
+                          QDateTime::currentMSecsSinceEpoch()};
 }
 
-// calls=N of one command in INFO commandstats (commands run by scripts count too).
-qint64 commandCalls(const QByteArray &commandStats, const QByteArray &command)
+// Each call of the store answers through a callback, later from the event loop: these wait
+// for it (bounded) and hand the answer back.
+CreateStatus create(SessionStore &store, const SessionRecord &r)
 {
-    const QByteArray prefix = "cmdstat_" + command + ":calls=";
-    const qsizetype at = commandStats.indexOf(prefix);
-    if (at < 0)
-        return 0;
-    const qsizetype start = at + prefix.size();
-    return commandStats.mid(start, commandStats.indexOf(',', start) - start).toLongLong();
+    std::optional<CreateStatus> answer;
+    store.createSession(r, [&answer](CreateStatus status) { answer = status; });
+    QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
+    return answer.value_or(CreateStatus::Unavailable);
 }
 
-QString ssePath(const QString &id)
+AppendResult append(SessionStore &store, const QString &id, const EventDraft &d)
 {
-    return QStringLiteral("/api/refactor/%1/sse").arg(id);
+    std::optional<AppendResult> answer;
+    store.appendEvent(id, d, [&answer](const AppendResult &result) { answer = result; });
+    QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
+    return answer.value_or(AppendResult {});
 }
 
-QString eventsPath(const QString &id)
+ReadResult read(SessionStore &store, const QString &id, qint64 after, int limit = 100)
 {
-    return QStringLiteral("/api/sessions/%1/events").arg(id);
+    std::optional<ReadResult> answer;
+    store.readEvents(id, after, limit, [&answer](const ReadResult &result) { answer = result; });
+    QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
+    ReadResult timedOut;
+    timedOut.available = false;
+    return answer.value_or(timedOut);
+}
+
+std::optional<SessionSummary> find(SessionStore &store, const QString &id)
+{
+    std::optional<std::optional<SessionSummary>> answer;
+    store.findSession(id, [&answer](const std::optional<SessionSummary> &s) { answer = s; });
+    QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
+    return answer.value_or(std::nullopt);
+}
+
+QList<qint64> seqs(const QList<EventPtr> &events)
+{
+    QList<qint64> out;
+    for (const EventPtr &event : events)
+        out.append(event->seq);
+    return out;
 }
 
 } // namespace
@@ -68,508 +89,334 @@ private slots:
     void init();
     void cleanup();
 
-    void liveAcrossInstances();
-    void concurrentAppendsKeepSeqContiguous();
-    void liveDeliveryReadsNothingPerEvent();
-    void sigkilledInstanceFailover();
-    void restartedInstanceFindsSessions();
-    void limitsHoldAcrossInstances();
-    void removalReachesEveryInstance();
-    void invalidUrlRefusesToStart();
-    void redisOutageAndRecovery();
+    void signalsReachTheOtherStore();
+    void seqIsFoundInAnyEventJson_data();
+    void seqIsFoundInAnyEventJson();
+    void appendStatuses();
+    void limitsEvictAndReadsReportGaps();
+    void maxSessionsCountsEveryStore();
+    void deleteAndExpiryAreAnnouncedOnce();
+    void listSessions();
+    void unavailableUntilRedisComes();
 
 private:
-    // Starts ssebufd on the test's Redis with --pipeline external plus extra, and waits
-    // until its /healthz says the store is reachable.
-    bool startInstance(ServiceProcess &service, const QStringList &extra = {});
-    int health(ServiceProcess &service);
-    QString startSession(ServiceProcess &service);
-    HttpTestReply publish(ServiceProcess &service, const QString &id, const QJsonObject &json);
-    QJsonObject summary(ServiceProcess &service, const QString &id);
+    std::unique_ptr<RedisStore> makeStore(const RetentionPolicy &policy = {});
 
     RedisProcess m_redis;
-    HttpTestClient m_http;
-    // Instances of the running test; fresh for each test.
-    std::unique_ptr<ServiceProcess> m_a;
-    std::unique_ptr<ServiceProcess> m_b;
+    RedisEndpoint m_endpoint;
+    std::unique_ptr<RedisStore> m_a;
+    std::unique_ptr<RedisStore> m_b;
+    int m_nextId = 0;
+    QString nextId() { return QStringLiteral("session_test_%1").arg(++m_nextId); }
 };
 
 void tst_RedisStore::initTestCase()
 {
+    qRegisterMetaType<SessionSummary>();
+    qRegisterMetaType<EventPtr>();
+    qRegisterMetaType<RemovalReason>();
+    // As ssebufd does (signalwatcher.cpp): a write to a Redis that died must not kill us.
+    ::signal(SIGPIPE, SIG_IGN);
     if (!RedisProcess::isInstalled())
         QSKIP("redis-server and redis-cli are not installed (apt-get install redis-server)");
     QVERIFY2(m_redis.start(), qPrintable(m_redis.errorText()));
+    QString error;
+    const auto endpoint = RedisEndpoint::parse(m_redis.url(), &error);
+    QVERIFY2(endpoint, qPrintable(error));
+    m_endpoint = *endpoint;
 }
 
 void tst_RedisStore::init()
 {
     QVERIFY2(m_redis.start(), qPrintable(m_redis.errorText()));
     QCOMPARE(m_redis.cli({QStringLiteral("FLUSHALL")}), QByteArray("OK"));
-    m_a = std::make_unique<ServiceProcess>();
-    m_b = std::make_unique<ServiceProcess>();
 }
 
 void tst_RedisStore::cleanup()
 {
-    if (QTest::currentTestFailed()) {
-        for (ServiceProcess *service : {m_a.get(), m_b.get()}) {
-            if (service)
-                qWarning().noquote() << "ssebufd output:" << service->output();
-        }
-    }
     m_a.reset();
     m_b.reset();
 }
 
-bool tst_RedisStore::startInstance(ServiceProcess &service, const QStringList &extra)
+std::unique_ptr<RedisStore> tst_RedisStore::makeStore(const RetentionPolicy &policy)
 {
-    QStringList args {QStringLiteral("--store"),       m_redis.url(),
-                      QStringLiteral("--pipeline"),    QStringLiteral("external"),
-                      QStringLiteral("--session-ttl"), QStringLiteral("600")};
-    if (!service.start(args + extra)) {
-        qWarning().noquote() << service.errorText();
-        return false;
+    auto store = std::make_unique<RedisStore>(m_endpoint, policy);
+    QTest::qWaitFor([&store] { return store->isAvailable(); }, 5000);
+    return store;
+}
+
+void tst_RedisStore::signalsReachTheOtherStore()
+{
+    m_a = makeStore();
+    m_b = makeStore();
+    QVERIFY(m_a->isAvailable() && m_b->isAvailable());
+    QCOMPARE(m_a->description(), m_redis.url());
+
+    QSignalSpy createdOnB(m_b.get(), &SessionStore::sessionCreated);
+    QSignalSpy appendedOnB(m_b.get(), &SessionStore::eventAppended);
+    QSignalSpy endedOnB(m_b.get(), &SessionStore::sessionEnded);
+    QSignalSpy appendedOnA(m_a.get(), &SessionStore::eventAppended);
+    const SessionRecord r = record(nextId());
+    QCOMPARE(create(*m_a, r), CreateStatus::Created);
+    QTRY_COMPARE_WITH_TIMEOUT(createdOnB.size(), 1, 5000);
+    const auto created = createdOnB.takeFirst().at(0).value<SessionSummary>();
+    QCOMPARE(created.sessionId, r.sessionId);
+    QCOMPARE(created.userId, r.userId);
+    QCOMPARE(created.mode, r.mode);
+    QCOMPARE(created.state, QStringLiteral("running"));
+    QCOMPARE(created.createdAtMs, r.createdAtMs);
+    QCOMPARE(created.lastSeq, 0);
+
+    const AppendResult first = append(*m_a, r.sessionId, draft(QStringLiteral("one")));
+    QCOMPARE(first.status, AppendStatus::Appended);
+    QCOMPARE(first.event->seq, 1);
+    QTRY_COMPARE_WITH_TIMEOUT(appendedOnB.size(), 1, 5000);
+    const QList<QVariant> args = appendedOnB.takeFirst();
+    QCOMPARE(args.at(0).toString(), r.sessionId);
+    const EventPtr seen = args.at(1).value<EventPtr>();
+    QCOMPARE(seen->json, first.event->json); // the same bytes on every instance
+    QCOMPARE(seen->wire, first.event->wire);
+    QCOMPARE(args.at(2).value<SessionSummary>().lastSeq, 1);
+    QCOMPARE(args.at(2).value<SessionSummary>().bufferedBytes, first.event->wire.size());
+    QCOMPARE(args.at(3).toInt(), 0);
+    // The appending store reports its own append exactly once too.
+    QTRY_COMPARE_WITH_TIMEOUT(appendedOnA.size(), 1, 5000);
+
+    const AppendResult last
+        = append(*m_b, r.sessionId, draft(QStringLiteral("done"), QStringLiteral("failed")));
+    QCOMPARE(last.event->seq, 2);
+    QVERIFY(last.event->final);
+    QTRY_COMPARE_WITH_TIMEOUT(endedOnB.size(), 1, 5000);
+    QCOMPARE(endedOnB.first().at(0).value<SessionSummary>().state, QStringLiteral("failed"));
+    QCOMPARE(find(*m_a, r.sessionId)->state, QStringLiteral("failed"));
+    QCOMPARE(appendedOnA.size(), 2);
+}
+
+// The script puts seq into JSON the instance encoded: a "seq" inside data or inside a
+// string must not be mistaken for the event's own.
+void tst_RedisStore::seqIsFoundInAnyEventJson_data()
+{
+    QTest::addColumn<QString>("message");
+    QTest::addColumn<QJsonValue>("data");
+    QTest::newRow("plain") << "hello" << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("seq in message")
+        << "\"seq\":0,\"x\":\"\\\"" << QJsonValue(QJsonValue::Undefined);
+    QTest::newRow("seq in data") << "m"
+                                 << QJsonValue(QJsonObject {{"seq", 0},
+                                                            {"inner", QJsonObject {{"seq", 0}}},
+                                                            {"a", "}"}});
+    QTest::newRow("seq in array") << "m" << QJsonValue(QJsonArray {QJsonObject {{"seq", 0}}, "[{"});
+    QTest::newRow("unicode") << QStringLiteral("caf\u00e9 \u2713 \U0001F600") << QJsonValue(true);
+}
+
+void tst_RedisStore::seqIsFoundInAnyEventJson()
+{
+    QFETCH(QString, message);
+    QFETCH(QJsonValue, data);
+    m_a = makeStore();
+    const QString id = nextId();
+    QCOMPARE(create(*m_a, record(id)), CreateStatus::Created);
+    QCOMPARE(append(*m_a, id, draft(QStringLiteral("first"))).status, AppendStatus::Appended);
+    EventDraft d = draft(message);
+    d.data = data;
+    const AppendResult result = append(*m_a, id, d);
+    QCOMPARE(result.status, AppendStatus::Appended);
+    QCOMPARE(result.event->seq, 2);
+    // Exactly what the memory store would have encoded for seq 2.
+    const EventPtr expected = StoredEvent::make(id, 2, result.event->timestampMs, d);
+    QCOMPARE(result.event->json, expected->json);
+    const ReadResult back = read(*m_a, id, 1);
+    QCOMPARE(back.events.size(), 1);
+    QCOMPARE(back.events.first()->json, expected->json);
+    QCOMPARE(back.events.first()->wire, expected->wire);
+    const QJsonObject json = QJsonDocument::fromJson(back.events.first()->json).object();
+    QCOMPARE(json.value("seq").toInteger(), 2);
+    QCOMPARE(json.value("message").toString(), message);
+    QCOMPARE(json.value("data"), data);
+}
+
+void tst_RedisStore::appendStatuses()
+{
+    RetentionPolicy policy;
+    policy.maxBufferBytes = 1000;
+    m_a = makeStore(policy);
+    m_b = makeStore(policy);
+    QCOMPARE(append(*m_a, QStringLiteral("session_unknown"), draft(QStringLiteral("x"))).status,
+             AppendStatus::NotFound);
+    const QString id = nextId();
+    QCOMPARE(create(*m_a, record(id)), CreateStatus::Created);
+    QCOMPARE(append(*m_a, id, draft(QString(1000, QLatin1Char('x')))).status,
+             AppendStatus::TooLarge);
+    QCOMPARE(find(*m_b, id)->lastSeq, 0); // refused means nothing changed
+    QCOMPARE(append(*m_b, id, draft(QStringLiteral("bye"), QStringLiteral("completed"))).status,
+             AppendStatus::Appended);
+    QCOMPARE(append(*m_a, id, draft(QStringLiteral("late"))).status, AppendStatus::Ended);
+    const ReadResult result = read(*m_a, id, 0);
+    QVERIFY(result.found && result.available && result.finished);
+    QCOMPARE(result.lastSeq, 1);
+    QCOMPARE(read(*m_a, QStringLiteral("session_unknown"), 0).found, false);
+}
+
+void tst_RedisStore::limitsEvictAndReadsReportGaps()
+{
+    RetentionPolicy policy;
+    policy.maxEvents = 3;
+    m_a = makeStore(policy);
+    m_b = makeStore(policy);
+    const QString id = nextId();
+    QCOMPARE(create(*m_a, record(id)), CreateStatus::Created);
+    QSignalSpy appendedOnB(m_b.get(), &SessionStore::eventAppended);
+    qint64 frameBytes = 0;
+    for (int i = 1; i <= 5; ++i) {
+        const AppendResult r = append(i % 2 ? *m_a : *m_b, id, draft(QStringLiteral("e%1").arg(i)));
+        QCOMPARE(r.event->seq, qint64(i));
+        if (i >= 3)
+            frameBytes += r.event->wire.size();
     }
-    return QTest::qWaitFor([&] { return health(service) == 200; }, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(appendedOnB.size(), 5, 5000);
+    QList<int> evicted;
+    for (const QList<QVariant> &args : std::as_const(appendedOnB))
+        evicted.append(args.at(3).toInt());
+    QCOMPARE(evicted, (QList<int> {0, 0, 0, 1, 1}));
+
+    const SessionSummary summary = *find(*m_b, id);
+    QCOMPARE(summary.firstSeq, 3);
+    QCOMPARE(summary.lastSeq, 5);
+    QCOMPARE(summary.eventCount, 5);
+    QCOMPARE(summary.droppedEvents, 2);
+    QCOMPARE(summary.bufferedBytes, frameBytes);
+
+    ReadResult all = read(*m_b, id, 0);
+    QCOMPARE(all.gapFrom, 1);
+    QCOMPARE(all.gapTo, 2);
+    QCOMPARE(seqs(all.events), (QList<qint64> {3, 4, 5}));
+    ReadResult page = read(*m_b, id, 3, 1);
+    QCOMPARE(page.gapFrom, 0);
+    QCOMPARE(seqs(page.events), QList<qint64> {4});
+    ReadResult none = read(*m_b, id, 5);
+    QVERIFY(none.found);
+    QCOMPARE(none.lastSeq, 5);
+    QVERIFY(none.events.isEmpty());
+    QCOMPARE(none.gapFrom, 0);
+
+    // The byte limit: an event that needs the room of two others evicts both.
+    policy.maxEvents = 100;
+    policy.maxBufferBytes = 3 * all.events.first()->wire.size();
+    m_a = makeStore(policy);
+    EventDraft big = draft(QString(all.events.first()->json.size(), QLatin1Char('b')));
+    const AppendResult bigResult = append(*m_a, id, big);
+    QCOMPARE(bigResult.status, AppendStatus::Appended);
+    const SessionSummary afterBig = *find(*m_a, id);
+    QVERIFY(afterBig.bufferedBytes <= policy.maxBufferBytes);
+    QCOMPARE(afterBig.firstSeq, 5);
+    QCOMPARE(afterBig.droppedEvents, 4);
+    QCOMPARE(afterBig.bufferedBytes, all.events.last()->wire.size() + bigResult.event->wire.size());
 }
 
-int tst_RedisStore::health(ServiceProcess &service)
+void tst_RedisStore::maxSessionsCountsEveryStore()
 {
-    return m_http.get(service.url(QStringLiteral("/healthz"))).status;
+    RetentionPolicy policy;
+    policy.maxSessions = 2;
+    m_a = makeStore(policy);
+    m_b = makeStore(policy);
+    QCOMPARE(create(*m_a, record(nextId())), CreateStatus::Created);
+    QCOMPARE(create(*m_b, record(nextId())), CreateStatus::Created);
+    QCOMPARE(create(*m_a, record(nextId())), CreateStatus::Full);
+    QCOMPARE(create(*m_b, record(nextId())), CreateStatus::Full);
 }
 
-QString tst_RedisStore::startSession(ServiceProcess &service)
+void tst_RedisStore::deleteAndExpiryAreAnnouncedOnce()
 {
-    const HttpTestReply reply = m_http.postJson(
-        service.url(QStringLiteral("/api/refactor")),
-        QJsonObject {{QStringLiteral("user_id"), QStringLiteral("redis_test_user")},
-                     {QStringLiteral("user_prompt"), QStringLiteral("refactor my code")}});
-    if (reply.status != 201)
-        return {};
-    return reply.json().value(QLatin1String("session_id")).toString();
+    RetentionPolicy policy;
+    policy.sessionTtlSeconds = 1;
+    policy.sweepIntervalSeconds = 1;
+    m_a = makeStore(policy);
+    m_b = makeStore(policy);
+    QSignalSpy removedOnA(m_a.get(), &SessionStore::sessionRemoved);
+    QSignalSpy removedOnB(m_b.get(), &SessionStore::sessionRemoved);
+
+    const QString deleted = nextId();
+    QCOMPARE(create(*m_a, record(deleted)), CreateStatus::Created);
+    std::optional<bool> found;
+    m_b->deleteSession(deleted, [&found](bool f) { found = f; });
+    QTRY_VERIFY_WITH_TIMEOUT(found.has_value(), 5000);
+    QVERIFY(*found);
+    QTRY_COMPARE_WITH_TIMEOUT(removedOnA.size(), 1, 5000);
+    QCOMPARE(removedOnA.first().at(0).toString(), deleted);
+    QCOMPARE(removedOnA.first().at(1).value<RemovalReason>(), RemovalReason::Deleted);
+    QTRY_COMPARE_WITH_TIMEOUT(removedOnB.size(), 1, 5000);
+    QVERIFY(!find(*m_a, deleted));
+    found.reset();
+    m_a->deleteSession(deleted, [&found](bool f) { found = f; });
+    QTRY_VERIFY_WITH_TIMEOUT(found.has_value(), 5000);
+    QVERIFY(!*found);
+
+    // Both stores sweep every second; one announcement reaches each of them, once.
+    const QString expiring = nextId();
+    QCOMPARE(create(*m_a, record(expiring)), CreateStatus::Created);
+    QTRY_COMPARE_WITH_TIMEOUT(removedOnA.size(), 2, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(removedOnB.size(), 2, 5000);
+    QCOMPARE(removedOnB.at(1).at(0).toString(), expiring);
+    QCOMPARE(removedOnB.at(1).at(1).value<RemovalReason>(), RemovalReason::Expired);
+    QVERIFY(!find(*m_b, expiring));
+    QVERIFY(!QTest::qWaitFor([&] { return removedOnA.size() > 2 || removedOnB.size() > 2; }, 1500));
 }
 
-HttpTestReply tst_RedisStore::publish(ServiceProcess &service, const QString &id,
-                                      const QJsonObject &json)
+void tst_RedisStore::listSessions()
 {
-    return m_http.postJson(service.url(eventsPath(id)), json);
-}
-
-QJsonObject tst_RedisStore::summary(ServiceProcess &service, const QString &id)
-{
-    const HttpTestReply reply
-        = m_http.get(service.url(QStringLiteral("/api/admin/sessions/%1").arg(id)));
-    return reply.status == 200 ? reply.json() : QJsonObject {};
-}
-
-// A session started on A is streamed, live, from B; events appended on either instance
-// reach subscribers of both, in seq order, once each.
-void tst_RedisStore::liveAcrossInstances()
-{
-    QVERIFY(startInstance(*m_a));
-    QVERIFY(startInstance(*m_b));
-    const QString id = startSession(*m_a);
-    QVERIFY(!id.isEmpty());
-
-    RawSseClient onB;
-    RawSseClient onA;
-    QSignalSpy headersB(&onB, &RawSseClient::headersReceived);
-    QSignalSpy headersA(&onA, &RawSseClient::headersReceived);
-    onB.open(m_b->url(ssePath(id)));
-    onA.open(m_a->url(ssePath(id)));
-    QVERIFY(headersB.wait(10000));
-    QVERIFY(onA.headersDone() || headersA.wait(10000));
-    QCOMPARE(onB.status(), 200);
-    QCOMPARE(onB.header("content-type"), QByteArray("text/event-stream"));
-    QCOMPARE(onB.sequence(), QList<qint64> {});
-
-    // Appended on A after B's client connected: only the live path can bring it to B.
-    QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("one"))).json().value("seq").toInteger(),
-             1);
-    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), QList<qint64> {1}, 5000);
-    QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("two"))).json().value("seq").toInteger(),
-             2);
-    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), (QList<qint64> {1, 2}), 5000);
-    // And the other way round.
-    QCOMPARE(publish(*m_b, id, eventJson(QStringLiteral("three"))).json().value("seq").toInteger(),
-             3);
-    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), range(1, 3), 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(onA.sequence(), range(1, 3), 5000);
-
-    const QJsonObject third = onB.jsonEvents().at(2);
-    QCOMPARE(third.value("session_id").toString(), id);
-    QCOMPARE(third.value("seq").toInteger(), 3);
-    QCOMPARE(third.value("message").toString(), QStringLiteral("three"));
-    QCOMPARE(third.value("type").toString(), QStringLiteral("progress"));
-    QCOMPARE(onA.rawBody(), onB.rawBody()); // the very same bytes from both instances
-
-    // The terminal event, appended on A, ends the streams of both instances.
-    QCOMPARE(
-        publish(*m_a, id, eventJson(QStringLiteral("done"), QStringLiteral("completed"))).status,
-        201);
-    QTRY_VERIFY_WITH_TIMEOUT(onB.isFinished(), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(onA.isFinished(), 5000);
-    QCOMPARE(onB.sequence(), range(1, 4));
-    QCOMPARE(onB.jsonEvents().last().value("final").toBool(), true);
-
-    // Both instances see the same summary; B learnt the session ended from A's append.
-    const QJsonObject onBSummary = summary(*m_b, id);
-    QCOMPARE(onBSummary.value("state").toString(), QStringLiteral("completed"));
-    QCOMPARE(onBSummary.value("event_count").toInteger(), 4);
-    QCOMPARE(onBSummary.value("first_seq").toInteger(), 1);
-    QCOMPARE(onBSummary.value("user_id").toString(), QStringLiteral("redis_test_user"));
-    // buffered_bytes counts the encoded SSE frames: exactly what a full replay carries.
-    QCOMPARE(onBSummary.value("buffered_bytes").toInteger(),
-             qint64(onB.rawBody().size() - QByteArrayLiteral("retry: 3000\n\n").size()));
-    QCOMPARE(summary(*m_a, id).value("updated_at"), onBSummary.value("updated_at"));
-
-    // Appending to the ended session is refused by either instance.
-    QCOMPARE(publish(*m_b, id, eventJson(QStringLiteral("late"))).status, 409);
-    // Resuming from the last id of a finished session: 204 (browsers stop reconnecting).
-    QCOMPARE(m_http.get(m_b->url(ssePath(id)), {{"Last-Event-ID", "4"}}).status, 204);
-}
-
-// Two instances appending to one session at the same time: the store hands out seq 1..N
-// exactly once each, and every subscriber receives them in order.
-void tst_RedisStore::concurrentAppendsKeepSeqContiguous()
-{
-    QVERIFY(startInstance(*m_a));
-    QVERIFY(startInstance(*m_b));
-    const QString id = startSession(*m_a);
-    QVERIFY(!id.isEmpty());
-    RawSseClient onB;
-    onB.open(m_b->url(ssePath(id)));
-
-    constexpr int perInstance = 100;
-    QNetworkAccessManager managerA;
-    QNetworkAccessManager managerB;
-    QList<QNetworkReply *> replies;
-    for (int i = 0; i < perInstance; ++i) {
-        for (auto [manager, service] :
-             {std::pair {&managerA, m_a.get()}, std::pair {&managerB, m_b.get()}}) {
-            QNetworkRequest request(service->url(eventsPath(id)));
-            request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
-            replies.append(manager->post(
-                request, QJsonDocument(eventJson(QStringLiteral("m%1").arg(i))).toJson()));
-        }
+    m_a = makeStore();
+    m_b = makeStore();
+    const QString one = nextId();
+    const QString two = nextId();
+    QCOMPARE(create(*m_a, record(one)), CreateStatus::Created);
+    QCOMPARE(create(*m_b, record(two)), CreateStatus::Created);
+    QCOMPARE(append(*m_b, one, draft(QStringLiteral("x"))).status, AppendStatus::Appended);
+    std::optional<QList<SessionSummary>> listed;
+    m_a->listSessions([&listed](const QList<SessionSummary> &s) { listed = s; });
+    QTRY_VERIFY_WITH_TIMEOUT(listed.has_value(), 5000);
+    QCOMPARE(listed->size(), 2);
+    QStringList ids;
+    for (const SessionSummary &s : *listed) {
+        ids.append(s.sessionId);
+        if (s.sessionId == one)
+            QCOMPARE(s.lastSeq, 1);
     }
-    const auto allFinished = [&replies] {
-        return std::all_of(replies.cbegin(), replies.cend(),
-                           [](QNetworkReply *reply) { return reply->isFinished(); });
-    };
-    QTRY_VERIFY_WITH_TIMEOUT(allFinished(), 30000);
-    QList<qint64> seqs;
-    for (QNetworkReply *reply : std::as_const(replies)) {
-        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 201);
-        seqs.append(QJsonDocument::fromJson(reply->readAll()).object().value("seq").toInteger());
-        reply->deleteLater();
-    }
-    std::sort(seqs.begin(), seqs.end());
-    QCOMPARE(seqs, range(1, 2 * perInstance)); // no seq twice, none skipped
-
-    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence().size(), 2 * perInstance, 10000);
-    QCOMPARE(onB.sequence(), range(1, 2 * perInstance));
-    QCOMPARE(summary(*m_a, id).value("last_seq").toInteger(), 2 * perInstance);
+    ids.sort();
+    QCOMPARE(ids, (QStringList {one, two}));
 }
 
-// The live path fans out locally: N subscribers of a session on an instance cost Redis
-// nothing per event beyond the append itself (no read per subscriber, none per instance).
-void tst_RedisStore::liveDeliveryReadsNothingPerEvent()
+void tst_RedisStore::unavailableUntilRedisComes()
 {
-    QVERIFY(startInstance(*m_a));
-    QVERIFY(startInstance(*m_b));
-    const QString id = startSession(*m_a);
-    QVERIFY(!id.isEmpty());
-    constexpr int subscribers = 5;
-    constexpr int events = 20;
-    std::vector<std::unique_ptr<RawSseClient>> clients;
-    for (int i = 0; i < subscribers; ++i) {
-        clients.push_back(std::make_unique<RawSseClient>());
-        QSignalSpy headers(clients.back().get(), &RawSseClient::headersReceived);
-        clients.back()->open((i % 2 ? m_a : m_b)->url(ssePath(id)));
-        QVERIFY(headers.wait(5000));
-    }
-    // Each subscriber did its initial (empty) replay read; count from here.
-    QCOMPARE(m_redis.cli({QStringLiteral("CONFIG"), QStringLiteral("RESETSTAT")}),
-             QByteArray("OK"));
-    for (int i = 1; i <= events; ++i)
-        QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("e%1").arg(i))).status, 201);
-    for (const auto &client : clients)
-        QTRY_COMPARE_WITH_TIMEOUT(client->sequence(), range(1, events), 5000);
-    const QByteArray stats = m_redis.cli({QStringLiteral("INFO"), QStringLiteral("commandstats")});
-    QCOMPARE(commandCalls(stats, "xadd"), qint64(events));
-    QCOMPARE(commandCalls(stats, "publish"), qint64(events));
-    QVERIFY2(commandCalls(stats, "xrange") == 0, stats.constData());
-    QVERIFY2(commandCalls(stats, "hgetall") <= events, stats.constData()); // the append's own
-}
-
-// The instance a client streams from is SIGKILLed mid-session; the producer goes on through
-// the other one, and the client, resuming there with Last-Event-ID, misses nothing.
-void tst_RedisStore::sigkilledInstanceFailover()
-{
-    QVERIFY(startInstance(*m_a));
-    QVERIFY(startInstance(*m_b));
-    const QString id = startSession(*m_a);
-    QVERIFY(!id.isEmpty());
-
-    RawSseClient first;
-    first.open(m_a->url(ssePath(id)));
-    for (int i = 1; i <= 5; ++i)
-        QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("a%1").arg(i))).status, 201);
-    QTRY_COMPARE_WITH_TIMEOUT(first.sequence(), range(1, 5), 5000);
-
-    QSignalSpy firstFinished(&first, &RawSseClient::finished);
-    m_a->kill(); // SIGKILL: no goodbye, no flush
-    QVERIFY(first.isFinished() || firstFinished.wait(5000));
-
-    // The producer carries on through B while the client is away...
-    for (int i = 6; i <= 8; ++i)
-        QCOMPARE(publish(*m_b, id, eventJson(QStringLiteral("b%1").arg(i))).json().value("seq"),
-                 QJsonValue(i));
-    // ...and the client resumes on B from the last id it saw.
-    const QByteArray lastSeen = QByteArray::number(first.sequence().last());
-    RawSseClient resumed;
-    resumed.open(m_b->url(ssePath(id)), {{"Last-Event-ID", lastSeen}});
-    QTRY_COMPARE_WITH_TIMEOUT(resumed.sequence(), range(6, 8), 5000);
-    QCOMPARE(resumed.status(), 200);
-    // Live again, through B.
-    QCOMPARE(publish(*m_b, id, eventJson(QStringLiteral("b9"))).status, 201);
-    QCOMPARE(
-        publish(*m_b, id, eventJson(QStringLiteral("end"), QStringLiteral("completed"))).status,
-        201);
-    QTRY_VERIFY_WITH_TIMEOUT(resumed.isFinished(), 5000);
-
-    const QList<qint64> seen = first.sequence() + resumed.sequence();
-    QCOMPARE(seen, range(1, 10)); // contiguous, nothing twice
-    QStringList messages;
-    for (const QJsonObject &json : first.jsonEvents() + resumed.jsonEvents())
-        messages.append(json.value("message").toString());
-    QCOMPARE(messages, QStringList({"a1", "a2", "a3", "a4", "a5", "b6", "b7", "b8", "b9", "end"}));
-}
-
-// An instance restarted (gracefully or not) finds its sessions where it left them.
-void tst_RedisStore::restartedInstanceFindsSessions()
-{
-    QVERIFY(startInstance(*m_a));
-    const QString running = startSession(*m_a);
-    const QString finished = startSession(*m_a);
-    QVERIFY(!running.isEmpty() && !finished.isEmpty());
-    for (int i = 1; i <= 3; ++i)
-        QCOMPARE(publish(*m_a, running, eventJson(QStringLiteral("r%1").arg(i))).status, 201);
-    QCOMPARE(
-        publish(*m_a, finished, eventJson(QStringLiteral("bye"), QStringLiteral("failed"))).status,
-        201);
-    QCOMPARE(m_a->terminate(), 0);
-
-    m_a = std::make_unique<ServiceProcess>();
-    QVERIFY(startInstance(*m_a));
-    QJsonObject found = summary(*m_a, running);
-    QCOMPARE(found.value("state").toString(), QStringLiteral("running"));
-    QCOMPARE(found.value("event_count").toInteger(), 3);
-    QCOMPARE(summary(*m_a, finished).value("state").toString(), QStringLiteral("failed"));
-
-    RawSseClient client;
-    client.open(m_a->url(ssePath(running)));
-    QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), range(1, 3), 5000);
-    QCOMPARE(publish(*m_a, running, eventJson(QStringLiteral("r4"))).json().value("seq"),
-             QJsonValue(4));
-    QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), range(1, 4), 5000);
-
-    // Same after SIGKILL.
-    m_a->kill();
-    QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
-    m_a = std::make_unique<ServiceProcess>();
-    QVERIFY(startInstance(*m_a));
-    QCOMPARE(summary(*m_a, running).value("event_count").toInteger(), 4);
-    QCOMPARE(publish(*m_a, running, eventJson(QStringLiteral("r5"))).json().value("seq"),
-             QJsonValue(5));
-}
-
-// The retention limits of contract section 6 hold for the session as a whole, whichever
-// instance appends: events, bytes, sessions.
-void tst_RedisStore::limitsHoldAcrossInstances()
-{
-    const QStringList limits {QStringLiteral("--max-events"),       QStringLiteral("5"),
-                              QStringLiteral("--max-buffer-bytes"), QStringLiteral("2000"),
-                              QStringLiteral("--max-sessions"),     QStringLiteral("3")};
-    QVERIFY(startInstance(*m_a, limits));
-    QVERIFY(startInstance(*m_b, limits));
-    const QString id = startSession(*m_a);
-    QVERIFY(!id.isEmpty());
-    for (int i = 1; i <= 8; ++i) {
-        ServiceProcess &via = i % 2 ? *m_a : *m_b;
-        QCOMPARE(publish(via, id, eventJson(QStringLiteral("e%1").arg(i))).status, 201);
-    }
-    QJsonObject state = summary(*m_b, id);
-    QCOMPARE(state.value("event_count").toInteger(), 8);
-    QCOMPARE(state.value("first_seq").toInteger(), 4);
-    QCOMPARE(state.value("last_seq").toInteger(), 8);
-    QCOMPARE(state.value("dropped_events").toInteger(), 3);
-    // In Redis: one stream of the retained events, ids encoding seq, keys expiring with the
-    // TTL counted from the last event.
-    QCOMPARE(m_redis.cli({QStringLiteral("XLEN"), QStringLiteral("ssebuf:e:") + id}),
-             QByteArray("5"));
-    const QList<QByteArray> ids
-        = m_redis
-              .cli({QStringLiteral("XRANGE"), QStringLiteral("ssebuf:e:") + id, QStringLiteral("-"),
-                    QStringLiteral("+")})
-              .split('\n');
-    QCOMPARE(ids.value(0), QByteArray("4-0"));
-    const qint64 pttl
-        = m_redis.cli({QStringLiteral("PTTL"), QStringLiteral("ssebuf:s:") + id}).toLongLong();
-    QVERIFY2(pttl > 590000 && pttl <= 600000, QByteArray::number(pttl).constData());
-    QCOMPARE(m_redis.cli({QStringLiteral("HGET"), QStringLiteral("ssebuf:s:") + id,
-                          QStringLiteral("state")}),
-             QByteArray("running"));
-
-    // A replay from the start says what was evicted, then carries what is left.
-    RawSseClient replay;
-    replay.open(m_b->url(ssePath(id)));
-    QTRY_COMPARE_WITH_TIMEOUT(replay.sequence(), range(4, 8), 5000);
-    const QJsonObject gap = replay.jsonEvents().first();
-    QCOMPARE(gap.value("type").toString(), QStringLiteral("gap"));
-    QCOMPARE(gap.value("missed_from").toInteger(), 1);
-    QCOMPARE(gap.value("missed_to").toInteger(), 3);
-    const QByteArray body = replay.rawBody();
-    QCOMPARE(state.value("buffered_bytes").toInteger(),
-             qint64(body.size() - body.indexOf("id: 4\n")));
-
-    // A big event makes room by evicting old ones until the bytes fit.
-    const QString big(1500, QLatin1Char('x'));
-    QCOMPARE(publish(*m_a, id, eventJson(big)).json().value("seq"), QJsonValue(9));
-    state = summary(*m_a, id);
-    QVERIFY2(state.value("buffered_bytes").toInteger() <= 2000,
-             QJsonDocument(state).toJson().constData());
-    QVERIFY(state.value("buffered_bytes").toInteger() > 1500);
-    QCOMPARE(state.value("last_seq").toInteger(), 9);
-    const qint64 firstKept = state.value("first_seq").toInteger();
-    QVERIFY(firstKept > 4 && firstKept <= 9);
-    QCOMPARE(state.value("dropped_events").toInteger(), firstKept - 1);
-    QTRY_COMPARE_WITH_TIMEOUT(replay.sequence().last(), 9, 5000);
-
-    // An event larger than the whole byte limit is refused and changes nothing.
-    const HttpTestReply tooLarge = publish(*m_b, id, eventJson(QString(2100, QLatin1Char('y'))));
-    QCOMPARE(tooLarge.status, 422);
-    QCOMPARE(tooLarge.json().value("error").toString(), QStringLiteral("event_too_large"));
-    QCOMPARE(summary(*m_b, id).value("last_seq").toInteger(), 9);
-
-    // --max-sessions counts the sessions of every instance.
-    QVERIFY(!startSession(*m_b).isEmpty());
-    QVERIFY(!startSession(*m_a).isEmpty());
-    const HttpTestReply full = m_http.postJson(
-        m_b->url(QStringLiteral("/api/refactor")),
-        QJsonObject {{QStringLiteral("user_id"), QStringLiteral("u")},
-                     {QStringLiteral("user_prompt"), QStringLiteral("one too many")}});
-    QCOMPARE(full.status, 503);
-    QCOMPARE(full.json().value("error").toString(), QStringLiteral("too_many_sessions"));
-    QVERIFY(!full.header("Retry-After").isEmpty());
-}
-
-// Deletion on one instance and expiry end the streams of every instance.
-void tst_RedisStore::removalReachesEveryInstance()
-{
-    const QStringList shortLived {QStringLiteral("--session-ttl"), QStringLiteral("2"),
-                                  QStringLiteral("--sweep-interval"), QStringLiteral("1")};
-    QVERIFY(startInstance(*m_a, shortLived));
-    QVERIFY(startInstance(*m_b, shortLived));
-
-    const QString deleted = startSession(*m_a);
-    QVERIFY(!deleted.isEmpty());
-    RawSseClient onB;
-    QSignalSpy headers(&onB, &RawSseClient::headersReceived);
-    onB.open(m_b->url(ssePath(deleted)));
-    QVERIFY(headers.wait(5000));
-    QCOMPARE(onB.status(), 200);
-    QCOMPARE(
-        m_http.sendCustom("DELETE", m_a->url(QStringLiteral("/api/admin/sessions/%1").arg(deleted)))
-            .status,
-        204);
-    QTRY_VERIFY_WITH_TIMEOUT(onB.isFinished(), 5000);
-    QCOMPARE(m_http.get(m_b->url(ssePath(deleted))).status, 404);
-    QCOMPARE(publish(*m_b, deleted, eventJson(QStringLiteral("late"))).status, 404);
-
-    // Expiry: 2 s after its last event the session is gone everywhere, and the streams of
-    // both instances end.
-    const QString expiring = startSession(*m_b);
-    QVERIFY(!expiring.isEmpty());
-    QCOMPARE(publish(*m_b, expiring, eventJson(QStringLiteral("only"))).status, 201);
-    RawSseClient expiringOnA;
-    expiringOnA.open(m_a->url(ssePath(expiring)));
-    QTRY_COMPARE_WITH_TIMEOUT(expiringOnA.sequence(), QList<qint64> {1}, 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(expiringOnA.isFinished(), 10000);
-    QCOMPARE(m_http.get(m_a->url(ssePath(expiring))).status, 404);
-    QCOMPARE(m_http.get(m_b->url(ssePath(expiring))).status, 404);
-    QCOMPARE(m_redis.cli({QStringLiteral("ZCARD"), QStringLiteral("ssebuf:sessions")}),
-             QByteArray("0"));
-}
-
-void tst_RedisStore::invalidUrlRefusesToStart()
-{
-    ServiceProcess bad;
-    QVERIFY(!bad.start({QStringLiteral("--store"), QStringLiteral("redis://127.0.0.1:6379/zero")}));
-    QTRY_VERIFY_WITH_TIMEOUT(bad.process().state() == QProcess::NotRunning, 5000);
-    QVERIFY2(bad.output().contains("invalid Redis URL"), bad.output().constData());
-    QVERIFY(bad.process().exitCode() != 0);
-}
-
-// Redis goes away: /healthz 503, POST 503 with a clear error, open streams end. It comes
-// back on the same address: the instances recover on their own.
-void tst_RedisStore::redisOutageAndRecovery()
-{
-    QVERIFY(startInstance(*m_a));
-    QVERIFY(startInstance(*m_b));
-    const QString id = startSession(*m_a);
-    QVERIFY(!id.isEmpty());
-    QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("before"))).status, 201);
-    RawSseClient onB;
-    onB.open(m_b->url(ssePath(id)));
-    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), QList<qint64> {1}, 5000);
-
     m_redis.kill();
-    QTRY_COMPARE_WITH_TIMEOUT(health(*m_a), 503, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(health(*m_b), 503, 5000);
-    QCOMPARE(m_http.get(m_b->url(QStringLiteral("/healthz"))).json().value("status").toString(),
-             QStringLiteral("unavailable"));
-    // The open stream ended cleanly: a normal end of the response after its last event.
-    QTRY_VERIFY_WITH_TIMEOUT(onB.isFinished(), 5000);
-    QCOMPARE(onB.sequence(), QList<qint64> {1});
-    QCOMPARE(onB.socket()->error(), QAbstractSocket::RemoteHostClosedError);
-
-    const HttpTestReply start = m_http.postJson(
-        m_a->url(QStringLiteral("/api/refactor")),
-        QJsonObject {{QStringLiteral("user_id"), QStringLiteral("u")},
-                     {QStringLiteral("user_prompt"), QStringLiteral("refactor")}});
-    QCOMPARE(start.status, 503);
-    QCOMPARE(start.json().value("error").toString(), QStringLiteral("store_unavailable"));
-    QVERIFY(start.json().value("message").toString().contains(QLatin1String("unreachable")));
-    QVERIFY(!start.header("Retry-After").isEmpty());
-    const HttpTestReply append = publish(*m_b, id, eventJson(QStringLiteral("during")));
-    QCOMPARE(append.status, 503);
-    QCOMPARE(append.json().value("error").toString(), QStringLiteral("store_unavailable"));
-    QCOMPARE(m_http.get(m_b->url(ssePath(id))).status, 503);
-
-    // An instance started during the outage serves too, and reports the store missing.
-    ServiceProcess late;
-    QVERIFY2(late.start({QStringLiteral("--store"), m_redis.url(), QStringLiteral("--pipeline"),
-                         QStringLiteral("external")}),
-             qPrintable(late.errorText()));
-    QCOMPARE(health(late), 503);
+    auto store = std::make_unique<RedisStore>(m_endpoint, RetentionPolicy {});
+    QSignalSpy availability(store.get(), &SessionStore::availabilityChanged);
+    QVERIFY(!store->isAvailable());
+    QCOMPARE(create(*store, record(nextId())), CreateStatus::Unavailable);
+    QCOMPARE(append(*store, QStringLiteral("s"), draft(QStringLiteral("x"))).status,
+             AppendStatus::Unavailable);
+    const ReadResult r = read(*store, QStringLiteral("s"), 0);
+    QVERIFY(!r.available);
+    QVERIFY(!r.found);
 
     QVERIFY2(m_redis.start(), qPrintable(m_redis.errorText()));
-    QTRY_COMPARE_WITH_TIMEOUT(health(*m_a), 200, 15000);
-    QTRY_COMPARE_WITH_TIMEOUT(health(*m_b), 200, 15000);
-    QTRY_COMPARE_WITH_TIMEOUT(health(late), 200, 15000);
+    QVERIFY(availability.wait(10000));
+    QCOMPARE(availability.takeFirst().at(0).toBool(), true);
+    const QString id = nextId();
+    QCOMPARE(create(*store, record(id)), CreateStatus::Created);
 
-    // Fully working again, across instances. (This Redis keeps nothing on disk, so the
-    // session of before the outage is gone: see docs/redis.md on persistence.)
-    const QString after = startSession(*m_a);
-    QVERIFY(!after.isEmpty());
-    RawSseClient live;
-    live.open(m_b->url(ssePath(after)));
-    QCOMPARE(publish(late, after, eventJson(QStringLiteral("back"))).json().value("seq"),
-             QJsonValue(1));
-    QTRY_COMPARE_WITH_TIMEOUT(live.sequence(), QList<qint64> {1}, 5000);
-    QVERIFY(m_a->output().contains("ssebuf.store: lost redis://127.0.0.1:"));
+    // An append in flight when Redis dies is answered (Unavailable), never left hanging.
+    std::optional<AppendResult> inFlight;
+    store->appendEvent(id, draft(QStringLiteral("lost")),
+                       [&inFlight](const AppendResult &result) { inFlight = result; });
+    m_redis.kill();
+    QTRY_VERIFY_WITH_TIMEOUT(inFlight.has_value(), 5000);
+    QCOMPARE(inFlight->status, AppendStatus::Unavailable);
+    QTRY_COMPARE_WITH_TIMEOUT(availability.size(), 1, 5000);
+    QCOMPARE(availability.takeFirst().at(0).toBool(), false);
+    QVERIFY(!store->isAvailable());
+    QVERIFY2(m_redis.start(), qPrintable(m_redis.errorText()));
+    QVERIFY(availability.wait(10000));
+    QVERIFY(store->isAvailable());
 }
 
 QTEST_GUILESS_MAIN(tst_RedisStore)
