@@ -1,0 +1,131 @@
+// libFuzzer target: request validation.
+//
+// Input: a Content-Type line, LF, then a body. The body goes through StartRequest::parse
+// (POST /api/refactor) and, when it is a JSON object, through EventDraft::fromJson (the
+// publish API and the exec pipeline) and StoredEvent::make, whose hand-written JSON and SSE
+// frame are checked against Qt's parser and the project's SseParser.
+
+#include "core/startrequest.h"
+#include "core/storedevent.h"
+#include "sseparser.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cstdint>
+#include <cstdlib>
+
+using namespace ssebuf;
+
+namespace {
+
+#define FUZZ_CHECK(condition) \
+    do { \
+        if (!(condition)) { \
+            fprintf(stderr, "fuzz_startrequest: check failed: %s (%s:%d)\n", #condition, __FILE__, \
+                    __LINE__); \
+            abort(); \
+        } \
+    } while (false)
+
+qsizetype codePoints(const QString &text)
+{
+    return text.toUcs4().size();
+}
+
+QString viaUtf8(const QString &text)
+{
+    return QString::fromUtf8(text.toUtf8());
+}
+
+// What Qt's own JSON writer and parser make of a value: the reference for the service's
+// hand-written JSON.
+QJsonValue viaQtJson(const QJsonValue &value)
+{
+    const QByteArray json
+        = QJsonDocument(QJsonObject {{QStringLiteral("v"), value}}).toJson(QJsonDocument::Compact);
+    return QJsonDocument::fromJson(json).object().value(QLatin1String("v"));
+}
+
+void checkStartRequest(const QByteArray &contentType, const QByteArray &body)
+{
+    ApiError error;
+    const std::optional<StartRequest> request = StartRequest::parse(contentType, body, &error);
+    if (!request) {
+        FUZZ_CHECK(error.httpStatus == 400 || error.httpStatus == 415 || error.httpStatus == 422);
+        FUZZ_CHECK(!error.code.isEmpty() && !error.message.isEmpty());
+        FUZZ_CHECK((error.httpStatus == 422) == !error.field.isEmpty());
+        return;
+    }
+    FUZZ_CHECK(codePoints(request->userId) >= 1 && codePoints(request->userId) <= 128);
+    FUZZ_CHECK(codePoints(request->prompt) >= 1 && codePoints(request->prompt) <= 65536);
+    FUZZ_CHECK(request->mode == QLatin1String("autonomous")
+               || request->mode == QLatin1String("interactive"));
+    // The credentials never reach what a pipeline, a log or the store sees.
+    FUZZ_CHECK(!request->publicJson.contains(QLatin1String("github_credentials")));
+    FUZZ_CHECK(request->publicJson.value(QLatin1String("mode")).toString() == request->mode);
+    FUZZ_CHECK(request->publicJson.value(QLatin1String("user_id")).toString() == request->userId);
+}
+
+void checkEvent(const QJsonObject &json)
+{
+    ApiError error;
+    const std::optional<EventDraft> draft = EventDraft::fromJson(json, &error);
+    if (!draft) {
+        FUZZ_CHECK(error.httpStatus == 422 || error.httpStatus == 400);
+        FUZZ_CHECK(!error.code.isEmpty());
+        return;
+    }
+    FUZZ_CHECK(draft->status == QLatin1String("running")
+               || draft->status == QLatin1String("completed")
+               || draft->status == QLatin1String("failed"));
+    FUZZ_CHECK(draft->final == (draft->status != QLatin1String("running")));
+    FUZZ_CHECK(draft->progress == -1 || (draft->progress >= 0 && draft->progress <= 100));
+
+    const QString sessionId
+        = QStringLiteral("session_20260101_000000_0123456789abcdef0123456789abcdef");
+    const EventPtr event = StoredEvent::make(sessionId, 42, 1767225600123, *draft);
+    // One line of valid JSON that says what the draft said.
+    FUZZ_CHECK(!event->json.contains('\n') && !event->json.contains('\r'));
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(event->json, &parseError);
+    FUZZ_CHECK(parseError.error == QJsonParseError::NoError && document.isObject());
+    const QJsonObject written = document.object();
+    FUZZ_CHECK(written.value(QLatin1String("seq")).toInteger() == 42);
+    FUZZ_CHECK(written.value(QLatin1String("session_id")).toString() == sessionId);
+    // Text goes out as UTF-8: a lone surrogate becomes U+FFFD, as with QJsonDocument.
+    FUZZ_CHECK(written.value(QLatin1String("type")).toString() == viaUtf8(draft->type));
+    FUZZ_CHECK(written.value(QLatin1String("status")).toString() == draft->status);
+    FUZZ_CHECK(written.value(QLatin1String("message")).toString() == viaUtf8(draft->message));
+    if (!draft->data.isUndefined())
+        FUZZ_CHECK(written.value(QLatin1String("data")) == viaQtJson(draft->data));
+    // The frame every subscriber receives parses back to exactly that event.
+    FUZZ_CHECK(event->wire == "id: 42\ndata: " + event->json + "\n\n");
+    SseParser parser;
+    FUZZ_CHECK(parser.feed(event->wire));
+    const QList<SseEvent> events = parser.takeEvents();
+    FUZZ_CHECK(events.size() == 1 && events.first().data == event->json
+               && events.first().id == "42");
+    // And a shared store can rebuild it.
+    const EventPtr rebuilt = StoredEvent::fromJson(event->json);
+    FUZZ_CHECK(rebuilt && rebuilt->seq == 42 && rebuilt->wire == event->wire
+               && rebuilt->final == event->final && rebuilt->type == event->type);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const QByteArray input
+        = QByteArray::fromRawData(reinterpret_cast<const char *>(data), qsizetype(size));
+    const qsizetype newline = input.indexOf('\n');
+    const QByteArray contentType
+        = newline < 0 ? QByteArray("application/json") : QByteArray(input.constData(), newline);
+    const QByteArray body = newline < 0 ? QByteArray(input) : input.mid(newline + 1);
+
+    checkStartRequest(contentType, body);
+    const QJsonDocument document = QJsonDocument::fromJson(body);
+    if (document.isObject())
+        checkEvent(document.object());
+    return 0;
+}
