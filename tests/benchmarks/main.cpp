@@ -143,7 +143,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!targetGiven || (url.empty() == spawn.empty()) || options.sessions < 1 || options.events < 0
+    if (!targetGiven || (url.empty() == spawn.empty()) || options.sessions < 1 || options.events < 1
         || options.subscribers < 0) {
         std::fputs(usage, stderr);
         return 2;
