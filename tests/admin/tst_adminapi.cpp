@@ -2,6 +2,7 @@
 // DELETE, and the admin lifecycle stream (docs/admin-api.md, contract section 4).
 
 #include "adminsupport.h"
+#include "redisprocess.h"
 
 #include <QDateTime>
 
@@ -24,9 +25,17 @@ QString retryLine()
 
 } // namespace
 
+// Runs once over the memory store and, when redis-server is installed, once more over a
+// Redis store (each service its own database, so they do not see each other's sessions).
 class tst_AdminApi : public QObject
 {
     Q_OBJECT
+
+public:
+    explicit tst_AdminApi(const RedisProcess *redis = nullptr)
+        : m_redis(redis)
+    {
+    }
 
 private slots:
     void initTestCase();
@@ -43,15 +52,26 @@ private slots:
     void adminStreamKeepaliveAndShutdown();
 
 private:
+    QStringList storeArgs()
+    {
+        if (!m_redis)
+            return {};
+        return {QStringLiteral("--store"), m_redis->url(++m_database)};
+    }
+
+    const RedisProcess *m_redis;
+    int m_database = 0;
     ServiceProcess m_service; // --pipeline external: the test publishes every event
     HttpTestClient m_http;
 };
 
 void tst_AdminApi::initTestCase()
 {
-    QVERIFY2(m_service.start({QStringLiteral("--pipeline"), QStringLiteral("external"),
-                              QStringLiteral("--session-ttl"), QStringLiteral("600")}),
-             qPrintable(m_service.errorText()));
+    QVERIFY2(
+        m_service.start(storeArgs()
+                        + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
+                                       QStringLiteral("--session-ttl"), QStringLiteral("600")}),
+        qPrintable(m_service.errorText()));
 }
 
 void tst_AdminApi::summaryHasEveryField()
@@ -467,9 +487,10 @@ void tst_AdminApi::adminStreamLifecycle()
 void tst_AdminApi::adminStreamSessionExpired()
 {
     ServiceProcess service;
-    QVERIFY2(service.start({QStringLiteral("--pipeline"), QStringLiteral("external"),
-                            QStringLiteral("--session-ttl"), QStringLiteral("1"),
-                            QStringLiteral("--sweep-interval"), QStringLiteral("1")}),
+    QVERIFY2(service.start(storeArgs()
+                           + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
+                                          QStringLiteral("--session-ttl"), QStringLiteral("1"),
+                                          QStringLiteral("--sweep-interval"), QStringLiteral("1")}),
              qPrintable(service.errorText()));
     RawSseClient admin;
     admin.open(service.url(QStringLiteral("/api/admin/stream")));
@@ -487,8 +508,9 @@ void tst_AdminApi::adminStreamSessionExpired()
 void tst_AdminApi::adminStreamEventsEvicted()
 {
     ServiceProcess service;
-    QVERIFY2(service.start({QStringLiteral("--pipeline"), QStringLiteral("external"),
-                            QStringLiteral("--max-events"), QStringLiteral("3")}),
+    QVERIFY2(service.start(storeArgs()
+                           + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
+                                          QStringLiteral("--max-events"), QStringLiteral("3")}),
              qPrintable(service.errorText()));
     RawSseClient admin;
     admin.open(service.url(QStringLiteral("/api/admin/stream")));
@@ -526,7 +548,8 @@ void tst_AdminApi::adminStreamEventsEvicted()
 void tst_AdminApi::adminStreamKeepaliveAndShutdown()
 {
     ServiceProcess service;
-    QVERIFY2(service.start({QStringLiteral("--keepalive"), QStringLiteral("1")}),
+    QVERIFY2(service.start(storeArgs()
+                           + QStringList {QStringLiteral("--keepalive"), QStringLiteral("1")}),
              qPrintable(service.errorText()));
     RawSseClient admin;
     admin.open(service.url(QStringLiteral("/api/admin/stream")));
@@ -540,5 +563,22 @@ void tst_AdminApi::adminStreamKeepaliveAndShutdown()
     QTRY_VERIFY_WITH_TIMEOUT(admin.isFinished(), 5000);
 }
 
-QTEST_GUILESS_MAIN(tst_AdminApi)
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    tst_AdminApi overMemory;
+    int failures = QTest::qExec(&overMemory, argc, argv);
+    if (!RedisProcess::isInstalled()) {
+        qInfo("redis-server is not installed: the admin API is tested over memory only");
+        return failures;
+    }
+    RedisProcess redis;
+    if (!redis.start()) {
+        qWarning("redis-server did not start: %s", qPrintable(redis.errorText()));
+        return failures + 1;
+    }
+    tst_AdminApi overRedis(&redis);
+    failures += QTest::qExec(&overRedis, argc, argv);
+    return failures;
+}
 #include "tst_adminapi.moc"
