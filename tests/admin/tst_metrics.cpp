@@ -3,6 +3,7 @@
 // made here say it must (docs/metrics.md).
 
 #include "adminsupport.h"
+#include "redisprocess.h"
 
 using namespace admintest;
 
@@ -35,9 +36,17 @@ QString requests(const QString &route, int status)
 
 } // namespace
 
+// Runs over the memory store and, when redis-server is installed, over a Redis store (one
+// database per service).
 class tst_Metrics : public QObject
 {
     Q_OBJECT
+
+public:
+    explicit tst_Metrics(const RedisProcess *redis = nullptr)
+        : m_redis(redis)
+    {
+    }
 
 private slots:
     void initTestCase();
@@ -47,6 +56,15 @@ private slots:
     void healthz();
 
 private:
+    QStringList storeArgs()
+    {
+        if (!m_redis)
+            return {};
+        return {QStringLiteral("--store"), m_redis->url(++m_database)};
+    }
+
+    const RedisProcess *m_redis;
+    int m_database = 0;
     Exposition scrape();
 
     ServiceProcess m_service;
@@ -56,9 +74,11 @@ private:
 
 void tst_Metrics::initTestCase()
 {
-    QVERIFY2(m_service.start({QStringLiteral("--pipeline"), QStringLiteral("external"),
-                              QStringLiteral("--max-events"), QStringLiteral("3"),
-                              QStringLiteral("--max-unsent-bytes"), QStringLiteral("4096")}),
+    QVERIFY2(m_service.start(
+                 storeArgs()
+                 + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
+                                QStringLiteral("--max-events"), QStringLiteral("3"),
+                                QStringLiteral("--max-unsent-bytes"), QStringLiteral("4096")}),
              qPrintable(m_service.errorText()));
 }
 
@@ -210,8 +230,9 @@ void tst_Metrics::valuesFollowTheTraffic()
 void tst_Metrics::expiredSessions()
 {
     ServiceProcess service;
-    QVERIFY2(service.start({QStringLiteral("--session-ttl"), QStringLiteral("1"),
-                            QStringLiteral("--sweep-interval"), QStringLiteral("1")}),
+    QVERIFY2(service.start(storeArgs()
+                           + QStringList {QStringLiteral("--session-ttl"), QStringLiteral("1"),
+                                          QStringLiteral("--sweep-interval"), QStringLiteral("1")}),
              qPrintable(service.errorText()));
     const QString id = startSession(m_http, service, startRequest(QStringLiteral("hello")));
     QVERIFY(!id.isEmpty());
@@ -242,5 +263,20 @@ void tst_Metrics::healthz()
     QCOMPARE(metrics(m_http, unreachable).value("ssebuf_store_up"), 0.0);
 }
 
-QTEST_GUILESS_MAIN(tst_Metrics)
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    tst_Metrics overMemory;
+    int failures = QTest::qExec(&overMemory, argc, argv);
+    if (!RedisProcess::isInstalled())
+        return failures;
+    RedisProcess redis;
+    if (!redis.start()) {
+        qWarning("redis-server did not start: %s", qPrintable(redis.errorText()));
+        return failures + 1;
+    }
+    tst_Metrics overRedis(&redis);
+    failures += QTest::qExec(&overRedis, argc, argv);
+    return failures;
+}
 #include "tst_metrics.moc"
