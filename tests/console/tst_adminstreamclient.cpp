@@ -72,6 +72,7 @@ private Q_SLOTS:
     void realServiceRejectsMissingAndWrongToken_data();
     void realServiceRejectsMissingAndWrongToken();
     void realServiceStreamsLifecycle();
+    void realServiceRestartReconnects();
 
 private:
     QNetworkAccessManager m_manager;
@@ -243,6 +244,45 @@ void tst_AdminStreamClient::realServiceStreamsLifecycle()
     QVERIFY(ended.session.isFinished());
     QCOMPARE(ended.session.eventCount, expectedSeq - 1);
     QVERIFY(expectedSeq > 2);
+    client.close();
+}
+
+// ssebufd stops (SIGTERM ends the admin stream cleanly) and comes back on the same port:
+// the client retries on its own and gets the new instance's snapshot.
+void tst_AdminStreamClient::realServiceRestartReconnects()
+{
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        port = probe.serverPort();
+    }
+    const QStringList args {"--pipeline", "demo", "--listen",
+                            QStringLiteral("127.0.0.1:%1").arg(port)};
+    auto first = std::make_unique<ServiceProcess>();
+    QVERIFY2(first->start(args), qPrintable(first->errorText()));
+    QCOMPARE(first->port(), port);
+    AdminStreamClient client(&m_manager);
+    client.setBackoff(50, 200);
+    client.setEndpoint(ServiceEndpoint(first->baseUrl(), QByteArray()));
+    QSignalSpy messages(&client, &AdminStreamClient::messageReceived);
+    client.open();
+    QTRY_COMPARE_WITH_TIMEOUT(messages.count(), 1, 5000);
+    const qint64 firstStart = client.serviceInfo().startedAtMs;
+
+    QCOMPARE(first->terminate(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), State::Reconnecting, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(client.errorText().startsWith("Connection refused"), 5000);
+
+    ServiceProcess second;
+    QVERIFY2(second.start(args), qPrintable(second.errorText()));
+    QTRY_COMPARE_WITH_TIMEOUT(client.state(), State::Connected, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(messages.count(), 2, 5000);
+    QCOMPARE(messages.at(1).at(0).value<AdminStreamMessage>().kind,
+             AdminStreamMessage::Kind::Snapshot);
+    QVERIFY(client.serviceInfo().startedAtMs > firstStart);
+    QCOMPARE(client.failedAttempts(), 0);
+    QVERIFY(client.errorText().isEmpty());
     client.close();
 }
 
