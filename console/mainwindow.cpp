@@ -235,6 +235,16 @@ void MainWindow::createActions()
     m_lateAction->setObjectName(QStringLiteral("lateCheckAction"));
     m_lateAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     connect(m_lateAction, &QAction::triggered, this, &MainWindow::showLateConnectionCheck);
+    auto *refresh = new QAction(tr("Re&fresh selected session"), this);
+    refresh->setObjectName(QStringLiteral("refreshAction"));
+    refresh->setShortcut(QKeySequence::Refresh);
+    connect(refresh, &QAction::triggered, m_inspector, &BufferInspector::refresh);
+    addAction(refresh);
+    // Right-click on a session offers what the Session menu does.
+    m_sessionView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_sessionView->insertActions(m_deleteAction,
+                                 {m_replayAction, m_exportAction, m_curlAction, refresh});
+    sessionMenu->addAction(refresh);
     sessionMenu->addAction(m_deleteAction);
     sessionMenu->addAction(m_exportAction);
     sessionMenu->addAction(m_curlAction);

@@ -16,6 +16,7 @@
 #include <rawsseclient.h>
 #include <serviceprocess.h>
 
+#include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
@@ -240,6 +241,19 @@ void tst_MainWindow::selectShowsBufferAndJson()
     QCOMPARE(object.value("session_id").toString(), id);
     QVERIFY2(json.contains("\n    \"seq\": 2"), qPrintable(json)); // pretty-printed
     QVERIFY(find<QLabel>("inspectorTitle")->text().contains(id));
+
+    // F5 fetches the buffer again (same events, nothing duplicated).
+    QSignalSpy updated(m_window->inspector(), &BufferInspector::bufferUpdated);
+    QTest::keyClick(m_window.get(), Qt::Key_F5);
+    QVERIFY(updated.wait(5000));
+    QCOMPARE(events->model()->rowCount(), int(lastSeq));
+    // The table's context menu offers the session actions.
+    QStringList contextActions;
+    for (const QAction *action : view->actions())
+        contextActions << action->objectName();
+    QCOMPARE(contextActions,
+             QStringList({"replayAction", "exportAction", "copyCurlAction", "refreshAction",
+                          "deleteAction"}));
 }
 
 void tst_MainWindow::replayGivesVerdict()
