@@ -549,6 +549,12 @@ void tst_ExecPipeline::floodStaysBounded()
     const qint64 before = residentKb(pid, "VmRSS");
     QVERIFY(before > 0);
 
+    // An admin stream client that stops reading: it is cut off, not buffered without end.
+    RawSseClient stalledAdmin;
+    stalledAdmin.open(service.url(QStringLiteral("/api/admin/stream")));
+    QTRY_VERIFY_WITH_TIMEOUT(stalledAdmin.events().size() >= 1, 10000);
+    stalledAdmin.stopReading();
+
     const QString id = startSession(m_http, service);
     QVERIFY(!id.isEmpty());
     // A live follower too: it must keep up or be cut off, never make the service grow.
@@ -571,6 +577,8 @@ void tst_ExecPipeline::floodStaysBounded()
     QCOMPARE(summary.value("dropped_events").toInteger(),
              100001 - summary.value("events").toArray().size());
 
+    // The service closed its side (the client, not reading, cannot see that yet).
+    QVERIFY(service.output().contains("cutting off a slow admin stream client"));
     const qint64 peak = residentKb(pid, "VmHWM");
     QVERIFY2(peak - before < 32 * 1024,
              qPrintable(QStringLiteral("resident memory grew from %1 kB to a peak of %2 kB")
