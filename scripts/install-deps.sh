@@ -9,12 +9,14 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(
     cmake g++ make pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev libgl-dev
+    qt6-websockets-dev      # Qt6HttpServer's CMake package requires Qt6WebSockets
     libhiredis-dev
 )
 if [ "${1:-}" != "--runtime-only" ]; then
     packages+=(
         redis-server            # Redis store tests start their own redis-server
-        curl python3            # example and script tests
+        curl python3 jq         # example and script tests
+        file desktop-file-utils # CPack dependency detection, desktop entry check
         openjdk-17-jdk-headless # the Java example (java.net.http.HttpClient)
         chromium                # the browser (EventSource) example test
         dpkg-dev fakeroot       # CPack DEB packages and their test

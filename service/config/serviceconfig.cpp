@@ -239,6 +239,9 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
         }
         ini.beginGroup(QStringLiteral("ssebufd"));
         for (const QString &key : ini.childKeys()) {
+            // QSettings takes only ';' for comments; Debian admins also write '#'.
+            if (key.startsWith(QLatin1Char('#')))
+                continue;
             const bool known = std::any_of(
                 std::begin(kOptions), std::end(kOptions),
                 [&key](const OptionSpec &spec) { return key == QLatin1String(spec.name); });
