@@ -131,6 +131,23 @@ void tst_AdminApi::summaryHasEveryField()
     QCOMPARE(summary.value("updated_at").toString(),
              live.jsonEvents().last().value("timestamp").toString());
 
+    // One session's answer lists its subscribers with their position and lag.
+    const QJsonArray subscribers
+        = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/") + id))
+              .json()
+              .value("subscribers")
+              .toArray();
+    QCOMPARE(subscribers.size(), 1);
+    const QJsonObject subscriber = subscribers.first().toObject();
+    QCOMPARE(subscriber.value("resume_from").toInteger(), 0);
+    QCOMPARE(subscriber.value("next_seq").toInteger(), 3);
+    QCOMPARE(subscriber.value("events_sent").toInteger(), 2);
+    QCOMPARE(subscriber.value("lag_bytes").toInteger(), 0);
+    QCOMPARE(subscriber.value("peer").toString(),
+             QStringLiteral("127.0.0.1:%1").arg(live.socket()->localPort()));
+    QVERIFY(subscriber.value("id").toInteger() > 0);
+    QVERIFY(kIsoUtc.match(subscriber.value("connected_at").toString()).hasMatch());
+
     // Ending the session moves its state; the stream closes and subscribers drops to 0.
     QCOMPARE(publish(m_http, m_service, id,
                      eventJson(QStringLiteral("result"), QStringLiteral("failed"),
