@@ -338,10 +338,9 @@ void tst_SsebufdSessions::sessionExpires()
     QCOMPARE(ssebuftest::publish(http, service, id, progressEvent(1)), 1);
     // An open stream of the session ends when the session expires (1 s after its last event).
     RawSseClient client;
-    QSignalSpy finished(&client, &RawSseClient::finished);
     client.open(sseUrl(service, id));
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), QList<qint64> {1}, 5000);
-    QVERIFY(finished.wait(5000));
+    QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
     QTRY_COMPARE_WITH_TIMEOUT(http.get(sseUrl(service, id)).status, 404, 5000);
     QCOMPARE(ssebuftest::publish(http, service, id, progressEvent(2)), -404);
     // Its place is free again (--max-sessions 1).

@@ -144,15 +144,13 @@ void tst_SsebufdStreaming::finishedSession()
     const QString id = sessionWithEvents(3, true);
     QVERIFY(!id.isEmpty());
     RawSseClient client;
-    QSignalSpy headers(&client, &RawSseClient::headersReceived);
-    QSignalSpy finished(&client, &RawSseClient::finished);
     client.open(sseUrl(m_service, id), {{"Last-Event-ID", lastEventId}});
-    QVERIFY(headers.wait(5000));
+    QTRY_VERIFY_WITH_TIMEOUT(client.headersDone(), 5000);
     QCOMPARE(client.status(), status);
     // A 204 is a complete answer on a connection that stays usable; a stream ends with the
     // connection.
     if (status == 200)
-        QVERIFY(finished.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
     QCOMPARE(client.sequence(), expected);
     if (status == 204)
         QVERIFY(client.rawBody().isEmpty());
@@ -163,10 +161,8 @@ void tst_SsebufdStreaming::liveEventsThenEndAfterTerminal()
 {
     const QString id = startSession(m_http, m_service);
     RawSseClient client;
-    QSignalSpy headers(&client, &RawSseClient::headersReceived);
-    QSignalSpy finished(&client, &RawSseClient::finished);
     client.open(sseUrl(m_service, id));
-    QVERIFY(headers.wait(5000));
+    QTRY_VERIFY_WITH_TIMEOUT(client.headersDone(), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(client.rawBody().startsWith("retry: "), 5000);
     for (int i = 1; i <= 3; ++i) {
         QCOMPARE(publish(m_http, m_service, id, progressEvent(i)), i);
@@ -174,7 +170,7 @@ void tst_SsebufdStreaming::liveEventsThenEndAfterTerminal()
     }
     QVERIFY(!client.isFinished());
     QCOMPARE(publish(m_http, m_service, id, finalEvent()), 4);
-    QVERIFY(finished.wait(5000));
+    QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
     QCOMPARE(client.sequence(), range(1, 4));
     const QJsonObject last = client.jsonEvents().last();
     QCOMPARE(last.value("final").toBool(), true);
