@@ -26,6 +26,11 @@ ExecProducer::ExecProducer(const QString &sessionId, const StartRequest &request
 
     m_process.setProgram(options.program);
     m_process.setArguments(options.arguments);
+    // The admin token is the service's secret, not the producer's (which may run any code
+    // or log its environment): everything else of the environment is inherited.
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("SSEBUF_ADMIN_TOKEN"));
+    m_process.setProcessEnvironment(environment);
     m_process.setProcessChannelMode(QProcess::SeparateChannels);
 #ifdef Q_OS_UNIX
     // Its own process group, so that killing it reaches what it started too (a shell

@@ -445,8 +445,10 @@ void tst_ExecPipeline::deleteKillsTheProducer()
     const QList<qint64> pids = pidsIn(pidFile);
     QCOMPARE(pids.size(), 1);
     QVERIFY(processAlive(pids.first()));
-    QVERIFY(readFile(QStringLiteral("/proc/%1/cmdline").arg(pids.first()))
-                .contains(QLatin1String("sleep")));
+    // The shell has replaced itself with sleep (exec) by now, or does so in a moment.
+    QTRY_VERIFY_WITH_TIMEOUT(readFile(QStringLiteral("/proc/%1/cmdline").arg(pids.first()))
+                                 .contains(QLatin1String("sleep")),
+                             5000);
 
     QCOMPARE(m_http.sendCustom("DELETE", service.url(QStringLiteral("/api/admin/sessions/") + id))
                  .status,

@@ -32,6 +32,7 @@ private slots:
     void redisStoreNeverSeesSecrets();
     void execProducerStdin_data();
     void execProducerStdin();
+    void execProducerEnvironmentHasNoToken();
 
 private:
     QTemporaryDir m_dir;
@@ -292,6 +293,40 @@ void tst_Secrets::execProducerStdin()
     QCOMPARE(terminateServing(service), 0);
     QVERIFY(!service.output().contains(marker));
     QVERIFY(!stream.rawBody().contains(marker));
+}
+
+void tst_Secrets::execProducerEnvironmentHasNoToken()
+{
+    // The admin token given as SSEBUF_ADMIN_TOKEN is ssebufd's secret: a producer (which may
+    // run any code, or log its environment) does not inherit it. Other variables it does.
+    const QByteArray marker = newMarker();
+    const QString envCopy = m_dir.filePath(QStringLiteral("producer-environment.txt"));
+    const QString script = m_dir.filePath(QStringLiteral("copy-environment.sh"));
+    QVERIFY(
+        writeFile(script,
+                  "cat > /dev/null\n"
+                  "env > \"$1\"\n"
+                  "echo '{\"type\":\"result\",\"status\":\"completed\",\"message\":\"ok\"}'\n"));
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("SSEBUF_ADMIN_TOKEN"), QString::fromLatin1(marker));
+    environment.insert(QStringLiteral("SSEBUF_TEST_PRODUCER_SETTING"), QStringLiteral("kept"));
+    ServiceProcess service;
+    QVERIFY2(service.start({QStringLiteral("--pipeline"),
+                            QStringLiteral("exec:sh %1 %2").arg(script, envCopy)},
+                           environment),
+             qPrintable(service.errorText()));
+    const QString id = startSession(m_http, service);
+    QVERIFY(!id.isEmpty());
+    RawSseClient stream;
+    QVERIFY(readWholeStream(stream, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))));
+    const QString seen = readFile(envCopy);
+    QVERIFY(seen.contains(QLatin1String("SSEBUF_TEST_PRODUCER_SETTING=kept")));
+    QVERIFY(!seen.contains(QLatin1String("SSEBUF_ADMIN_TOKEN")));
+    QVERIFY(!seen.contains(QString::fromLatin1(marker)));
+    // The token still guards the service itself.
+    QCOMPARE(m_http.get(service.url(QStringLiteral("/api/admin/sessions"))).status, 401);
+    QCOMPARE(m_http.get(service.url(QStringLiteral("/api/admin/sessions")), bearer(marker)).status,
+             200);
 }
 
 QTEST_GUILESS_MAIN(tst_Secrets)
