@@ -159,6 +159,12 @@ void RawStreamConnection::closeAfterFlush()
 
 void RawStreamConnection::abort()
 {
+    if (m_fd >= 0) {
+        // A reset rather than a FIN behind the queued bytes: the kernel drops at once what
+        // it still holds for a client that does not read (up to its send buffer, megabytes).
+        const struct linger reset = {1, 0};
+        ::setsockopt(m_fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    }
     finish();
 }
 
