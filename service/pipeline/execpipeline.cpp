@@ -5,12 +5,39 @@
 
 #ifdef Q_OS_UNIX
 #include <csignal>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #endif
 
 Q_LOGGING_CATEGORY(lcExec, "ssebuf.pipeline")
 
 namespace ssebuf {
+
+namespace {
+
+#ifdef Q_OS_UNIX
+// Runs in the forked child before exec: only async-signal-safe calls. Descriptors above
+// stderr that the service did not mark close-on-exec (a client library's sockets, such as
+// the Redis connections) would otherwise leak into the producer, keep those connections
+// alive after the service closed them and let the producer write on them. Marking them
+// close-on-exec, rather than closing them, leaves QProcess's own exec-error pipe working.
+void closeInheritedDescriptors()
+{
+#ifdef CLOSE_RANGE_CLOEXEC
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+        return;
+#endif
+    rlimit limit {};
+    const rlim_t last = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+        ? qMin<rlim_t>(limit.rlim_cur, 1 << 20)
+        : 65536;
+    for (rlim_t fd = 3; fd < last; ++fd)
+        ::fcntl(int(fd), F_SETFD, FD_CLOEXEC);
+}
+#endif
+
+} // namespace
 
 ExecProducer::ExecProducer(const QString &sessionId, const StartRequest &request,
                            const Options &options, QObject *parent)
@@ -35,7 +62,10 @@ ExecProducer::ExecProducer(const QString &sessionId, const StartRequest &request
 #ifdef Q_OS_UNIX
     // Its own process group, so that killing it reaches what it started too (a shell
     // wrapper's children would otherwise keep running after their session is gone).
-    m_process.setChildProcessModifier([] { ::setpgid(0, 0); });
+    m_process.setChildProcessModifier([] {
+        ::setpgid(0, 0);
+        closeInheritedDescriptors();
+    });
 #endif
     connect(&m_process, &QProcess::readyReadStandardOutput, this,
             &ExecProducer::process_readyReadStandardOutput);

@@ -5,6 +5,7 @@
 // the service stops.
 
 #include "adminsupport.h"
+#include "redisprocess.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -60,6 +61,7 @@ private slots:
     void sigtermKillsProducers();
     void producerChildrenDieToo_data();
     void producerChildrenDieToo();
+    void producerInheritsNoDescriptors();
     void floodStaysBounded();
     void exampleProducerRunsEndToEnd();
 
@@ -531,6 +533,39 @@ void tst_ExecPipeline::producerChildrenDieToo()
     QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pids.at(1)), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pids.at(0)), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(stream.isFinished(), 5000);
+}
+
+void tst_ExecPipeline::producerInheritsNoDescriptors()
+{
+    // Besides its stdin, stdout and stderr, a producer holds none of the service's
+    // descriptors: not its listening socket, client streams, or a store's connections (a
+    // client library may open those without close-on-exec). A Redis store makes the test
+    // meaningful; without redis-server it runs over memory.
+    RedisProcess redis;
+    QStringList extra;
+    if (RedisProcess::isInstalled()) {
+        QVERIFY2(redis.start(), qPrintable(redis.errorText()));
+        extra << QStringLiteral("--store") << redis.url();
+    }
+    const QString listing = m_dir.filePath(QStringLiteral("producer-fds.txt"));
+    ServiceProcess service;
+    QVERIFY(startWithScript(service,
+                            "cat > /dev/null\n"
+                            "ls -l /proc/$$/fd > \"$1\"\n"
+                            "echo '{\"type\":\"result\",\"status\":\"completed\",\"message\":"
+                            "\"listed\"}'\n",
+                            {listing}, extra));
+    QTRY_COMPARE_WITH_TIMEOUT(m_http.get(service.url(QStringLiteral("/healthz"))).status, 200,
+                              10000);
+    RawSseClient admin; // one more open stream the producer must not hold
+    admin.open(service.url(QStringLiteral("/api/admin/stream")));
+    QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
+    const QList<QJsonObject> events = runSession(service);
+    QCOMPARE(events.size(), 1);
+    const QString fds = readFile(listing);
+    QVERIFY(fds.contains(QLatin1String(" 0 -> ")));
+    QVERIFY2(!fds.contains(QLatin1String("socket:")), qPrintable(fds));
+    QVERIFY2(!fds.contains(QLatin1String("anon_inode:")), qPrintable(fds));
 }
 
 void tst_ExecPipeline::floodStaysBounded()
