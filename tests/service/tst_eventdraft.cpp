@@ -1,9 +1,11 @@
 #include "core/storedevent.h"
 #include "isotime.h"
 #include "sseencoder.h"
+#include "sseparser.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonParseError>
 #include <QRegularExpression>
 #include <QTest>
 
@@ -39,6 +41,8 @@ private Q_SLOTS:
     void fieldsAreCopied();
     void storedEventJson();
     void storedEventRoundTrip();
+    void storedEventEscaping_data();
+    void storedEventEscaping();
 };
 
 void tst_EventDraft::fromJson_data()
@@ -203,6 +207,69 @@ void tst_EventDraft::storedEventRoundTrip()
     QCOMPARE(back->summaryJson().value("bytes").toInteger(), made->wire.size());
     QVERIFY(!StoredEvent::fromJson("{\"seq\":0}"));
     QVERIFY(!StoredEvent::fromJson("not json"));
+}
+
+void tst_EventDraft::storedEventEscaping_data()
+{
+    QTest::addColumn<QString>("message");
+    QTest::addColumn<QJsonValue>("data");
+
+    const QJsonValue none(QJsonValue::Undefined);
+    QTest::newRow("plain") << QStringLiteral("Applying changes") << none;
+    QTest::newRow("quotes and backslashes") << QStringLiteral("say \"hi\" C:\\dir\\") << none;
+    QTest::newRow("line breaks") << QStringLiteral("a\nb\r\nc\rd") << none;
+    QTest::newRow("control characters") << QString::fromUtf8("\x01\x02\t\b\f\x1f\x7f end") << none;
+    QTest::newRow("NUL") << QString(QChar(0)) + QStringLiteral("after") << none;
+    QTest::newRow("non-BMP") << QString::fromUtf8("\xF0\x9F\x98\x80 \xF0\x9D\x84\x9E") << none;
+    QTest::newRow("line separators") << QString::fromUtf8("a\xE2\x80\xA8"
+                                                          "b\xE2\x80\xA9"
+                                                          "c")
+                                     << none;
+    QTest::newRow("umlauts and CJK")
+        << QString::fromUtf8("gr\xC3\xBC\xC3\x9F \xE4\xB8\xAD\xE6\x96\x87") << none;
+    QTest::newRow("SSE look-alike") << QStringLiteral("\n\nid: 99\ndata: x\n\n") << none;
+    QTest::newRow("data object")
+        << QStringLiteral("m")
+        << QJsonValue(QJsonObject {{"nested", QJsonObject {{"a", QJsonArray {1, "two", true}}}},
+                                   {"quote\"key", "line\nbreak"}});
+    QTest::newRow("data numbers") << QStringLiteral(
+        "m") << QJsonValue(QJsonArray {0, -1, 9007199254740991LL, 0.1, 1e300, -2.5e-7, 100});
+    QTest::newRow("data string") << QStringLiteral("m") << QJsonValue(QStringLiteral("\"\\\n"));
+    QTest::newRow("data null") << QStringLiteral("m") << QJsonValue(QJsonValue::Null);
+    QTest::newRow("data false") << QStringLiteral("m") << QJsonValue(false);
+    QTest::newRow("data empty") << QStringLiteral("m") << QJsonValue(QJsonObject());
+}
+
+void tst_EventDraft::storedEventEscaping()
+{
+    QFETCH(QString, message);
+    QFETCH(QJsonValue, data);
+    QJsonObject input {{"type", "progress"},
+                       {"status", "running"},
+                       {"message", message},
+                       {"stage", message.left(128)}};
+    if (!data.isUndefined())
+        input.insert("data", data);
+    const auto draft = EventDraft::fromJson(input, nullptr);
+    QVERIFY(draft);
+    const EventPtr event
+        = StoredEvent::make(QStringLiteral("session_\"x"), 3, 1763056800000, *draft);
+    // One line of valid JSON, whatever the strings held.
+    QVERIFY(!event->json.contains('\n'));
+    QVERIFY(!event->json.contains('\r'));
+    QJsonParseError error;
+    const QJsonObject json = QJsonDocument::fromJson(event->json, &error).object();
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QCOMPARE(json.value("message").toString(), message);
+    QCOMPARE(json.value("stage").toString(), message.left(128));
+    QCOMPARE(json.value("session_id").toString(), QStringLiteral("session_\"x"));
+    QCOMPARE(json.value("data"), data.isUndefined() ? QJsonValue(QJsonValue::Undefined) : data);
+    // What an SSE client reads back is exactly that JSON.
+    SseParser parser;
+    QVERIFY(parser.feed(event->wire));
+    const auto events = parser.takeEvents();
+    QCOMPARE(events.size(), 1);
+    QCOMPARE(events.at(0).data, event->json);
 }
 
 QTEST_GUILESS_MAIN(tst_EventDraft)
