@@ -22,6 +22,10 @@
 #include <QSslKey>
 #include <QSslSocket>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 Q_LOGGING_CATEGORY(lcService, "ssebuf.service")
 Q_LOGGING_CATEGORY(lcAccess, "ssebuf.access")
 
@@ -81,6 +85,14 @@ bool Service::start(QString *error)
     sse.keepaliveSeconds = m_config.keepaliveSeconds;
     sse.maxUnsentBytes = m_config.maxUnsentBytes;
     m_hub = new SubscriberHub(m_store, sse, this);
+    // Expired sessions and closed streams free their memory, but glibc keeps it in its heaps:
+    // without a trim the RSS stays at its high-water mark (soak: 36 MB before a 10-minute
+    // load, 66 MB after every session had expired; 21 MB with the trim).
+    m_trimTimer.setSingleShot(true);
+    m_trimTimer.setInterval(1000);
+    connect(&m_trimTimer, &QTimer::timeout, this, &Service::trimTimer_timeout);
+    connect(m_store, &SessionStore::sessionRemoved, this, &Service::scheduleMemoryTrim);
+    connect(m_hub, &SubscriberHub::subscriberDisconnected, this, &Service::scheduleMemoryTrim);
 
     const AccessPolicy access(m_config.adminToken);
     m_sessionApi = new SessionApi(m_sessions, m_hub, access, m_config.retryAfterSeconds, this);
@@ -159,6 +171,20 @@ std::optional<QSslConfiguration> Service::loadTlsConfiguration(QString *error) c
     configuration.setPrivateKey(key);
     configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
     return configuration;
+}
+
+void Service::scheduleMemoryTrim()
+{
+    // At most one trim a second, however many sessions or streams go.
+    if (!m_trimTimer.isActive())
+        m_trimTimer.start();
+}
+
+void Service::trimTimer_timeout()
+{
+#ifdef __GLIBC__
+    ::malloc_trim(0);
+#endif
 }
 
 quint16 Service::port() const

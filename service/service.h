@@ -49,6 +49,8 @@ Q_SIGNALS:
 
 private:
     std::optional<QSslConfiguration> loadTlsConfiguration(QString *error) const;
+    void scheduleMemoryTrim();
+    void trimTimer_timeout();
 
     ServiceConfig m_config;
     std::unique_ptr<Pipeline> m_pipeline;
@@ -62,6 +64,7 @@ private:
     HttpFrontend *m_frontend = nullptr;
     Router m_router;
     QTimer m_graceTimer;
+    QTimer m_trimTimer;
     bool m_stopping = false;
 };
 
