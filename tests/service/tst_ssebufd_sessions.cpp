@@ -85,6 +85,11 @@ void tst_SsebufdSessions::startSession()
     QCOMPARE(body.value("sse_url").toString(), sse);
     QCOMPARE(reply.header("Location"), sse.toUtf8());
     QVERIFY(!reply.body.contains("ghp_not_echoed"));
+    // Nor streamed, nor logged.
+    const auto stream = streamToEnd(m_demo, id);
+    QCOMPARE(stream->sequence(), QList<qint64> {1});
+    QVERIFY(!stream->rawBody().contains("ghp_not_echoed"));
+    QVERIFY(!m_demo.output().contains("ghp_not_echoed"));
 
     const QString createdText = body.value("created_at").toString();
     static const QRegularExpression iso(
