@@ -42,6 +42,9 @@ private Q_SLOTS:
     void chunkedBody_data();
     void chunkedBody();
     void headerOverLimit();
+    void malformedRequests_data();
+    void malformedRequests();
+    void pipelinedRequests();
     void pipelinedRequestOnStream_data();
     void pipelinedRequestOnStream();
     void slowConsumerIsCutOff();
@@ -168,6 +171,61 @@ void tst_SsebufdLimits::headerOverLimit()
     const QByteArray small = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
         + QByteArray(1000, 'h') + "\r\n\r\n";
     QCOMPARE(rawExchange(m_service, small, hasCompleteResponse).status(), 200);
+}
+
+void tst_SsebufdLimits::malformedRequests_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("error");
+
+    QByteArray manyHeaders = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (int i = 0; i < 100; ++i)
+        manyHeaders += "X-H" + QByteArray::number(i) + ": " + QByteArray(20, 'v') + "\r\n";
+    QTest::newRow("many small headers") << manyHeaders + "\r\n" << 431 << "header_too_large";
+    QTest::newRow("bad Content-Length")
+        << QByteArray("POST /api/refactor HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n")
+        << 400 << "bad_request";
+    QTest::newRow("Content-Length and chunked")
+        << QByteArray("POST /api/refactor HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        << 400 << "bad_request";
+    QTest::newRow("unknown transfer coding")
+        << QByteArray("POST /api/refactor HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n")
+        << 501 << "not_implemented";
+    QTest::newRow("bad request line") << QByteArray("HELLO\r\n\r\n") << 400 << "bad_request";
+}
+
+void tst_SsebufdLimits::malformedRequests()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(int, status);
+    QFETCH(QString, error);
+    const RawExchange exchange = rawExchange(m_service, request, hasCompleteResponse);
+    QCOMPARE(exchange.status(), status);
+    QCOMPARE(QJsonDocument::fromJson(exchange.lastBody()).object().value("error").toString(),
+             error);
+    // The service still answers.
+    QCOMPARE(m_http.get(m_service.url("/healthz")).status, 200);
+}
+
+void tst_SsebufdLimits::pipelinedRequests()
+{
+    // Several requests in one write on a keep-alive connection: each is answered, in order.
+    const QByteArray body = R"({"user_id":"u","user_prompt":"pipelined"})";
+    const QByteArray request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "POST /api/refactor HTTP/1.1\r\nHost: x\r\n"
+                               "Content-Type: application/json\r\nContent-Length: "
+        + QByteArray::number(body.size()) + "\r\n\r\n" + body
+        + "GET /api/refactor/none/sse HTTP/1.1\r\nHost: x\r\n\r\n";
+    const RawExchange exchange = rawExchange(m_service, request, [](const QByteArray &received) {
+        return received.count("HTTP/1.1 ") == 3 && received.endsWith("}");
+    });
+    QList<int> statuses;
+    for (qsizetype at = exchange.received.indexOf("HTTP/1.1 "); at >= 0;
+         at = exchange.received.indexOf("HTTP/1.1 ", at + 1))
+        statuses.append(exchange.received.mid(at + 9, 3).toInt());
+    QCOMPARE(statuses, (QList<int> {200, 201, 404}));
 }
 
 void tst_SsebufdLimits::pipelinedRequestOnStream_data()
