@@ -23,6 +23,7 @@ if [ "${1:-}" != "--runtime-only" ]; then
         xvfb xauth              # console screenshots
         nginx libnginx-mod-nchan # the benchmark peer (bench smoke)
         clang libclang-rt-14-dev # sanitizer and fuzzing builds
+        openssl                 # the TLS test makes its self-signed certificate
     )
 fi
 $SUDO apt-get update -qq

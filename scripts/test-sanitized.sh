@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds ssebuf with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/ and runs
+# the test suite there (docs/reliability.md, "Sanitizers").
+#
+# - The console is not built (-DSSEBUF_BUILD_CONSOLE=OFF): it is GUI-only, has its own tests
+#   in the normal build, and would add minutes of sanitized compile time to CI.
+# - Tests labelled no-sanitize, console, examples or packaging are not run here (examples
+#   drive a browser and a JVM; packaging builds .deb files, which must not hold sanitized
+#   binaries).
+# - Every sanitized process (test binaries and each ssebufd they start) writes its report
+#   to build-asan/sanitizer-logs/; any report fails the run, also from an ssebufd whose
+#   test did not look at its exit code.
+# - Leaks are detected (detect_leaks=1). Leaks of Qt's own that a process cannot free are
+#   listed, with the reason, in tests/data/lsan.supp.
+#
+# Usage: scripts/test-sanitized.sh [extra ctest arguments, e.g. -L faults]
+# Environment: ASAN_BUILD_DIR (build-asan), ASAN_JOBS (2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SOURCE_DIR=$PWD
+BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
+
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSEBUF_SANITIZE=ON \
+    -DSSEBUF_BUILD_CONSOLE=OFF >/dev/null
+cmake --build "$BUILD_DIR" -j"${ASAN_JOBS:-2}"
+
+LOG_DIR="$SOURCE_DIR/$BUILD_DIR/sanitizer-logs"
+rm -rf "$LOG_DIR"
+mkdir -p "$LOG_DIR"
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0:log_path=$LOG_DIR/asan"
+export LSAN_OPTIONS="suppressions=$SOURCE_DIR/tests/data/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$LOG_DIR/ubsan"
+export QT_QPA_PLATFORM=offscreen
+
+cd "$BUILD_DIR"
+status=0
+# Sanitized code runs 2-5 times slower; each test keeps its own TIMEOUT property.
+ctest --output-on-failure -j2 --timeout 600 \
+    -LE 'no-sanitize|console|examples|packaging' "$@" || status=1
+cd "$SOURCE_DIR"
+
+reports=$(find "$LOG_DIR" -type f | sort)
+if [ -n "$reports" ]; then
+    echo "test-sanitized.sh: sanitizer reports:" >&2
+    for report in $reports; do
+        echo "== $report" >&2
+        head -n 60 "$report" >&2
+    done
+    status=1
+fi
+if [ $status -eq 0 ]; then echo "test-sanitized.sh: no sanitizer findings"; fi
+exit $status
