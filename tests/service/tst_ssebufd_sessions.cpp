@@ -6,8 +6,10 @@
 #include <isotime.h>
 
 #include <QDateTime>
+#include <QScopedValueRollback>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTimer>
 
 using namespace ssebuftest;
 
@@ -29,6 +31,9 @@ private Q_SLOTS:
     void publish();
     void maxSessions();
     void sessionExpires();
+    void activeSessionDoesNotExpire();
+    void eventLargerThanBuffer();
+    void unknownRouteAndMethod();
 
     void helpAndUsageErrors_data();
     void helpAndUsageErrors();
@@ -350,6 +355,60 @@ void tst_SsebufdSessions::sessionExpires()
     QCOMPARE(ssebuftest::publish(http, service, id, progressEvent(2)), -404);
     // Its place is free again (--max-sessions 1).
     QVERIFY(!ssebuftest::startSession(http, service).isEmpty());
+}
+
+void tst_SsebufdSessions::activeSessionDoesNotExpire()
+{
+    // The time-to-live runs from a session's last event: one that keeps producing lives on.
+    ServiceProcess service;
+    QVERIFY2(
+        service.start({"--session-ttl", "1", "--sweep-interval", "1", "--pipeline", "external"}),
+        qPrintable(service.errorText()));
+    HttpTestClient http;
+    const QString id = ssebuftest::startSession(http, service);
+    QVERIFY(!id.isEmpty());
+    QList<qint64> answers;
+    QTimer pacer;
+    pacer.setInterval(300);
+    bool busy = false; // publish() runs a nested event loop in which the timer may fire
+    QObject::connect(&pacer, &QTimer::timeout, &pacer, [&] {
+        if (busy || answers.size() >= 8)
+            return;
+        const QScopedValueRollback<bool> guard(busy, true);
+        answers.append(ssebuftest::publish(http, service, id, progressEvent(answers.size() + 1)));
+    });
+    pacer.start();
+    QTRY_COMPARE_WITH_TIMEOUT(answers.size(), 8, 10000); // about 2.4 s, more than the TTL
+    pacer.stop();
+    QCOMPARE(answers, range(1, 8));
+}
+
+void tst_SsebufdSessions::eventLargerThanBuffer()
+{
+    ServiceProcess service;
+    QVERIFY2(service.start({"--pipeline", "external", "--max-buffer-bytes", "2048"}),
+             qPrintable(service.errorText()));
+    HttpTestClient http;
+    const QString id = ssebuftest::startSession(http, service);
+    const HttpTestReply tooLarge
+        = http.postJson(eventsUrl(service, id), progressEvent(1, QString(3000, 'x')));
+    QCOMPARE(tooLarge.status, 422);
+    QVERIFY(!tooLarge.json().value("error").toString().isEmpty());
+    QCOMPARE(tooLarge.json().value("field").toString(), QStringLiteral("message"));
+    // Nothing was appended: the next event is still seq 1.
+    QCOMPARE(ssebuftest::publish(http, service, id, progressEvent(1, QString(1500, 'x'))), 1);
+}
+
+void tst_SsebufdSessions::unknownRouteAndMethod()
+{
+    const HttpTestReply unknown = m_http.get(m_demo.url("/api/nothing"));
+    QCOMPARE(unknown.status, 404);
+    QVERIFY(!unknown.json().value("error").toString().isEmpty());
+    const HttpTestReply wrongMethod = m_http.get(m_demo.url("/api/refactor"));
+    QCOMPARE(wrongMethod.status, 405);
+    QCOMPARE(wrongMethod.header("Allow"), QByteArray("POST"));
+    QVERIFY(!wrongMethod.json().value("error").toString().isEmpty());
+    QCOMPARE(m_http.get(m_demo.url("/api/refactor/")).status, 404);
 }
 
 void tst_SsebufdSessions::helpAndUsageErrors_data()
