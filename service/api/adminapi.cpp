@@ -174,7 +174,7 @@ void AdminApi::showSession(HttpExchange &exchange, const QString &sessionId)
                             json.insert(QStringLiteral("next_after"),
                                         last > 0 && last < read.lastSeq ? QJsonValue(last)
                                                                         : QJsonValue());
-                            json.insert(QStringLiteral("subscribers"),
+                            json.insert(QStringLiteral("subscriber_list"),
                                         m_hub->subscribersJson(sessionId));
                             exchange.respond(HttpResponse::json(200, json));
                         }));

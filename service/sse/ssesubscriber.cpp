@@ -224,8 +224,9 @@ void SseSubscriber::cutOff(const QString &reason)
                             << m_peer << reason << "unsent" << unsentBytes();
     m_closeReason = reason;
     m_state = State::Closing;
-    m_stream->abort(); // drops the unsent output; the client resumes with Last-Event-ID
+    // Ended first, so that the disconnection is reported with the lag that caused it.
     end(reason);
+    m_stream->abort(); // drops the unsent output; the client resumes with Last-Event-ID
 }
 
 void SseSubscriber::end(const QString &reason)

@@ -132,6 +132,19 @@ inline bool readWholeStream(RawSseClient &client, const QUrl &url, const Headers
     return client.isFinished() || finished.wait(timeoutMs);
 }
 
+// A store such as Redis is connected after the service listens: waits (bounded) until
+// /healthz says the service can take sessions.
+inline bool waitUntilHealthy(HttpTestClient &http, ServiceProcess &service, int timeoutMs = 10000)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (http.get(service.url(QStringLiteral("/healthz"))).status != 200) {
+        if (deadline.hasExpired())
+            return false;
+        QTest::qWait(50);
+    }
+    return true;
+}
+
 // SIGTERM, then waits for the exit while this process's event loop runs, so the test's own
 // open streams see the server's close and answer it (ServiceProcess::terminate() blocks).
 // Returns the exit code, -1 on a crash or time-out.

@@ -50,6 +50,7 @@ private slots:
     void adminStreamSessionExpired();
     void adminStreamEventsEvicted();
     void adminStreamKeepaliveAndShutdown();
+    void adminStreamSlowSubscriber();
 
 private:
     QStringList storeArgs()
@@ -72,6 +73,7 @@ void tst_AdminApi::initTestCase()
                         + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
                                        QStringLiteral("--session-ttl"), QStringLiteral("600")}),
         qPrintable(m_service.errorText()));
+    QVERIFY(waitUntilHealthy(m_http, m_service));
 }
 
 void tst_AdminApi::summaryHasEveryField()
@@ -131,12 +133,12 @@ void tst_AdminApi::summaryHasEveryField()
     QCOMPARE(summary.value("updated_at").toString(),
              live.jsonEvents().last().value("timestamp").toString());
 
-    // One session's answer lists its subscribers with their position and lag.
-    const QJsonArray subscribers
-        = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/") + id))
-              .json()
-              .value("subscribers")
-              .toArray();
+    // One session's answer is its summary (subscribers: the count) plus the list of its
+    // subscribers with their position and lag.
+    const QJsonObject detail
+        = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/") + id)).json();
+    QCOMPARE(detail.value("subscribers").toInteger(), 1);
+    const QJsonArray subscribers = detail.value("subscriber_list").toArray();
     QCOMPARE(subscribers.size(), 1);
     const QJsonObject subscriber = subscribers.first().toObject();
     QCOMPARE(subscriber.value("resume_from").toInteger(), 0);
@@ -235,7 +237,8 @@ void tst_AdminApi::pagedEvents()
     QJsonArray events = reply.json().value("events").toArray();
     QCOMPARE(events.size(), 5);
     QCOMPARE(reply.json().value("next_after"), QJsonValue(QJsonValue::Null));
-    QVERIFY(reply.json().value("subscribers").isArray());
+    QVERIFY(reply.json().value("subscriber_list").isArray());
+    QCOMPARE(reply.json().value("subscribers").toInteger(), 0);
     for (int i = 0; i < 5; ++i) {
         const QJsonObject e = events.at(i).toObject();
         QCOMPARE(e.value("seq").toInteger(), i + 1);
@@ -509,6 +512,7 @@ void tst_AdminApi::adminStreamSessionExpired()
                                           QStringLiteral("--session-ttl"), QStringLiteral("1"),
                                           QStringLiteral("--sweep-interval"), QStringLiteral("1")}),
              qPrintable(service.errorText()));
+    QVERIFY(waitUntilHealthy(m_http, service));
     RawSseClient admin;
     admin.open(service.url(QStringLiteral("/api/admin/stream")));
     QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
@@ -529,6 +533,7 @@ void tst_AdminApi::adminStreamEventsEvicted()
                            + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
                                           QStringLiteral("--max-events"), QStringLiteral("3")}),
              qPrintable(service.errorText()));
+    QVERIFY(waitUntilHealthy(m_http, service));
     RawSseClient admin;
     admin.open(service.url(QStringLiteral("/api/admin/stream")));
     QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
@@ -568,6 +573,7 @@ void tst_AdminApi::adminStreamKeepaliveAndShutdown()
     QVERIFY2(service.start(storeArgs()
                            + QStringList {QStringLiteral("--keepalive"), QStringLiteral("1")}),
              qPrintable(service.errorText()));
+    QVERIFY(waitUntilHealthy(m_http, service));
     RawSseClient admin;
     admin.open(service.url(QStringLiteral("/api/admin/stream")));
     QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
@@ -578,6 +584,49 @@ void tst_AdminApi::adminStreamKeepaliveAndShutdown()
     // SIGTERM ends the admin stream cleanly and the service exits 0.
     QCOMPARE(terminateServing(service), 0);
     QTRY_VERIFY_WITH_TIMEOUT(admin.isFinished(), 5000);
+}
+
+void tst_AdminApi::adminStreamSlowSubscriber()
+{
+    // A subscriber that stops reading is cut off; the admin stream says why and how far
+    // behind it was, so the console can show it.
+    ServiceProcess service;
+    QVERIFY2(service.start(storeArgs()
+                           + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
+                                          QStringLiteral("--max-unsent-bytes"),
+                                          QStringLiteral("262144")}),
+             qPrintable(service.errorText()));
+    QVERIFY(waitUntilHealthy(m_http, service));
+    RawSseClient admin;
+    admin.open(service.url(QStringLiteral("/api/admin/stream")));
+    QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
+    const QString id = startSession(m_http, service);
+    QVERIFY(!id.isEmpty());
+    RawSseClient stalled;
+    stalled.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    int cursor = 1;
+    QVERIFY(!waitForMessage(admin, kindIs("subscriber_connected", id), &cursor).isEmpty());
+    stalled.stopReading();
+    const QString bulk(60000, QLatin1Char('x'));
+    QJsonObject message;
+    for (int i = 0; i < 400 && message.isEmpty(); ++i) {
+        QCOMPARE(publish(m_http, service, id,
+                         eventJson(QStringLiteral("progress"), QStringLiteral("running"), bulk)),
+                 201);
+        int probe = cursor;
+        message = waitForMessage(admin, kindIs("subscriber_disconnected", id), &probe, 1);
+    }
+    QVERIFY2(!message.isEmpty(), "the stalled subscriber was never cut off");
+    QCOMPARE(message.value("reason").toString(), QStringLiteral("slow_consumer"));
+    const QJsonObject subscriber = message.value("subscriber").toObject();
+    // 60 kB events, so the cut-off comes when about 196 kB or more were unsent.
+    QVERIFY2(subscriber.value("lag_bytes").toInteger() > 190000,
+             QJsonDocument(subscriber).toJson().constData());
+    QVERIFY(subscriber.value("next_seq").toInteger() > 1);
+    QVERIFY(subscriber.value("events_sent").toInteger() > 0);
+    QCOMPARE(message.value("session").toObject().value("subscribers").toInteger(), 0);
+    // Its payload never reached the admin stream.
+    QVERIFY(!admin.rawBody().contains(bulk.left(1000).toUtf8()));
 }
 
 int main(int argc, char *argv[])

@@ -78,8 +78,9 @@ void tst_Metrics::initTestCase()
                  storeArgs()
                  + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
                                 QStringLiteral("--max-events"), QStringLiteral("3"),
-                                QStringLiteral("--max-unsent-bytes"), QStringLiteral("4096")}),
+                                QStringLiteral("--max-unsent-bytes"), QStringLiteral("262144")}),
              qPrintable(m_service.errorText()));
+    QVERIFY(waitUntilHealthy(m_http, m_service));
 }
 
 Exposition tst_Metrics::scrape()
@@ -175,7 +176,7 @@ void tst_Metrics::valuesFollowTheTraffic()
     QCOMPARE(m.value("ssebuf_subscribers_connected_total"), 1.0);
     QCOMPARE(m.value("ssebuf_slow_subscribers_disconnected_total"), 0.0);
 
-    // A subscriber that stops reading is cut off once its unsent output passes 4096 bytes.
+    // A subscriber that stops reading is cut off once its unsent output passes 256 KiB.
     RawSseClient stalled;
     stalled.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(second)));
     QTRY_VERIFY_WITH_TIMEOUT(stalled.headersDone(), 10000);
@@ -234,6 +235,7 @@ void tst_Metrics::expiredSessions()
                            + QStringList {QStringLiteral("--session-ttl"), QStringLiteral("1"),
                                           QStringLiteral("--sweep-interval"), QStringLiteral("1")}),
              qPrintable(service.errorText()));
+    QVERIFY(waitUntilHealthy(m_http, service));
     const QString id = startSession(m_http, service, startRequest(QStringLiteral("hello")));
     QVERIFY(!id.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(metrics(m_http, service).value("ssebuf_events_appended_total"), 1.0,
