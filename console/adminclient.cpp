@@ -34,8 +34,8 @@ SessionPage SessionPage::fromJson(const QJsonObject &json)
     page.events.reserve(events.size());
     for (const QJsonValue &event : events)
         page.events.append(event.toObject());
-    // Here "subscribers" is the list, where a plain summary has the count.
-    const QJsonValue subscribers = json.value(QLatin1String("subscribers"));
+    // The open streams; "subscribers" is the summary's count.
+    const QJsonValue subscribers = json.value(QLatin1String("subscriber_list"));
     if (subscribers.isArray()) {
         const QJsonArray list = subscribers.toArray();
         for (const QJsonValue &subscriber : list)
