@@ -27,6 +27,7 @@ private Q_SLOTS:
     void greetingBufferedForLateClient(); // seed Test 1
     void pipelineEventsBufferedForLateClient(); // seed Test 2 of the automated tests
     void immediateConnection(); // seed "Test 2: Immediate Connection"
+    void unpacedPipeline();
 
     void publish();
     void maxSessions();
@@ -268,6 +269,27 @@ void tst_SsebufdSessions::immediateConnection()
         // Identical to what a late client gets.
         const auto late = streamToEnd(m_demo, id);
         QCOMPARE(late->rawBody(), client->rawBody());
+    }
+}
+
+void tst_SsebufdSessions::unpacedPipeline()
+{
+    // With no pacing, the whole session is produced while the first client connects: the
+    // immediate and the late client still get identical, complete streams.
+    ServiceProcess service;
+    QVERIFY2(service.start({"--demo-step-ms", "0"}), qPrintable(service.errorText()));
+    HttpTestClient http;
+    for (int i = 0; i < 10; ++i) {
+        auto immediate = std::make_unique<RawSseClient>();
+        const QString id = ssebuftest::startSession(http, service, "split the module");
+        immediate->open(sseUrl(service, id));
+        QTRY_VERIFY_WITH_TIMEOUT(immediate->isFinished(), 5000);
+        const QList<qint64> sequence = immediate->sequence();
+        QVERIFY(sequence.size() >= 2);
+        QCOMPARE(sequence, range(1, sequence.size()));
+        QCOMPARE(immediate->jsonEvents().last().value("final").toBool(), true);
+        const auto late = streamToEnd(service, id);
+        QCOMPARE(late->rawBody(), immediate->rawBody());
     }
 }
 
