@@ -28,6 +28,7 @@ private Q_SLOTS:
     void gapAfterEviction_data();
     void gapAfterEviction();
     void manySubscribers();
+    void sessionsAreSeparate();
     void replayLiveRace();
     void lateClientReplaysThousandEvents();
     void vanishedClientCostsNothing();
@@ -283,6 +284,31 @@ void tst_SsebufdStreaming::manySubscribers()
         QCOMPARE(client->sequence(), range(1, 54));
         QCOMPARE(client->events().size(), 54);
     }
+}
+
+void tst_SsebufdStreaming::sessionsAreSeparate()
+{
+    const QString a = startSession(m_http, m_service);
+    const QString b = startSession(m_http, m_service);
+    RawSseClient clientA;
+    RawSseClient clientB;
+    clientA.open(sseUrl(m_service, a));
+    clientB.open(sseUrl(m_service, b));
+    QTRY_VERIFY_WITH_TIMEOUT(clientA.headersDone() && clientB.headersDone(), 5000);
+    for (int i = 1; i <= 5; ++i) {
+        QCOMPARE(publish(m_http, m_service, a, progressEvent(i)), i);
+        if (i % 2)
+            QCOMPARE(publish(m_http, m_service, b, progressEvent(i)), (i + 1) / 2);
+    }
+    QCOMPARE(publish(m_http, m_service, a, finalEvent()), 6);
+    QCOMPARE(publish(m_http, m_service, b, finalEvent()), 4);
+    QTRY_VERIFY_WITH_TIMEOUT(clientA.isFinished() && clientB.isFinished(), 5000);
+    QCOMPARE(clientA.sequence(), range(1, 6));
+    QCOMPARE(clientB.sequence(), range(1, 4));
+    for (const QJsonObject &event : clientA.jsonEvents())
+        QCOMPARE(event.value("session_id").toString(), a);
+    for (const QJsonObject &event : clientB.jsonEvents())
+        QCOMPARE(event.value("session_id").toString(), b);
 }
 
 void tst_SsebufdStreaming::replayLiveRace()
