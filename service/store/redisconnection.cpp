@@ -14,12 +14,21 @@ namespace ssebuf {
 RedisConnection::RedisConnection(const QString &name, QObject *parent)
     : QObject(parent)
     , m_name(name)
+    , m_parking(std::make_unique<redisAsyncContext>())
+    , m_adapter(std::make_unique<RedisQtAdapter>())
 {
+    parkAdapter();
 }
 
 RedisConnection::~RedisConnection()
 {
     close();
+}
+
+void RedisConnection::parkAdapter()
+{
+    m_parking->ev.data = nullptr;
+    m_adapter->setContext(m_parking.get());
 }
 
 bool RedisConnection::open(const QString &host, quint16 port, QString *error)
@@ -39,7 +48,6 @@ bool RedisConnection::open(const QString &host, quint16 port, QString *error)
     }
     m_context = context;
     m_context->data = this;
-    m_adapter = new RedisQtAdapter;
     m_adapter->setContext(m_context);
     redisAsyncSetConnectCallback(m_context, &RedisConnection::context_connected);
     redisAsyncSetDisconnectCallback(m_context, &RedisConnection::context_disconnected);
@@ -56,23 +64,11 @@ void RedisConnection::close()
     // Detached first: the callbacks hiredis makes while freeing must not reach us as a
     // loss (close() is not one), but pending handlers still get their nullptr.
     context->data = nullptr;
-    const bool deferred = context->c.flags & REDIS_IN_CALLBACK;
+    // Inside one of its callbacks hiredis frees the context when the callback returns;
+    // either way it calls the adapter's cleanup then, which needs nothing but the adapter.
     redisAsyncFree(context);
-    if (deferred) {
-        // hiredis frees the context when the running callback returns, and calls the
-        // adapter then: keep it until the event loop comes back.
-        m_adapter->deleteLater();
-        m_adapter = nullptr;
-    } else {
-        releaseAdapter();
-    }
+    parkAdapter();
     m_subscriptionHandler = nullptr;
-}
-
-void RedisConnection::releaseAdapter()
-{
-    delete m_adapter;
-    m_adapter = nullptr;
 }
 
 void RedisConnection::command(const QList<QByteArray> &args, ReplyHandler handler)
@@ -145,11 +141,8 @@ void RedisConnection::contextGone(const QString &reason)
         m_context->data = nullptr;
     m_context = nullptr;
     m_open = false;
-    // The context is being freed by hiredis right now and still calls the adapter.
-    if (m_adapter) {
-        m_adapter->deleteLater();
-        m_adapter = nullptr;
-    }
+    // hiredis is freeing the context right now; its cleanup still reaches the adapter.
+    parkAdapter();
     Q_EMIT lost(reason);
 }
 

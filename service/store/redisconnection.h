@@ -7,6 +7,7 @@
 #include <QString>
 
 #include <functional>
+#include <memory>
 
 struct redisAsyncContext;
 struct redisReply;
@@ -56,11 +57,16 @@ private:
     static void context_replied(redisAsyncContext *context, void *reply, void *privdata);
     static void context_messageArrived(redisAsyncContext *context, void *reply, void *privdata);
     void contextGone(const QString &reason);
-    void releaseAdapter();
+    void parkAdapter();
 
     QString m_name;
     redisAsyncContext *m_context = nullptr;
-    RedisQtAdapter *m_adapter = nullptr; // must outlive its context: freeing calls it back
+    // One adapter for the connection's life, attached to each context in turn. It must
+    // outlive every context (freeing one calls it back), and its destructor writes to the
+    // context it was last given: between contexts it is parked on m_parking, a zeroed
+    // context that is never connected.
+    std::unique_ptr<redisAsyncContext> m_parking;
+    std::unique_ptr<RedisQtAdapter> m_adapter;
     bool m_open = false;
     ReplyHandler m_subscriptionHandler;
 };
