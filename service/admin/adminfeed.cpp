@@ -107,10 +107,16 @@ void AdminFeed::broadcast(const QJsonObject &message)
 
 void AdminFeed::removeClosed()
 {
-    m_clients.erase(
-        std::remove_if(m_clients.begin(), m_clients.end(),
-                       [](const Client &c) { return !c.stream || !c.stream->isOpen(); }),
-        m_clients.end());
+    for (auto it = m_clients.begin(); it != m_clients.end();) {
+        if (it->stream && it->stream->isOpen()) {
+            ++it;
+            continue;
+        }
+        // Owned since addClient(): a closed stream is deleted, not kept until shutdown.
+        if (it->stream)
+            it->stream->deleteLater();
+        it = m_clients.erase(it);
+    }
 }
 
 void AdminFeed::closeAll()

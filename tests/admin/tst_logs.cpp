@@ -76,6 +76,8 @@ void tst_Logs::textAccessAndLifecycleLines()
     const QString id = exercise(service);
     QVERIFY(!id.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(matching(logLines(service), "ssebuf.access:").size(), 6, 5000);
+    // The removal is logged right after the DELETE's access line, possibly in a later read.
+    QTRY_COMPARE_WITH_TIMEOUT(matching(logLines(service), "session removed").size(), 1, 5000);
 
     const QList<QByteArray> lines = logLines(service);
     const QList<QByteArray> access = matching(lines, "ssebuf.access:");
