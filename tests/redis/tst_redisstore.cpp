@@ -98,6 +98,9 @@ private slots:
     void deleteAndExpiryAreAnnouncedOnce();
     void listSessions();
     void unavailableUntilRedisComes();
+    void hungRedisIsDetected();
+    void scriptsReloadAfterFlush();
+    void databasesAreSeparate();
 
 private:
     std::unique_ptr<RedisStore> makeStore(const RetentionPolicy &policy = {});
@@ -417,6 +420,61 @@ void tst_RedisStore::unavailableUntilRedisComes()
     QVERIFY2(m_redis.start(), qPrintable(m_redis.errorText()));
     QVERIFY(availability.wait(10000));
     QVERIFY(store->isAvailable());
+}
+
+// A Redis that stops answering but keeps its connections open (SIGSTOP, a network
+// partition) is noticed by the heartbeat, and the store comes back when it answers again.
+void tst_RedisStore::hungRedisIsDetected()
+{
+    m_a = makeStore();
+    QVERIFY(m_a->isAvailable());
+    QSignalSpy availability(m_a.get(), &SessionStore::availabilityChanged);
+    std::optional<CreateStatus> pending;
+    m_redis.pause();
+    m_a->createSession(record(nextId()), [&pending](CreateStatus status) { pending = status; });
+    QVERIFY(availability.wait(6000));
+    QCOMPARE(availability.takeFirst().at(0).toBool(), false);
+    // The request that Redis never answered is answered anyway.
+    QTRY_VERIFY_WITH_TIMEOUT(pending.has_value(), 1000);
+    QCOMPARE(*pending, CreateStatus::Unavailable);
+    m_redis.resume();
+    QVERIFY(availability.wait(10000));
+    QCOMPARE(availability.takeFirst().at(0).toBool(), true);
+    QCOMPARE(create(*m_a, record(nextId())), CreateStatus::Created);
+}
+
+// SCRIPT FLUSH (or a Redis that lost its script cache) costs one EVAL, not an error.
+void tst_RedisStore::scriptsReloadAfterFlush()
+{
+    m_a = makeStore();
+    const QString id = nextId();
+    QCOMPARE(create(*m_a, record(id)), CreateStatus::Created);
+    QCOMPARE(m_redis.cli({QStringLiteral("SCRIPT"), QStringLiteral("FLUSH")}), QByteArray("OK"));
+    const AppendResult result = append(*m_a, id, draft(QStringLiteral("after flush")));
+    QCOMPARE(result.status, AppendStatus::Appended);
+    QCOMPARE(result.event->seq, 1);
+    QCOMPARE(read(*m_a, id, 0).events.size(), 1);
+}
+
+void tst_RedisStore::databasesAreSeparate()
+{
+    m_a = makeStore();
+    QString error;
+    const auto other = RedisEndpoint::parse(m_redis.url(1), &error);
+    QVERIFY2(other, qPrintable(error));
+    RedisStore onOne(*other, RetentionPolicy {});
+    QTRY_VERIFY_WITH_TIMEOUT(onOne.isAvailable(), 5000);
+    QCOMPARE(onOne.description(), m_redis.url(1));
+    QSignalSpy createdOnOne(&onOne, &SessionStore::sessionCreated);
+    QSignalSpy createdOnA(m_a.get(), &SessionStore::sessionCreated);
+    const QString id = nextId();
+    QCOMPARE(create(*m_a, record(id)), CreateStatus::Created);
+    QTRY_COMPARE_WITH_TIMEOUT(createdOnA.size(), 1, 5000);
+    QVERIFY(!find(onOne, id));
+    QCOMPARE(createdOnOne.size(), 0);
+    QCOMPARE(m_redis.cli({QStringLiteral("-n"), QStringLiteral("0"), QStringLiteral("EXISTS"),
+                          QStringLiteral("ssebuf:s:") + id}),
+             QByteArray("1"));
 }
 
 QTEST_GUILESS_MAIN(tst_RedisStore)

@@ -6,6 +6,8 @@
 #include <QTcpServer>
 #include <QThread>
 
+#include <csignal>
+
 RedisProcess::RedisProcess() = default;
 
 RedisProcess::~RedisProcess()
@@ -74,8 +76,21 @@ void RedisProcess::kill()
 {
     if (m_process.state() == QProcess::NotRunning)
         return;
+    resume(); // a stopped process only dies once continued
     m_process.kill();
     m_process.waitForFinished(5000);
+}
+
+void RedisProcess::pause()
+{
+    if (isRunning())
+        ::kill(pid_t(m_process.processId()), SIGSTOP);
+}
+
+void RedisProcess::resume()
+{
+    if (isRunning())
+        ::kill(pid_t(m_process.processId()), SIGCONT);
 }
 
 QString RedisProcess::url(int database) const

@@ -23,6 +23,9 @@ public:
     bool start();
     // SIGKILL: connections drop at once, as when the host dies.
     void kill();
+    // SIGSTOP / SIGCONT: a Redis that hangs with its connections open.
+    void pause();
+    void resume();
     bool isRunning() const { return m_process.state() == QProcess::Running; }
 
     quint16 port() const { return m_port; }
