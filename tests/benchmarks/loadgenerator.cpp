@@ -243,10 +243,9 @@ void LoadGenerator::addSubscribers(int perSession, int expectedEvents, bool reco
     // Interleaved so that a partly opened set still covers every session.
     for (int k = 0; k < perSession; ++k) {
         for (const std::string &session : m_sessions) {
-            m_subscribers.push_back(
-                std::make_unique<Subscriber>(m_poller, m_address, subscribeRequest(session),
-                                             expectedEvents, m_options.target == Target::Ssebuf,
-                                             this, recordLatency ? &m_latenciesUs : nullptr));
+            m_subscribers.push_back(std::make_unique<Subscriber>(
+                m_poller, m_address, subscribeRequest(session), expectedEvents,
+                m_options.target == Target::Ssebuf, this, recordLatency ? &m_latencies : nullptr));
             const bool loopback = (ntohl(m_address.sin_addr.s_addr) >> 24) == 127;
             if (loopback && m_options.sourceAddresses > 0) {
                 const uint32_t host = 0x7f000002u
@@ -493,7 +492,7 @@ BenchResult LoadGenerator::run()
     }
     std::vector<uint32_t> &latencies = workload == Workload::LateJoin ? replayUs
         : workload == Workload::Publish                               ? m_publishRttUs
-                                                                      : m_latenciesUs;
+                                                                      : m_latencies.samplesUs;
     const double elapsed = phaseEndNs > phaseStartNs && phaseStartNs > 0
         ? double(phaseEndNs - phaseStartNs) / nsPerSecond
         : 0;
@@ -541,7 +540,20 @@ BenchResult LoadGenerator::run()
     json.add("latency_samples", (long long)(latencies.size()));
     json.add("latency_p50_ms", percentileMs(latencies, 0.50));
     json.add("latency_p99_ms", percentileMs(latencies, 0.99));
+    json.add("latency_p999_ms", percentileMs(latencies, 0.999));
     json.add("latency_max_ms", percentileMs(latencies, 1.0));
+    if (!m_latencies.worst.empty() && workload != Workload::LateJoin
+        && workload != Workload::Publish) {
+        std::string worst;
+        for (const LatencyRecord::Sample &sample : m_latencies.worst) {
+            char text[96];
+            std::snprintf(text, sizeof text, "%s%.2f ms (seq %d, +%.0f ms)",
+                          worst.empty() ? "" : "; ", sample.us / 1000.0, sample.seq,
+                          double(sample.atNs - phaseStartNs) / 1e6);
+            worst += text;
+        }
+        json.add("latency_worst", worst);
+    }
     if (sampled) {
         json.add("server_cpu_s", serverCpu);
         json.add("server_cpu_ticks_s", after.tickCpuSeconds - before.tickCpuSeconds);

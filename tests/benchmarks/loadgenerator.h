@@ -68,7 +68,7 @@ private:
     std::vector<std::unique_ptr<Publisher>> m_publishers;
     std::vector<std::unique_ptr<Subscriber>> m_subscribers;
     std::vector<PublishCursor> m_cursors;
-    std::vector<uint32_t> m_latenciesUs;
+    LatencyRecord m_latencies;
     std::vector<uint32_t> m_publishRttUs;
     size_t m_nextSubscriber = 0;
     int m_connecting = 0;

@@ -8,12 +8,12 @@ namespace ssebench {
 
 Subscriber::Subscriber(Poller &poller, const sockaddr_in &address, std::string request,
                        int expectedEvents, bool checkIds, SubscriberObserver *observer,
-                       std::vector<uint32_t> *latenciesUs)
+                       LatencyRecord *latencies)
     : BenchConnection(poller, address)
     , m_http(this)
     , m_request(std::move(request))
     , m_observer(observer)
-    , m_latenciesUs(latenciesUs)
+    , m_latencies(latencies)
     , m_seen(size_t(expectedEvents) + 1, false)
     , m_expected(expectedEvents)
     , m_checkIds(checkIds)
@@ -116,8 +116,8 @@ void Subscriber::handleEvent(const ssebuf::SseEvent &event, int64_t nowNs)
         ++m_distinct;
         if (seq < m_maxSeq)
             ++m_outOfOrder;
-        if (m_latenciesUs && sentNs > 0)
-            m_latenciesUs->push_back(uint32_t((nowNs - sentNs) / 1000));
+        if (m_latencies && sentNs > 0)
+            m_latencies->add(uint32_t((nowNs - sentNs) / 1000), int(seq), nowNs);
     }
     if (seq > m_maxSeq)
         m_maxSeq = int(seq);

@@ -3,6 +3,7 @@
 
 #include "benchconnection.h"
 #include "httpresponseparser.h"
+#include "latencyrecord.h"
 
 #include <sseparser.h>
 
@@ -34,7 +35,7 @@ public:
     enum class State { Idle, Connecting, Streaming, Finished };
 
     Subscriber(Poller &poller, const sockaddr_in &address, std::string request, int expectedEvents,
-               bool checkIds, SubscriberObserver *observer, std::vector<uint32_t> *latenciesUs);
+               bool checkIds, SubscriberObserver *observer, LatencyRecord *latencies);
 
     bool start();
     State state() const { return m_state; }
@@ -71,7 +72,7 @@ private:
     ssebuf::SseParser m_sse;
     std::string m_request;
     SubscriberObserver *m_observer;
-    std::vector<uint32_t> *m_latenciesUs;
+    LatencyRecord *m_latencies;
     std::vector<bool> m_seen;
     State m_state = State::Idle;
     int64_t m_startNs = 0;
