@@ -59,6 +59,12 @@ QUICK_WORKLOADS = [
 
 COMMON_ARGS = "--payload 100 --timeout 300"
 LOG_DIR = os.environ.get("SSEBENCH_LOG_DIR", "/tmp")
+# --pin: "server CPUs", "client CPUs" for taskset (empty: no pinning)
+PIN = {"server": None, "client": None}
+
+
+def pinned(command, role):
+    return ["taskset", "-c", PIN[role]] + command if PIN[role] else command
 
 
 def log(text):
@@ -117,7 +123,7 @@ class Ssebufd:
     def start(self):
         env = dict(os.environ, QT_NO_GLIB="1")
         self.log = open(os.path.join(LOG_DIR, "ssebufd.stderr.log"), "a")
-        self.process = subprocess.Popen(self.command(), stdout=subprocess.PIPE,
+        self.process = subprocess.Popen(pinned(self.command(), "server"), stdout=subprocess.PIPE,
                                         stderr=self.log, env=env, text=True)
         found = {}
 
@@ -171,7 +177,8 @@ class Nchan:
 
     def start(self):
         env = dict(os.environ, NCHAN_WORKERS=str(self.workers))
-        out = subprocess.run([os.path.join(self.directory, "start.sh"), str(self.port), self.prefix],
+        out = subprocess.run(pinned([os.path.join(self.directory, "start.sh"), str(self.port), self.prefix],
+                                    "server"),
                              env=env, capture_output=True, text=True, timeout=30, check=True)
         self.master = int(out.stdout.strip().splitlines()[-1])
         deadline = time.monotonic() + 10
@@ -194,8 +201,8 @@ class Nchan:
 
 
 def run_ssebench(ssebench, server, arguments):
-    command = [ssebench, "--target", server.kind, "--url", server.url,
-               "--server-pids", ",".join(str(p) for p in server.pids)] + arguments
+    command = pinned([ssebench, "--target", server.kind, "--url", server.url,
+                      "--server-pids", ",".join(str(p) for p in server.pids)] + arguments, "client")
     cpu_before = cpu_seconds(server.pids)
     started = time.monotonic()
     out = subprocess.run(command, capture_output=True, text=True, timeout=900)
@@ -356,6 +363,9 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
     w("- **Peak RSS**: VmHWM summed over the server processes after the workload (nginx: "
       "master + workers, shared memory counted per process). Idle RSS per stream = (VmRSS with "
       "the streams open - VmRSS before they opened) / streams.")
+    if args.pin:
+        w("- Pinned with taskset: servers (all nginx workers too) on CPU %s, ssebench on CPU %s."
+          % (PIN["server"], PIN["client"]))
     w("- The machine has 2 cores shared with other engineers' builds and the load generator "
       "itself runs on the same cores: wall-clock rates are noisy; rely on CPU-seconds per event "
       "and on the medians.")
@@ -491,6 +501,8 @@ def main():
     parser.add_argument("--nchan-port", type=int, default=8089)
     parser.add_argument("--nchan-workers", default="1,2", help="worker counts to measure")
     parser.add_argument("--no-nchan", action="store_true", help="measure ssebufd only")
+    parser.add_argument("--pin", metavar="SERVER_CPUS:CLIENT_CPUS",
+                        help="taskset the servers and ssebench onto separate CPUs, e.g. 0:1")
     parser.add_argument("--with-info-log", action="store_true",
                         help="also measure ssebufd at its default --log-level info (access log on)")
     parser.add_argument("--quick", action="store_true", help="tiny workloads, one run: a smoke of the tooling")
@@ -500,6 +512,8 @@ def main():
     parser.add_argument("--json-out", help="append every result line to this file")
     args = parser.parse_args()
     args.original_argv = sys.argv[1:]
+    if args.pin:
+        PIN["server"], PIN["client"] = args.pin.split(":", 1)
     if args.repeat is None:
         args.repeat = 1 if args.quick else 3
 
