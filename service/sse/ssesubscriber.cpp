@@ -54,8 +54,13 @@ void SseSubscriber::write(const QByteArray &bytes)
 {
     if (!m_stream->isOpen())
         return;
+    const qint64 unsentBefore = unsentBytes();
     m_stream->write(bytes);
     m_lastWriteMs = QDateTime::currentMSecsSinceEpoch();
+    // Bytes the kernel took at once are progress too (no bytesWritten comes for them);
+    // otherwise a reading client's first queued write would look stalled since it connected.
+    if (unsentBytes() < unsentBefore + bytes.size())
+        m_lastProgressMs = m_lastWriteMs;
 }
 
 void SseSubscriber::offer(const EventPtr &event)
