@@ -315,6 +315,7 @@ def main():
         expiry_deadline = time.monotonic() + args.ttl + 3 * args.sweep + 30
         while admin_session_count(port) and time.monotonic() < expiry_deadline:
             time.sleep(1)  # polling the service's own state, bounded
+        time.sleep(args.sweep + 2)  # as after the load: a trim has run
         start_rss = rss_kib(pid)
         baseline_rss = start_rss
         baseline_fds = fd_count(pid)
@@ -354,6 +355,10 @@ def main():
             time.sleep(1)  # polling the service's own state, bounded
             remaining = admin_session_count(port)
         expiry_seconds = time.monotonic() - load_started - load_seconds
+        # The service gives freed memory back at most once a second after sessions go; let
+        # one more sweep pass, then read the RSS.
+        phase[0] = "settle"
+        time.sleep(args.sweep + 2)
         end_rss = rss_kib(pid)
         end_fds = fd_count(pid)
         sampling.set()

@@ -71,7 +71,7 @@ void tst_Faults::expectHealthy()
 bool tst_Faults::midReplay(const QString &sessionId)
 {
     const QJsonObject session = summary(m_http, m_service, sessionId);
-    const QJsonArray subscribers = session.value(QStringLiteral("subscribers")).toArray();
+    const QJsonArray subscribers = session.value(QStringLiteral("subscriber_list")).toArray();
     if (subscribers.size() != 1)
         return false;
     const qint64 next
@@ -152,14 +152,15 @@ void tst_Faults::clientDisconnectsAtEveryStage()
     expectHealthy();
     // Every dropped stream was noticed and torn down.
     QTRY_COMPARE_WITH_TIMEOUT(
-        summary(m_http, m_service, id).value(QStringLiteral("subscribers")).toArray().size(), 0,
-        10000);
+        summary(m_http, m_service, id).value(QStringLiteral("subscribers")).toInt(-1), 0, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(openDescriptors(pid) <= baselineFds + 2, 10000);
-    // Bounded: 40 dropped replays of 8 MB must not have left their output behind.
-    QVERIFY2(
-        residentKib(pid) < baselineRss + 32 * 1024,
-        qPrintable(
-            QStringLiteral("RSS %1 KiB, baseline %2 KiB").arg(residentKib(pid)).arg(baselineRss)));
+    // Bounded: 40 dropped replays of 8 MB must not have left their output behind. (Not
+    // under AddressSanitizer, whose quarantine holds freed memory on purpose.)
+    if (!sanitized())
+        QVERIFY2(residentKib(pid) < baselineRss + 32 * 1024,
+                 qPrintable(QStringLiteral("RSS %1 KiB, baseline %2 KiB")
+                                .arg(residentKib(pid))
+                                .arg(baselineRss)));
     // No acknowledged event lost: the store has them all, and a new client gets them all.
     QCOMPARE(storedSeqs(m_http, m_service, id), range(1, acknowledged));
     RawSseClient reader;
