@@ -10,7 +10,8 @@ namespace {
 //   meta   hash    user_id mode state created_at updated_at last_seq first_seq count bytes dropped
 //   stream stream  one entry per buffered event, id "<seq>-0", field j = the event JSON
 //   index  zset    session id -> expiry (ms since the epoch), for max-sessions and the sweep
-// Notifications go to one pub/sub channel as JSON: {k, id, m (the meta hash), e, x, r}.
+// Notifications go to one pub/sub channel: a JSON header line {k, id, m (the meta hash),
+// x (evicted), r (removal reason)}, then, for k = appended, a newline and the event JSON.
 const char prelude[] = R"lua(
 local function fields(key)
     local flat = redis.call('HGETALL', key)
@@ -112,8 +113,9 @@ local ttl = tonumber(ARGV[5])
 redis.call('PEXPIRE', meta, ttl)
 redis.call('PEXPIRE', stream, ttl)
 redis.call('ZADD', index, tonumber(ARGV[4]) + ttl, ARGV[1])
+-- The event JSON follows the header line as it is: receivers parse it once, not unescape it.
 redis.call('PUBLISH', ARGV[10], cjson.encode({k = 'appended', id = ARGV[1], m = fields(meta),
-    e = json, x = evicted}))
+    x = evicted}) .. '\n' .. json)
 return {'ok', seq, evicted}
 )lua");
 }

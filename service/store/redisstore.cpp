@@ -302,7 +302,10 @@ void RedisStore::sweepTimer_timeout()
 
 void RedisStore::handleNotification(const QByteArray &payload)
 {
-    const QJsonObject message = QJsonDocument::fromJson(payload).object();
+    // The header is one line of JSON (cjson escapes newlines); the event JSON follows raw.
+    const qsizetype newline = payload.indexOf('\n');
+    const QByteArray header = newline < 0 ? payload : payload.left(newline);
+    const QJsonObject message = QJsonDocument::fromJson(header).object();
     const QString kind = message.value(QLatin1String("k")).toString();
     const QString sessionId = message.value(QLatin1String("id")).toString();
     if (sessionId.isEmpty())
@@ -322,7 +325,7 @@ void RedisStore::handleNotification(const QByteArray &payload)
         Q_EMIT sessionCreated(summary);
     } else if (kind == QLatin1String("appended")) {
         const EventPtr event
-            = StoredEvent::fromJson(message.value(QLatin1String("e")).toString().toUtf8());
+            = newline < 0 ? EventPtr() : StoredEvent::fromJson(payload.mid(newline + 1));
         if (!event)
             return;
         Q_EMIT eventAppended(sessionId, event, summary, message.value(QLatin1String("x")).toInt());
