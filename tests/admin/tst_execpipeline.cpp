@@ -625,7 +625,12 @@ void tst_ExecPipeline::floodStaysBounded()
 
     // A late reader gets a gap notice, then the retained events up to the terminal one.
     RawSseClient late;
-    QVERIFY(readWholeStream(late, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))));
+    QVERIFY2(readWholeStream(late, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)), {},
+                             30000),
+             qPrintable(QStringLiteral("status %1, %2 events, last bytes: %3")
+                            .arg(late.status())
+                            .arg(late.events().size())
+                            .arg(QString::fromUtf8(late.rawBody().right(300)))));
     const QList<QJsonObject> events = late.jsonEvents();
     QVERIFY(events.size() >= 2);
     QCOMPARE(events.first().value("type").toString(), QStringLiteral("gap"));
