@@ -258,8 +258,11 @@ void tst_Metrics::healthz()
 
     // A configured store that cannot be reached: 503, and ssebuf_store_up says 0.
     ServiceProcess unreachable;
-    if (!unreachable.start({QStringLiteral("--store"), QStringLiteral("redis://127.0.0.1:1")}))
-        QSKIP("this build does not start with an unreachable redis store");
+    if (!unreachable.start({QStringLiteral("--store"), QStringLiteral("redis://127.0.0.1:1")})) {
+        if (unreachable.errorText().contains(QLatin1String("not supported")))
+            QSKIP("this build has no redis store");
+        QFAIL(qPrintable(unreachable.errorText()));
+    }
     reply = m_http.get(unreachable.url(QStringLiteral("/healthz")));
     QCOMPARE(reply.status, 503);
     QCOMPARE(metrics(m_http, unreachable).value("ssebuf_store_up"), 0.0);
