@@ -73,7 +73,8 @@ std::shared_ptr<MemoryStore::Session> MemoryStore::liveSession(const QString &se
 
 void MemoryStore::createSession(const SessionRecord &record, CreateCallback done)
 {
-    if (m_sessions.size() >= m_policy.maxSessions) {
+    // Expired sessions stop counting when they expire, not at the next sweep.
+    if (m_sessions.size() >= m_policy.maxSessions && sweepExpired() == 0) {
         done(CreateStatus::Full);
         return;
     }

@@ -6,6 +6,7 @@
 #include <isotime.h>
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QScopedValueRollback>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void maxSessions();
     void sessionExpires();
     void activeSessionDoesNotExpire();
+    void expiredSessionsFreeTheirPlace();
     void eventLargerThanBuffer();
     void unknownRouteAndMethod();
 
@@ -403,6 +405,23 @@ void tst_SsebufdSessions::activeSessionDoesNotExpire()
     QTRY_COMPARE_WITH_TIMEOUT(answers.size(), 8, 10000); // about 2.4 s, more than the TTL
     pacer.stop();
     QCOMPARE(answers, range(1, 8));
+}
+
+void tst_SsebufdSessions::expiredSessionsFreeTheirPlace()
+{
+    // --max-sessions counts sessions until they expire, not until the next sweep.
+    ServiceProcess service;
+    QVERIFY2(service.start({"--session-ttl", "1", "--sweep-interval", "3600", "--max-sessions", "1",
+                            "--pipeline", "external"}),
+             qPrintable(service.errorText()));
+    HttpTestClient http;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    QVERIFY(!ssebuftest::startSession(http, service).isEmpty());
+    QCOMPARE(http.postJson(service.url("/api/refactor"), startBody("p")).status, 503);
+    QTRY_VERIFY_WITH_TIMEOUT(elapsed.elapsed() > 1200, 5000); // the first one expires
+    const HttpTestReply again = http.postJson(service.url("/api/refactor"), startBody("p"));
+    QCOMPARE(again.status, 201);
 }
 
 void tst_SsebufdSessions::eventLargerThanBuffer()
