@@ -9,6 +9,7 @@
 
 #include <csignal>
 
+using ssebuf::SseParser;
 using namespace ssebuftest;
 
 class tst_SsebufdStreaming : public QObject
@@ -29,6 +30,7 @@ private Q_SLOTS:
     void gapAfterEviction();
     void manySubscribers();
     void sessionsAreSeparate();
+    void streamOnReusedConnection();
     void replayLiveRace();
     void lateClientReplaysThousandEvents();
     void vanishedClientCostsNothing();
@@ -309,6 +311,45 @@ void tst_SsebufdStreaming::sessionsAreSeparate()
         QCOMPARE(event.value("session_id").toString(), a);
     for (const QJsonObject &event : clientB.jsonEvents())
         QCOMPARE(event.value("session_id").toString(), b);
+}
+
+void tst_SsebufdStreaming::streamOnReusedConnection()
+{
+    // Pooling clients (Java's HttpClient, WebClient) send the POST and then the GET of the
+    // stream on the same keep-alive connection.
+    const QByteArray body = R"({"user_id":"u","user_prompt":"pooled"})";
+    QTcpSocket socket;
+    socket.connectToHost(QStringLiteral("127.0.0.1"), m_service.port());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write("POST /api/refactor HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 "Content-Type: application/json\r\nContent-Length: "
+                 + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QByteArray received;
+    QTRY_VERIFY_WITH_TIMEOUT(hasCompleteResponse(received += socket.readAll()), 5000);
+    QVERIFY2(received.startsWith("HTTP/1.1 201 "), received.constData());
+    const QString id = QJsonDocument::fromJson(received.mid(received.indexOf("\r\n\r\n") + 4))
+                           .object()
+                           .value("session_id")
+                           .toString();
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+
+    received.clear();
+    socket.write("GET /api/refactor/" + id.toUtf8()
+                 + "/sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll()).contains("\nid: 1\n"), 5000);
+    QVERIFY2(received.startsWith("HTTP/1.1 200 "), received.constData());
+    QVERIFY(received.contains("text/event-stream"));
+    QCOMPARE(publish(m_http, m_service, id, finalEvent()), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(socket.state() == QAbstractSocket::UnconnectedState
+                                 || (received += socket.readAll()).contains("\nid: 2\n"),
+                             5000);
+    received += socket.readAll();
+    SseParser parser;
+    parser.feed(received.mid(received.indexOf("\r\n\r\n") + 4));
+    const auto events = parser.takeEvents();
+    QCOMPARE(events.size(), 2);
+    QCOMPARE(events.at(1).id, QByteArray("2"));
 }
 
 void tst_SsebufdStreaming::replayLiveRace()
