@@ -133,7 +133,7 @@ void checkEvent(const QJsonObject &json)
     // And a shared store can rebuild it.
     const EventPtr rebuilt = StoredEvent::fromJson(event->json);
     FUZZ_CHECK(rebuilt && rebuilt->seq == 42 && rebuilt->wire == event->wire
-               && rebuilt->final == event->final && rebuilt->type == event->type);
+               && rebuilt->final == event->final && rebuilt->type == viaUtf8(event->type));
 }
 
 } // namespace
