@@ -51,6 +51,7 @@ private slots:
     void adminStreamEventsEvicted();
     void adminStreamKeepaliveAndShutdown();
     void adminStreamSlowSubscriber();
+    void adminStreamSeesOtherInstances();
 
 private:
     QStringList storeArgs()
@@ -627,6 +628,46 @@ void tst_AdminApi::adminStreamSlowSubscriber()
     QCOMPARE(message.value("session").toObject().value("subscribers").toInteger(), 0);
     // Its payload never reached the admin stream.
     QVERIFY(!admin.rawBody().contains(bulk.left(1000).toUtf8()));
+}
+
+void tst_AdminApi::adminStreamSeesOtherInstances()
+{
+    // With a shared store, the console on one instance follows sessions served by another.
+    if (!m_redis)
+        QSKIP("needs a shared (Redis) store");
+    const QStringList shared = storeArgs();
+    ServiceProcess watched;
+    ServiceProcess other;
+    for (ServiceProcess *service : {&watched, &other}) {
+        QVERIFY2(
+            service->start(
+                shared + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external")}),
+            qPrintable(service->errorText()));
+        QVERIFY(waitUntilHealthy(m_http, *service));
+    }
+    RawSseClient admin;
+    admin.open(watched.url(QStringLiteral("/api/admin/stream")));
+    QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
+    int cursor = 1;
+    const QString id = startSession(m_http, other);
+    QVERIFY(!id.isEmpty());
+    QVERIFY2(!waitForMessage(admin, kindIs("session_created", id), &cursor).isEmpty(),
+             admin.rawBody().constData());
+    QCOMPARE(publish(m_http, other, id,
+                     eventJson(QStringLiteral("result"), QStringLiteral("completed"),
+                               QStringLiteral("done elsewhere"))),
+             201);
+    const QJsonObject appended = waitForMessage(admin, kindIs("event_appended", id), &cursor);
+    QVERIFY2(!appended.isEmpty(), admin.rawBody().constData());
+    QCOMPARE(appended.value("event").toObject().value("seq").toInteger(), 1);
+    const QJsonObject ended = waitForMessage(admin, kindIs("session_ended", id), &cursor);
+    QCOMPARE(ended.value("session").toObject().value("state").toString(),
+             QStringLiteral("completed"));
+    QCOMPARE(
+        m_http.sendCustom("DELETE", other.url(QStringLiteral("/api/admin/sessions/") + id)).status,
+        204);
+    const QJsonObject removed = waitForMessage(admin, kindIs("session_removed", id), &cursor);
+    QCOMPARE(removed.value("reason").toString(), QStringLiteral("deleted"));
 }
 
 int main(int argc, char *argv[])
