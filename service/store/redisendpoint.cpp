@@ -8,7 +8,10 @@ QString RedisEndpoint::toString() const
 {
     const QString shownHost
         = host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
-    QString text = QStringLiteral("redis://%1:%2").arg(shownHost).arg(port);
+    QString credentials;
+    if (!password.isEmpty())
+        credentials = username + QStringLiteral(":***@");
+    QString text = QStringLiteral("redis://%1%2:%3").arg(credentials, shownHost).arg(port);
     if (database != 0)
         text += QLatin1Char('/') + QString::number(database);
     return text;
@@ -24,8 +27,8 @@ std::optional<RedisEndpoint> RedisEndpoint::parse(const QString &text, QString *
     const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid() || url.scheme() != QLatin1String("redis"))
         return fail(QStringLiteral("expected redis://HOST:PORT[/DB]"));
-    if (!url.userInfo().isEmpty())
-        return fail(QStringLiteral("credentials in the URL are not supported"));
+    if (!url.userName().isEmpty() && url.password().isEmpty())
+        return fail(QStringLiteral("a user name needs a password (redis://USER:PASSWORD@HOST)"));
     if (url.hasQuery() || url.hasFragment())
         return fail(QStringLiteral("no query or fragment is allowed"));
     RedisEndpoint endpoint;
@@ -36,6 +39,8 @@ std::optional<RedisEndpoint> RedisEndpoint::parse(const QString &text, QString *
     if (port <= 0 || port > 65535)
         return fail(QStringLiteral("the port must be 1..65535"));
     endpoint.port = quint16(port);
+    endpoint.username = url.userName(QUrl::FullyDecoded);
+    endpoint.password = url.password(QUrl::FullyDecoded);
     QString path = url.path();
     if (path.startsWith(QLatin1Char('/')))
         path.remove(0, 1);

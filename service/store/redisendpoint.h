@@ -13,13 +13,15 @@ struct RedisEndpoint
     QString host;
     quint16 port = 6379;
     int database = 0;
+    QString username; // Redis 6 ACL user; empty for the default user
+    QString password; // empty: no AUTH
 
-    // The URL again, in its canonical form (what logs and /healthz may show).
+    // The URL again, in its canonical form, with the password replaced by "***": this is
+    // what logs may show.
     QString toString() const;
 
-    // Accepts redis://HOST[:PORT][/DB]; HOST may be a name or an IP address ([v6] too).
-    // Credentials in the URL are refused rather than silently ignored: they would end up
-    // in logs through description().
+    // Accepts redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]; HOST may be a name or an IP
+    // address ([v6] too). Error messages never repeat the URL (it may hold a password).
     static std::optional<RedisEndpoint> parse(const QString &url, QString *error);
 };
 

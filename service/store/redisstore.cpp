@@ -153,7 +153,35 @@ void RedisStore::connectNow()
         connection_lost(error);
 }
 
+void RedisStore::authenticate(RedisConnection *connection, std::function<void()> next)
+{
+    if (m_endpoint.password.isEmpty()) {
+        next();
+        return;
+    }
+    QList<QByteArray> auth {"AUTH"};
+    if (!m_endpoint.username.isEmpty())
+        auth.append(m_endpoint.username.toUtf8());
+    auth.append(m_endpoint.password.toUtf8());
+    connection->command(auth, [this, next = std::move(next)](const redisReply *reply) {
+        if (m_closing || !reply || m_state != State::Connecting)
+            return;
+        if (isError(reply)) {
+            // Redis' answer (WRONGPASS, ...) never repeats the password.
+            connection_lost(
+                QStringLiteral("AUTH failed: %1").arg(QString::fromUtf8(replyText(reply))));
+            return;
+        }
+        next();
+    });
+}
+
 void RedisStore::commands_opened()
+{
+    authenticate(m_commands, [this] { commands_authenticated(); });
+}
+
+void RedisStore::commands_authenticated()
 {
     if (m_endpoint.database != 0) {
         send({"SELECT", QByteArray::number(m_endpoint.database)}, [this](const redisReply *reply) {
@@ -188,9 +216,11 @@ void RedisStore::commands_opened()
 
 void RedisStore::notifications_opened()
 {
-    m_notifications->subscribe(m_channel, [this](const redisReply *reply) {
-        if (!m_closing)
-            notifications_message(reply);
+    authenticate(m_notifications, [this] {
+        m_notifications->subscribe(m_channel, [this](const redisReply *reply) {
+            if (!m_closing)
+                notifications_message(reply);
+        });
     });
 }
 

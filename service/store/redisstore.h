@@ -46,7 +46,10 @@ private:
     using Fields = QHash<QByteArray, QByteArray>;
 
     void connectNow();
+    // AUTH when the URL has a password, then next(); a refusal counts as a lost connection.
+    void authenticate(RedisConnection *connection, std::function<void()> next);
     void commands_opened();
+    void commands_authenticated();
     void notifications_opened();
     void notifications_message(const redisReply *reply);
     void connection_lost(const QString &reason);

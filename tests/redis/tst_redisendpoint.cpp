@@ -35,6 +35,11 @@ void tst_RedisEndpoint::accepted_data()
                                     << "localhost" << 7000 << 0 << "redis://localhost:7000";
     QTest::newRow("ipv6") << "redis://[::1]:6379/1"
                           << "::1" << 6379 << 1 << "redis://[::1]:6379/1";
+    // The password never comes back out: logs show the canonical form.
+    QTest::newRow("password") << "redis://:s3cret@127.0.0.1:6379/2"
+                              << "127.0.0.1" << 6379 << 2 << "redis://:***@127.0.0.1:6379/2";
+    QTest::newRow("acl user") << "redis://app:s3cret@10.0.0.5"
+                              << "10.0.0.5" << 6379 << 0 << "redis://app:***@10.0.0.5:6379";
 }
 
 void tst_RedisEndpoint::accepted()
@@ -47,6 +52,11 @@ void tst_RedisEndpoint::accepted()
     QTEST(int(endpoint->port), "port");
     QTEST(endpoint->database, "database");
     QTEST(endpoint->toString(), "canonical");
+    QVERIFY(!endpoint->toString().contains(QLatin1String("s3cret")));
+    const bool withPassword = url.contains(QLatin1String("s3cret"));
+    QCOMPARE(endpoint->password, withPassword ? QStringLiteral("s3cret") : QString());
+    QCOMPARE(endpoint->username,
+             url.contains(QLatin1String("app:")) ? QStringLiteral("app") : QString());
 }
 
 void tst_RedisEndpoint::refused_data()
@@ -58,8 +68,10 @@ void tst_RedisEndpoint::refused_data()
                                   << "expected redis://";
     QTest::newRow("no host") << "redis://:6379"
                              << "host is missing";
-    QTest::newRow("password") << "redis://:secret@127.0.0.1:6379"
-                              << "credentials";
+    QTest::newRow("user without password") << "redis://app@127.0.0.1:6379"
+                                           << "needs a password";
+    QTest::newRow("other scheme with password") << "http://u:secret@127.0.0.1"
+                                                << "expected redis://";
     QTest::newRow("database not a number") << "redis://127.0.0.1:6379/x"
                                            << "database";
     QTest::newRow("negative database") << "redis://127.0.0.1:6379/-1"
@@ -76,7 +88,7 @@ void tst_RedisEndpoint::refused()
     QVERIFY(!RedisEndpoint::parse(url, &error));
     QVERIFY2(error.startsWith(QLatin1String("invalid Redis URL")), qPrintable(error));
     QVERIFY2(error.contains(reason), qPrintable(error));
-    // A refused URL's credentials are not repeated in the message (it is logged).
+    // A refused URL is not repeated in the message (it is logged and may hold a password).
     QVERIFY2(!error.contains(QLatin1String("secret")), qPrintable(error));
 }
 

@@ -7,6 +7,7 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -101,6 +102,7 @@ private slots:
     void hungRedisIsDetected();
     void scriptsReloadAfterFlush();
     void databasesAreSeparate();
+    void passwordIsSentAndNeverShown();
 
 private:
     std::unique_ptr<RedisStore> makeStore(const RetentionPolicy &policy = {});
@@ -475,6 +477,38 @@ void tst_RedisStore::databasesAreSeparate()
     QCOMPARE(m_redis.cli({QStringLiteral("-n"), QStringLiteral("0"), QStringLiteral("EXISTS"),
                           QStringLiteral("ssebuf:s:") + id}),
              QByteArray("1"));
+}
+
+void tst_RedisStore::passwordIsSentAndNeverShown()
+{
+    const QStringList auth {QStringLiteral("-a"), QStringLiteral("s3cret"),
+                            QStringLiteral("--no-auth-warning")};
+    QCOMPARE(m_redis.cli({QStringLiteral("CONFIG"), QStringLiteral("SET"),
+                          QStringLiteral("requirepass"), QStringLiteral("s3cret")}),
+             QByteArray("OK"));
+    const auto resetPassword = qScopeGuard([this, auth] {
+        m_redis.cli(auth
+                    + QStringList {QStringLiteral("CONFIG"), QStringLiteral("SET"),
+                                   QStringLiteral("requirepass"), QString()});
+    });
+    const auto endpoint = [this](const QString &password) {
+        QString error;
+        return *RedisEndpoint::parse(
+            QStringLiteral("redis://:%1@127.0.0.1:%2").arg(password).arg(m_redis.port()), &error);
+    };
+
+    RedisStore wrong(endpoint(QStringLiteral("nope")), RetentionPolicy {});
+    RedisStore none(m_endpoint, RetentionPolicy {});
+    RedisStore right(endpoint(QStringLiteral("s3cret")), RetentionPolicy {});
+    QTRY_VERIFY_WITH_TIMEOUT(right.isAvailable(), 5000);
+    QCOMPARE(right.description(), QStringLiteral("redis://:***@127.0.0.1:%1").arg(m_redis.port()));
+    const QString id = nextId();
+    QCOMPARE(create(right, record(id)), CreateStatus::Created);
+    QVERIFY(find(right, id));
+    // Refused connections never come up; the log says why (without the password).
+    QVERIFY(!wrong.isAvailable());
+    QVERIFY(!none.isAvailable());
+    QCOMPARE(create(wrong, record(nextId())), CreateStatus::Unavailable);
 }
 
 QTEST_GUILESS_MAIN(tst_RedisStore)
