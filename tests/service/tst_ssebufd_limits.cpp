@@ -320,8 +320,10 @@ void tst_SsebufdLimits::slowConsumerIsCutOff()
     qInfo("slow consumer: RSS %lld KiB before, %lld KiB after publishing %d KiB (%lld KiB "
           "buffered)",
           rssBefore, rssAfter, count * payload / 1024, bufferedKiB);
+#if !defined(__SANITIZE_ADDRESS__) // AddressSanitizer's quarantine holds freed memory
     QVERIFY2(rssAfter - rssBefore < bufferedKiB + 16 * 1024,
              qPrintable(QString::number(rssAfter - rssBefore)));
+#endif
     // The cut-off client can resume where it stopped.
     qint64 resumeFrom = 0;
     if (stalled.isFinished())
