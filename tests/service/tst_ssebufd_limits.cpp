@@ -4,6 +4,7 @@
 
 #include "ssebufdtest.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QSignalSpy>
 
@@ -47,6 +48,8 @@ private Q_SLOTS:
     void pipelinedRequests();
     void pipelinedRequestOnStream_data();
     void pipelinedRequestOnStream();
+    void streamInputIsBounded();
+    void shutdownWithStalledClient();
     void slowConsumerIsCutOff();
     void lateStalledClientStaysBounded();
 
@@ -262,6 +265,50 @@ void tst_SsebufdLimits::pipelinedRequestOnStream()
     QVERIFY(!client.rawBody().contains("\"status\":\"ok\""));
     // The pipelined publish with an invalid event was not executed either.
     QCOMPARE(client.events().size(), 3);
+}
+
+void tst_SsebufdLimits::streamInputIsBounded()
+{
+    // A client may not stream data at us on an event stream: past a bound it is dropped.
+    const QString id = startSession(m_http, m_service);
+    RawSseClient client;
+    client.open(sseUrl(m_service, id));
+    QTRY_VERIFY_WITH_TIMEOUT(client.headersDone(), 5000);
+    client.sendRaw(QByteArray(256 * 1024, 'g'));
+    QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
+    // Others are unaffected.
+    RawSseClient other;
+    other.open(sseUrl(m_service, id));
+    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(other.sequence(), QList<qint64> {1}, 5000);
+}
+
+void tst_SsebufdLimits::shutdownWithStalledClient()
+{
+    // A client that does not read cannot hold the shutdown up past the grace period.
+    ServiceProcess service;
+    QVERIFY2(service.start({"--pipeline", "external", "--shutdown-grace", "1", "--max-buffer-bytes",
+                            "20000000", "--max-events", "100000"}),
+             qPrintable(service.errorText()));
+    HttpTestClient http;
+    const QString id = startSession(http, service);
+    BulkPublisher publisher(eventsUrl(service, id), 100,
+                            [](int i) { return progressEvent(i, QString(64000, 's')); });
+    publisher.start();
+    QTRY_VERIFY_WITH_TIMEOUT(publisher.isDone(), 30000);
+    RawSseClient stalled;
+    stalled.stopReading();
+    stalled.open(sseUrl(service, id));
+    RawSseClient reader;
+    reader.open(sseUrl(service, id));
+    QTRY_COMPARE_WITH_TIMEOUT(reader.sequence().size(), 100, 10000);
+    QElapsedTimer elapsed;
+    elapsed.start();
+    QCOMPARE(service.terminate(10000), 0);
+    qInfo("shutdown with a stalled client took %lld ms", elapsed.elapsed());
+    QVERIFY(elapsed.elapsed() < 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(reader.isFinished(), 5000);
+    QCOMPARE(reader.sequence(), range(1, 100));
 }
 
 void tst_SsebufdLimits::slowConsumerIsCutOff()
