@@ -29,7 +29,9 @@ std::optional<qint64> resumePoint(const HttpRequest &request, ApiError *error)
         return 0;
     bool ok = false;
     const qint64 value = text.toLongLong(&ok);
-    if (!ok || value < 0) {
+    // Ids past 2^53 - 1 (the largest integer a JSON client holds exactly) were never sent;
+    // INT64_MAX made the subscriber's next seq overflow and crashed the service.
+    if (!ok || value < 0 || value > 9007199254740991) {
         *error = ApiError {
             400, QStringLiteral("invalid_last_event_id"),
             QStringLiteral(

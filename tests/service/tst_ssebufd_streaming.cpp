@@ -121,12 +121,25 @@ void tst_SsebufdStreaming::resumePoint()
 void tst_SsebufdStreaming::invalidLastEventId()
 {
     const QString id = sessionWithEvents(1, false);
-    for (const QByteArray value : {QByteArray("abc"), QByteArray("-1"), QByteArray("1.5")}) {
+    for (const QByteArray value :
+         {QByteArray("abc"), QByteArray("-1"), QByteArray("1.5"), QByteArray("9223372036854775807"),
+          QByteArray("9223372036854775808"), QByteArray("9007199254740992")}) {
         const HttpTestReply reply = m_http.get(sseUrl(m_service, id), {{"Last-Event-ID", value}});
-        QCOMPARE(reply.status, 400);
+        QVERIFY2(reply.status == 400, value.constData());
         QVERIFY(!reply.json().value("error").toString().isEmpty());
     }
     QCOMPARE(m_http.get(sseUrl(m_service, id, "last_event_id=x")).status, 400);
+    QCOMPARE(m_http.get(sseUrl(m_service, id, "last_event_id=9223372036854775807")).status, 400);
+    // The largest id a JSON client holds exactly is accepted: nothing is replayed, later
+    // events would follow, and the service is unharmed.
+    RawSseClient client;
+    client.open(sseUrl(m_service, id), {{"Last-Event-ID", "9007199254740991"}});
+    QTRY_VERIFY_WITH_TIMEOUT(client.rawBody().startsWith("retry: "), 5000);
+    QCOMPARE(client.status(), 200);
+    QCOMPARE(publish(m_http, m_service, id, progressEvent(2)), 2);
+    QCOMPARE(m_http.get(m_service.url("/healthz")).status, 200);
+    QVERIFY(client.events().isEmpty());
+    QCOMPARE(m_service.process().state(), QProcess::Running);
 }
 
 void tst_SsebufdStreaming::finishedSession_data()
