@@ -41,6 +41,8 @@ private Q_SLOTS:
     void helpAndUsageErrors_data();
     void helpAndUsageErrors();
     void configFile();
+    void listenAddress_data();
+    void listenAddress();
 
 private:
     // Streams the session to the end (bounded) and returns the client.
@@ -534,6 +536,34 @@ void tst_SsebufdSessions::configFile()
     QVERIFY(!ssebuftest::startSession(http, overridden).isEmpty());
     QVERIFY(!ssebuftest::startSession(http, overridden).isEmpty());
     QCOMPARE(http.postJson(overridden.url("/api/refactor"), startBody("p")).status, 503);
+}
+
+void tst_SsebufdSessions::listenAddress_data()
+{
+    QTest::addColumn<QString>("listen");
+    QTest::addColumn<QString>("host"); // in the "listening on" line
+    QTest::newRow("IPv4") << "127.0.0.1:0"
+                          << "127.0.0.1";
+    QTest::newRow("IPv6") << "[::1]:0"
+                          << "::1";
+    QTest::newRow("localhost") << "localhost:0"
+                               << "127.0.0.1";
+}
+
+void tst_SsebufdSessions::listenAddress()
+{
+    if (!QFile::exists("/proc/net/if_inet6") && QTest::currentDataTag() == QLatin1String("IPv6"))
+        QSKIP("no IPv6 on this machine");
+    QFETCH(QString, listen);
+    QFETCH(QString, host);
+    ServiceProcess service;
+    // The last --listen wins over the one ServiceProcess puts first.
+    QVERIFY2(service.start({"--listen", listen}), qPrintable(service.errorText()));
+    QCOMPARE(service.baseUrl().host(), host);
+    QVERIFY(service.port() > 0); // port 0 was replaced by the real one
+    HttpTestClient http;
+    QCOMPARE(http.get(service.url("/healthz")).status, 200);
+    QVERIFY(!ssebuftest::startSession(http, service, "hello").isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_SsebufdSessions)
