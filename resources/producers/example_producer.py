@@ -30,10 +30,19 @@ def emit(**event):
     sys.stdout.flush()
 
 
+def pace(value, default=0.2):
+    """Seconds between steps, from a client-supplied field: never trust it blindly."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(seconds, 0.0), 5.0) if seconds == seconds else default
+
+
 def main():
     request = json.load(sys.stdin)
     prompt = request.get("user_prompt", "").strip()
-    step = float(request.get("step_seconds", 0.2))
+    step = pace(request.get("step_seconds"))
     if prompt.lower().startswith(GREETINGS):
         emit(type="greeting", status="completed", final=True,
              message="Hello %s! Ask me to refactor something." % request.get("user_id", ""))

@@ -681,6 +681,13 @@ void tst_ExecPipeline::exampleProducerRunsEndToEnd()
     QCOMPARE(greeting.first().value("status").toString(), QStringLiteral("completed"));
     QVERIFY(
         greeting.first().value("message").toString().contains(QLatin1String("admin_test_user")));
+
+    // A client-supplied pace it cannot use does not break it (it falls back to 0.2 s).
+    const QList<QJsonObject> odd = runSession(
+        service, nullptr,
+        startRequest(QStringLiteral("refactor"), {{QStringLiteral("step_seconds"), "fast"}}));
+    QCOMPARE(odd.size(), 5);
+    QCOMPARE(odd.last().value("status").toString(), QStringLiteral("completed"));
 }
 
 QTEST_GUILESS_MAIN(tst_ExecPipeline)
