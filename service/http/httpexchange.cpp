@@ -20,7 +20,12 @@ void HttpExchange::respond(const HttpResponse &response)
     if (m_answered)
         return;
     if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
-        SocketWriter::write(m_socket, response.serialize(m_closeAfterResponse));
+        QByteArray bytes = response.serialize(m_closeAfterResponse);
+        // The answer to HEAD has no body (RFC 9110 9.3.2), or the next response on the
+        // connection would start inside it.
+        if (m_request.method == "HEAD" && response.status != 204)
+            bytes.chop(response.body.size());
+        SocketWriter::write(m_socket, bytes);
         if (m_closeAfterResponse)
             m_socket->disconnectFromHost();
     }

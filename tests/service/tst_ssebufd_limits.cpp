@@ -46,6 +46,7 @@ private Q_SLOTS:
     void malformedRequests_data();
     void malformedRequests();
     void pipelinedRequests();
+    void headHasNoBody();
     void pipelinedRequestOnStream_data();
     void pipelinedRequestOnStream();
     void streamInputIsBounded();
@@ -229,6 +230,22 @@ void tst_SsebufdLimits::pipelinedRequests()
          at = exchange.received.indexOf("HTTP/1.1 ", at + 1))
         statuses.append(exchange.received.mid(at + 9, 3).toInt());
     QCOMPARE(statuses, (QList<int> {200, 201, 404}));
+}
+
+void tst_SsebufdLimits::headHasNoBody()
+{
+    // Whatever HEAD is answered with, the answer has no body: the next response on the
+    // connection must start right after its head.
+    const QByteArray request = "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    const RawExchange exchange = rawExchange(m_service, request, [](const QByteArray &received) {
+        return received.endsWith("{\"status\":\"ok\"}");
+    });
+    const qsizetype firstHeadEnd = exchange.received.indexOf("\r\n\r\n");
+    QVERIFY(firstHeadEnd > 0);
+    QVERIFY2(exchange.received.mid(firstHeadEnd + 4).startsWith("HTTP/1.1 200 "),
+             exchange.received.constData());
+    QVERIFY(exchange.received.endsWith("{\"status\":\"ok\"}"));
 }
 
 void tst_SsebufdLimits::pipelinedRequestOnStream_data()
