@@ -25,6 +25,7 @@ private Q_SLOTS:
     void finishedSession_data();
     void finishedSession();
     void liveEventsThenEndAfterTerminal();
+    void failedTerminalEventEndsStream();
     void keepAlive();
     void gapAfterEviction_data();
     void gapAfterEviction();
@@ -197,6 +198,23 @@ void tst_SsebufdStreaming::liveEventsThenEndAfterTerminal()
     // Ended by the server with a clean close, right after the terminal event.
     QCOMPARE(client.socket()->error(), QAbstractSocket::RemoteHostClosedError);
     QVERIFY(client.rawBody().endsWith(client.events().last().data + "\n\n"));
+}
+
+void tst_SsebufdStreaming::failedTerminalEventEndsStream()
+{
+    const QString id = sessionWithEvents(2, false);
+    RawSseClient client;
+    client.open(sseUrl(m_service, id));
+    QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), range(1, 2), 5000);
+    const QJsonObject failed {{"type", "error"}, {"status", "failed"}, {"message", "boom"}};
+    QCOMPARE(publish(m_http, m_service, id, failed), 3);
+    QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
+    QCOMPARE(client.sequence(), range(1, 3));
+    const QJsonObject last = client.jsonEvents().last();
+    QCOMPARE(last.value("status").toString(), QStringLiteral("failed"));
+    QCOMPARE(last.value("final").toBool(), true);
+    QCOMPARE(publish(m_http, m_service, id, progressEvent(4)), -409);
+    QCOMPARE(m_http.get(sseUrl(m_service, id, "last_event_id=3")).status, 204);
 }
 
 void tst_SsebufdStreaming::keepAlive()
