@@ -1,7 +1,6 @@
 #include "serviceconfig.h"
 
 #include <QFile>
-#include <QSettings>
 
 #include <limits>
 
@@ -114,6 +113,50 @@ bool parseListen(const QString &text, QHostAddress *address, quint16 *port)
     else if (!address->setAddress(host))
         return false;
     *port = quint16(number);
+    return true;
+}
+
+// The INI file as documented: "[section]" lines, "key = value" lines and comment lines
+// starting with ';' or '#'. Values are taken as written (trimmed, one pair of surrounding
+// double quotes removed): QSettings split them at commas and cut them at ';', which broke
+// exec: commands such as "exec:/bin/sh -c 'a; b'".
+bool readIniSection(const QString &path, const QString &section,
+                    QList<QPair<QString, QString>> *entries, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+        *error = QStringLiteral("cannot read config file %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    QString current;
+    int number = 0;
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    for (const QByteArray &raw : lines) {
+        QString line = QString::fromUtf8(raw).trimmed();
+        if (++number == 1 && line.startsWith(QChar(0xFEFF)))
+            line = line.mid(1).trimmed();
+        if (line.isEmpty() || line.startsWith(QLatin1Char(';'))
+            || line.startsWith(QLatin1Char('#')))
+            continue;
+        if (line.startsWith(QLatin1Char('[')) && line.endsWith(QLatin1Char(']'))) {
+            current = line.mid(1, line.size() - 2).trimmed();
+            continue;
+        }
+        const qsizetype equals = line.indexOf(QLatin1Char('='));
+        if (equals <= 0) {
+            *error = QStringLiteral("config file %1 is not a valid INI file (line %2)")
+                         .arg(path)
+                         .arg(number);
+            return false;
+        }
+        if (current != section)
+            continue;
+        QString value = line.mid(equals + 1).trimmed();
+        if (value.size() >= 2 && value.startsWith(QLatin1Char('"'))
+            && value.endsWith(QLatin1Char('"')))
+            value = value.mid(1, value.size() - 2);
+        entries->append({line.left(equals).trimmed(), value});
+    }
     return true;
 }
 
@@ -230,31 +273,23 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             result.exitCode = 2;
             return result;
         }
-        QSettings ini(configFile, QSettings::IniFormat);
-        if (ini.status() != QSettings::NoError) {
-            result.message
-                = QStringLiteral("config file %1 is not a valid INI file\n").arg(configFile);
+        QList<QPair<QString, QString>> entries;
+        QString iniError;
+        if (!readIniSection(configFile, QStringLiteral("ssebufd"), &entries, &iniError)) {
+            result.message = iniError + QLatin1Char('\n');
             result.exitCode = 2;
             return result;
         }
-        ini.beginGroup(QStringLiteral("ssebufd"));
-        for (const QString &key : ini.childKeys()) {
-            // QSettings takes only ';' for comments; Debian admins also write '#'.
-            if (key.startsWith(QLatin1Char('#')))
-                continue;
+        for (const auto &[key, value] : std::as_const(entries)) {
             const bool known = std::any_of(
                 std::begin(kOptions), std::end(kOptions),
-                [&key](const OptionSpec &spec) { return key == QLatin1String(spec.name); });
+                [&key = key](const OptionSpec &spec) { return key == QLatin1String(spec.name); });
             if (!known) {
                 result.message = QStringLiteral("unknown key '%1' in %2\n").arg(key, configFile);
                 result.exitCode = 2;
                 return result;
             }
-            const QVariant value = ini.value(key);
-            fromFile.insert(key,
-                            value.typeId() == QMetaType::QStringList
-                                ? value.toStringList().join(QLatin1Char(','))
-                                : value.toString());
+            fromFile.insert(key, value);
         }
     }
 

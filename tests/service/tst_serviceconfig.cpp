@@ -64,6 +64,8 @@ private Q_SLOTS:
     void precedence_data();
     void precedence();
     void equalsForm();
+    void iniValues_data();
+    void iniValues();
     void invalid_data();
     void invalid();
     void help();
@@ -235,6 +237,40 @@ void tst_ServiceConfig::equalsForm()
     QCOMPARE(result.config->listenPort, quint16(0));
 }
 
+void tst_ServiceConfig::iniValues_data()
+{
+    QTest::addColumn<QByteArray>("line"); // as written in the file
+    QTest::addColumn<QString>("pipeline"); // as the service must see it
+
+    QTest::newRow("plain") << QByteArray("pipeline = exec:/usr/bin/producer --fast")
+                           << "exec:/usr/bin/producer --fast";
+    QTest::newRow("comma") << QByteArray("pipeline = exec:/bin/producer --tags=a,b")
+                           << "exec:/bin/producer --tags=a,b";
+    QTest::newRow("comma and space")
+        << QByteArray("pipeline = exec:/bin/producer a, b") << "exec:/bin/producer a, b";
+    QTest::newRow("single quotes")
+        << QByteArray("pipeline = exec:/bin/sh -c 'exit 0'") << "exec:/bin/sh -c 'exit 0'";
+    QTest::newRow("semicolon") << QByteArray("pipeline = exec:/bin/sh -c 'echo x; exit 0'")
+                               << "exec:/bin/sh -c 'echo x; exit 0'";
+    QTest::newRow("quoted whole") << QByteArray("pipeline = \"exec:/bin/producer a, b\"")
+                                  << "exec:/bin/producer a, b";
+}
+
+void tst_ServiceConfig::iniValues()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QString, pipeline);
+    // A file of its own per row: the line sits among comments and other sections.
+    const QString ini = writeFile(QStringLiteral("values-%1.ini").arg(QTest::currentDataTag()),
+                                  "; ssebufd settings\n# written by the test\n[other]\n"
+                                  "pipeline = demo\n\n[ssebufd]\n"
+                                      + line + "\nkeepalive = 7\n");
+    const auto result = load({"--config", ini}, environment());
+    QVERIFY2(result.config, qPrintable(result.message));
+    QCOMPARE(result.config->pipeline, pipeline);
+    QCOMPARE(result.config->keepaliveSeconds, 7);
+}
+
 void tst_ServiceConfig::invalid_data()
 {
     QTest::addColumn<QStringList>("options");
@@ -290,6 +326,7 @@ void tst_ServiceConfig::invalid_data()
         << none << none << QByteArray("keepalive = never\n") << "keepalive";
     QTest::newRow("unknown INI key")
         << none << none << QByteArray("listne = 127.0.0.1:1\n") << "listne";
+    QTest::newRow("not INI") << none << none << QByteArray("listen 127.0.0.1:1\n") << "line 2";
 }
 
 void tst_ServiceConfig::invalid()
