@@ -161,7 +161,7 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
 void SessionApi::publishEvent(HttpExchange &exchange, const QString &sessionId)
 {
     if (const auto denied = m_access.check(exchange.request())) {
-        exchange.respond(HttpResponse::error(*denied));
+        exchange.respond(HttpResponse::error(*denied).withHeader("WWW-Authenticate", "Bearer"));
         return;
     }
     const QByteArray mime

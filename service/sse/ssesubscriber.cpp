@@ -71,7 +71,7 @@ void SseSubscriber::offer(const EventPtr &event)
     if (event->seq < m_nextSeq)
         return;
     if (m_state == State::Live && !m_reading && event->seq == m_nextSeq) {
-        if (unsentBytes() + event->wire.size() > m_options.maxUnsentBytes) {
+        if (unsentBytes() > 0 && unsentBytes() + event->wire.size() > m_options.maxUnsentBytes) {
             cutOff(QStringLiteral("slow_consumer"));
             return;
         }
@@ -160,10 +160,13 @@ void SseSubscriber::store_read(const ReadResult &result)
         close(QStringLiteral("finished"));
         return;
     }
-    if (m_nextSeq > m_knownLastSeq)
+    if (m_nextSeq > m_knownLastSeq) {
         m_state = State::Live;
-    else
-        pump();
+        return;
+    }
+    // The next slice on the next loop turn, not by recursion: a store that answers at once
+    // (memory) would otherwise nest one call per slice, and other clients get their turn.
+    QMetaObject::invokeMethod(this, &SseSubscriber::pump, Qt::QueuedConnection);
 }
 
 void SseSubscriber::writeGap(qint64 from, qint64 to)
