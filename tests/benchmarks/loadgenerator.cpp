@@ -319,6 +319,13 @@ void LoadGenerator::pumpPublishers()
     }
 }
 
+void LoadGenerator::abandonPublishing()
+{
+    // The server is gone or refuses every connection: the rest would only fail too.
+    for (PublishCursor &cursor : m_cursors)
+        cursor.done = true;
+}
+
 void LoadGenerator::publishNext(size_t index)
 {
     PublishCursor &cursor = m_cursors[index];
@@ -346,6 +353,10 @@ void LoadGenerator::publishNext(size_t index)
                 m_lastAnswerNs = now;
                 ++m_publishesAnswered;
                 m_publishRttUs.push_back(uint32_t((now - publisher->sentNs()) / 1000));
+                m_consecutiveConnectionFailures
+                    = status == 0 ? m_consecutiveConnectionFailures + 1 : 0;
+                if (m_consecutiveConnectionFailures > 50)
+                    abandonPublishing();
                 if (status != 201 && status != 202) {
                     if (m_publishErrors++ == 0) {
                         m_firstPublishError = status != 0
@@ -360,6 +371,8 @@ void LoadGenerator::publishNext(size_t index)
             });
         if (!sent) {
             ++m_publishesAnswered;
+            if (++m_consecutiveConnectionFailures > 50)
+                abandonPublishing();
             if (m_publishErrors++ == 0)
                 m_firstPublishError
                     = std::string("connect: ") + std::strerror(publisher->lastError());

@@ -51,6 +51,7 @@ private:
     void pumpConnects();
     void pumpPublishers();
     void publishNext(size_t publisher);
+    void abandonPublishing();
     void log(const std::string &text) const;
 
     std::string subscribeRequest(const std::string &session) const;
@@ -83,6 +84,7 @@ private:
     int64_t m_publishErrors = 0;
     int64_t m_seqMismatches = 0;
     int64_t m_sessionErrors = 0;
+    int m_consecutiveConnectionFailures = 0;
     std::string m_firstPublishError;
     bool m_timedOut = false;
 };
