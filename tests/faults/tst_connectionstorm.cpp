@@ -127,13 +127,17 @@ void tst_ConnectionStorm::tenThousandConnectionsOpenedAndDropped()
     QTRY_COMPARE_WITH_TIMEOUT(
         summary(http, service, id).value(QStringLiteral("subscribers")).toInt(-1), 0, 10000);
     QCOMPARE(storedSeqs(http, service, id), range(1, acknowledged));
-    // The memory a dropped connection cost is given back (allowing for allocator caches;
-    // not under AddressSanitizer, whose quarantine holds freed memory on purpose).
-    if (!sanitized())
-        QVERIFY2(residentKib(pid) < baselineRss + 64 * 1024,
-                 qPrintable(QStringLiteral("RSS %1 KiB after, %2 KiB before")
-                                .arg(residentKib(pid))
-                                .arg(baselineRss)));
+    // The memory the connections cost is given back: ssebufd trims its heap a second after
+    // streams close (not checked under AddressSanitizer, whose quarantine holds freed memory
+    // on purpose).
+    if (!sanitized()) {
+        QTRY_VERIFY2_WITH_TIMEOUT(residentKib(pid) < baselineRss + 8 * 1024,
+                                  qPrintable(QStringLiteral("RSS %1 KiB after, %2 KiB before")
+                                                 .arg(residentKib(pid))
+                                                 .arg(baselineRss)),
+                                  10000);
+        qInfo("RSS settled at %lld KiB (baseline %lld KiB)", residentKib(pid), baselineRss);
+    }
     QCOMPARE(service.terminate(), 0);
 }
 
