@@ -57,7 +57,7 @@ QByteArray escapeControls(const QString &message)
 
 void handleMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
-    const QString time = isoUtc(QDateTime::currentDateTimeUtc());
+    const QString time = isoUtcFromMs(QDateTime::currentMSecsSinceEpoch());
     const char *category = context.category ? context.category : "default";
     QByteArray line;
     if (g_json) {

@@ -118,9 +118,10 @@ bool Service::start(QString *error)
                 m_metrics->recordRequest(route, status);
                 // Method, path, status, time and peer only: never headers, query or body, which
                 // may carry tokens or credentials.
-                qCInfo(lcAccess).noquote()
-                    << request.method << request.path << status
-                    << QStringLiteral("%1ms").arg(elapsedMs) << request.peerText();
+                // printf-style: the access line is on every request's path.
+                qCInfo(lcAccess, "%s %s %d %lldms %s", request.method.constData(),
+                       qPrintable(request.path), status, static_cast<long long>(elapsedMs),
+                       qPrintable(request.peerText()));
             });
     connect(m_frontend, &HttpFrontend::connectionRejected, this,
             [this](int status) { m_metrics->recordRejectedConnection(status); });

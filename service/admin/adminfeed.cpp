@@ -1,6 +1,7 @@
 #include "adminfeed.h"
 
 #include "http/streamconnection.h"
+#include "sse/ssesubscriber.h"
 #include "sse/subscriberhub.h"
 #include "sseencoder.h"
 
@@ -166,14 +167,15 @@ void AdminFeed::store_sessionRemoved(const QString &sessionId, RemovalReason rea
                {QStringLiteral("reason"), why}});
 }
 
-void AdminFeed::hub_subscriberConnected(const QString &sessionId, const QJsonObject &subscriber)
+void AdminFeed::hub_subscriberConnected(const QString &sessionId, const SseSubscriber *connected)
 {
-    qCInfo(lcAdmin).noquote() << "subscriber" << subscriber.value(QLatin1String("id")).toInteger()
-                              << "connected to" << sessionId << "from"
-                              << subscriber.value(QLatin1String("peer")).toString() << "resume_from"
-                              << subscriber.value(QLatin1String("resume_from")).toInteger();
+    qCInfo(lcAdmin, "subscriber %llu connected to %s from %s resume_from %lld",
+           static_cast<unsigned long long>(connected->id()), qPrintable(sessionId),
+           qPrintable(connected->peer()), static_cast<long long>(connected->resumeFrom()));
     if (m_clients.isEmpty())
         return;
+    // Built only when an admin client listens: it costs more than the stream's own set-up.
+    const QJsonObject subscriber = connected->infoJson();
     QPointer<AdminFeed> self(this);
     m_store->findSession(
         sessionId, [self, sessionId, subscriber](const std::optional<SessionSummary> &summary) {
@@ -188,14 +190,15 @@ void AdminFeed::hub_subscriberConnected(const QString &sessionId, const QJsonObj
         });
 }
 
-void AdminFeed::hub_subscriberDisconnected(const QString &sessionId, const QJsonObject &subscriber,
-                                           const QString &reason)
+void AdminFeed::hub_subscriberDisconnected(const QString &sessionId,
+                                           const SseSubscriber *disconnected, const QString &reason)
 {
-    qCInfo(lcAdmin).noquote() << "subscriber" << subscriber.value(QLatin1String("id")).toInteger()
-                              << "of" << sessionId << "disconnected:" << reason << "events_sent"
-                              << subscriber.value(QLatin1String("events_sent")).toInteger();
+    qCInfo(lcAdmin, "subscriber %llu of %s disconnected: %s events_sent %lld",
+           static_cast<unsigned long long>(disconnected->id()), qPrintable(sessionId),
+           qPrintable(reason), static_cast<long long>(disconnected->eventsSent()));
     if (m_clients.isEmpty())
         return;
+    const QJsonObject subscriber = disconnected->infoJson();
     QPointer<AdminFeed> self(this);
     m_store->findSession(
         sessionId,

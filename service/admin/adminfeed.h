@@ -11,6 +11,7 @@
 
 namespace ssebuf {
 
+class SseSubscriber;
 class StreamConnection;
 class SubscriberHub;
 
@@ -48,8 +49,8 @@ private:
                              const SessionSummary &summary, int evicted);
     void store_sessionEnded(const SessionSummary &summary);
     void store_sessionRemoved(const QString &sessionId, RemovalReason reason);
-    void hub_subscriberConnected(const QString &sessionId, const QJsonObject &subscriber);
-    void hub_subscriberDisconnected(const QString &sessionId, const QJsonObject &subscriber,
+    void hub_subscriberConnected(const QString &sessionId, const SseSubscriber *subscriber);
+    void hub_subscriberDisconnected(const QString &sessionId, const SseSubscriber *subscriber,
                                     const QString &reason);
     void keepaliveTimer_timeout();
     QJsonObject summaryJson(SessionSummary summary) const;

@@ -100,6 +100,7 @@ std::shared_ptr<const StoredEvent> StoredEvent::make(const QString &sessionId, q
     event->seq = seq;
     event->timestampMs = timestampMs;
     event->json = json.finish();
+    event->json.squeeze(); // held for the session's lifetime: no growth slack
     event->wire = SseEncoder::event(seq, event->json);
     event->type = draft.type;
     event->status = draft.status;

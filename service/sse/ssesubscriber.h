@@ -41,6 +41,8 @@ public:
 
     quint64 id() const { return m_id; }
     QString sessionId() const { return m_sessionId; }
+    QString peer() const { return m_peer; }
+    qint64 resumeFrom() const { return m_resumeFrom; }
     State state() const { return m_state; }
     qint64 eventsSent() const { return m_eventsSent; }
     qint64 unsentBytes() const;

@@ -42,7 +42,7 @@ SseSubscriber *SubscriberHub::subscribe(StreamConnection *stream, const QString 
             [this, subscriber](const QString &reason) { subscriber_ended(subscriber, reason); });
     connect(subscriber, &SseSubscriber::eventsDelivered, this,
             [this](int count) { m_delivered += count; });
-    Q_EMIT subscriberConnected(sessionId, subscriber->infoJson());
+    Q_EMIT subscriberConnected(sessionId, subscriber);
     subscriber->start();
     return subscriber;
 }
@@ -58,7 +58,7 @@ void SubscriberHub::subscriber_ended(SseSubscriber *subscriber, const QString &r
     }
     if (reason == QLatin1String("slow_consumer") || reason == QLatin1String("stalled"))
         ++m_slowDisconnects;
-    Q_EMIT subscriberDisconnected(subscriber->sessionId(), subscriber->infoJson(), reason);
+    Q_EMIT subscriberDisconnected(subscriber->sessionId(), subscriber, reason);
     // Unhooked first, deleted later: never inside its own signal.
     subscriber->deleteLater();
     if (m_closingAll && m_count == 0)

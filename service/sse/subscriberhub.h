@@ -40,8 +40,9 @@ public:
     const SseOptions &options() const { return m_options; }
 
 Q_SIGNALS:
-    void subscriberConnected(const QString &sessionId, const QJsonObject &subscriber);
-    void subscriberDisconnected(const QString &sessionId, const QJsonObject &subscriber,
+    // The subscriber is valid during the emission only (build infoJson() if it is needed).
+    void subscriberConnected(const QString &sessionId, const ssebuf::SseSubscriber *subscriber);
+    void subscriberDisconnected(const QString &sessionId, const ssebuf::SseSubscriber *subscriber,
                                 const QString &reason);
     void allClosed();
 
