@@ -46,9 +46,58 @@ QByteArray JsonWriter::finish()
     return m_out;
 }
 
+namespace {
+
+// A lone surrogate has no UTF-8 form (toUtf8() would turn it into '?'); JSON can carry it
+// as a \uXXXX escape, which is what QJsonDocument writes too.
+bool hasLoneSurrogate(const QString &value)
+{
+    const qsizetype size = value.size();
+    for (qsizetype i = 0; i < size; ++i) {
+        const QChar c = value.at(i);
+        if (!c.isSurrogate())
+            continue;
+        if (c.isHighSurrogate() && i + 1 < size && value.at(i + 1).isLowSurrogate()) {
+            ++i;
+            continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+} // namespace
+
 void JsonWriter::appendString(QByteArray &out, const QString &value)
 {
     static const char hex[] = "0123456789abcdef";
+    if (hasLoneSurrogate(value)) {
+        out.append('"');
+        const qsizetype size = value.size();
+        for (qsizetype i = 0; i < size; ++i) {
+            const QChar c = value.at(i);
+            const bool paired
+                = c.isHighSurrogate() && i + 1 < size && value.at(i + 1).isLowSurrogate();
+            if (c.isSurrogate() && !paired) {
+                const ushort u = c.unicode();
+                const char escape[6] = {'\\',
+                                        'u',
+                                        hex[(u >> 12) & 0xF],
+                                        hex[(u >> 8) & 0xF],
+                                        hex[(u >> 4) & 0xF],
+                                        hex[u & 0xF]};
+                out.append(escape, 6);
+                continue;
+            }
+            const qsizetype length = paired ? 2 : 1;
+            QByteArray piece;
+            appendString(piece, value.mid(i, length)); // quoted and escaped
+            out.append(piece.constData() + 1, piece.size() - 2);
+            i += length - 1;
+        }
+        out.append('"');
+        return;
+    }
     const QByteArray utf8 = value.toUtf8();
     out.reserve(out.size() + utf8.size() + 2);
     out.append('"');
