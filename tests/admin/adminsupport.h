@@ -6,6 +6,7 @@
 
 #include "httptestclient.h"
 #include "rawsseclient.h"
+#include "redisprocess.h"
 #include "serviceprocess.h"
 
 #include <QFile>
@@ -23,6 +24,15 @@
 namespace admintest {
 
 using Headers = QList<QPair<QByteArray, QByteArray>>;
+
+// --store arguments for a fresh, empty store: a new database of the given Redis for every
+// call, or none (the memory store) without Redis.
+inline QStringList freshStoreArgs(const RedisProcess *redis, int *lastDatabase)
+{
+    if (!redis)
+        return {};
+    return {QStringLiteral("--store"), redis->url(++*lastDatabase)};
+}
 
 inline Headers bearer(const QByteArray &token)
 {

@@ -54,12 +54,7 @@ private slots:
     void adminStreamSeesOtherInstances();
 
 private:
-    QStringList storeArgs()
-    {
-        if (!m_redis)
-            return {};
-        return {QStringLiteral("--store"), m_redis->url(++m_database)};
-    }
+    QStringList storeArgs() { return freshStoreArgs(m_redis, &m_database); }
 
     const RedisProcess *m_redis;
     int m_database = 0;

@@ -6,6 +6,7 @@
 
 #include "httptestclient.h"
 #include "serviceprocess.h"
+#include "sessiontestkit.h"
 
 #include <QDir>
 #include <QFile>
@@ -14,6 +15,12 @@
 #include <QList>
 
 namespace faults {
+
+using testkit::finalEvent;
+using testkit::openDescriptors;
+using testkit::publish;
+using testkit::range;
+using testkit::residentKib;
 
 inline QString startSession(HttpTestClient &http, const ServiceProcess &service)
 {
@@ -43,23 +50,6 @@ inline QJsonObject progressEvent(int n, int payloadBytes = 32)
         {QStringLiteral("message"),
          QStringLiteral("step %1 ").arg(n) + QString(payloadBytes, QLatin1Char('x'))},
         {QStringLiteral("progress"), n % 101}};
-}
-
-inline QJsonObject finalEvent()
-{
-    return QJsonObject {{QStringLiteral("type"), QStringLiteral("result")},
-                        {QStringLiteral("status"), QStringLiteral("completed")},
-                        {QStringLiteral("message"), QStringLiteral("done")},
-                        {QStringLiteral("final"), true}};
-}
-
-// Publishes one event; its seq when acknowledged (201), else -status.
-inline qint64 publish(HttpTestClient &http, const ServiceProcess &service, const QString &sessionId,
-                      const QJsonObject &event)
-{
-    const HttpTestReply reply = http.postJson(service.url(eventsPath(sessionId)), event);
-    return reply.status == 201 ? reply.json().value(QStringLiteral("seq")).toInteger()
-                               : -reply.status;
 }
 
 // Every seq the service holds for a session, read through the admin API page by page.
@@ -92,38 +82,11 @@ inline QJsonObject summary(HttpTestClient &http, const ServiceProcess &service,
         .json();
 }
 
-inline QList<qint64> range(qint64 from, qint64 to)
-{
-    QList<qint64> result;
-    for (qint64 seq = from; seq <= to; ++seq)
-        result.append(seq);
-    return result;
-}
-
 // scripts/test-sanitized.sh sets SSEBUF_SANITIZED: resident-memory figures then measure the
 // sanitizer's allocator, not the service, and are not asserted.
 inline bool sanitized()
 {
     return qEnvironmentVariableIsSet("SSEBUF_SANITIZED");
-}
-
-inline int openDescriptors(qint64 pid)
-{
-    return int(QDir(QStringLiteral("/proc/%1/fd").arg(pid))
-                   .entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::System)
-                   .size());
-}
-
-inline qint64 residentKib(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
 }
 
 } // namespace faults

@@ -6,6 +6,7 @@
 #include "httptestclient.h"
 #include "rawsseclient.h"
 #include "serviceprocess.h"
+#include "sessiontestkit.h"
 
 #include <QDeadlineTimer>
 #include <QFile>
@@ -23,6 +24,11 @@
 #include <memory>
 
 namespace ssebuftest {
+
+using testkit::finalEvent;
+using testkit::publish;
+using testkit::range;
+using testkit::residentKib;
 
 inline QJsonObject startBody(const QString &prompt, const QString &user = QStringLiteral("u1"))
 {
@@ -59,45 +65,6 @@ inline QJsonObject progressEvent(int n, const QString &message = QString())
         {QStringLiteral("status"), QStringLiteral("running")},
         {QStringLiteral("message"), message.isEmpty() ? QStringLiteral("step %1").arg(n) : message},
         {QStringLiteral("progress"), n % 101}};
-}
-
-inline QJsonObject finalEvent()
-{
-    return QJsonObject {{QStringLiteral("type"), QStringLiteral("result")},
-                        {QStringLiteral("status"), QStringLiteral("completed")},
-                        {QStringLiteral("message"), QStringLiteral("done")},
-                        {QStringLiteral("final"), true}};
-}
-
-// Publishes one event; its seq, or -status when the answer was not a 201.
-inline qint64 publish(HttpTestClient &http, const ServiceProcess &service, const QString &sessionId,
-                      const QJsonObject &event)
-{
-    const HttpTestReply reply = http.postJson(eventsUrl(service, sessionId), event);
-    if (reply.status != 201)
-        return -reply.status;
-    return reply.json().value(QStringLiteral("seq")).toInteger();
-}
-
-inline QList<qint64> range(qint64 from, qint64 to)
-{
-    QList<qint64> result;
-    for (qint64 i = from; i <= to; ++i)
-        result.append(i);
-    return result;
-}
-
-// VmRSS of a process in KiB (Linux), -1 when unknown.
-inline qint64 rssKiB(qint64 pid)
-{
-    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
 }
 
 // Publishes many events with several requests in flight (one manager: up to 6 connections),

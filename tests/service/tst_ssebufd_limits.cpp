@@ -347,7 +347,7 @@ void tst_SsebufdLimits::slowConsumerIsCutOff()
     QTRY_VERIFY_WITH_TIMEOUT(reader.headersDone(), 5000);
 
     const qint64 pid = service.process().processId();
-    const qint64 rssBefore = rssKiB(pid);
+    const qint64 rssBefore = residentKib(pid);
     QVERIFY(rssBefore > 0);
     // About 5 MB of events of 4 KB each.
     const int count = 1250;
@@ -378,7 +378,7 @@ void tst_SsebufdLimits::slowConsumerIsCutOff()
     const qint64 deliveredAfterStall = stalled.socket()->bytesAvailable();
     qInfo("stalled client: %lld bytes delivered after it stopped reading", deliveredAfterStall);
     QVERIFY2(deliveredAfterStall < 1024 * 1024, qPrintable(QString::number(deliveredAfterStall)));
-    const qint64 rssAfter = rssKiB(pid);
+    const qint64 rssAfter = residentKib(pid);
     // What the service must hold: the buffered events, once as JSON and once as SSE frames.
     const qint64 bufferedKiB = qint64(count) * payload * 2 / 1024;
     qInfo("slow consumer: RSS %lld KiB before, %lld KiB after publishing %d KiB (%lld KiB "
