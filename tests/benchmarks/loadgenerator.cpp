@@ -570,6 +570,8 @@ BenchResult LoadGenerator::run()
     if (sampled) {
         json.add("server_cpu_s", serverCpu);
         json.add("server_cpu_ticks_s", after.tickCpuSeconds - before.tickCpuSeconds);
+        json.add("server_user_ticks_s", after.tickUserSeconds - before.tickUserSeconds);
+        json.add("server_system_ticks_s", after.tickSystemSeconds - before.tickSystemSeconds);
         json.add("server_cpu_s_per_100k",
                  delivered > 0 ? serverCpu * 100000.0 / double(delivered) : 0.0);
         json.add("delivered_per_server_cpu_s", serverCpu > 0 ? double(delivered) / serverCpu : 0.0);

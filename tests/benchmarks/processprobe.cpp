@@ -14,7 +14,7 @@ namespace ssebench {
 
 namespace {
 
-bool readCpu(int pid, double *seconds)
+bool readCpu(int pid, double *userSeconds, double *systemSeconds)
 {
     std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
     std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
@@ -34,7 +34,8 @@ bool readCpu(int pid, double *seconds)
             break;
         }
     }
-    *seconds = double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+    *userSeconds = double(utime) / double(sysconf(_SC_CLK_TCK));
+    *systemSeconds = double(stime) / double(sysconf(_SC_CLK_TCK));
     return true;
 }
 
@@ -81,11 +82,15 @@ ProcessSample sampleProcesses(const std::vector<int> &pids)
 {
     ProcessSample sample;
     for (int pid : pids) {
-        double seconds = 0;
-        if (!readCpu(pid, &seconds))
+        double userSeconds = 0;
+        double systemSeconds = 0;
+        if (!readCpu(pid, &userSeconds, &systemSeconds))
             continue;
+        const double seconds = userSeconds + systemSeconds;
         sample.valid = true;
         sample.tickCpuSeconds += seconds;
+        sample.tickUserSeconds += userSeconds;
+        sample.tickSystemSeconds += systemSeconds;
         double runTime = 0;
         sample.cpuSeconds += readRunTime(pid, &runTime) ? runTime : seconds;
         readMemory(pid, &sample.rssKb, &sample.hwmKb);
