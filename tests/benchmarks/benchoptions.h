@@ -24,6 +24,7 @@ struct BenchOptions
     int connectConcurrency = 200; // subscribers opening at once
     int sourceAddresses = 8; // subscribers bind to 127.0.0.2.. (loopback targets only); 0 = off
     double rate = 0; // publishes per second over all sessions; 0 = as fast as answered
+    int burst = 1; // events of one session pipelined on a publisher's connection at once
     double holdSeconds = 5; // idle workload: how long the streams stay idle
     double drainSeconds = 30; // after the last publish, how long to wait for deliveries
     double timeoutSeconds = 600; // the whole run

@@ -330,52 +330,71 @@ void LoadGenerator::publishNext(size_t index)
 {
     PublishCursor &cursor = m_cursors[index];
     Publisher *publisher = m_publishers[index].get();
+    const int burst = std::max(1, m_options.burst);
     while (!cursor.done && !publisher->isBusy()) {
+        // The next burst: seq round..round+burst-1 of the cursor's next session, fewer at the
+        // end of the session's events.
+        const int session = cursor.sessions[cursor.index];
+        const int firstSeq = cursor.round;
+        const int lastSeq = std::min(m_eventsPerSession, firstSeq + burst - 1);
+        const int count = lastSeq - firstSeq + 1;
         if (m_options.rate > 0) {
+            // Every event counts as one publish; a burst goes once the allowance covers all
+            // of it (the allowance starts at one burst).
             const double allowed
-                = double(monotonicNs() - m_publishStartNs) / nsPerSecond * m_options.rate + 1;
-            if (double(m_publishesSent) >= allowed)
+                = double(monotonicNs() - m_publishStartNs) / nsPerSecond * m_options.rate + burst;
+            if (double(m_publishesSent + count - 1) >= allowed)
                 return; // pumpPublishers() resumes on the next loop turn
         }
-        const int session = cursor.sessions[cursor.index];
-        const int seq = cursor.round;
         if (++cursor.index == cursor.sessions.size()) {
             cursor.index = 0;
-            if (++cursor.round > m_eventsPerSession)
+            cursor.round += burst;
+            if (cursor.round > m_eventsPerSession)
                 cursor.done = true;
         }
-        const bool final = seq == m_eventsPerSession;
-        ++m_publishesSent;
-        const bool sent = publisher->post(
-            publishPath(m_sessions[size_t(session)]), eventBody(seq, final),
-            [this, index, seq, publisher](int status, const std::string &body) {
-                const int64_t now = monotonicNs();
-                m_lastAnswerNs = now;
-                ++m_publishesAnswered;
-                m_publishRttUs.push_back(uint32_t((now - publisher->sentNs()) / 1000));
-                m_consecutiveConnectionFailures
-                    = status == 0 ? m_consecutiveConnectionFailures + 1 : 0;
-                if (m_consecutiveConnectionFailures > 50)
-                    abandonPublishing();
-                if (status != 201 && status != 202) {
-                    if (m_publishErrors++ == 0) {
-                        m_firstPublishError = status != 0
-                            ? "HTTP " + std::to_string(status) + " " + body.substr(0, 200)
-                            : std::string("connection: ") + std::strerror(publisher->lastError());
-                        log("publish failed: " + m_firstPublishError);
+        const std::string path = publishPath(m_sessions[size_t(session)]);
+        std::vector<Publisher::Request> requests;
+        requests.reserve(size_t(count));
+        for (int seq = firstSeq; seq <= lastSeq; ++seq) {
+            const bool final = seq == m_eventsPerSession;
+            requests.push_back(Publisher::Request {
+                path, eventBody(seq, final),
+                [this, index, seq, publisher](int status, const std::string &body) {
+                    const int64_t now = monotonicNs();
+                    m_lastAnswerNs = now;
+                    ++m_publishesAnswered;
+                    // From when the burst was sent.
+                    m_publishRttUs.push_back(uint32_t((now - publisher->sentNs()) / 1000));
+                    m_consecutiveConnectionFailures
+                        = status == 0 ? m_consecutiveConnectionFailures + 1 : 0;
+                    if (m_consecutiveConnectionFailures > 50)
+                        abandonPublishing();
+                    if (status != 201 && status != 202) {
+                        if (m_publishErrors++ == 0) {
+                            m_firstPublishError = status != 0
+                                ? "HTTP " + std::to_string(status) + " " + body.substr(0, 200)
+                                : std::string("connection: ")
+                                    + std::strerror(publisher->lastError());
+                            log("publish failed: " + m_firstPublishError);
+                        }
+                    } else if (m_options.target == Target::Ssebuf
+                               && jsonInteger(body, "seq") != seq) {
+                        ++m_seqMismatches;
                     }
-                } else if (m_options.target == Target::Ssebuf && jsonInteger(body, "seq") != seq) {
-                    ++m_seqMismatches;
-                }
-                publishNext(index);
-            });
-        if (!sent) {
-            ++m_publishesAnswered;
-            if (++m_consecutiveConnectionFailures > 50)
+                    // A no-op until the burst's last answer (the publisher is still busy).
+                    publishNext(index);
+                }});
+        }
+        m_publishesSent += count;
+        if (!publisher->postBurst(std::move(requests))) {
+            m_publishesAnswered += count;
+            m_consecutiveConnectionFailures += count;
+            if (m_consecutiveConnectionFailures > 50)
                 abandonPublishing();
-            if (m_publishErrors++ == 0)
+            if (m_publishErrors == 0)
                 m_firstPublishError
                     = std::string("connect: ") + std::strerror(publisher->lastError());
+            m_publishErrors += count;
         }
     }
 }
@@ -526,6 +545,7 @@ BenchResult LoadGenerator::run()
     json.add("events_per_session", m_options.events);
     json.add("payload", m_options.payload);
     json.add("publishers", int(m_publishers.size()));
+    json.add("burst", std::max(1, m_options.burst));
     json.add("streams", (long long)(m_subscribers.size()));
     json.add("streams_opened", (long long)(m_ready));
     json.add("expected", expected);

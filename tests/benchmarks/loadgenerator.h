@@ -37,7 +37,7 @@ private:
     {
         std::vector<int> sessions;
         size_t index = 0;
-        int round = 1;
+        int round = 1; // the first seq of this round's bursts (--burst events per session)
         bool done = false;
     };
 

@@ -19,7 +19,7 @@ namespace {
 const char usage[]
     = R"(usage: ssebench --target ssebuf|nchan (--url http://127.0.0.1:PORT | --spawn SSEBUFD)
                 [--workload fanout|latejoin|idle|publish] [--sessions N] [--subscribers N]
-                [--events N] [--payload BYTES] [--publishers N] [--rate EVENTS_PER_S]
+                [--events N] [--payload BYTES] [--publishers N] [--rate EVENTS_PER_S] [--burst N]
                 [--connect-concurrency N] [--source-addresses N] [--hold SECONDS] [--drain SECONDS] [--timeout SECONDS]
                 [--server-pids PID[,PID...]] [--label TEXT] [--verbose]
 
@@ -30,6 +30,11 @@ Workloads (--subscribers is per session, --events per session):
             subscriber's connect-to-last-event replay time
   idle      open the streams, hold them --hold seconds, then publish the events (default 1)
   publish   publish only (no subscribers); latency is the publish round trip
+
+--burst N (default 1): each publisher sends the next N events of one session as N HTTP/1.1
+requests pipelined on its keep-alive connection (one write), waits for all N answers, then
+moves on to its next session; models a producer emitting bursts of tokens. --rate counts
+every event and lets a burst go once the allowance covers all of it.
 
 Prints one JSON line on stdout; exits 0 only when nothing was missing, duplicated or out of
 order and every request succeeded. --server-pids are sampled (/proc) around the measured
@@ -121,6 +126,8 @@ int main(int argc, char **argv)
             options.publishers = std::atoi(value.c_str());
         } else if (name == "--rate") {
             options.rate = std::atof(value.c_str());
+        } else if (name == "--burst") {
+            options.burst = std::atoi(value.c_str());
         } else if (name == "--connect-concurrency") {
             options.connectConcurrency = std::max(1, std::atoi(value.c_str()));
         } else if (name == "--source-addresses") {
@@ -144,7 +151,7 @@ int main(int argc, char **argv)
         }
     }
     if (!targetGiven || (url.empty() == spawn.empty()) || options.sessions < 1 || options.events < 1
-        || options.subscribers < 0) {
+        || options.subscribers < 0 || options.burst < 1) {
         std::fputs(usage, stderr);
         return 2;
     }

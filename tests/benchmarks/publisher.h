@@ -5,25 +5,41 @@
 #include "httpresponseparser.h"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace ssebench {
 
-// A keep-alive connection that sends one POST at a time and hands each answer to a
-// callback. It reconnects when the server closed an idle connection.
+// A keep-alive connection that sends one POST, or a burst of pipelined POSTs, at a time and
+// hands each answer to its callback, in order (HTTP/1.1 answers in request order). It
+// reconnects when the server closed an idle connection.
 class Publisher : public BenchConnection, private HttpResponseListener
 {
 public:
     // status 0: the connection failed before an answer came.
     using Callback = std::function<void(int status, const std::string &body)>;
 
+    struct Request
+    {
+        std::string path;
+        std::string body;
+        Callback callback;
+    };
+
     Publisher(Poller &poller, const sockaddr_in &address, std::string host);
 
-    bool isBusy() const { return bool(m_callback); }
+    // Something is in flight: a request sent and not yet answered.
+    bool isBusy() const { return !m_pending.empty(); }
     // Sends POST path with a JSON body; false when a request is already in flight or the
     // connection cannot be opened.
     bool post(const std::string &path, const std::string &body, Callback callback);
+    // Sends every request pipelined with one write; the callbacks run in request order.
+    // False (no callback runs) when a request is already in flight or the connection cannot
+    // be opened. When the connection fails, every unanswered request gets status 0.
+    bool postBurst(std::vector<Request> requests);
+    // When the last post or burst was sent.
     int64_t sentNs() const { return m_sentNs; }
 
 protected:
@@ -31,18 +47,29 @@ protected:
     void lost(int error) override;
 
 private:
+    struct Answer
+    {
+        int status;
+        std::string body;
+    };
+
     void responseHead(int status, const std::string &head) override;
     void responseBody(const char *data, size_t size) override;
     void responseComplete() override;
-    void answer(int status);
+    // Runs the callbacks of the answers parsed so far, then, with failRest, those of the
+    // requests the closed connection left unanswered (status 0).
+    void dispatch(bool failRest);
 
     HttpResponseParser m_http;
     std::string m_host;
     std::string m_body;
-    Callback m_callback;
+    std::deque<Callback> m_pending;
+    std::vector<Answer> m_answers;
     int64_t m_sentNs = 0;
     int m_status = 0;
     bool m_closeAfterAnswer = false;
+    // The server announced Connection: close; whatever follows on this connection is ignored.
+    bool m_closing = false;
 };
 
 } // namespace ssebench

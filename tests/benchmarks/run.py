@@ -38,6 +38,10 @@ WORKLOADS = [
      "10 sessions x 100 subscribers x 100 events"),
     ("fanout 100x10x100 paced", "--workload fanout --sessions 100 --subscribers 10 --events 100 --rate 2000",
      "the first fan-out paced at 2,000 publishes/s (20,000 deliveries/s): latency below saturation"),
+    ("fanout 100x10x100 burst 10", "--workload fanout --sessions 100 --subscribers 10 --events 100 --burst 10",
+     "the first fan-out published in bursts of 10 pipelined events per session (a token producer)"),
+    ("fanout 10x100x100 burst 10", "--workload fanout --sessions 10 --subscribers 100 --events 100 --burst 10",
+     "the second fan-out published in bursts of 10"),
     ("latejoin 100x1000x1", "--workload latejoin --sessions 100 --subscribers 1 --events 1000",
      "100 sessions x 1,000 buffered events x 1 late subscriber"),
     ("latejoin 10x1000x20", "--workload latejoin --sessions 10 --subscribers 20 --events 1000",
@@ -52,6 +56,8 @@ WORKLOADS = [
 
 QUICK_WORKLOADS = [
     ("fanout 10x10x20", "--workload fanout --sessions 10 --subscribers 10 --events 20", "quick fan-out"),
+    ("fanout burst 10x10x20", "--workload fanout --sessions 10 --subscribers 10 --events 20 --burst 5",
+     "quick burst fan-out"),
     ("latejoin 5x200x2", "--workload latejoin --sessions 5 --subscribers 2 --events 200", "quick late join"),
     ("idle 200", "--workload idle --sessions 10 --subscribers 20 --hold 1 --events 1", "quick idle"),
     ("publish", "--workload publish --sessions 10 --events 200 --publishers 4", "quick publish"),
@@ -243,6 +249,11 @@ def median_result(results):
                                   or ("server ended: %s" % r["server_died"] if "server_died" in r else None)
                                   for r in results if not r.get("ok")), None)
     merged["per_cpu_runs"] = [round(r.get("delivered_per_server_cpu_s", 0)) for r in results]
+    # User and system CPU (clock ticks) per 100k deliveries: the median of the per-run ratios.
+    for kind in ("user", "system"):
+        ratios = [r["server_%s_ticks_s" % kind] * 100000 / r["delivered"] for r in results
+                  if r.get("server_%s_ticks_s" % kind) is not None and r.get("delivered")]
+        merged["server_%s_s_per_100k" % kind] = statistics.median(ratios) if ratios else None
     return merged
 
 
@@ -355,6 +366,10 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
       "loop, so latency includes queueing at saturation), except the \"paced\" row, which "
       "publishes at a fixed rate well below saturation for a like-for-like latency comparison "
       "(no CPU goal there: at a low rate CPU-seconds include idle wake-ups).")
+    w("- \"burst\" rows (`--burst N`, a token producer): each publisher sends the next N events "
+      "of one session as N HTTP/1.1 requests pipelined in one write, waits for the N answers, "
+      "then moves on to its next session; both servers get exactly the same bursts. Publish "
+      "round trips count from the write of the burst.")
     w("- **Server CPU-s / 100k** is the on-CPU time of every server thread, read by ssebench from "
       "`/proc/PID/task/*/schedstat` (nanoseconds; the JSON also has the same from `/proc/PID/stat` "
       "utime+stime in clock ticks), nginx: master and all workers, over the measured phase only: fan-out and idle from the first publish to the last "
@@ -435,6 +450,28 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
                 w("| %s | %s | %s | %s | %s |" % (name, server_name, fmt(r.get("streams_opened")),
                                                   fmt(r.get("rss_per_stream_kb"), 1),
                                                   fmt(r.get("idle_cpu_s"), 2)))
+        w("")
+    cpu_rows = [(name, server.name, results.get((name, server.name))) for name, a, _ in workloads
+                if "--workload fanout" in a for server in servers]
+    if any(r for _, _, r in cpu_rows):
+        w("### Where the server CPU goes (fan-out)")
+        w("")
+        w("User and system CPU-seconds per 100k deliveries over the measured phase, from "
+          "`/proc/PID/stat` utime and stime (clock ticks of 10 ms, so small runs are coarse; "
+          "their sum can differ a little from the schedstat figure above), median of the per-run "
+          "ratios.")
+        w("")
+        w("| workload | server | user CPU-s / 100k | system CPU-s / 100k | system share |")
+        w("|---|---|---:|---:|---:|")
+        for name, server_name, r in cpu_rows:
+            if not r:
+                continue
+            user = r.get("server_user_s_per_100k")
+            system = r.get("server_system_s_per_100k")
+            share = system / (user + system) if user is not None and system is not None \
+                and user + system > 0 else None
+            w("| %s | %s | %s | %s | %s |" % (name, server_name, fmt(user, 2), fmt(system, 2),
+                                              "n/a" if share is None else "%.0f%%" % (100 * share)))
         w("")
     w("## Ratios and goals")
     w("")
