@@ -113,6 +113,7 @@ bool Service::start(QString *error)
     limits.maxBodyBytes = m_config.maxBodyBytes;
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
     m_frontend = new HttpFrontend(limits, &m_router, this);
+    m_metrics->setWriteCoalescer(m_frontend->writeCoalescer());
     connect(m_frontend, &HttpFrontend::exchangeAnswered, this,
             [this](const HttpRequest &request, const QString &route, int status, qint64 elapsedMs) {
                 m_metrics->recordRequest(route, status);

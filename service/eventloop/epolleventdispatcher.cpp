@@ -227,6 +227,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     m_interrupted.storeRelease(0);
     Q_EMIT awake();
     QCoreApplication::sendPostedEvents();
+    Q_EMIT aboutToPoll();
 
     const bool wait = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupted.loadAcquire();
     int timeout = 0;

@@ -47,6 +47,11 @@ public:
     void wakeUp() override;
     void interrupt() override;
 
+Q_SIGNALS:
+    // Every pass of the loop, after posted events and before epoll_wait (whether or not it
+    // will block): the end of the work of the previous pass, when corked writes go out.
+    void aboutToPoll();
+
 private:
     struct Interest
     {

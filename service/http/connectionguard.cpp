@@ -44,7 +44,44 @@ ConnectionGuard::RequestInfo ConnectionGuard::takeRequestInfo()
         return {};
     RequestInfo info = m_pending.front();
     m_pending.pop_front();
+    ++m_requestsTaken;
+    // The server has read this request whole: what is still buffered is seen already.
+    if (m_socket)
+        m_seenUnread = m_socket->bytesAvailable();
     return info;
+}
+
+void ConnectionGuard::attachAfterServer()
+{
+    if (m_socket)
+        connect(m_socket, &QTcpSocket::readyRead, this, &ConnectionGuard::socket_readyReadHandled);
+}
+
+void ConnectionGuard::socket_readyReadHandled()
+{
+    if (!m_socket || m_state == State::Streaming || m_state == State::Rejected)
+        return;
+    m_seenUnread = m_socket->bytesAvailable();
+    if (m_handlingPipeline)
+        return;
+    // QtHttpServer answers one request per readyRead and queues another readyRead for the
+    // rest, one loop pass per pipelined request. The complete ones are handed to it now,
+    // in this pass, so that the events of pipelined publishes go out together
+    // (WriteCoalescer) and a burst costs one pass.
+    m_handlingPipeline = true;
+    const QPointer<ConnectionGuard> self(this);
+    qint64 left = m_socket->bytesAvailable();
+    while (left > 0 && m_requestsComplete > m_requestsTaken) {
+        Q_EMIT m_socket->readyRead();
+        if (!self || !m_socket || m_state == State::Streaming || m_state == State::Rejected)
+            break;
+        const qint64 now = m_socket->bytesAvailable();
+        if (now >= left)
+            break; // the server took nothing more
+        left = now;
+    }
+    if (self)
+        m_handlingPipeline = false;
 }
 
 void ConnectionGuard::detachServer()
@@ -90,10 +127,16 @@ void ConnectionGuard::socket_readyRead()
         return;
     }
     m_idleTimer.start();
-    // The server reads everything it is given on each readyRead, so what peek() shows now
-    // is exactly what arrived since the last call.
-    const QByteArray fresh = m_socket->peek(m_socket->bytesAvailable());
-    consume(fresh.constData(), fresh.size());
+    // What the server has not read yet begins with bytes seen on an earlier readyRead
+    // (pipelined requests wait in the buffer); only the rest is new.
+    const qint64 available = m_socket->bytesAvailable();
+    const qint64 fresh = available - qMin(m_seenUnread, available);
+    m_seenUnread = available;
+    if (fresh <= 0)
+        return;
+    const QByteArray buffered = m_socket->peek(available);
+    const qsizetype size = qMin(buffered.size(), qsizetype(fresh));
+    consume(buffered.constData() + (buffered.size() - size), size);
 }
 
 void ConnectionGuard::consume(const char *data, qsizetype size)
@@ -138,8 +181,10 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
             const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
             m_remaining -= take;
             pos += take;
-            if (m_remaining == 0)
+            if (m_remaining == 0) {
                 m_state = State::Head;
+                ++m_requestsComplete;
+            }
             break;
         }
         case State::ChunkSize:
@@ -159,8 +204,10 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
             if (m_state == State::ChunkDataEnd) {
                 m_state = State::ChunkSize;
             } else if (m_state == State::Trailers) {
-                if (line.isEmpty())
+                if (line.isEmpty()) {
                     m_state = State::Head;
+                    ++m_requestsComplete;
+                }
             } else {
                 bool ok = false;
                 const qint64 chunk = line.split(';').value(0).trimmed().toLongLong(&ok, 16);
@@ -271,6 +318,7 @@ bool ConnectionGuard::parseHead()
         m_state = State::Body;
     } else {
         m_state = State::Head;
+        ++m_requestsComplete;
     }
     return true;
 }

@@ -18,9 +18,12 @@ namespace ssebuf {
 // heads (408), idle keep-alive connections, and bytes sent on an open event stream.
 //
 // Its readyRead slot is connected before QtHttpServer's, so it sees every byte first
-// (with peek(): the server's reading is left untouched). When it rejects a request it
-// unhooks the server from the socket, answers, half-closes and discards what follows up to
-// a bound, so the client reads the answer instead of a reset.
+// (with peek(): the server's reading is left untouched). QtHttpServer reads one request per
+// readyRead and emits readyRead again (queued) for pipelined ones, so the guard remembers
+// how many buffered bytes it has already seen: a second slot, connected after the server's
+// (attachAfterServer()), and each answered request note what is left unread. When it rejects a
+// request it unhooks the server from the socket, answers, half-closes and discards what follows up
+// to a bound, so the client reads the answer instead of a reset.
 class ConnectionGuard : public QObject
 {
     Q_OBJECT
@@ -38,8 +41,12 @@ public:
     // longer reads it and the guard discards input (up to maxStreamInputBytes).
     void beginStreaming();
     bool isStreaming() const { return m_state == State::Streaming; }
-    // Information about the oldest request head not yet answered.
+    // Information about the oldest request head not yet answered. Called by the front end
+    // when QtHttpServer hands it a complete request.
     RequestInfo takeRequestInfo();
+    // Connects the slot that runs after QtHttpServer's readyRead slot: call once the server
+    // has taken the socket and before its first readyRead.
+    void attachAfterServer();
 
     static ConnectionGuard *of(QTcpSocket *socket);
 
@@ -59,6 +66,7 @@ private:
     };
 
     void socket_readyRead();
+    void socket_readyReadHandled();
     void socket_bytesWritten();
     void headTimer_timeout();
     void idleTimer_timeout();
@@ -77,6 +85,10 @@ private:
     qint64 m_remaining = 0; // body or chunk bytes still expected
     qint64 m_bodyBytes = 0; // of the current request
     qint64 m_discarded = 0;
+    qint64 m_requestsComplete = 0; // requests whose last byte the guard has seen
+    qint64 m_requestsTaken = 0; // requests QtHttpServer handed to the front end
+    bool m_handlingPipeline = false;
+    qint64 m_seenUnread = 0; // buffered bytes the guard has consumed but the server has not read
     std::deque<RequestInfo> m_pending;
     QTimer m_headTimer;
     QTimer m_idleTimer;

@@ -47,6 +47,10 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     guard->setHttpServer(m_httpServer);
     connect(guard, &ConnectionGuard::requestRejected, this, &GuardedTcpServer::requestRejected);
     addPendingConnection(socket);
+    // QtHttpServer connects its readyRead slot when it takes the socket (in this call or
+    // on newConnection, both before the socket can read anything): the guard's second
+    // slot goes after it.
+    QMetaObject::invokeMethod(guard, &ConnectionGuard::attachAfterServer, Qt::QueuedConnection);
 }
 
 } // namespace ssebuf

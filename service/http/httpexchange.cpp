@@ -3,13 +3,16 @@
 #include "connectionguard.h"
 #include "socketwriter.h"
 #include "streamconnection.h"
+#include "writecoalescer.h"
 
 namespace ssebuf {
 
-HttpExchange::HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse)
+HttpExchange::HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse,
+                           WriteCoalescer *coalescer)
     : QObject(socket)
     , m_request(std::move(request))
     , m_socket(socket)
+    , m_coalescer(coalescer)
     , m_closeAfterResponse(closeAfterResponse)
 {
     m_elapsed.start();
@@ -49,7 +52,7 @@ StreamConnection *HttpExchange::startEventStream(qint64 maxInputBytes,
     head += "\r\n";
     // The handover may delete the socket later (and this exchange with it).
     QPointer<HttpExchange> self(this);
-    StreamConnection *stream = StreamConnection::take(m_socket, maxInputBytes);
+    StreamConnection *stream = StreamConnection::take(m_socket, maxInputBytes, m_coalescer);
     if (stream)
         stream->write(head);
     if (self)

@@ -18,7 +18,8 @@ class HttpExchange : public QObject
 {
     Q_OBJECT
 public:
-    HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse);
+    HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse,
+                 class WriteCoalescer *coalescer = nullptr);
 
     const HttpRequest &request() const { return m_request; }
     void setRouteName(const QString &name) { m_routeName = name; }
@@ -43,6 +44,7 @@ private:
 
     HttpRequest m_request;
     QPointer<QTcpSocket> m_socket;
+    QPointer<WriteCoalescer> m_coalescer;
     QString m_routeName;
     QElapsedTimer m_elapsed;
     bool m_closeAfterResponse;

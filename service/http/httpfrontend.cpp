@@ -3,6 +3,7 @@
 #include "connectionguard.h"
 #include "guardedtcpserver.h"
 #include "httpexchange.h"
+#include "writecoalescer.h"
 
 #include <QHttpServerRequest>
 #include <QTcpSocket>
@@ -43,6 +44,7 @@ HttpFrontend::HttpFrontend(const HttpLimits &limits, Router *router, QObject *pa
     : QAbstractHttpServer(parent)
     , m_limits(limits)
     , m_router(router)
+    , m_coalescer(new WriteCoalescer(this))
 {
 }
 
@@ -101,7 +103,7 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
 
     ConnectionGuard *guard = ConnectionGuard::of(socket);
     const bool close = guard ? guard->takeRequestInfo().closeAfterResponse : false;
-    auto *exchange = new HttpExchange(std::move(copy), socket, close);
+    auto *exchange = new HttpExchange(std::move(copy), socket, close, m_coalescer);
     connect(exchange, &HttpExchange::answered, this, &HttpFrontend::exchangeAnswered);
     m_router->dispatch(*exchange);
     return true;

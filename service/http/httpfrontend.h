@@ -15,6 +15,7 @@
 namespace ssebuf {
 
 class GuardedTcpServer;
+class WriteCoalescer;
 
 // The one place that knows QtHttpServer: accepts connections through a GuardedTcpServer,
 // lets QtHttpServer parse requests, copies each into an HttpRequest and hands it to the
@@ -29,6 +30,7 @@ public:
     void setTlsConfiguration(const QSslConfiguration &configuration);
     bool listen(const QHostAddress &address, quint16 port, QString *error = nullptr);
     quint16 port() const;
+    const WriteCoalescer *writeCoalescer() const { return m_coalescer; }
     // Stops accepting connections (shutdown).
     void close();
 
@@ -44,6 +46,7 @@ protected:
 private:
     HttpLimits m_limits;
     Router *m_router;
+    WriteCoalescer *m_coalescer; // corks the event streams this front end hands over
     QPointer<GuardedTcpServer> m_tcpServer;
     std::optional<QSslConfiguration> m_tls;
 };

@@ -2,6 +2,7 @@
 
 #include "connectionguard.h"
 #include "socketwriter.h"
+#include "writecoalescer.h"
 
 #include <QSocketNotifier>
 #include <QSslSocket>
@@ -11,11 +12,13 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace ssebuf {
 
-StreamConnection *StreamConnection::take(QTcpSocket *socket, qint64 maxInputBytes)
+StreamConnection *StreamConnection::take(QTcpSocket *socket, qint64 maxInputBytes,
+                                         WriteCoalescer *coalescer)
 {
     if (!socket || socket->state() != QAbstractSocket::ConnectedState)
         return nullptr;
@@ -25,7 +28,7 @@ StreamConnection *StreamConnection::take(QTcpSocket *socket, qint64 maxInputByte
             // Qt closes its descriptor; the connection lives on in ours (no FIN is sent
             // while a descriptor still refers to it). QtHttpServer deletes the socket.
             socket->abort();
-            return new RawStreamConnection(descriptor, maxInputBytes);
+            return new RawStreamConnection(descriptor, maxInputBytes, coalescer);
         }
     }
     if (ConnectionGuard *guard = ConnectionGuard::of(socket))
@@ -33,9 +36,11 @@ StreamConnection *StreamConnection::take(QTcpSocket *socket, qint64 maxInputByte
     return new SocketStreamConnection(socket);
 }
 
-RawStreamConnection::RawStreamConnection(int descriptor, qint64 maxInputBytes)
+RawStreamConnection::RawStreamConnection(int descriptor, qint64 maxInputBytes,
+                                         WriteCoalescer *coalescer)
     : m_fd(descriptor)
     , m_maxInputBytes(maxInputBytes)
+    , m_coalescer(coalescer)
 {
     m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
     connect(m_readNotifier, &QSocketNotifier::activated, this,
@@ -43,11 +48,13 @@ RawStreamConnection::RawStreamConnection(int descriptor, qint64 maxInputBytes)
     m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
     m_writeNotifier->setEnabled(false);
     connect(m_writeNotifier, &QSocketNotifier::activated, this,
-            &RawStreamConnection::writeNotifier_activated);
+            &RawStreamConnection::sendAndReport);
 }
 
 RawStreamConnection::~RawStreamConnection()
 {
+    if (m_scheduled && m_coalescer)
+        m_coalescer->cancel(this);
     if (m_fd >= 0) {
         // Unregister from the event dispatcher before the descriptor goes away.
         m_readNotifier->setEnabled(false);
@@ -60,58 +67,85 @@ void RawStreamConnection::write(const QByteArray &bytes)
 {
     if (m_fd < 0 || m_closing || bytes.isEmpty())
         return;
-    qsizetype sent = 0;
-    if (m_queue.isEmpty()) {
-        const ssize_t result
-            = ::send(m_fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (result < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            finish();
-            return;
-        }
-        sent = result > 0 ? qsizetype(result) : 0;
-        if (sent == bytes.size())
-            return;
-    }
     // QByteArray is implicitly shared: queuing an event's encoded bytes copies nothing.
     m_queue.append(bytes);
-    if (m_queue.size() == 1)
-        m_queueOffset = sent;
-    m_unsent += bytes.size() - sent;
-    m_writeNotifier->setEnabled(true);
+    m_unsent += bytes.size();
+    if (m_writeNotifier->isEnabled())
+        return; // the kernel is full: the write notifier sends when it has room
+    if (!m_coalescer || m_unsent >= corkBytes) {
+        // No bytesWritten from inside write(): the writer would be re-entered. It sees
+        // what the kernel took from unsentBytes().
+        if (!sendQueued())
+            finish();
+        else
+            m_writeNotifier->setEnabled(!m_queue.isEmpty());
+        return;
+    }
+    if (!m_scheduled) {
+        m_scheduled = true;
+        m_coalescer->schedule(this);
+    }
+}
+
+void RawStreamConnection::flushCorked()
+{
+    m_scheduled = false;
+    if (m_fd >= 0 && !m_writeNotifier->isEnabled())
+        sendAndReport();
 }
 
 bool RawStreamConnection::sendQueued()
 {
+    // Everything queued in one sendmsg(2), up to maxChunks buffers per call.
+    constexpr int maxChunks = 64;
     while (!m_queue.isEmpty()) {
-        const QByteArray &front = m_queue.constFirst();
-        const qsizetype remaining = front.size() - m_queueOffset;
-        const ssize_t result = ::send(m_fd, front.constData() + m_queueOffset, size_t(remaining),
-                                      MSG_NOSIGNAL | MSG_DONTWAIT);
+        struct iovec chunks[maxChunks];
+        int count = 0;
+        qint64 offered = 0;
+        for (qsizetype i = 0; i < m_queue.size() && count < maxChunks; ++i, ++count) {
+            const QByteArray &chunk = m_queue.at(i);
+            const qsizetype skip = i == 0 ? m_queueOffset : 0;
+            chunks[count].iov_base = const_cast<char *>(chunk.constData() + skip);
+            chunks[count].iov_len = size_t(chunk.size() - skip);
+            offered += chunk.size() - skip;
+        }
+        struct msghdr message = {};
+        message.msg_iov = chunks;
+        message.msg_iovlen = size_t(count);
+        const ssize_t result = ::sendmsg(m_fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (m_coalescer)
+            m_coalescer->countSendCall();
         if (result < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return true;
-            return false;
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN || errno == EWOULDBLOCK;
         }
         m_unsent -= result;
-        if (result < remaining) {
-            m_queueOffset += result;
-            return true;
+        qint64 taken = result;
+        while (taken > 0) {
+            const qsizetype remaining = m_queue.constFirst().size() - m_queueOffset;
+            if (taken < remaining) {
+                m_queueOffset += qsizetype(taken);
+                break;
+            }
+            taken -= remaining;
+            m_queue.removeFirst();
+            m_queueOffset = 0;
         }
-        m_queue.removeFirst();
-        m_queueOffset = 0;
+        if (result < offered)
+            return true; // the kernel's buffer is full
     }
     return true;
 }
 
-void RawStreamConnection::writeNotifier_activated()
+void RawStreamConnection::sendAndReport()
 {
     const qint64 before = m_unsent;
     if (!sendQueued()) {
         finish();
         return;
     }
-    if (m_queue.isEmpty())
-        m_writeNotifier->setEnabled(false);
+    m_writeNotifier->setEnabled(!m_queue.isEmpty());
     if (m_unsent != before)
         Q_EMIT bytesWritten();
     if (m_closing && m_queue.isEmpty() && m_fd >= 0 && !m_halfClosed)
@@ -147,7 +181,7 @@ void RawStreamConnection::closeAfterFlush()
         return;
     m_closing = true;
     if (!m_queue.isEmpty())
-        return; // writeNotifier_activated() comes back here when the queue is sent
+        return; // sendAndReport() comes back here when the queue is sent
     if (!m_halfClosed) {
         // FIN after the last byte; keep reading until the client closes, so bytes it still
         // sends do not turn our close into a reset that could lose the tail of the stream.
@@ -173,6 +207,9 @@ void RawStreamConnection::finish()
     if (m_finished)
         return;
     m_finished = true;
+    if (m_scheduled && m_coalescer)
+        m_coalescer->cancel(this);
+    m_scheduled = false;
     if (m_fd >= 0) {
         m_readNotifier->setEnabled(false);
         m_writeNotifier->setEnabled(false);

@@ -6,10 +6,14 @@
 #include <QObject>
 #include <QPointer>
 
+#include "writecoalescer.h"
+
 class QSocketNotifier;
 class QTcpSocket;
 
 namespace ssebuf {
+
+class WriteCoalescer;
 
 // The server side of one open event stream, after its response headers: write bytes,
 // know what is still unsent, close after a flush or at once. Input from the client is
@@ -23,7 +27,9 @@ public:
     // Takes a connection out of QtHttpServer's hands. A plain TCP socket is replaced by a
     // RawStreamConnection on a duplicate of its descriptor and the QTcpSocket (with its
     // buffers, request object and guard) is released; a TLS socket is wrapped as it is.
-    static StreamConnection *take(QTcpSocket *socket, qint64 maxInputBytes);
+    // With a coalescer, a plain TCP stream's writes go out at the end of the loop pass.
+    static StreamConnection *take(QTcpSocket *socket, qint64 maxInputBytes,
+                                  WriteCoalescer *coalescer = nullptr);
 
     virtual bool isOpen() const = 0;
     virtual qint64 unsentBytes() const = 0;
@@ -41,14 +47,19 @@ Q_SIGNALS:
     void closed();
 };
 
-// A plain TCP stream on a raw descriptor: writes go out with send(2) at once; only what the
-// kernel does not take is queued (as shared QByteArrays, no copy), with a write notifier
-// while anything is queued. About 1 KiB of user memory per idle stream.
+// A plain TCP stream on a raw descriptor. Writes are queued as shared QByteArrays (no
+// copy). Without a coalescer they go out with send(2) at once; with one, what a loop pass
+// wrote goes out in one sendmsg(2) when the pass ends (or at once past corkBytes). What the
+// kernel does not take waits for a write notifier. About 1 KiB of user memory per idle
+// stream.
 class RawStreamConnection : public StreamConnection
 {
     Q_OBJECT
 public:
-    RawStreamConnection(int descriptor, qint64 maxInputBytes);
+    // Past this many corked bytes a stream sends at once rather than at the end of the pass.
+    static constexpr qint64 corkBytes = 64 * 1024;
+
+    RawStreamConnection(int descriptor, qint64 maxInputBytes, WriteCoalescer *coalescer = nullptr);
     ~RawStreamConnection() override;
 
     bool isOpen() const override { return m_fd >= 0; }
@@ -57,14 +68,24 @@ public:
     void closeAfterFlush() override;
     void abort() override;
 
+    // Called by the coalescer.
+    void flushCorked();
+    void detachCoalescer()
+    {
+        m_coalescer = nullptr;
+        m_scheduled = false;
+    }
+
 private:
     void readNotifier_activated();
-    void writeNotifier_activated();
+    void sendAndReport();
     bool sendQueued(); // false when the connection failed
     void finish();
 
     int m_fd;
     qint64 m_maxInputBytes;
+    QPointer<WriteCoalescer> m_coalescer;
+    bool m_scheduled = false; // waiting for the coalescer's flush
     qint64 m_discarded = 0;
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;

@@ -1,5 +1,6 @@
 #include "servicemetrics.h"
 
+#include "http/writecoalescer.h"
 #include "sse/subscriberhub.h"
 
 #include <QPointer>
@@ -113,6 +114,11 @@ void ServiceMetrics::render(std::function<void(const QByteArray &)> done)
         family(out, "ssebuf_slow_subscribers_disconnected_total", "counter",
                "Streams cut off because their unsent output passed the bound or stalled.");
         sample(out, "ssebuf_slow_subscribers_disconnected_total", self->m_hub->slowDisconnects());
+        family(out, "ssebuf_stream_send_calls_total", "counter",
+               "sendmsg calls that wrote event-stream bytes (plain TCP streams); fewer than "
+               "ssebuf_events_delivered_total when writes of one loop pass were coalesced.");
+        sample(out, "ssebuf_stream_send_calls_total",
+               self->m_coalescer ? qint64(self->m_coalescer->sendCalls()) : 0);
         family(out, "ssebuf_store_up", "gauge", "1 when the session store is reachable.");
         sample(out, "ssebuf_store_up", self->m_store->isAvailable() ? 1 : 0);
         family(out, "ssebuf_http_requests_total", "counter",

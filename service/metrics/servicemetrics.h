@@ -2,10 +2,12 @@
 #define SSEBUF_SERVICEMETRICS_H
 
 #include "http/httprequest.h"
+#include "http/writecoalescer.h"
 #include "store/sessionstore.h"
 
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 
 #include <functional>
 
@@ -23,12 +25,15 @@ public:
 
     void recordRequest(const QString &route, int status);
     void recordRejectedConnection(int status);
+    // The source of ssebuf_stream_send_calls_total (the HTTP front end's).
+    void setWriteCoalescer(const WriteCoalescer *coalescer) { m_coalescer = coalescer; }
     // Renders the exposition text; asks the store for live sessions (asynchronous).
     void render(std::function<void(const QByteArray &)> done);
 
 private:
     SessionStore *m_store;
     SubscriberHub *m_hub;
+    QPointer<const WriteCoalescer> m_coalescer;
     qint64 m_sessionsCreated = 0;
     qint64 m_sessionsExpired = 0;
     qint64 m_sessionsDeleted = 0;
