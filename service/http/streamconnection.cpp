@@ -72,7 +72,8 @@ void RawStreamConnection::write(const QByteArray &bytes)
     m_unsent += bytes.size();
     if (m_writeNotifier->isEnabled())
         return; // the kernel is full: the write notifier sends when it has room
-    if (!m_coalescer || m_unsent >= corkBytes) {
+    m_corked += bytes.size();
+    if (!m_coalescer || m_corked >= corkBytes) {
         // No bytesWritten from inside write(): the writer would be re-entered. It sees
         // what the kernel took from unsentBytes().
         if (!sendQueued())
@@ -96,6 +97,7 @@ void RawStreamConnection::flushCorked()
 
 bool RawStreamConnection::sendQueued()
 {
+    m_corked = 0; // everything queued is offered to the kernel now
     // Everything queued in one sendmsg(2), up to maxChunks buffers per call.
     constexpr int maxChunks = 64;
     while (!m_queue.isEmpty()) {
@@ -218,6 +220,7 @@ void RawStreamConnection::finish()
     }
     m_queue.clear();
     m_unsent = 0;
+    m_corked = 0;
     Q_EMIT closed();
 }
 

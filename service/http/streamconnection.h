@@ -32,6 +32,8 @@ public:
                                   WriteCoalescer *coalescer = nullptr);
 
     virtual bool isOpen() const = 0;
+    // Bytes offered to the kernel that it has not taken yet (a client that does not read
+    // makes this grow). Bytes corked until the end of the loop pass are not counted.
     virtual qint64 unsentBytes() const = 0;
     virtual void write(const QByteArray &bytes) = 0;
     // Sends what is queued, then closes (the client sees the end of the response).
@@ -63,7 +65,7 @@ public:
     ~RawStreamConnection() override;
 
     bool isOpen() const override { return m_fd >= 0; }
-    qint64 unsentBytes() const override { return m_unsent; }
+    qint64 unsentBytes() const override { return m_unsent - m_corked; }
     void write(const QByteArray &bytes) override;
     void closeAfterFlush() override;
     void abort() override;
@@ -91,7 +93,8 @@ private:
     QSocketNotifier *m_writeNotifier = nullptr;
     QList<QByteArray> m_queue;
     qsizetype m_queueOffset = 0; // bytes of m_queue.first() already sent
-    qint64 m_unsent = 0;
+    qint64 m_unsent = 0; // everything queued, corked bytes included
+    qint64 m_corked = 0; // queued since the last send, waiting for the end of the pass
     bool m_closing = false;
     bool m_halfClosed = false;
     bool m_finished = false;
