@@ -1,0 +1,509 @@
+// WriteCoalescer and the corking RawStreamConnection, over real loopback TCP connections:
+// the writes of one loop pass leave in one sendmsg(2) when the pass ends, past corkBytes a
+// write sends at once, a peer that does not read keeps the queue, closeAfterFlush() sends
+// the corked bytes before the FIN, abort() drops them, and streams or a coalescer that go
+// away while a flush is scheduled are never called.
+//
+// Built twice from this file: tst_writecoalescer runs on Qt's default event dispatcher
+// (the coalescer flushes through a queued call), tst_writecoalescer_epoll installs
+// ssebufd's EpollEventDispatcher (the coalescer flushes on aboutToPoll()).
+
+#include "eventloop/epolleventdispatcher.h"
+#include "http/streamconnection.h"
+#include "http/writecoalescer.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QPointer>
+#include <QSignalSpy>
+#include <QSocketNotifier>
+#include <QTest>
+
+#include <cstdio>
+#include <memory>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace ssebuf;
+
+namespace {
+
+constexpr qint64 maxInputBytes = 65536;
+
+// The client end of a loopback TCP connection, read by the test with non-blocking recv(2).
+class Peer
+{
+public:
+    explicit Peer(int fd = -1)
+        : m_fd(fd)
+    {
+    }
+    ~Peer() { close(); }
+    Peer(const Peer &) = delete;
+    Peer &operator=(const Peer &) = delete;
+
+    int fd() const { return m_fd; }
+    void close()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = -1;
+    }
+
+    // Bytes the kernel holds for this end (FIONREAD).
+    int pending() const
+    {
+        int count = -1;
+        if (::ioctl(m_fd, FIONREAD, &count) != 0)
+            return -1;
+        return count;
+    }
+
+    // Reads whatever is there now into received(); notes an EOF or an error.
+    void drain()
+    {
+        char buffer[65536];
+        for (;;) {
+            const ssize_t result = ::recv(m_fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+            if (result > 0) {
+                m_received.append(buffer, result);
+                continue;
+            }
+            if (result == 0) {
+                m_eof = true;
+                return;
+            }
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                m_error = errno;
+            return;
+        }
+    }
+
+    // Waits (bounded, in poll(2), without running the Qt event loop) until the connection
+    // is readable: bytes, an EOF or an error.
+    bool waitReadable(int timeoutMs) const
+    {
+        struct pollfd descriptor = {m_fd, POLLIN, 0};
+        return ::poll(&descriptor, 1, timeoutMs) == 1;
+    }
+
+    const QByteArray &received() const { return m_received; }
+    bool sawEof() const { return m_eof; }
+    int error() const { return m_error; }
+
+private:
+    int m_fd;
+    QByteArray m_received;
+    bool m_eof = false;
+    int m_error = 0;
+};
+
+// A connected loopback pair made with socket/connect/accept. The server end is
+// non-blocking like the Qt socket descriptor StreamConnection::take() duplicates.
+// serverSendBuffer / peerReceiveBuffer (bytes, 0: the kernel's default) shrink the buffers
+// before the connection is made, so the window is small from the start.
+bool connectedPair(int *server, int *peer, int serverSendBuffer = 0, int peerReceiveBuffer = 0)
+{
+    *server = -1;
+    *peer = -1;
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener < 0)
+        return false;
+    struct sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof(address);
+    if (serverSendBuffer > 0) // inherited by the accepted socket
+        ::setsockopt(listener, SOL_SOCKET, SO_SNDBUF, &serverSendBuffer, sizeof(int));
+    if (::bind(listener, reinterpret_cast<struct sockaddr *>(&address), sizeof(address)) != 0
+        || ::listen(listener, 1) != 0
+        || ::getsockname(listener, reinterpret_cast<struct sockaddr *>(&address), &length) != 0) {
+        ::close(listener);
+        return false;
+    }
+    const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (client >= 0 && peerReceiveBuffer > 0)
+        ::setsockopt(client, SOL_SOCKET, SO_RCVBUF, &peerReceiveBuffer, sizeof(int));
+    // Blocking connect: on loopback the handshake completes into the listen backlog.
+    if (client < 0
+        || ::connect(client, reinterpret_cast<struct sockaddr *>(&address), sizeof(address)) != 0) {
+        if (client >= 0)
+            ::close(client);
+        ::close(listener);
+        return false;
+    }
+    const int accepted = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    ::close(listener);
+    if (accepted < 0) {
+        ::close(client);
+        return false;
+    }
+    ::fcntl(client, F_SETFL, ::fcntl(client, F_GETFL) | O_NONBLOCK);
+    *server = accepted;
+    *peer = client;
+    return true;
+}
+
+// 4-byte big-endian counters 0, 1, 2, ... from byte offset `from` (a multiple of 4).
+QByteArray counterPattern(qint64 from, int bytes)
+{
+    QByteArray out(bytes, Qt::Uninitialized);
+    for (int i = 0; i < bytes; i += 4) {
+        const quint32 value = quint32((from + i) / 4);
+        out[i] = char(value >> 24);
+        out[i + 1] = char(value >> 16);
+        out[i + 2] = char(value >> 8);
+        out[i + 3] = char(value);
+    }
+    return out;
+}
+
+} // namespace
+
+class tst_WriteCoalescer : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void dispatcher();
+    void writesOfOnePassLeaveInOneSend();
+    void pastCorkBytesSendsAtOnce();
+    void writtenDuringFlushGoesOutNextFlush();
+    void peerThatDoesNotReadKeepsTheQueue();
+    void closeAfterFlushSendsCorkedBytesThenEof();
+    void streamDestroyedWhileScheduled();
+    void streamAbortedWhileScheduled();
+    void coalescerDestroyedBeforeItsStream();
+};
+
+void tst_WriteCoalescer::dispatcher()
+{
+    // The binary tests what it says it tests: the coalescer's two ways of learning that a
+    // pass ended.
+    auto *epoll = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+#ifdef SSEBUF_TEST_EPOLL
+    QVERIFY(epoll);
+#else
+    QVERIFY(!epoll);
+#endif
+}
+
+void tst_WriteCoalescer::writesOfOnePassLeaveInOneSend()
+{
+    int serverFd = -1;
+    int peerFd = -1;
+    QVERIFY(connectedPair(&serverFd, &peerFd));
+    Peer peer(peerFd);
+    WriteCoalescer coalescer;
+    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    QSignalSpy written(&stream, &StreamConnection::bytesWritten);
+    QSignalSpy closed(&stream, &StreamConnection::closed);
+
+    const QByteArray first = "retry: 3000\n\n";
+    const QByteArray second = "id: 1\ndata: {\"seq\":1}\n\n";
+    const QByteArray third = "id: 2\ndata: {\"seq\":2,\"final\":true}\n\n";
+    const qint64 total = first.size() + second.size() + third.size();
+    const quint64 callsBefore = coalescer.sendCalls();
+    stream.write(first);
+    stream.write(second);
+    stream.write(third);
+    // Corked: nothing was sent, nothing reached the peer. Corked bytes are not unsent
+    // bytes (nothing was offered to the kernel yet).
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+    QCOMPARE(coalescer.sendCalls(), callsBefore);
+    QCOMPARE(peer.pending(), 0);
+    QCOMPARE(written.count(), 0);
+
+    // The pass ends: one sendmsg with the three chunks.
+    QTRY_COMPARE_WITH_TIMEOUT(peer.pending(), int(total), 5000);
+    peer.drain();
+    QCOMPARE(peer.received(), first + second + third);
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+    QCOMPARE(written.count(), 1);
+    QCOMPARE(coalescer.sendCalls(), callsBefore + 1);
+    QVERIFY(stream.isOpen());
+    QCOMPARE(closed.count(), 0);
+
+    // The next pass's write is corked again and flushed by one more call.
+    stream.write(second);
+    QCOMPARE(peer.pending(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(peer.pending(), int(second.size()), 5000);
+    peer.drain();
+    QCOMPARE(peer.received(), first + second + third + second);
+    QCOMPARE(written.count(), 2);
+    QCOMPARE(coalescer.sendCalls(), callsBefore + 2);
+}
+
+void tst_WriteCoalescer::pastCorkBytesSendsAtOnce()
+{
+    int serverFd = -1;
+    int peerFd = -1;
+    QVERIFY(connectedPair(&serverFd, &peerFd));
+    Peer peer(peerFd);
+    WriteCoalescer coalescer;
+    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    QSignalSpy written(&stream, &StreamConnection::bytesWritten);
+
+    // Under corkBytes: corked.
+    const QByteArray small = counterPattern(0, 40 * 1024);
+    stream.write(small);
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+    QCOMPARE(coalescer.sendCalls(), quint64(0));
+    QCOMPARE(peer.pending(), 0);
+
+    // Past corkBytes queued: this write sends everything queued at once, inside write(),
+    // and does not emit bytesWritten (the writer would be re-entered).
+    const QByteArray large = counterPattern(small.size(), 40 * 1024);
+    const qint64 total = small.size() + large.size();
+    QVERIFY(total >= RawStreamConnection::corkBytes);
+    stream.write(large);
+    QVERIFY(coalescer.sendCalls() >= 1);
+    QVERIFY2(stream.unsentBytes() < total, qPrintable(QString::number(stream.unsentBytes())));
+    QCOMPARE(written.count(), 0);
+    // The peer has bytes without the test's event loop having run.
+    QVERIFY(peer.waitReadable(5000));
+    QVERIFY(peer.pending() > 0);
+
+    QTRY_COMPARE_WITH_TIMEOUT((peer.drain(), peer.received().size()), qsizetype(total), 5000);
+    QCOMPARE(peer.received(), small + large);
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+    QVERIFY(stream.isOpen());
+}
+
+void tst_WriteCoalescer::writtenDuringFlushGoesOutNextFlush()
+{
+    // A writer that writes again on bytesWritten (a replay slice) while the coalescer
+    // flushes: the new bytes are scheduled for another flush, which comes without any
+    // other activity on the loop.
+    int serverFd = -1;
+    int peerFd = -1;
+    QVERIFY(connectedPair(&serverFd, &peerFd));
+    Peer peer(peerFd);
+    WriteCoalescer coalescer;
+    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    const QByteArray first = "id: 1\ndata: one\n\n";
+    const QByteArray second = "id: 2\ndata: two\n\n";
+    int handled = 0;
+    connect(&stream, &StreamConnection::bytesWritten, this, [&] {
+        if (++handled == 1) {
+            stream.write(second);
+            // Corked again: not sent from inside the flush.
+            QCOMPARE(coalescer.sendCalls(), quint64(1));
+        }
+    });
+    stream.write(first);
+    QTRY_COMPARE_WITH_TIMEOUT((peer.drain(), peer.received()), first + second, 5000);
+    QCOMPARE(handled, 2);
+    QCOMPARE(coalescer.sendCalls(), quint64(2));
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+}
+
+void tst_WriteCoalescer::peerThatDoesNotReadKeepsTheQueue()
+{
+    int serverFd = -1;
+    int peerFd = -1;
+    QVERIFY(connectedPair(&serverFd, &peerFd, 32 * 1024, 32 * 1024));
+    Peer peer(peerFd);
+    WriteCoalescer coalescer;
+    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    QSignalSpy written(&stream, &StreamConnection::bytesWritten);
+    QSignalSpy closed(&stream, &StreamConnection::closed);
+
+    // 4 MiB in chunks of 16 KiB (some corked, some sent at once past corkBytes), far more
+    // than the two small socket buffers hold.
+    const int chunk = 16 * 1024;
+    const qint64 total = 4 * 1024 * 1024;
+    for (qint64 offset = 0; offset < total; offset += chunk)
+        stream.write(counterPattern(offset, chunk));
+    // Let passes run (flushes, write notifiers) while the peer does not read: once the
+    // kernel's buffers are full, the rest stays queued.
+    QTRY_VERIFY_WITH_TIMEOUT(peer.pending() > 0, 5000);
+    QCoreApplication::processEvents();
+    QVERIFY2(stream.unsentBytes() > total / 2, qPrintable(QString::number(stream.unsentBytes())));
+    QVERIFY(stream.isOpen());
+
+    // The peer reads whenever its end is readable; the write notifier sends the rest.
+    QSocketNotifier reader(peer.fd(), QSocketNotifier::Read);
+    connect(&reader, &QSocketNotifier::activated, this, [&peer] { peer.drain(); });
+    QTRY_COMPARE_WITH_TIMEOUT(peer.received().size(), qsizetype(total), 30000);
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+    QVERIFY(peer.received() == counterPattern(0, int(total)));
+    QVERIFY(written.count() >= 1);
+    QVERIFY(coalescer.sendCalls() >= 2);
+    QCOMPARE(closed.count(), 0);
+    QVERIFY(stream.isOpen());
+}
+
+void tst_WriteCoalescer::closeAfterFlushSendsCorkedBytesThenEof()
+{
+    int serverFd = -1;
+    int peerFd = -1;
+    QVERIFY(connectedPair(&serverFd, &peerFd));
+    Peer peer(peerFd);
+    WriteCoalescer coalescer;
+    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    QSignalSpy closed(&stream, &StreamConnection::closed);
+
+    const QByteArray first = "id: 1\ndata: {\"seq\":1}\n\n";
+    const QByteArray last = "id: 2\ndata: {\"seq\":2,\"final\":true}\n\n";
+    stream.write(first);
+    stream.write(last);
+    stream.closeAfterFlush();
+    // Still corked; what is written after closeAfterFlush() is ignored.
+    QCOMPARE(peer.pending(), 0);
+    stream.write("late");
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+    QCOMPARE(closed.count(), 0);
+
+    // The peer reads every corked byte, then the end of the stream.
+    QTRY_VERIFY_WITH_TIMEOUT((peer.drain(), peer.sawEof()), 5000);
+    QCOMPARE(peer.received(), first + last);
+    QCOMPARE(peer.error(), 0);
+    QCOMPARE(coalescer.sendCalls(), quint64(1));
+    // The stream keeps reading until the client closes its end; then it is closed, once.
+    peer.close();
+    QVERIFY(closed.count() == 1 || closed.wait(10000));
+    QCOMPARE(closed.count(), 1);
+    QVERIFY(!stream.isOpen());
+    QCoreApplication::processEvents();
+    QCOMPARE(closed.count(), 1);
+}
+
+void tst_WriteCoalescer::streamDestroyedWhileScheduled()
+{
+    // Two streams scheduled in one pass; one is destroyed before the pass ends. The flush
+    // sends the other's bytes and never touches the destroyed one.
+    int serverA = -1;
+    int peerA = -1;
+    int serverB = -1;
+    int peerB = -1;
+    QVERIFY(connectedPair(&serverA, &peerA));
+    QVERIFY(connectedPair(&serverB, &peerB));
+    Peer gone(peerA);
+    Peer alive(peerB);
+    WriteCoalescer coalescer;
+    auto *doomed = new RawStreamConnection(serverA, maxInputBytes, &coalescer);
+    RawStreamConnection survivor(serverB, maxInputBytes, &coalescer);
+    doomed->write("corked for a stream that goes away\n");
+    survivor.write("first\n");
+    survivor.write("second\n");
+    delete doomed;
+
+    QTRY_COMPARE_WITH_TIMEOUT((alive.drain(), alive.received()), QByteArray("first\nsecond\n"),
+                              5000);
+    QCOMPARE(coalescer.sendCalls(), quint64(1)); // the survivor's only
+    QCOMPARE(survivor.unsentBytes(), qint64(0));
+    // The destroyed stream's connection ended without its corked bytes.
+    QTRY_VERIFY_WITH_TIMEOUT((gone.drain(), gone.sawEof() || gone.error() != 0), 5000);
+    QCOMPARE(gone.received(), QByteArray());
+
+    // The coalescer goes on working for the survivor.
+    survivor.write("third\n");
+    QTRY_COMPARE_WITH_TIMEOUT((alive.drain(), alive.received()),
+                              QByteArray("first\nsecond\nthird\n"), 5000);
+    QCOMPARE(coalescer.sendCalls(), quint64(2));
+}
+
+void tst_WriteCoalescer::streamAbortedWhileScheduled()
+{
+    // abort() with corked bytes: the connection is reset at once, the corked bytes never
+    // leave, closed() comes once, and the scheduled flush skips the stream.
+    int serverFd = -1;
+    int peerFd = -1;
+    int otherServer = -1;
+    int otherPeerFd = -1;
+    QVERIFY(connectedPair(&serverFd, &peerFd));
+    QVERIFY(connectedPair(&otherServer, &otherPeerFd));
+    Peer peer(peerFd);
+    Peer otherPeer(otherPeerFd);
+    WriteCoalescer coalescer;
+    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    RawStreamConnection other(otherServer, maxInputBytes, &coalescer);
+    QSignalSpy closed(&stream, &StreamConnection::closed);
+    QSignalSpy written(&stream, &StreamConnection::bytesWritten);
+
+    stream.write("id: 1\ndata: corked\n\n");
+    stream.write("id: 2\ndata: corked\n\n");
+    other.write("kept\n");
+    stream.abort();
+    QCOMPARE(closed.count(), 1);
+    QVERIFY(!stream.isOpen());
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+
+    // The peer sees the reset (or an end of stream), and none of the corked bytes.
+    QVERIFY(peer.waitReadable(5000));
+    peer.drain();
+    QVERIFY2(peer.error() == ECONNRESET || peer.sawEof(),
+             qPrintable(QString::number(peer.error())));
+    QCOMPARE(peer.received(), QByteArray());
+
+    // The pass ends: only the other stream is flushed.
+    QTRY_COMPARE_WITH_TIMEOUT((otherPeer.drain(), otherPeer.received()), QByteArray("kept\n"),
+                              5000);
+    QCOMPARE(coalescer.sendCalls(), quint64(1));
+    QCOMPARE(closed.count(), 1);
+    QCOMPARE(written.count(), 0);
+    // Writing to or aborting an aborted stream does nothing.
+    stream.write("after\n");
+    stream.abort();
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+    QCOMPARE(closed.count(), 1);
+}
+
+void tst_WriteCoalescer::coalescerDestroyedBeforeItsStream()
+{
+    int serverFd = -1;
+    int peerFd = -1;
+    QVERIFY(connectedPair(&serverFd, &peerFd));
+    Peer peer(peerFd);
+    auto coalescer = std::make_unique<WriteCoalescer>();
+    RawStreamConnection stream(serverFd, maxInputBytes, coalescer.get());
+    QSignalSpy closed(&stream, &StreamConnection::closed);
+
+    // Scheduled, then the coalescer goes (a queued flush, if one was posted, dies with it).
+    stream.write("corked\n");
+    coalescer.reset();
+    QCoreApplication::processEvents();
+    QCOMPARE(peer.pending(), 0);
+    QCOMPARE(stream.unsentBytes(), qint64(0)); // still corked, not offered to the kernel
+
+    // Without a coalescer a write sends at once, the corked bytes first.
+    stream.write("direct\n");
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+    QTRY_COMPARE_WITH_TIMEOUT((peer.drain(), peer.received()), QByteArray("corked\ndirect\n"),
+                              5000);
+    stream.write("again\n");
+    QTRY_COMPARE_WITH_TIMEOUT((peer.drain(), peer.received()),
+                              QByteArray("corked\ndirect\nagain\n"), 5000);
+    QVERIFY(stream.isOpen());
+    QCOMPARE(closed.count(), 0);
+}
+
+#ifdef SSEBUF_TEST_EPOLL
+int main(int argc, char *argv[])
+{
+    // As ssebufd does (service/main.cpp): the dispatcher before the application object.
+    auto *dispatcher = new EpollEventDispatcher;
+    if (!dispatcher->isValid()) {
+        std::fprintf(stderr, "epoll event dispatcher unavailable\n");
+        return 1;
+    }
+    QCoreApplication::setEventDispatcher(dispatcher);
+    QCoreApplication app(argc, argv);
+    QTEST_SET_MAIN_SOURCE_PATH
+    tst_WriteCoalescer test;
+    return QTest::qExec(&test, argc, argv);
+}
+#else
+QTEST_GUILESS_MAIN(tst_WriteCoalescer)
+#endif
+#include "tst_writecoalescer.moc"
