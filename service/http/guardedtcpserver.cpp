@@ -40,6 +40,11 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
             return;
         }
     }
+    // TCP_NODELAY: what a loop pass writes goes out at once, in as few sends as the service
+    // can make it (WriteCoalescer); Nagle's algorithm would hold a second small write (the
+    // answer to a pipelined request, the next event) until the client's delayed ACK, up to
+    // 40 ms later. Stream descriptors are duplicates of this socket and share the option.
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     // QtHttpServer keeps a whole request in the socket's buffer until it is complete; the
     // guard rejects anything larger, and this bounds what a client can make us hold.
     socket->setReadBufferSize(m_limits.maxHeaderBytes + m_limits.maxBodyBytes + 65536);
