@@ -114,6 +114,10 @@ bool Service::start(QString *error)
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
     m_frontend = new HttpFrontend(limits, &m_router, this);
     m_metrics->setWriteCoalescer(m_frontend->writeCoalescer());
+    if (auto *redis = qobject_cast<RedisStore *>(m_store))
+        redis->setWriteCoalescer(m_frontend->writeCoalescer());
+    if (auto *exec = dynamic_cast<ExecPipeline *>(m_pipeline.get()))
+        exec->setWriteCoalescer(m_frontend->writeCoalescer());
     connect(m_frontend, &HttpFrontend::exchangeAnswered, this,
             [this](const HttpRequest &request, const QString &route, int status, qint64 elapsedMs) {
                 m_metrics->recordRequest(route, status);

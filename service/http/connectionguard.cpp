@@ -137,6 +137,10 @@ void ConnectionGuard::socket_readyRead()
     const QByteArray buffered = m_socket->peek(available);
     const qsizetype size = qMin(buffered.size(), qsizetype(fresh));
     consume(buffered.constData() + (buffered.size() - size), size);
+    // Several complete requests at once (pipelined publishes): they are all handled in this
+    // pass, and the events they append go out together when it ends.
+    if (m_coalescer && m_requestsComplete - m_requestsTaken >= 2)
+        m_coalescer->corkThisPass();
 }
 
 void ConnectionGuard::consume(const char *data, qsizetype size)

@@ -1,6 +1,7 @@
 #ifndef SSEBUF_CONNECTIONGUARD_H
 #define SSEBUF_CONNECTIONGUARD_H
 
+#include "eventloop/writecoalescer.h"
 #include "httplimits.h"
 
 #include <QByteArray>
@@ -37,6 +38,8 @@ public:
 
     // The QtHttpServer that reads this socket, to unhook it on rejection or streaming.
     void setHttpServer(QObject *server) { m_server = server; }
+    // Corked for the pass when several complete requests arrive together (a burst).
+    void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
     // Called when a handler takes the connection over for an event stream: the server no
     // longer reads it and the guard discards input (up to maxStreamInputBytes).
     void beginStreaming();
@@ -78,6 +81,7 @@ private:
 
     QPointer<QTcpSocket> m_socket;
     QPointer<QObject> m_server;
+    QPointer<WriteCoalescer> m_coalescer;
     HttpLimits m_limits;
     State m_state = State::Head;
     QByteArray m_head;

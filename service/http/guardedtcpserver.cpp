@@ -50,6 +50,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     socket->setReadBufferSize(m_limits.maxHeaderBytes + m_limits.maxBodyBytes + 65536);
     auto *guard = new ConnectionGuard(socket, m_limits);
     guard->setHttpServer(m_httpServer);
+    guard->setWriteCoalescer(m_coalescer);
     connect(guard, &ConnectionGuard::requestRejected, this, &GuardedTcpServer::requestRejected);
     addPendingConnection(socket);
     // QtHttpServer connects its readyRead slot when it takes the socket (in this call or

@@ -1,6 +1,7 @@
 #ifndef SSEBUF_GUARDEDTCPSERVER_H
 #define SSEBUF_GUARDEDTCPSERVER_H
 
+#include "eventloop/writecoalescer.h"
 #include "httplimits.h"
 
 #include <QPointer>
@@ -19,6 +20,7 @@ class GuardedTcpServer : public QTcpServer
 public:
     GuardedTcpServer(const HttpLimits &limits, QObject *parent = nullptr);
     void setHttpServer(QObject *server) { m_httpServer = server; }
+    void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
     // Serves TLS: every connection is a QSslSocket that starts server encryption.
     void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
 
@@ -32,6 +34,7 @@ protected:
 private:
     HttpLimits m_limits;
     QPointer<QObject> m_httpServer;
+    QPointer<WriteCoalescer> m_coalescer;
     std::optional<QSslConfiguration> m_tls;
 };
 

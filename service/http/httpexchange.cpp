@@ -1,9 +1,9 @@
 #include "httpexchange.h"
 
 #include "connectionguard.h"
+#include "eventloop/writecoalescer.h"
 #include "socketwriter.h"
 #include "streamconnection.h"
-#include "writecoalescer.h"
 
 namespace ssebuf {
 

@@ -1,9 +1,9 @@
 #include "httpfrontend.h"
 
 #include "connectionguard.h"
+#include "eventloop/writecoalescer.h"
 #include "guardedtcpserver.h"
 #include "httpexchange.h"
-#include "writecoalescer.h"
 
 #include <QHttpServerRequest>
 #include <QTcpSocket>
@@ -57,6 +57,7 @@ bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *er
 {
     auto *server = new GuardedTcpServer(m_limits, this);
     server->setHttpServer(this);
+    server->setWriteCoalescer(m_coalescer);
     if (m_tls)
         server->setTlsConfiguration(*m_tls);
     server->setListenBacklogSize(m_limits.listenBacklog);

@@ -30,7 +30,7 @@ public:
     void setTlsConfiguration(const QSslConfiguration &configuration);
     bool listen(const QHostAddress &address, quint16 port, QString *error = nullptr);
     quint16 port() const;
-    const WriteCoalescer *writeCoalescer() const { return m_coalescer; }
+    WriteCoalescer *writeCoalescer() const { return m_coalescer; }
     // Stops accepting connections (shutdown).
     void close();
 

@@ -1,8 +1,8 @@
 #include "streamconnection.h"
 
 #include "connectionguard.h"
+#include "eventloop/writecoalescer.h"
 #include "socketwriter.h"
-#include "writecoalescer.h"
 
 #include <QSocketNotifier>
 #include <QSslSocket>
@@ -67,15 +67,33 @@ void RawStreamConnection::write(const QByteArray &bytes)
 {
     if (m_fd < 0 || m_closing || bytes.isEmpty())
         return;
-    // QByteArray is implicitly shared: queuing an event's encoded bytes copies nothing.
+    const bool corking = m_coalescer && m_coalescer->isCorked();
+    if (m_queue.isEmpty() && !corking) {
+        // The common case: one send(2) now. No bytesWritten from inside write(), the
+        // writer would be re-entered; it sees what the kernel took from unsentBytes().
+        const ssize_t result
+            = ::send(m_fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (m_coalescer)
+            m_coalescer->countSendCall();
+        if (result < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            finish();
+            return;
+        }
+        const qsizetype sent = result > 0 ? qsizetype(result) : 0;
+        if (sent == bytes.size())
+            return;
+        m_queue.append(bytes); // QByteArray is implicitly shared: nothing is copied
+        m_queueOffset = sent;
+        m_unsent += bytes.size() - sent;
+        m_writeNotifier->setEnabled(true);
+        return;
+    }
     m_queue.append(bytes);
     m_unsent += bytes.size();
     if (m_writeNotifier->isEnabled())
         return; // the kernel is full: the write notifier sends when it has room
     m_corked += bytes.size();
-    if (!m_coalescer || m_corked >= corkBytes) {
-        // No bytesWritten from inside write(): the writer would be re-entered. It sees
-        // what the kernel took from unsentBytes().
+    if (!corking || m_corked >= corkBytes) {
         if (!sendQueued())
             finish();
         else

@@ -6,14 +6,12 @@
 #include <QObject>
 #include <QPointer>
 
-#include "writecoalescer.h"
+#include "eventloop/writecoalescer.h"
 
 class QSocketNotifier;
 class QTcpSocket;
 
 namespace ssebuf {
-
-class WriteCoalescer;
 
 // The server side of one open event stream, after its response headers: write bytes,
 // know what is still unsent, close after a flush or at once. Input from the client is
@@ -27,7 +25,7 @@ public:
     // Takes a connection out of QtHttpServer's hands. A plain TCP socket is replaced by a
     // RawStreamConnection on a duplicate of its descriptor and the QTcpSocket (with its
     // buffers, request object and guard) is released; a TLS socket is wrapped as it is.
-    // With a coalescer, a plain TCP stream's writes go out at the end of the loop pass.
+    // With a coalescer, a plain TCP stream's writes of a corked pass go out together.
     static StreamConnection *take(QTcpSocket *socket, qint64 maxInputBytes,
                                   WriteCoalescer *coalescer = nullptr);
 
@@ -49,12 +47,12 @@ Q_SIGNALS:
     void closed();
 };
 
-// A plain TCP stream on a raw descriptor. Writes are queued as shared QByteArrays (no
-// copy). Without a coalescer they go out with send(2) at once; with one, what a loop pass
-// wrote goes out in one sendmsg(2) when the pass ends (or at once past corkBytes). What the
-// kernel does not take waits for a write notifier. About 1 KiB of user memory per idle
-// stream.
-class RawStreamConnection : public StreamConnection
+// A plain TCP stream on a raw descriptor. Writes go out with send(2) at once, or, while
+// its coalescer is corked (a pass that brings several events at once), are queued as
+// shared QByteArrays (no copy) and sent in one sendmsg(2) when the pass ends (at once past
+// corkBytes). What the kernel does not take waits for a write notifier. About 1 KiB of user
+// memory per idle stream.
+class RawStreamConnection : public StreamConnection, public CorkedWriter
 {
     Q_OBJECT
 public:
@@ -70,13 +68,8 @@ public:
     void closeAfterFlush() override;
     void abort() override;
 
-    // Called by the coalescer.
-    void flushCorked();
-    void detachCoalescer()
-    {
-        m_coalescer = nullptr;
-        m_scheduled = false;
-    }
+    // Called by the coalescer at the end of a corked pass.
+    void flushCorked() override;
 
 private:
     void readNotifier_activated();

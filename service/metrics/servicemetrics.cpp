@@ -1,6 +1,6 @@
 #include "servicemetrics.h"
 
-#include "http/writecoalescer.h"
+#include "eventloop/writecoalescer.h"
 #include "sse/subscriberhub.h"
 
 #include <QPointer>

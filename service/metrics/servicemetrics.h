@@ -2,7 +2,7 @@
 #define SSEBUF_SERVICEMETRICS_H
 
 #include "http/httprequest.h"
-#include "http/writecoalescer.h"
+#include "eventloop/writecoalescer.h"
 #include "store/sessionstore.h"
 
 #include <QHash>

@@ -110,6 +110,10 @@ void ExecProducer::process_readyReadStandardOutput()
 {
     m_silenceTimer.start();
     const QByteArray bytes = m_process.readAllStandardOutput();
+    // Several lines read at once are a burst: their events go out together (one send per
+    // subscriber) when this loop pass ends.
+    if (m_options.coalescer && bytes.indexOf('\n') != bytes.lastIndexOf('\n'))
+        m_options.coalescer->corkThisPass();
     qsizetype start = 0;
     while (start < bytes.size()) {
         const qsizetype newline = bytes.indexOf('\n', start);

@@ -1,9 +1,11 @@
 #ifndef SSEBUF_EXECPIPELINE_H
 #define SSEBUF_EXECPIPELINE_H
 
+#include "eventloop/writecoalescer.h"
 #include "pipeline.h"
 
 #include <QByteArray>
+#include <QPointer>
 #include <QProcess>
 #include <QStringList>
 #include <QTimer>
@@ -26,6 +28,8 @@ public:
         int silenceTimeoutSeconds = 120;
         bool passCredentials = false;
         qint64 maxLineBytes = 1048576;
+        // Corks the streams while several lines read at once become events.
+        QPointer<WriteCoalescer> coalescer;
     };
 
     ExecProducer(const QString &sessionId, const StartRequest &request, const Options &options,
@@ -66,6 +70,7 @@ public:
     ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials);
     QString name() const override { return QStringLiteral("exec"); }
     bool isValid() const { return !m_options.program.isEmpty(); }
+    void setWriteCoalescer(WriteCoalescer *coalescer) { m_options.coalescer = coalescer; }
     SessionProducer *createProducer(const QString &sessionId, const StartRequest &request,
                                     QObject *parent) override;
 

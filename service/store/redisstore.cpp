@@ -237,6 +237,10 @@ void RedisStore::notifications_message(const redisReply *reply)
         m_subscribed = true;
         becomeUpWhenReady();
     } else if (kind == "message") {
+        // Notifications come in batches (one read of the pub/sub connection): the events
+        // of a batch go out together when this loop pass ends.
+        if (m_coalescer)
+            m_coalescer->corkThisPass();
         handleNotification(replyText(reply->element[2]));
     }
 }

@@ -1,6 +1,7 @@
 #ifndef SSEBUF_REDISSTORE_H
 #define SSEBUF_REDISSTORE_H
 
+#include "eventloop/writecoalescer.h"
 #include "redisconnection.h"
 #include "redisendpoint.h"
 #include "redisscript.h"
@@ -8,6 +9,7 @@
 #include "sessionstore.h"
 
 #include <QHash>
+#include <QPointer>
 #include <QTimer>
 
 namespace ssebuf {
@@ -30,6 +32,8 @@ public:
     ~RedisStore() override;
 
     QString description() const override { return m_endpoint.toString(); }
+    // Corks the streams while a batch of notifications becomes events.
+    void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
     bool isAvailable() const override { return m_state == State::Up; }
 
     void createSession(const SessionRecord &record, CreateCallback done) override;
@@ -87,6 +91,7 @@ private:
     bool m_commandsReady = false;
     bool m_subscribed = false;
     bool m_closing = false;
+    QPointer<WriteCoalescer> m_coalescer;
     bool m_reportedDown = false;
     qint64 m_attemptStartedMs = 0;
     qint64 m_pingSentMs = 0; // 0 while no PING is outstanding

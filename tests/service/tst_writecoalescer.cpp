@@ -9,8 +9,8 @@
 // ssebufd's EpollEventDispatcher (the coalescer flushes on aboutToPoll()).
 
 #include "eventloop/epolleventdispatcher.h"
+#include "eventloop/writecoalescer.h"
 #include "http/streamconnection.h"
-#include "http/writecoalescer.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -177,7 +177,8 @@ private Q_SLOTS:
     void dispatcher();
     void writesOfOnePassLeaveInOneSend();
     void pastCorkBytesSendsAtOnce();
-    void writtenDuringFlushGoesOutNextFlush();
+    void writtenDuringFlushGoesOutAtOnce();
+    void writesOutsideACorkedPassGoOutAtOnce();
     void peerThatDoesNotReadKeepsTheQueue();
     void closeAfterFlushSendsCorkedBytesThenEof();
     void streamDestroyedWhileScheduled();
@@ -213,6 +214,8 @@ void tst_WriteCoalescer::writesOfOnePassLeaveInOneSend()
     const QByteArray third = "id: 2\ndata: {\"seq\":2,\"final\":true}\n\n";
     const qint64 total = first.size() + second.size() + third.size();
     const quint64 callsBefore = coalescer.sendCalls();
+    coalescer.corkThisPass(); // a pass that brings several events at once
+    QVERIFY(coalescer.isCorked());
     stream.write(first);
     stream.write(second);
     stream.write(third);
@@ -233,7 +236,9 @@ void tst_WriteCoalescer::writesOfOnePassLeaveInOneSend()
     QVERIFY(stream.isOpen());
     QCOMPARE(closed.count(), 0);
 
-    // The next pass's write is corked again and flushed by one more call.
+    // The cork ended with the pass. Another corked pass: one more call.
+    QVERIFY(!coalescer.isCorked());
+    coalescer.corkThisPass();
     stream.write(second);
     QCOMPARE(peer.pending(), 0);
     QTRY_COMPARE_WITH_TIMEOUT(peer.pending(), int(second.size()), 5000);
@@ -254,6 +259,7 @@ void tst_WriteCoalescer::pastCorkBytesSendsAtOnce()
     QSignalSpy written(&stream, &StreamConnection::bytesWritten);
 
     // Under corkBytes: corked.
+    coalescer.corkThisPass();
     const QByteArray small = counterPattern(0, 40 * 1024);
     stream.write(small);
     QCOMPARE(stream.unsentBytes(), qint64(0));
@@ -279,11 +285,11 @@ void tst_WriteCoalescer::pastCorkBytesSendsAtOnce()
     QVERIFY(stream.isOpen());
 }
 
-void tst_WriteCoalescer::writtenDuringFlushGoesOutNextFlush()
+void tst_WriteCoalescer::writtenDuringFlushGoesOutAtOnce()
 {
     // A writer that writes again on bytesWritten (a replay slice) while the coalescer
-    // flushes: the new bytes are scheduled for another flush, which comes without any
-    // other activity on the loop.
+    // flushes: the flush ended the cork, so the new bytes are sent at once, from inside
+    // the flush, and no second bytesWritten follows (write() never emits it).
     int serverFd = -1;
     int peerFd = -1;
     QVERIFY(connectedPair(&serverFd, &peerFd));
@@ -295,16 +301,42 @@ void tst_WriteCoalescer::writtenDuringFlushGoesOutNextFlush()
     int handled = 0;
     connect(&stream, &StreamConnection::bytesWritten, this, [&] {
         if (++handled == 1) {
+            QVERIFY(!coalescer.isCorked());
             stream.write(second);
-            // Corked again: not sent from inside the flush.
-            QCOMPARE(coalescer.sendCalls(), quint64(1));
+            QCOMPARE(coalescer.sendCalls(), quint64(2));
         }
     });
+    coalescer.corkThisPass();
     stream.write(first);
+    QCOMPARE(coalescer.sendCalls(), quint64(0));
     QTRY_COMPARE_WITH_TIMEOUT((peer.drain(), peer.received()), first + second, 5000);
-    QCOMPARE(handled, 2);
+    QCOMPARE(handled, 1);
     QCOMPARE(coalescer.sendCalls(), quint64(2));
     QCOMPARE(stream.unsentBytes(), qint64(0));
+}
+
+void tst_WriteCoalescer::writesOutsideACorkedPassGoOutAtOnce()
+{
+    // A lone event is not held back: without corkThisPass() every write is one send(2),
+    // made inside write(), before the loop runs again.
+    int serverFd = -1;
+    int peerFd = -1;
+    QVERIFY(connectedPair(&serverFd, &peerFd));
+    Peer peer(peerFd);
+    WriteCoalescer coalescer;
+    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    QSignalSpy written(&stream, &StreamConnection::bytesWritten);
+    const QByteArray first = "id: 1\ndata: one\n\n";
+    const QByteArray second = "id: 2\ndata: two\n\n";
+    QVERIFY(!coalescer.isCorked());
+    stream.write(first);
+    QCOMPARE(coalescer.sendCalls(), quint64(1));
+    QVERIFY(peer.waitReadable(5000));
+    stream.write(second);
+    QCOMPARE(coalescer.sendCalls(), quint64(2));
+    QTRY_COMPARE_WITH_TIMEOUT((peer.drain(), peer.received()), first + second, 5000);
+    QCOMPARE(stream.unsentBytes(), qint64(0));
+    QCOMPARE(written.count(), 0);
 }
 
 void tst_WriteCoalescer::peerThatDoesNotReadKeepsTheQueue()
@@ -322,6 +354,7 @@ void tst_WriteCoalescer::peerThatDoesNotReadKeepsTheQueue()
     // than the two small socket buffers hold.
     const int chunk = 16 * 1024;
     const qint64 total = 4 * 1024 * 1024;
+    coalescer.corkThisPass();
     for (qint64 offset = 0; offset < total; offset += chunk)
         stream.write(counterPattern(offset, chunk));
     // Let passes run (flushes, write notifiers) while the peer does not read: once the
@@ -355,6 +388,7 @@ void tst_WriteCoalescer::closeAfterFlushSendsCorkedBytesThenEof()
 
     const QByteArray first = "id: 1\ndata: {\"seq\":1}\n\n";
     const QByteArray last = "id: 2\ndata: {\"seq\":2,\"final\":true}\n\n";
+    coalescer.corkThisPass();
     stream.write(first);
     stream.write(last);
     stream.closeAfterFlush();
@@ -393,6 +427,7 @@ void tst_WriteCoalescer::streamDestroyedWhileScheduled()
     WriteCoalescer coalescer;
     auto *doomed = new RawStreamConnection(serverA, maxInputBytes, &coalescer);
     RawStreamConnection survivor(serverB, maxInputBytes, &coalescer);
+    coalescer.corkThisPass();
     doomed->write("corked for a stream that goes away\n");
     survivor.write("first\n");
     survivor.write("second\n");
@@ -407,6 +442,7 @@ void tst_WriteCoalescer::streamDestroyedWhileScheduled()
     QCOMPARE(gone.received(), QByteArray());
 
     // The coalescer goes on working for the survivor.
+    coalescer.corkThisPass();
     survivor.write("third\n");
     QTRY_COMPARE_WITH_TIMEOUT((alive.drain(), alive.received()),
                               QByteArray("first\nsecond\nthird\n"), 5000);
@@ -431,6 +467,7 @@ void tst_WriteCoalescer::streamAbortedWhileScheduled()
     QSignalSpy closed(&stream, &StreamConnection::closed);
     QSignalSpy written(&stream, &StreamConnection::bytesWritten);
 
+    coalescer.corkThisPass();
     stream.write("id: 1\ndata: corked\n\n");
     stream.write("id: 2\ndata: corked\n\n");
     other.write("kept\n");
@@ -470,6 +507,7 @@ void tst_WriteCoalescer::coalescerDestroyedBeforeItsStream()
     QSignalSpy closed(&stream, &StreamConnection::closed);
 
     // Scheduled, then the coalescer goes (a queued flush, if one was posted, dies with it).
+    coalescer->corkThisPass();
     stream.write("corked\n");
     coalescer.reset();
     QCoreApplication::processEvents();
