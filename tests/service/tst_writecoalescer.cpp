@@ -154,6 +154,28 @@ bool connectedPair(int *server, int *peer, int serverSendBuffer = 0, int peerRec
     return true;
 }
 
+// A stream with its own coalescer over a real loopback connection, and the client's end.
+struct CorkedStream
+{
+    CorkedStream(int serverFd, int peerFd)
+        : peer(peerFd)
+        , stream(serverFd, maxInputBytes, &coalescer)
+    {
+    }
+    Peer peer;
+    WriteCoalescer coalescer;
+    RawStreamConnection stream;
+};
+
+std::unique_ptr<CorkedStream> openCorkedStream(int serverSendBuffer = 0, int peerReceiveBuffer = 0)
+{
+    int serverFd = -1;
+    int peerFd = -1;
+    if (!connectedPair(&serverFd, &peerFd, serverSendBuffer, peerReceiveBuffer))
+        return nullptr;
+    return std::make_unique<CorkedStream>(serverFd, peerFd);
+}
+
 // 4-byte big-endian counters 0, 1, 2, ... from byte offset `from` (a multiple of 4).
 QByteArray counterPattern(qint64 from, int bytes)
 {
@@ -200,12 +222,11 @@ void tst_WriteCoalescer::dispatcher()
 
 void tst_WriteCoalescer::writesOfOnePassLeaveInOneSend()
 {
-    int serverFd = -1;
-    int peerFd = -1;
-    QVERIFY(connectedPair(&serverFd, &peerFd));
-    Peer peer(peerFd);
-    WriteCoalescer coalescer;
-    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    const auto pair = openCorkedStream();
+    QVERIFY(pair);
+    Peer &peer = pair->peer;
+    WriteCoalescer &coalescer = pair->coalescer;
+    RawStreamConnection &stream = pair->stream;
     QSignalSpy written(&stream, &StreamConnection::bytesWritten);
     QSignalSpy closed(&stream, &StreamConnection::closed);
 
@@ -250,12 +271,11 @@ void tst_WriteCoalescer::writesOfOnePassLeaveInOneSend()
 
 void tst_WriteCoalescer::pastCorkBytesSendsAtOnce()
 {
-    int serverFd = -1;
-    int peerFd = -1;
-    QVERIFY(connectedPair(&serverFd, &peerFd));
-    Peer peer(peerFd);
-    WriteCoalescer coalescer;
-    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    const auto pair = openCorkedStream();
+    QVERIFY(pair);
+    Peer &peer = pair->peer;
+    WriteCoalescer &coalescer = pair->coalescer;
+    RawStreamConnection &stream = pair->stream;
     QSignalSpy written(&stream, &StreamConnection::bytesWritten);
 
     // Under corkBytes: corked.
@@ -290,12 +310,11 @@ void tst_WriteCoalescer::writtenDuringFlushGoesOutAtOnce()
     // A writer that writes again on bytesWritten (a replay slice) while the coalescer
     // flushes: the flush ended the cork, so the new bytes are sent at once, from inside
     // the flush, and no second bytesWritten follows (write() never emits it).
-    int serverFd = -1;
-    int peerFd = -1;
-    QVERIFY(connectedPair(&serverFd, &peerFd));
-    Peer peer(peerFd);
-    WriteCoalescer coalescer;
-    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    const auto pair = openCorkedStream();
+    QVERIFY(pair);
+    Peer &peer = pair->peer;
+    WriteCoalescer &coalescer = pair->coalescer;
+    RawStreamConnection &stream = pair->stream;
     const QByteArray first = "id: 1\ndata: one\n\n";
     const QByteArray second = "id: 2\ndata: two\n\n";
     int handled = 0;
@@ -319,12 +338,11 @@ void tst_WriteCoalescer::writesOutsideACorkedPassGoOutAtOnce()
 {
     // A lone event is not held back: without corkThisPass() every write is one send(2),
     // made inside write(), before the loop runs again.
-    int serverFd = -1;
-    int peerFd = -1;
-    QVERIFY(connectedPair(&serverFd, &peerFd));
-    Peer peer(peerFd);
-    WriteCoalescer coalescer;
-    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    const auto pair = openCorkedStream();
+    QVERIFY(pair);
+    Peer &peer = pair->peer;
+    WriteCoalescer &coalescer = pair->coalescer;
+    RawStreamConnection &stream = pair->stream;
     QSignalSpy written(&stream, &StreamConnection::bytesWritten);
     const QByteArray first = "id: 1\ndata: one\n\n";
     const QByteArray second = "id: 2\ndata: two\n\n";
@@ -341,12 +359,11 @@ void tst_WriteCoalescer::writesOutsideACorkedPassGoOutAtOnce()
 
 void tst_WriteCoalescer::peerThatDoesNotReadKeepsTheQueue()
 {
-    int serverFd = -1;
-    int peerFd = -1;
-    QVERIFY(connectedPair(&serverFd, &peerFd, 32 * 1024, 32 * 1024));
-    Peer peer(peerFd);
-    WriteCoalescer coalescer;
-    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    const auto pair = openCorkedStream(32 * 1024, 32 * 1024);
+    QVERIFY(pair);
+    Peer &peer = pair->peer;
+    WriteCoalescer &coalescer = pair->coalescer;
+    RawStreamConnection &stream = pair->stream;
     QSignalSpy written(&stream, &StreamConnection::bytesWritten);
     QSignalSpy closed(&stream, &StreamConnection::closed);
 
@@ -378,12 +395,11 @@ void tst_WriteCoalescer::peerThatDoesNotReadKeepsTheQueue()
 
 void tst_WriteCoalescer::closeAfterFlushSendsCorkedBytesThenEof()
 {
-    int serverFd = -1;
-    int peerFd = -1;
-    QVERIFY(connectedPair(&serverFd, &peerFd));
-    Peer peer(peerFd);
-    WriteCoalescer coalescer;
-    RawStreamConnection stream(serverFd, maxInputBytes, &coalescer);
+    const auto pair = openCorkedStream();
+    QVERIFY(pair);
+    Peer &peer = pair->peer;
+    WriteCoalescer &coalescer = pair->coalescer;
+    RawStreamConnection &stream = pair->stream;
     QSignalSpy closed(&stream, &StreamConnection::closed);
 
     const QByteArray first = "id: 1\ndata: {\"seq\":1}\n\n";
