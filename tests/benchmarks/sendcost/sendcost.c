@@ -55,7 +55,8 @@ static void readAll(int listener, int sockets)
 int main(int argc, char **argv)
 {
     if (argc < 4 || atoi(argv[1]) < 1 || atoi(argv[1]) > 1000) {
-        fprintf(stderr, "usage: sendcost SOCKETS(1..1000) EVENTS MODE(0 send, 1 io_uring) [PACE_US]\n");
+        fprintf(stderr,
+                "usage: sendcost SOCKETS(1..1000) EVENTS MODE(0 send, 1 io_uring) [PACE_US]\n");
         return 2;
     }
     const int sockets = atoi(argv[1]), events = atoi(argv[2]), mode = atoi(argv[3]);
@@ -88,7 +89,8 @@ int main(int argc, char **argv)
     memset(message, 'x', sizeof message);
     struct io_uring ring;
     if (mode == 1) {
-        if (io_uring_queue_init(1024, &ring, 0) < 0 || io_uring_register_files(&ring, fds, sockets) < 0) {
+        if (io_uring_queue_init(1024, &ring, 0) < 0
+            || io_uring_register_files(&ring, fds, sockets) < 0) {
             perror("io_uring");
             return 1;
         }
