@@ -224,9 +224,7 @@ void tst_WriteCoalescer::writesOfOnePassLeaveInOneSend()
 {
     const auto pair = openCorkedStream();
     QVERIFY(pair);
-    Peer &peer = pair->peer;
-    WriteCoalescer &coalescer = pair->coalescer;
-    RawStreamConnection &stream = pair->stream;
+    auto &[peer, coalescer, stream] = *pair;
     QSignalSpy written(&stream, &StreamConnection::bytesWritten);
     QSignalSpy closed(&stream, &StreamConnection::closed);
 
@@ -273,9 +271,7 @@ void tst_WriteCoalescer::pastCorkBytesSendsAtOnce()
 {
     const auto pair = openCorkedStream();
     QVERIFY(pair);
-    Peer &peer = pair->peer;
-    WriteCoalescer &coalescer = pair->coalescer;
-    RawStreamConnection &stream = pair->stream;
+    auto &[peer, coalescer, stream] = *pair;
     QSignalSpy written(&stream, &StreamConnection::bytesWritten);
 
     // Under corkBytes: corked.
@@ -340,9 +336,7 @@ void tst_WriteCoalescer::writesOutsideACorkedPassGoOutAtOnce()
     // made inside write(), before the loop runs again.
     const auto pair = openCorkedStream();
     QVERIFY(pair);
-    Peer &peer = pair->peer;
-    WriteCoalescer &coalescer = pair->coalescer;
-    RawStreamConnection &stream = pair->stream;
+    auto &[peer, coalescer, stream] = *pair;
     QSignalSpy written(&stream, &StreamConnection::bytesWritten);
     const QByteArray first = "id: 1\ndata: one\n\n";
     const QByteArray second = "id: 2\ndata: two\n\n";
@@ -361,9 +355,7 @@ void tst_WriteCoalescer::peerThatDoesNotReadKeepsTheQueue()
 {
     const auto pair = openCorkedStream(32 * 1024, 32 * 1024);
     QVERIFY(pair);
-    Peer &peer = pair->peer;
-    WriteCoalescer &coalescer = pair->coalescer;
-    RawStreamConnection &stream = pair->stream;
+    auto &[peer, coalescer, stream] = *pair;
     QSignalSpy written(&stream, &StreamConnection::bytesWritten);
     QSignalSpy closed(&stream, &StreamConnection::closed);
 
@@ -397,9 +389,7 @@ void tst_WriteCoalescer::closeAfterFlushSendsCorkedBytesThenEof()
 {
     const auto pair = openCorkedStream();
     QVERIFY(pair);
-    Peer &peer = pair->peer;
-    WriteCoalescer &coalescer = pair->coalescer;
-    RawStreamConnection &stream = pair->stream;
+    auto &[peer, coalescer, stream] = *pair;
     QSignalSpy closed(&stream, &StreamConnection::closed);
 
     const QByteArray first = "id: 1\ndata: {\"seq\":1}\n\n";
