@@ -12,6 +12,7 @@
 #include "pipeline/execpipeline.h"
 #include "sse/subscriberhub.h"
 #include "store/memorystore.h"
+#include "store/redisclusterstore.h"
 #include "store/redisstore.h"
 
 #include <QDateTime>
@@ -50,12 +51,15 @@ bool Service::start(QString *error)
 
     if (m_config.store == QLatin1String("memory")) {
         m_store = new MemoryStore(retention, this);
-    } else if (m_config.store.startsWith(QLatin1String("redis://"))) {
+    } else if (m_config.store.startsWith(QLatin1String("redis"))) {
         // Starts without Redis too: /healthz says 503 until it is reachable.
         const std::optional<RedisEndpoint> endpoint = RedisEndpoint::parse(m_config.store, error);
         if (!endpoint)
             return false;
-        m_store = new RedisStore(*endpoint, retention, this);
+        if (endpoint->kind == RedisEndpoint::Kind::Cluster)
+            m_store = new RedisClusterStore(*endpoint, retention, m_config.redisWaitReplicas, this);
+        else
+            m_store = new RedisStore(*endpoint, retention, this);
     } else {
         *error = QStringLiteral("store %1 is not supported by this build").arg(m_config.store);
         return false;
@@ -116,6 +120,8 @@ bool Service::start(QString *error)
     m_metrics->setWriteCoalescer(m_frontend->writeCoalescer());
     if (auto *redis = qobject_cast<RedisStore *>(m_store))
         redis->setWriteCoalescer(m_frontend->writeCoalescer());
+    if (auto *cluster = qobject_cast<RedisClusterStore *>(m_store))
+        cluster->setWriteCoalescer(m_frontend->writeCoalescer());
     if (auto *exec = dynamic_cast<ExecPipeline *>(m_pipeline.get()))
         exec->setWriteCoalescer(m_frontend->writeCoalescer());
     connect(m_frontend, &HttpFrontend::exchangeAnswered, this,

@@ -29,8 +29,12 @@ const OptionSpec kOptions[] = {
     {"pipeline", "SSEBUF_PIPELINE", "P",
      "what produces a session's events: demo, external or exec:COMMAND", "demo", Kind::Text, 0, 0},
     {"store", "SSEBUF_STORE", "S",
-     "memory, or redis://HOST:PORT[/DB] for a store shared by several instances", "memory",
-     Kind::Text, 0, 0},
+     "memory; redis://HOST:PORT[/DB], redis-sentinel://HOST:PORT[,...]/MASTER[/DB] or "
+     "redis-cluster://HOST:PORT[,...] for a store shared by several instances",
+     "memory", Kind::Text, 0, 0},
+    {"redis-wait-replicas", "SSEBUF_REDIS_WAIT_REPLICAS", "N",
+     "an append is acknowledged and delivered once N Redis replicas have it (WAIT), else 503", "0",
+     Kind::Integer, 0, 16},
     {"admin-token-file", "SSEBUF_ADMIN_TOKEN", "F",
      "file holding the bearer token for admin, metrics and publish routes (the variable holds the "
      "token itself); none: loopback clients only",
@@ -343,8 +347,11 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             config.pipeline = pipeline;
         } else if (name == QLatin1String("store")) {
             const QString store = value.trimmed();
-            if (store != QLatin1String("memory") && !store.startsWith(QLatin1String("redis://"))) {
-                fail(QStringLiteral("expected memory or redis://HOST:PORT[/DB]"));
+            if (store != QLatin1String("memory") && !store.startsWith(QLatin1String("redis://"))
+                && !store.startsWith(QLatin1String("redis-cluster://"))
+                && !store.startsWith(QLatin1String("redis-sentinel://"))) {
+                fail(QStringLiteral("expected memory, redis://, redis-sentinel:// or "
+                                    "redis-cluster://"));
                 return result;
             }
             config.store = store;
@@ -367,6 +374,8 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             config.maxEvents = int(number);
         } else if (name == QLatin1String("max-buffer-bytes")) {
             config.maxBufferBytes = number;
+        } else if (name == QLatin1String("redis-wait-replicas")) {
+            config.redisWaitReplicas = int(number);
         } else if (name == QLatin1String("max-sessions")) {
             config.maxSessions = int(number);
         } else if (name == QLatin1String("sweep-interval")) {
