@@ -1,5 +1,7 @@
 #include "servicemetrics.h"
 
+#include "store/redissubscriber.h"
+
 #include "eventloop/writecoalescer.h"
 #include "sse/subscriberhub.h"
 
@@ -119,6 +121,10 @@ void ServiceMetrics::render(std::function<void(const QByteArray &)> done)
                "ssebuf_events_delivered_total when writes of one loop pass were coalesced.");
         sample(out, "ssebuf_stream_send_calls_total",
                self->m_coalescer ? qint64(self->m_coalescer->sendCalls()) : 0);
+        family(out, "ssebuf_redis_subscriber_bytes_total", "counter",
+               "Bytes read on Redis pub/sub connections of the cluster store: the live traffic "
+               "this instance receives (contract section 17).");
+        sample(out, "ssebuf_redis_subscriber_bytes_total", RedisSubscriber::totalBytesRead());
         family(out, "ssebuf_store_up", "gauge", "1 when the session store is reachable.");
         sample(out, "ssebuf_store_up", self->m_store->isAvailable() ? 1 : 0);
         family(out, "ssebuf_http_requests_total", "counter",

@@ -16,7 +16,8 @@ namespace {
 
 constexpr int maxRedirects = 5;
 constexpr int retryIntervalMs = 50;
-constexpr int retryForMs = 2000;
+// A failover (cluster-node-timeout plus the election) takes a few seconds.
+constexpr int retryForMs = 5000;
 constexpr int refreshIntervalMs = 2000;
 constexpr int degradedRefreshIntervalMs = 250;
 
@@ -100,9 +101,13 @@ RedisClusterNode *RedisCluster::ensureNode(const QString &host, quint16 port)
         updateAvailability();
         Q_EMIT topologyChanged();
     });
-    connect(node, &RedisClusterNode::down, this, [this, node](const QString &reason) {
-        qCWarning(lcRedisStore).noquote()
-            << QStringLiteral("lost cluster node %1 (%2)").arg(node->address(), reason);
+    connect(node, &RedisClusterNode::down, this, [this, node](const QString &reason, bool wasUp) {
+        if (wasUp)
+            qCWarning(lcRedisStore).noquote()
+                << QStringLiteral("lost cluster node %1 (%2)").arg(node->address(), reason);
+        else
+            qCDebug(lcRedisStore).noquote()
+                << QStringLiteral("cannot reach cluster node %1 (%2)").arg(node->address(), reason);
         Q_EMIT nodeLost(node);
         updateAvailability();
         refreshSoon();
@@ -175,11 +180,9 @@ void RedisCluster::dispatch(const std::shared_ptr<Request> &request)
         return;
     }
     if (node->state() == RedisClusterNode::State::Down) {
-        // Its slots are unavailable until a replica takes over: answer now, not in 2 s.
+        // Not sent: it waits (bounded) for a replica to take the slot over.
         refreshSoon();
-        request->handler(nullptr);
-        if (request->thenHandler)
-            request->thenHandler(nullptr);
+        retryLater(request);
         return;
     }
     if (!request->askHost.isEmpty())

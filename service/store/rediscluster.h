@@ -21,8 +21,9 @@ namespace ssebuf {
 //
 // Redirections are followed: MOVED (the slot moved: the map is corrected and the command
 // sent to the new owner), ASK (the slot is being migrated: ASKING, then the command, on the
-// target), TRYAGAIN and CLUSTERDOWN (retried every 50 ms for up to 2 s), READONLY (a
-// former master that came back as a replica). All of those answers say the command did
+// target), TRYAGAIN and CLUSTERDOWN (retried every 50 ms for up to 5 s), READONLY (a
+// former master that came back as a replica); a command for a master that is down is not
+// sent but waits the same way for a replica to take over. All of those answers say the command did
 // not run, so resending cannot apply it twice. A command whose connection broke before
 // the answer is not resent: its handler gets nullptr (the outcome is unknown).
 class RedisCluster : public QObject

@@ -119,6 +119,7 @@ void RedisClusterNode::connection_lost(const QString &reason)
 {
     if (m_state == State::Down)
         return;
+    const bool wasUp = m_state == State::Up;
     m_state = State::Down;
     m_commandsReady = false;
     m_subscriber->close();
@@ -126,7 +127,7 @@ void RedisClusterNode::connection_lost(const QString &reason)
     flushWaiting();
     m_retryTimer.start(m_retryDelayMs);
     m_retryDelayMs = std::min(m_retryDelayMs * 2, maxRetryDelayMs);
-    Q_EMIT down(reason);
+    Q_EMIT down(reason, wasUp);
 }
 
 void RedisClusterNode::heartbeat(qint64 nowMs)

@@ -45,7 +45,8 @@ public:
 
 Q_SIGNALS:
     void up();
-    void down(const QString &reason);
+    // wasUp: it served until now (not a failed attempt to connect again).
+    void down(const QString &reason, bool wasUp);
 
 private:
     void commands_opened();
