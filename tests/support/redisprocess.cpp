@@ -48,7 +48,8 @@ bool RedisProcess::start()
                             QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
                             QStringLiteral("--save"), QString(), QStringLiteral("--appendonly"),
                             QStringLiteral("no"), QStringLiteral("--protected-mode"),
-                            QStringLiteral("yes")});
+                            QStringLiteral("yes")}
+                           + m_extraArguments);
     m_process.setProcessChannelMode(QProcess::MergedChannels);
     m_process.start();
     if (!m_process.waitForStarted(10000)) {
