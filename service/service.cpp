@@ -58,8 +58,11 @@ bool Service::start(QString *error)
             return false;
         if (endpoint->kind == RedisEndpoint::Kind::Cluster)
             m_store = new RedisClusterStore(*endpoint, retention, m_config.redisWaitReplicas, this);
-        else
-            m_store = new RedisStore(*endpoint, retention, this);
+        else {
+            auto *redis = new RedisStore(*endpoint, retention, this);
+            redis->setWaitReplicas(m_config.redisWaitReplicas);
+            m_store = redis;
+        }
     } else {
         *error = QStringLiteral("store %1 is not supported by this build").arg(m_config.store);
         return false;

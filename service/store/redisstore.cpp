@@ -118,6 +118,14 @@ RedisStore::RedisStore(const RedisEndpoint &endpoint, const RetentionPolicy &pol
     connect(&m_sweepTimer, &QTimer::timeout, this, &RedisStore::sweepTimer_timeout);
     m_sweepTimer.start();
 
+    if (endpoint.kind == RedisEndpoint::Kind::Sentinel) {
+        m_sentinel = new RedisSentinel(endpoint, this);
+        connect(m_sentinel, &RedisSentinel::masterSwitched, this,
+                [this](const QString &host, quint16 port) {
+                    if (m_state == State::Up && (host != m_masterHost || port != m_masterPort))
+                        connection_lost(QStringLiteral("the sentinel switched the master"));
+                });
+    }
     connectNow();
 }
 
@@ -147,9 +155,30 @@ void RedisStore::connectNow()
     m_subscribed = false;
     m_pingSentMs = 0;
     m_attemptStartedMs = QDateTime::currentMSecsSinceEpoch();
+    if (!m_sentinel) {
+        openConnections(m_endpoint.host, m_endpoint.port);
+        return;
+    }
+    // Each attempt asks the sentinels where the master is now.
+    const int attempt = ++m_attempt;
+    m_sentinel->locate([this, attempt](bool found, const QString &host, quint16 port) {
+        if (m_closing || attempt != m_attempt || m_state != State::Connecting)
+            return;
+        if (!found) {
+            connection_lost(
+                QStringLiteral("no sentinel names master %1").arg(m_endpoint.masterName));
+            return;
+        }
+        openConnections(host, port);
+    });
+}
+
+void RedisStore::openConnections(const QString &host, quint16 port)
+{
+    m_masterHost = host;
+    m_masterPort = port;
     QString error;
-    if (!m_commands->open(m_endpoint.host, m_endpoint.port, &error)
-        || !m_notifications->open(m_endpoint.host, m_endpoint.port, &error))
+    if (!m_commands->open(host, port, &error) || !m_notifications->open(host, port, &error))
         connection_lost(error);
 }
 
@@ -183,6 +212,14 @@ void RedisStore::commands_opened()
 
 void RedisStore::commands_authenticated()
 {
+    if (m_sentinel) {
+        // A sentinel's answer may be stale (a failover under way): writes need a master.
+        send({"ROLE"}, [this](const redisReply *reply) {
+            if (isArray(reply, 1) && replyText(reply->element[0]) != "master")
+                connection_lost(QStringLiteral("the sentinel's master is a %1")
+                                    .arg(QString::fromUtf8(replyText(reply->element[0]))));
+        });
+    }
     if (m_endpoint.database != 0) {
         send({"SELECT", QByteArray::number(m_endpoint.database)}, [this](const redisReply *reply) {
             if (isError(reply))
@@ -391,6 +428,9 @@ void RedisStore::evaluate(const RedisScript &script, const QList<QByteArray> &ke
                  return;
              }
              handler(reply);
+             // A master that was demoted (a failover): find the new one.
+             if (isError(reply) && replyText(reply).startsWith("READONLY"))
+                 connection_lost(QStringLiteral("the master became a replica"));
          });
 }
 
@@ -463,35 +503,50 @@ void RedisStore::appendEvent(const QString &sessionId, const EventDraft &draft, 
     const QByteArray head = shape->json.left(at);
     const QByteArray tail = shape->json.mid(at + 1);
     const qint64 overhead = shape->wire.size() - shape->json.size() - 1;
-    evaluate(
-        m_appendScript, {metaKey(sessionId), streamKey(sessionId), m_indexKey},
-        {sessionId.toUtf8(), head, tail, QByteArray::number(now), QByteArray::number(ttlMs()),
-         QByteArray::number(m_policy.maxEvents), QByteArray::number(m_policy.maxBufferBytes),
-         QByteArray::number(overhead), draft.final ? draft.status.toUtf8() : QByteArray(),
-         m_channel},
-        [done = std::move(done), head, tail](const redisReply *reply) {
-            if (!isArray(reply, 1)) {
-                if (reply)
-                    qCWarning(lcRedisStore).noquote()
-                        << "append failed:" << QString::fromUtf8(replyText(reply));
-                done(AppendResult {AppendStatus::Unavailable, {}});
-                return;
-            }
-            const QByteArray answer = replyText(reply->element[0]);
-            if (answer == "ok" && reply->elements >= 2) {
-                const qint64 seq = reply->element[1]->integer;
-                done(AppendResult {AppendStatus::Appended,
-                                   StoredEvent::fromJson(head + QByteArray::number(seq) + tail)});
-            } else if (answer == "not_found") {
-                done(AppendResult {AppendStatus::NotFound, {}});
-            } else if (answer == "ended") {
-                done(AppendResult {AppendStatus::Ended, {}});
-            } else if (answer == "too_large") {
-                done(AppendResult {AppendStatus::TooLarge, {}});
-            } else {
-                done(AppendResult {AppendStatus::Unavailable, {}});
-            }
-        });
+    evaluate(m_appendScript, {metaKey(sessionId), streamKey(sessionId), m_indexKey},
+             {sessionId.toUtf8(), head, tail, QByteArray::number(now), QByteArray::number(ttlMs()),
+              QByteArray::number(m_policy.maxEvents), QByteArray::number(m_policy.maxBufferBytes),
+              QByteArray::number(overhead), draft.final ? draft.status.toUtf8() : QByteArray(),
+              m_channel},
+             [this, done = std::move(done), head, tail](const redisReply *reply) {
+                 if (!isArray(reply, 1)) {
+                     if (reply)
+                         qCWarning(lcRedisStore).noquote()
+                             << "append failed:" << QString::fromUtf8(replyText(reply));
+                     done(AppendResult {AppendStatus::Unavailable, {}});
+                     return;
+                 }
+                 const QByteArray answer = replyText(reply->element[0]);
+                 if (answer == "ok" && reply->elements >= 2) {
+                     const qint64 seq = reply->element[1]->integer;
+                     EventPtr event = StoredEvent::fromJson(head + QByteArray::number(seq) + tail);
+                     if (m_waitReplicas <= 0) {
+                         done(AppendResult {AppendStatus::Appended, std::move(event)});
+                         return;
+                     }
+                     // Acknowledged once the replicas have it (the script's writes came first on
+                     // this connection, so WAIT counts them).
+                     send({"WAIT", QByteArray::number(m_waitReplicas), "1000"},
+                          [this, done, event](const redisReply *waited) {
+                              if (waited && waited->type == REDIS_REPLY_INTEGER
+                                  && waited->integer >= m_waitReplicas) {
+                                  done(AppendResult {AppendStatus::Appended, event});
+                                  return;
+                              }
+                              qCWarning(lcRedisStore).noquote()
+                                  << "append not acknowledged: too few replicas within 1000 ms";
+                              done(AppendResult {AppendStatus::Unavailable, {}});
+                          });
+                 } else if (answer == "not_found") {
+                     done(AppendResult {AppendStatus::NotFound, {}});
+                 } else if (answer == "ended") {
+                     done(AppendResult {AppendStatus::Ended, {}});
+                 } else if (answer == "too_large") {
+                     done(AppendResult {AppendStatus::TooLarge, {}});
+                 } else {
+                     done(AppendResult {AppendStatus::Unavailable, {}});
+                 }
+             });
 }
 
 void RedisStore::readEvents(const QString &sessionId, qint64 afterSeq, int limit, ReadCallback done)

@@ -5,6 +5,7 @@
 #include "redisconnection.h"
 #include "redisendpoint.h"
 #include "redisscript.h"
+#include "redissentinel.h"
 #include "retentionpolicy.h"
 #include "sessionstore.h"
 
@@ -34,6 +35,8 @@ public:
     QString description() const override { return m_endpoint.toString(); }
     // Corks the streams while a batch of notifications becomes events.
     void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
+    // --redis-wait-replicas: an append is acknowledged once this many replicas have it.
+    void setWaitReplicas(int replicas) { m_waitReplicas = replicas; }
     bool isAvailable() const override { return m_state == State::Up; }
 
     void createSession(const SessionRecord &record, CreateCallback done) override;
@@ -50,6 +53,7 @@ private:
     using Fields = QHash<QByteArray, QByteArray>;
 
     void connectNow();
+    void openConnections(const QString &host, quint16 port);
     // AUTH when the URL has a password, then next(); a refusal counts as a lost connection.
     void authenticate(RedisConnection *connection, std::function<void()> next);
     void commands_opened();
@@ -92,6 +96,11 @@ private:
     bool m_subscribed = false;
     bool m_closing = false;
     QPointer<WriteCoalescer> m_coalescer;
+    RedisSentinel *m_sentinel = nullptr; // redis-sentinel://: where the master is
+    int m_waitReplicas = 0;
+    int m_attempt = 0;
+    QString m_masterHost; // where the connections go
+    quint16 m_masterPort = 0;
     bool m_reportedDown = false;
     qint64 m_attemptStartedMs = 0;
     qint64 m_pingSentMs = 0; // 0 while no PING is outstanding

@@ -117,7 +117,10 @@ private:
     {
         m_clients.push_back(std::make_unique<RawSseClient>());
         RawSseClient *client = m_clients.back().get();
-        connect(client, &RawSseClient::finished, this, [this, client] {
+        auto handled = std::make_shared<bool>(false);
+        const auto ended = [this, client, handled] {
+            if (m_done || std::exchange(*handled, true))
+                return;
             const QList<QJsonObject> seen = client->jsonEvents();
             if (client->status() == 204
                 || (!seen.isEmpty() && seen.last().value("final").toBool())) {
@@ -127,6 +130,14 @@ private:
             const QList<qint64> all = sequence();
             const QByteArray last = all.isEmpty() ? QByteArray() : QByteArray::number(all.last());
             QTimer::singleShot(200, this, [this, last] { openOne(last); });
+        };
+        connect(client, &RawSseClient::finished, this, ended);
+        // A 503 (store unavailable) or 204 answer may keep the connection open.
+        connect(client, &RawSseClient::headersReceived, this, [client, ended] {
+            if (client->status() != 200) {
+                client->close();
+                ended();
+            }
         });
         if (lastEventId.isEmpty())
             client->open(m_url);

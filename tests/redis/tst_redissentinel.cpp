@@ -170,7 +170,9 @@ void tst_RedisSentinel::followsFailover()
     const qint64 last = testkit::publish(
         m_http, service, id, eventJson(QStringLiteral("end"), QStringLiteral("completed")));
     QVERIFY2(last > 0, qPrintable(QString::number(last)));
-    QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 15000);
+    if (!QTest::qWaitFor([&] { return client.isFinished(); }, 15000))
+        qWarning().noquote() << "ssebufd output:" << service.output().right(8000);
+    QVERIFY(client.isFinished());
     QCOMPARE(client.sequence(), range(1, last));
     const QList<QJsonObject> seen = client.events();
     QList<QJsonObject> numbered;
@@ -181,7 +183,7 @@ void tst_RedisSentinel::followsFailover()
     }
     for (auto it = producer.acknowledged.cbegin(); it != producer.acknowledged.cend(); ++it)
         QCOMPARE(numbered.at(it.key() - 1).value("message").toString(), it.value());
-    QVERIFY(service.output().contains("switched to"));
+    QTRY_VERIFY_WITH_TIMEOUT(service.output().contains("switched to"), 10000);
     qInfo() << "master" << old << "->" << promoted << ":" << producer.acknowledged.size()
             << "acknowledged," << producer.refused << "refused;" << client.connections()
             << "stream connections";
