@@ -1,12 +1,39 @@
 #include "adminstreammessage.h"
 
-#include <isotime.h>
+#include "isotime.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
 
 namespace ssebuf {
+
+namespace {
+
+const struct
+{
+    const char *name;
+    AdminStreamMessage::Kind kind;
+} kinds[] = {
+    {"snapshot", AdminStreamMessage::Kind::Snapshot},
+    {"session_created", AdminStreamMessage::Kind::SessionCreated},
+    {"event_appended", AdminStreamMessage::Kind::EventAppended},
+    {"events_evicted", AdminStreamMessage::Kind::EventsEvicted},
+    {"session_ended", AdminStreamMessage::Kind::SessionEnded},
+    {"subscriber_connected", AdminStreamMessage::Kind::SubscriberConnected},
+    {"subscriber_disconnected", AdminStreamMessage::Kind::SubscriberDisconnected},
+    {"session_removed", AdminStreamMessage::Kind::SessionRemoved},
+};
+
+} // namespace
+
+QJsonObject ServiceInfo::toJson() const
+{
+    return QJsonObject {{QStringLiteral("version"), version},
+                        {QStringLiteral("started_at"), isoUtcFromMs(startedAtMs)},
+                        {QStringLiteral("store"), store},
+                        {QStringLiteral("pipeline"), pipeline}};
+}
 
 ServiceInfo ServiceInfo::fromJson(const QJsonObject &json)
 {
@@ -18,55 +45,61 @@ ServiceInfo ServiceInfo::fromJson(const QJsonObject &json)
     return info;
 }
 
-SubscriberInfo SubscriberInfo::fromJson(const QJsonObject &json)
-{
-    SubscriberInfo info;
-    info.id = json.value(QLatin1String("id")).toInteger();
-    info.peer = json.value(QLatin1String("peer")).toString();
-    info.resumeFrom = json.value(QLatin1String("resume_from")).toInteger();
-    info.nextSeq = json.value(QLatin1String("next_seq")).toInteger();
-    info.eventsSent = json.value(QLatin1String("events_sent")).toInteger();
-    info.lagBytes = json.value(QLatin1String("lag_bytes")).toInteger();
-    info.connectedAtMs = msFromIso(json.value(QLatin1String("connected_at")).toString());
-    return info;
-}
-
-AppendedEvent AppendedEvent::fromJson(const QJsonObject &json)
-{
-    AppendedEvent event;
-    event.seq = json.value(QLatin1String("seq")).toInteger();
-    event.type = json.value(QLatin1String("type")).toString();
-    event.status = json.value(QLatin1String("status")).toString();
-    event.stage = json.value(QLatin1String("stage")).toString();
-    const QJsonValue progress = json.value(QLatin1String("progress"));
-    event.progress = progress.isDouble() ? progress.toInt() : -1;
-    event.isFinal = json.value(QLatin1String("final")).toBool();
-    event.timestampMs = msFromIso(json.value(QLatin1String("timestamp")).toString());
-    event.bytes = json.value(QLatin1String("bytes")).toInteger();
-    return event;
-}
-
 AdminStreamMessage::Kind AdminStreamMessage::kindFromName(const QString &name)
 {
-    static const struct
-    {
-        const char *name;
-        Kind kind;
-    } kinds[] = {
-        {"snapshot", Kind::Snapshot},
-        {"session_created", Kind::SessionCreated},
-        {"event_appended", Kind::EventAppended},
-        {"events_evicted", Kind::EventsEvicted},
-        {"session_ended", Kind::SessionEnded},
-        {"subscriber_connected", Kind::SubscriberConnected},
-        {"subscriber_disconnected", Kind::SubscriberDisconnected},
-        {"session_removed", Kind::SessionRemoved},
-    };
     for (const auto &entry : kinds) {
         if (name == QLatin1String(entry.name))
             return entry.kind;
     }
     return Kind::Unknown;
+}
+
+QString AdminStreamMessage::nameOf(Kind kind)
+{
+    for (const auto &entry : kinds) {
+        if (kind == entry.kind)
+            return QString::fromLatin1(entry.name);
+    }
+    return QString();
+}
+
+QJsonObject AdminStreamMessage::toJson() const
+{
+    QJsonObject json {{QStringLiteral("kind"), nameOf(kind)}};
+    if (hasSession)
+        json.insert(QStringLiteral("session"), session.toJson());
+    switch (kind) {
+    case Kind::Snapshot: {
+        QJsonArray array;
+        for (const SessionSummary &summary : sessions)
+            array.append(summary.toJson());
+        json.insert(QStringLiteral("sessions"), array);
+        json.insert(QStringLiteral("service"), service.toJson());
+        break;
+    }
+    case Kind::EventAppended:
+        json.insert(QStringLiteral("event"), event.toJson());
+        break;
+    case Kind::EventsEvicted:
+        json.insert(QStringLiteral("evicted"), evicted);
+        break;
+    case Kind::SubscriberConnected:
+    case Kind::SubscriberDisconnected:
+        json.insert(QStringLiteral("session_id"), subscriberSessionId);
+        json.insert(QStringLiteral("subscriber"), subscriber.toJson());
+        if (kind == Kind::SubscriberDisconnected)
+            json.insert(QStringLiteral("reason"), reason);
+        break;
+    case Kind::SessionRemoved:
+        json.insert(QStringLiteral("session_id"), removedSessionId);
+        json.insert(QStringLiteral("reason"), reason);
+        break;
+    case Kind::SessionCreated:
+    case Kind::SessionEnded:
+    case Kind::Unknown:
+        break;
+    }
+    return json;
 }
 
 std::optional<AdminStreamMessage> AdminStreamMessage::fromJson(const QByteArray &data,
@@ -108,7 +141,7 @@ std::optional<AdminStreamMessage> AdminStreamMessage::fromJson(const QByteArray 
         break;
     }
     case Kind::EventAppended:
-        message.event = AppendedEvent::fromJson(json.value(QLatin1String("event")).toObject());
+        message.event = EventSummary::fromJson(json.value(QLatin1String("event")).toObject());
         break;
     case Kind::EventsEvicted:
         message.evicted = json.value(QLatin1String("evicted")).toInteger();
@@ -117,6 +150,7 @@ std::optional<AdminStreamMessage> AdminStreamMessage::fromJson(const QByteArray 
     case Kind::SubscriberDisconnected:
         message.subscriber
             = SubscriberInfo::fromJson(json.value(QLatin1String("subscriber")).toObject());
+        message.subscriberSessionId = json.value(QLatin1String("session_id")).toString();
         message.reason = json.value(QLatin1String("reason")).toString();
         break;
     case Kind::SessionRemoved:

@@ -1,7 +1,9 @@
-#ifndef SSEBUF_CONSOLE_ADMINSTREAMMESSAGE_H
-#define SSEBUF_CONSOLE_ADMINSTREAMMESSAGE_H
+#ifndef SSEBUF_ADMINSTREAMMESSAGE_H
+#define SSEBUF_ADMINSTREAMMESSAGE_H
 
-#include <sessionsummary.h>
+#include "eventsummary.h"
+#include "sessionsummary.h"
+#include "subscriberinfo.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -20,39 +22,12 @@ struct ServiceInfo
     QString store;
     QString pipeline;
 
+    QJsonObject toJson() const;
     static ServiceInfo fromJson(const QJsonObject &json);
 };
 
-// One open stream of a session (docs/admin-api.md, "A subscriber").
-struct SubscriberInfo
-{
-    qint64 id = 0;
-    QString peer;
-    qint64 resumeFrom = 0; // the Last-Event-ID it asked for, 0 for the beginning
-    qint64 nextSeq = 0; // the next event it will be sent
-    qint64 eventsSent = 0;
-    qint64 lagBytes = 0; // unsent output
-    qint64 connectedAtMs = -1;
-
-    static SubscriberInfo fromJson(const QJsonObject &json);
-};
-
-// What event_appended says about the new event: never its message or data.
-struct AppendedEvent
-{
-    qint64 seq = 0;
-    QString type;
-    QString status;
-    QString stage;
-    int progress = -1;
-    bool isFinal = false;
-    qint64 timestampMs = -1;
-    qint64 bytes = 0;
-
-    static AppendedEvent fromJson(const QJsonObject &json);
-};
-
-// One message of GET /api/admin/stream.
+// One message of GET /api/admin/stream (docs/admin-api.md): the service writes it with
+// toJson(), the console reads it with fromJson().
 struct AdminStreamMessage
 {
     enum class Kind {
@@ -68,18 +43,19 @@ struct AdminStreamMessage
     };
 
     Kind kind = Kind::Unknown;
-    QString kindName;
+    QString kindName; // as received; toJson() writes nameOf(kind)
     qint64 streamId = -1; // the "id:" of the message, -1 for the snapshot
 
     QList<SessionSummary> sessions; // Snapshot
     ServiceInfo service; // Snapshot
     SessionSummary session; // every kind but Snapshot and SessionRemoved
     bool hasSession = false;
-    AppendedEvent event; // EventAppended
+    EventSummary event; // EventAppended
     SubscriberInfo subscriber; // SubscriberConnected, SubscriberDisconnected
+    QString subscriberSessionId; // SubscriberConnected, SubscriberDisconnected: "session_id"
     qint64 evicted = 0; // EventsEvicted
     QString reason; // SubscriberDisconnected, SessionRemoved
-    QString removedSessionId; // SessionRemoved
+    QString removedSessionId; // SessionRemoved: "session_id"
 
     // The session the message is about, empty for a snapshot.
     QString sessionId() const { return hasSession ? session.sessionId : removedSessionId; }
@@ -88,7 +64,11 @@ struct AdminStreamMessage
     // a "kind". An unknown kind parses to Kind::Unknown so newer services stay readable.
     static std::optional<AdminStreamMessage> fromJson(const QByteArray &data,
                                                       QString *error = nullptr);
+    // The JSON object of the message: the fields of its kind only ("session" when hasSession).
+    QJsonObject toJson() const;
+
     static Kind kindFromName(const QString &name);
+    static QString nameOf(Kind kind); // empty for Kind::Unknown
 };
 
 } // namespace ssebuf
