@@ -1,5 +1,7 @@
 #include "adminclient.h"
 
+#include <apipaths.h>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -11,8 +13,7 @@ namespace {
 
 QString sessionPath(const QString &sessionId)
 {
-    return QStringLiteral("/api/admin/sessions/%1")
-        .arg(QString::fromLatin1(QUrl::toPercentEncoding(sessionId)));
+    return ApiPaths::adminSession(ApiPaths::segment(sessionId));
 }
 
 // Calls handler(reply) when the reply finishes, unless context is gone; deletes the reply.
@@ -65,8 +66,7 @@ QString AdminClient::failureOf(QNetworkReply *reply) const
 
 void AdminClient::fetchSessions(QObject *context, SessionsCallback callback)
 {
-    QNetworkReply *reply
-        = m_manager->get(m_endpoint.adminRequest(QStringLiteral("/api/admin/sessions")));
+    QNetworkReply *reply = m_manager->get(m_endpoint.adminRequest(ApiPaths::adminSessions()));
     whenFinished(reply, context, [this, callback](QNetworkReply *reply) {
         const QString error = failureOf(reply);
         QList<SessionSummary> sessions;
@@ -147,7 +147,7 @@ void AdminClient::deleteSession(const QString &sessionId, QObject *context, Done
 void AdminClient::startSession(const QString &userId, const QString &prompt, const QString &mode,
                                QObject *context, StartedCallback callback)
 {
-    QNetworkRequest request = m_endpoint.publicRequest(QStringLiteral("/api/refactor"));
+    QNetworkRequest request = m_endpoint.publicRequest(ApiPaths::startSession());
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     QJsonObject body {{QStringLiteral("user_id"), userId}, {QStringLiteral("user_prompt"), prompt}};
     if (!mode.isEmpty())

@@ -1,5 +1,7 @@
 #include "adminstreamclient.h"
 
+#include <apipaths.h>
+
 #include "consolelogging.h"
 
 #include <QNetworkAccessManager>
@@ -74,7 +76,7 @@ void AdminStreamClient::connectNow()
     m_parser = SseParser();
     m_headersChecked = false;
     m_streamAccepted = false;
-    QNetworkRequest request = m_endpoint.adminRequest(QStringLiteral("/api/admin/stream"));
+    QNetworkRequest request = m_endpoint.adminRequest(ApiPaths::adminStream());
     request.setRawHeader("Accept", "text/event-stream");
     request.setRawHeader("Cache-Control", "no-cache");
     request.setTransferTimeout(m_idleTimeoutMs);

@@ -1,5 +1,7 @@
 #include "serviceendpoint.h"
 
+#include <apipaths.h>
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -61,8 +63,7 @@ QUrl ServiceEndpoint::url(const QString &path, const QUrlQuery &query) const
 
 QString ServiceEndpoint::sessionStreamPath(const QString &sessionId)
 {
-    return QStringLiteral("/api/refactor/%1/sse")
-        .arg(QString::fromLatin1(QUrl::toPercentEncoding(sessionId)));
+    return ApiPaths::sessionStream(ApiPaths::segment(sessionId));
 }
 
 QNetworkRequest ServiceEndpoint::adminRequest(const QString &path, const QUrlQuery &query) const
