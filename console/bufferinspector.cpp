@@ -126,7 +126,9 @@ void BufferInspector::handleStreamMessage(const AdminStreamMessage &message)
     if (m_sessionId.isEmpty())
         return;
     if (message.kind == Kind::Snapshot) {
-        // After a reconnect: anything may have happened meanwhile.
+        // After a reconnect: anything may have happened meanwhile, subscriber messages may
+        // have been missed, so the next listing replaces the subscriber rows.
+        m_listingReplacesSubscribers = true;
         fetchNewEvents();
         return;
     }
@@ -185,7 +187,11 @@ void BufferInspector::fetchNewEvents()
                                   m_events->appendEvents(page.events);
                                   if (atBottom)
                                       m_eventView->scrollToBottom();
-                                  m_subscribers->setSubscribers(page.subscribers);
+                                  if (m_listingReplacesSubscribers)
+                                      m_subscribers->setSubscribers(page.subscribers);
+                                  else
+                                      m_subscribers->applyListing(page.subscribers);
+                                  m_listingReplacesSubscribers = false;
                                   m_subscribers->setSessionLastSeq(page.summary.lastSeq);
                                   if (m_events->rowCount() > 0
                                       && !m_eventView->currentIndex().isValid())

@@ -69,6 +69,7 @@ private:
     int m_generation = 0;
     bool m_fetching = false;
     bool m_fetchAgain = false;
+    bool m_listingReplacesSubscribers = false; // set by a snapshot (admin stream reconnect)
 };
 
 } // namespace ssebuf

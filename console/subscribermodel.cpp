@@ -82,6 +82,27 @@ void SubscriberModel::setSubscribers(const QList<SubscriberInfo> &subscribers)
 {
     beginResetModel();
     m_subscribers = subscribers;
+    m_removed.clear();
+    m_addedSinceListing.clear();
+    endResetModel();
+}
+
+void SubscriberModel::applyListing(const QList<SubscriberInfo> &subscribers)
+{
+    QList<SubscriberInfo> rows;
+    QSet<qint64> listed;
+    for (const SubscriberInfo &subscriber : subscribers) {
+        listed.insert(subscriber.id);
+        if (!m_removed.contains(subscriber.id))
+            rows.append(subscriber);
+    }
+    for (const SubscriberInfo &subscriber : std::as_const(m_subscribers)) {
+        if (m_addedSinceListing.contains(subscriber.id) && !listed.contains(subscriber.id))
+            rows.append(subscriber);
+    }
+    beginResetModel();
+    m_subscribers = rows;
+    m_addedSinceListing.clear();
     endResetModel();
 }
 
@@ -102,6 +123,7 @@ void SubscriberModel::upsert(const SubscriberInfo &subscriber)
         Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
         return;
     }
+    m_addedSinceListing.insert(subscriber.id);
     const int last = int(m_subscribers.size());
     beginInsertRows(QModelIndex(), last, last);
     m_subscribers.append(subscriber);
@@ -110,6 +132,8 @@ void SubscriberModel::upsert(const SubscriberInfo &subscriber)
 
 void SubscriberModel::remove(qint64 id)
 {
+    m_removed.insert(id);
+    m_addedSinceListing.remove(id);
     const int row = rowOf(id);
     if (row < 0)
         return;

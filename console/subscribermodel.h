@@ -5,6 +5,7 @@
 
 #include <QAbstractTableModel>
 #include <QList>
+#include <QSet>
 
 namespace ssebuf {
 
@@ -33,7 +34,13 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
+    // Replaces every row (and forgets what applyListing() remembers).
     void setSubscribers(const QList<SubscriberInfo> &subscribers);
+    // A listing from GET /api/admin/sessions/{id}, which may be older than the admin stream
+    // messages already applied (two connections, no order between them): subscribers removed
+    // by a subscriber_disconnected stay removed, and subscribers added by a
+    // subscriber_connected since the last listing stay, listed or not.
+    void applyListing(const QList<SubscriberInfo> &subscribers);
     void upsert(const SubscriberInfo &subscriber);
     void remove(qint64 id);
     void clear() { setSubscribers({}); }
@@ -46,6 +53,8 @@ public:
 
 private:
     QList<SubscriberInfo> m_subscribers;
+    QSet<qint64> m_removed; // by remove(): subscriber ids are never reused
+    QSet<qint64> m_addedSinceListing; // by upsert()
     qint64 m_lastSeq = 0;
 };
 
