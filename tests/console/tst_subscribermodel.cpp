@@ -1,4 +1,4 @@
-#include <subscribermodel.h>
+#include <inspector/subscribermodel.h>
 
 #include <QAbstractItemModelTester>
 #include <QTest>

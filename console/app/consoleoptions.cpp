@@ -1,6 +1,6 @@
 #include "consoleoptions.h"
 
-#include "serviceendpoint.h"
+#include "client/serviceendpoint.h"
 
 #include <QCommandLineParser>
 #include <QFile>

@@ -1,7 +1,7 @@
 #ifndef SSEBUF_CONSOLE_REPLAYPACER_H
 #define SSEBUF_CONSOLE_REPLAYPACER_H
 
-#include "replayevent.h"
+#include "replay/replayevent.h"
 
 #include <QElapsedTimer>
 #include <QObject>

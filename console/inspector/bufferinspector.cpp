@@ -1,10 +1,10 @@
 #include "bufferinspector.h"
 
-#include "adminclient.h"
-#include "eventlistmodel.h"
-#include "replaypanel.h"
-#include "sessiontablemodel.h"
-#include "subscribermodel.h"
+#include "client/adminclient.h"
+#include "inspector/eventlistmodel.h"
+#include "inspector/subscribermodel.h"
+#include "replay/replaypanel.h"
+#include "sessions/sessiontablemodel.h"
 
 #include <QFontDatabase>
 #include <QHeaderView>

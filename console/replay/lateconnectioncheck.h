@@ -1,8 +1,8 @@
 #ifndef SSEBUF_CONSOLE_LATECONNECTIONCHECK_H
 #define SSEBUF_CONSOLE_LATECONNECTIONCHECK_H
 
-#include "replayevent.h"
-#include "replayverifier.h"
+#include "replay/replayevent.h"
+#include "replay/replayverifier.h"
 
 #include <QElapsedTimer>
 #include <QObject>

@@ -1,10 +1,9 @@
 #ifndef SSEBUF_CONSOLE_REPLAYSESSION_H
 #define SSEBUF_CONSOLE_REPLAYSESSION_H
 
-#include "replayevent.h"
-#include "serviceendpoint.h"
-
-#include <sseparser.h>
+#include "client/serviceendpoint.h"
+#include "client/sseclient.h"
+#include "replay/replayevent.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -13,7 +12,6 @@
 #include <QTimer>
 
 class QNetworkAccessManager;
-class QNetworkReply;
 
 namespace ssebuf {
 
@@ -63,18 +61,17 @@ Q_SIGNALS:
 
 private:
     void delayTimer_timeout();
-    void reply_readyRead();
-    void reply_finished();
+    void sse_headersReceived();
+    void sse_eventReceived(const SseEvent &event);
+    void sse_finished();
     void setState(State state);
     void end(State state, const QString &error = QString());
-    void dropReply();
 
     QPointer<QNetworkAccessManager> m_manager;
-    QPointer<QNetworkReply> m_reply;
+    SseClient m_sse;
     ServiceEndpoint m_endpoint;
     QString m_sessionId;
     Options m_options;
-    SseParser m_parser;
     QTimer m_delayTimer;
     QElapsedTimer m_sinceConnect;
     QList<ReplayEvent> m_received;

@@ -1,6 +1,6 @@
 #include "sessionfilterproxymodel.h"
 
-#include "sessiontablemodel.h"
+#include "sessions/sessiontablemodel.h"
 
 namespace ssebuf {
 

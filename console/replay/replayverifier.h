@@ -1,7 +1,7 @@
 #ifndef SSEBUF_CONSOLE_REPLAYVERIFIER_H
 #define SSEBUF_CONSOLE_REPLAYVERIFIER_H
 
-#include "replayevent.h"
+#include "replay/replayevent.h"
 
 #include <QList>
 #include <QPair>

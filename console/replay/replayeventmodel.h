@@ -1,7 +1,7 @@
 #ifndef SSEBUF_CONSOLE_REPLAYEVENTMODEL_H
 #define SSEBUF_CONSOLE_REPLAYEVENTMODEL_H
 
-#include "replayevent.h"
+#include "replay/replayevent.h"
 
 #include <QAbstractTableModel>
 #include <QList>

@@ -1,34 +1,26 @@
 #include "mainwindow.h"
 
-#include "adminclient.h"
-#include "bufferinspector.h"
-#include "consolelogging.h"
-#include "consolesettings.h"
-#include "curlcommand.h"
-#include "lateconnectiondialog.h"
-#include "ndjsonexport.h"
-#include "replaypanel.h"
-#include "sessionfilterproxymodel.h"
-#include "sessiontablemodel.h"
-#include "sparklinewidget.h"
+#include "app/connectionbar.h"
+#include "app/consolesettings.h"
+#include "client/adminclient.h"
+#include "client/consolelogging.h"
+#include "inspector/bufferinspector.h"
+#include "replay/replaypanel.h"
+#include "sessions/sessionfilterproxymodel.h"
+#include "sessions/sessiontablemodel.h"
+#include "sessions/sparklinewidget.h"
 
 #include <QAction>
-#include <QApplication>
-#include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
-#include <QDir>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QNetworkAccessManager>
-#include <QPushButton>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
@@ -45,20 +37,15 @@ MainWindow::MainWindow(ConsoleSettings *settings, QWidget *parent)
     , m_admin(new AdminClient(m_network, this))
     , m_model(new SessionTableModel(this))
     , m_proxy(new SessionFilterProxyModel(this))
+    , m_commands(new SessionCommands(m_admin, m_network, this))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("ssebuf console"));
     m_proxy->setSourceModel(m_model);
-    m_confirm = [this](const QString &title, const QString &question) {
-        return QMessageBox::question(this, title, question, QMessageBox::Yes | QMessageBox::Cancel,
-                                     QMessageBox::Cancel)
-            == QMessageBox::Yes;
-    };
-    m_savePath = [this](const QString &suggestedName) {
-        return QFileDialog::getSaveFileName(this, tr("Export events as NDJSON"),
-                                            QDir::home().filePath(suggestedName),
-                                            tr("NDJSON (*.ndjson *.jsonl);;All files (*)"));
-    };
+    connect(m_commands, &SessionCommands::sessionDeleted, this, &MainWindow::sessionDeleted);
+    connect(m_commands, &SessionCommands::exportFinished, this, &MainWindow::exportFinished);
+    connect(m_commands, &SessionCommands::status, this,
+            [this](const QString &text) { showStatus(text); });
 
     createWidgets();
     createActions();
@@ -73,7 +60,7 @@ MainWindow::MainWindow(ConsoleSettings *settings, QWidget *parent)
     m_clockTimer.setInterval(1000);
     connect(&m_clockTimer, &QTimer::timeout, this, &MainWindow::clockTimer_timeout);
     m_clockTimer.start();
-    updateConnectionLabel();
+    m_connectionBar->updateState();
     updateTotals();
     updateActions();
 }
@@ -85,41 +72,12 @@ MainWindow::~MainWindow()
 
 void MainWindow::createWidgets()
 {
-    auto *connectionBar = addToolBar(tr("Connection"));
-    connectionBar->setObjectName(QStringLiteral("connectionToolBar"));
-    connectionBar->setMovable(false);
-    m_urlCombo = new QComboBox(this);
-    m_urlCombo->setObjectName(QStringLiteral("urlCombo"));
-    m_urlCombo->setEditable(true);
-    m_urlCombo->setInsertPolicy(QComboBox::NoInsert);
-    m_urlCombo->setMinimumContentsLength(26);
-    m_urlCombo->lineEdit()->setPlaceholderText(QStringLiteral("http://127.0.0.1:8000"));
-    m_urlCombo->setToolTip(tr("Service URL (Ctrl+L)"));
-    m_urlCombo->addItems(m_settings->recentUrls());
-    connect(m_urlCombo, &QComboBox::activated, this, &MainWindow::urlCombo_activated);
-    connect(m_urlCombo->lineEdit(), &QLineEdit::returnPressed, this,
-            &MainWindow::connectButton_clicked);
-    m_tokenEdit = new QLineEdit(this);
-    m_tokenEdit->setObjectName(QStringLiteral("tokenEdit"));
-    m_tokenEdit->setEchoMode(QLineEdit::Password);
-    m_tokenEdit->setPlaceholderText(tr("admin token"));
-    m_tokenEdit->setMaximumWidth(200);
-    connect(m_tokenEdit, &QLineEdit::returnPressed, this, &MainWindow::connectButton_clicked);
-    m_connectButton = new QPushButton(tr("Connect"), this);
-    m_connectButton->setObjectName(QStringLiteral("connectButton"));
-    connect(m_connectButton, &QPushButton::clicked, this, &MainWindow::connectButton_clicked);
-    m_connectionLabel = new QLabel(this);
-    m_connectionLabel->setObjectName(QStringLiteral("connectionState"));
-    m_connectionLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    connectionBar->addWidget(new QLabel(tr(" Service "), this));
-    connectionBar->addWidget(m_urlCombo);
-    connectionBar->addWidget(m_tokenEdit);
-    connectionBar->addWidget(m_connectButton);
-    connectionBar->addSeparator();
-    connectionBar->addWidget(m_connectionLabel);
-    if (!m_settings->recentUrls().isEmpty())
-        m_tokenEdit->setText(
-            QString::fromUtf8(m_settings->token(m_settings->recentUrls().constFirst())));
+    m_connectionBar = new ConnectionBar(m_settings, m_stream, m_model, this);
+    connect(m_connectionBar, &ConnectionBar::connectRequested, this,
+            &MainWindow::connectionBar_connectRequested);
+    connect(m_connectionBar, &ConnectionBar::disconnectRequested, this,
+            &MainWindow::disconnectFromService);
+    addToolBar(m_connectionBar);
 
     auto *central = new QWidget(this);
     auto *filterRow = new QHBoxLayout;
@@ -192,10 +150,7 @@ void MainWindow::createActions()
     auto *focusUrl = fileMenu->addAction(tr("Edit service &URL"));
     focusUrl->setObjectName(QStringLiteral("focusUrlAction"));
     focusUrl->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
-    connect(focusUrl, &QAction::triggered, this, [this] {
-        m_urlCombo->setFocus(Qt::ShortcutFocusReason);
-        m_urlCombo->lineEdit()->selectAll();
-    });
+    connect(focusUrl, &QAction::triggered, m_connectionBar, &ConnectionBar::focusUrl);
     auto *focusFilter = fileMenu->addAction(tr("&Filter sessions"));
     focusFilter->setObjectName(QStringLiteral("focusFilterAction"));
     focusFilter->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F));
@@ -298,41 +253,24 @@ void MainWindow::closeEvent(QCloseEvent *event)
     QMainWindow::closeEvent(event);
 }
 
-void MainWindow::urlCombo_activated()
+void MainWindow::connectionBar_connectRequested()
 {
-    m_tokenEdit->setText(QString::fromUtf8(m_settings->token(m_urlCombo->currentText().trimmed())));
-}
-
-void MainWindow::connectButton_clicked()
-{
-    const AdminStreamClient::State state = m_stream->state();
-    if (sender() == m_connectButton
-        && (state == AdminStreamClient::State::Connected
-            || state == AdminStreamClient::State::Connecting
-            || state == AdminStreamClient::State::Reconnecting)) {
-        disconnectFromService();
-        return;
-    }
     QString error;
     const std::optional<QUrl> url
-        = ServiceEndpoint::parseBaseUrl(m_urlCombo->currentText(), &error);
+        = ServiceEndpoint::parseBaseUrl(m_connectionBar->urlText(), &error);
     if (!url) {
         m_stream->close();
-        m_connectionLabel->setStyleSheet(QStringLiteral("QLabel { color: #c62828; }"));
-        m_connectionLabel->setText(QStringLiteral("✖ %1").arg(error));
+        m_connectionBar->showError(error);
         showStatus(error);
         return;
     }
-    connectToService(*url, m_tokenEdit->text().trimmed().toUtf8(), true);
+    connectToService(*url, m_connectionBar->token(), true);
 }
 
 void MainWindow::connectToService(const QUrl &url, const QByteArray &token, bool remember)
 {
     const QString text = url.toString();
-    if (m_urlCombo->currentText() != text)
-        m_urlCombo->setEditText(text);
-    if (m_tokenEdit->text().toUtf8() != token)
-        m_tokenEdit->setText(QString::fromUtf8(token));
+    m_connectionBar->showEndpoint(text, token);
     const ServiceEndpoint endpoint(url, token);
     if (m_stream->endpoint().baseUrl() != url) {
         m_model->clear();
@@ -344,8 +282,7 @@ void MainWindow::connectToService(const QUrl &url, const QByteArray &token, bool
     if (remember) {
         m_settings->addRecentUrl(text);
         m_settings->setToken(text, token);
-        if (m_urlCombo->findText(text) < 0)
-            m_urlCombo->insertItem(0, text);
+        m_connectionBar->addRecentUrl(text);
     }
     qCInfo(lcConsole) << "connecting to" << text
                       << (token.isEmpty() ? "without a token" : "with a token");
@@ -359,12 +296,8 @@ void MainWindow::disconnectFromService()
 
 void MainWindow::stream_stateChanged()
 {
-    updateConnectionLabel();
+    m_connectionBar->updateState();
     const AdminStreamClient::State state = m_stream->state();
-    m_connectButton->setText(state == AdminStreamClient::State::Disconnected
-                                     || state == AdminStreamClient::State::Failed
-                                 ? tr("Connect")
-                                 : tr("Disconnect"));
     if (state == AdminStreamClient::State::Failed
         || state == AdminStreamClient::State::Reconnecting)
         showStatus(m_stream->errorText());
@@ -381,7 +314,7 @@ void MainWindow::stream_messageReceived(const AdminStreamMessage &message)
     m_model->apply(message);
     m_inspector->handleStreamMessage(message);
     if (message.kind == AdminStreamMessage::Kind::Snapshot)
-        updateConnectionLabel();
+        m_connectionBar->updateState();
 }
 
 void MainWindow::model_flushed()
@@ -443,67 +376,17 @@ void MainWindow::clockTimer_timeout()
     m_sparkline->setSamples(m_rate.samples(now), m_rate.lastRate(now));
     updateTotals();
     if (m_stream->state() == AdminStreamClient::State::Connected)
-        updateConnectionLabel();
-}
-
-LateConnectionDialog *MainWindow::lateConnectionDialog() const
-{
-    return m_lateDialog.data();
+        m_connectionBar->updateState();
 }
 
 QString MainWindow::connectionText() const
 {
-    return m_connectionLabel->text();
+    return m_connectionBar->stateText();
 }
 
 QString MainWindow::totalsText() const
 {
     return m_totalsLabel->text();
-}
-
-void MainWindow::updateConnectionLabel()
-{
-    const QLocale locale;
-    QString text;
-    QString color;
-    switch (m_stream->state()) {
-    case AdminStreamClient::State::Disconnected:
-        text = tr("○ disconnected");
-        color = QStringLiteral("#616161");
-        break;
-    case AdminStreamClient::State::Connecting:
-        text = tr("◌ connecting to %1…").arg(m_stream->endpoint().baseUrl().toString());
-        color = QStringLiteral("#616161");
-        break;
-    case AdminStreamClient::State::Connected: {
-        const ServiceInfo info = m_stream->serviceInfo();
-        QStringList parts {tr("● connected")};
-        if (!info.version.isEmpty())
-            parts << QStringLiteral("v%1").arg(info.version);
-        if (info.startedAtMs > 0)
-            parts << tr("up %1").arg(SessionTableModel::formatDuration(
-                QDateTime::currentMSecsSinceEpoch() - info.startedAtMs));
-        if (!info.store.isEmpty())
-            parts << info.store;
-        parts << tr("%1 sessions").arg(locale.toString(m_model->rowCount()));
-        text = parts.join(QStringLiteral(" · "));
-        color = QStringLiteral("#2e7d32");
-        break;
-    }
-    case AdminStreamClient::State::Reconnecting:
-        text = tr("◌ reconnecting in %1 s (attempt %2): %3")
-                   .arg(m_stream->retryDelayMs() / 1000.0, 0, 'f', 1)
-                   .arg(m_stream->failedAttempts())
-                   .arg(m_stream->errorText());
-        color = QStringLiteral("#b26a00");
-        break;
-    case AdminStreamClient::State::Failed:
-        text = QStringLiteral("✖ %1").arg(m_stream->errorText());
-        color = QStringLiteral("#c62828");
-        break;
-    }
-    m_connectionLabel->setStyleSheet(QStringLiteral("QLabel { color: %1; }").arg(color));
-    m_connectionLabel->setText(text);
 }
 
 void MainWindow::updateTotals()
@@ -544,58 +427,22 @@ void MainWindow::showStatus(const QString &text, int timeoutMs)
 
 void MainWindow::deleteSelectedSession()
 {
-    const QString id = selectedSessionId();
-    if (id.isEmpty())
-        return;
-    if (!m_confirm(
-            tr("Delete session"),
-            tr("Delete session %1?\nIts buffer is dropped and its open streams end.").arg(id)))
-        return;
-    m_admin->deleteSession(id, this, [this, id](const QString &error) {
-        showStatus(error.isEmpty() ? tr("Deleted %1").arg(id)
-                                   : tr("Could not delete %1: %2").arg(id, error));
-        Q_EMIT sessionDeleted(id, error);
-    });
+    m_commands->deleteSession(selectedSessionId());
 }
 
 void MainWindow::exportSelectedSession()
 {
-    const QString id = selectedSessionId();
-    if (id.isEmpty())
-        return;
-    const QString path = m_savePath(NdjsonExport::suggestedFileName(id));
-    if (path.isEmpty())
-        return;
-    m_admin->fetchSession(
-        id, 0, this, [this, path](const SessionPage &page, const QString &fetchError) {
-            QString error = fetchError;
-            if (error.isEmpty() && !NdjsonExport::writeFile(path, page.events, &error)) {
-                // error filled by writeFile
-            }
-            showStatus(error.isEmpty()
-                           ? tr("Exported %1 events to %2").arg(page.events.size()).arg(path)
-                           : tr("Export failed: %1").arg(error));
-            Q_EMIT exportFinished(path, error);
-        });
+    m_commands->exportSession(selectedSessionId());
 }
 
 void MainWindow::copyCurlCommand()
 {
-    const QString id = selectedSessionId();
-    if (id.isEmpty())
-        return;
-    const QString command = CurlCommand::forStream(m_admin->endpoint().sessionStreamUrl(id));
-    QApplication::clipboard()->setText(command);
-    showStatus(tr("Copied: %1").arg(command));
+    m_commands->copyCurlCommand(selectedSessionId());
 }
 
 void MainWindow::showLateConnectionCheck()
 {
-    if (!m_lateDialog)
-        m_lateDialog = new LateConnectionDialog(m_admin, m_network, this);
-    m_lateDialog->show();
-    m_lateDialog->raise();
-    m_lateDialog->activateWindow();
+    m_commands->showLateConnectionCheck();
 }
 
 } // namespace ssebuf

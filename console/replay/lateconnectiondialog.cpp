@@ -1,7 +1,7 @@
 #include "lateconnectiondialog.h"
 
-#include "lateconnectioncheck.h"
-#include "replayeventmodel.h"
+#include "replay/lateconnectioncheck.h"
+#include "replay/replayeventmodel.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>

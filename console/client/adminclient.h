@@ -2,7 +2,7 @@
 #define SSEBUF_CONSOLE_ADMINCLIENT_H
 
 #include "adminstreammessage.h"
-#include "serviceendpoint.h"
+#include "client/serviceendpoint.h"
 
 #include <sessionsummary.h>
 

@@ -2,17 +2,14 @@
 #define SSEBUF_CONSOLE_ADMINSTREAMCLIENT_H
 
 #include "adminstreammessage.h"
-#include "serviceendpoint.h"
+#include "client/serviceendpoint.h"
+#include "client/sseclient.h"
 
-#include <sseparser.h>
-
-#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
 
 class QNetworkAccessManager;
-class QNetworkReply;
 
 namespace ssebuf {
 
@@ -57,20 +54,17 @@ Q_SIGNALS:
 
 private:
     void connectNow();
-    void reply_metaDataChanged();
-    void reply_readyRead();
-    void reply_finished();
+    void sse_headersReceived();
+    void sse_eventReceived(const SseEvent &event);
+    void sse_finished();
     void retryTimer_timeout();
-    void dropReply();
     void scheduleRetry(const QString &reason);
     void fail(const QString &reason);
     void setState(State state);
-    bool checkHeaders();
 
     QPointer<QNetworkAccessManager> m_manager;
-    QPointer<QNetworkReply> m_reply;
+    SseClient m_sse;
     ServiceEndpoint m_endpoint;
-    SseParser m_parser;
     QTimer m_retryTimer;
     ServiceInfo m_service;
     QString m_errorText;
@@ -81,7 +75,6 @@ private:
     int m_failedAttempts = 0;
     int m_idleTimeoutMs = 45000;
     qint64 m_messagesReceived = 0;
-    bool m_headersChecked = false;
     bool m_streamAccepted = false;
 };
 

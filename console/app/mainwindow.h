@@ -1,22 +1,20 @@
 #ifndef SSEBUF_CONSOLE_MAINWINDOW_H
 #define SSEBUF_CONSOLE_MAINWINDOW_H
 
-#include "adminstreamclient.h"
-#include "eventratehistory.h"
-#include "serviceendpoint.h"
+#include "app/sessioncommands.h"
+#include "client/adminstreamclient.h"
+#include "client/serviceendpoint.h"
+#include "sessions/eventratehistory.h"
 
 #include <QMainWindow>
 #include <QPointer>
 #include <QTimer>
-
-#include <functional>
 
 class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QNetworkAccessManager;
-class QPushButton;
 class QSplitter;
 class QTableView;
 
@@ -24,28 +22,34 @@ namespace ssebuf {
 
 class AdminClient;
 class BufferInspector;
+class ConnectionBar;
 class ConsoleSettings;
 class LateConnectionDialog;
 class SessionFilterProxyModel;
 class SessionTableModel;
 class SparklineWidget;
 
-// The console window: connection bar, live sessions table, buffer inspector, status bar.
+// The console window: connection bar (ConnectionBar), live sessions table, buffer
+// inspector, status bar; the Session menu's commands are SessionCommands.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    // Asks the operator a yes/no question (a QMessageBox by default; tests answer it).
-    using ConfirmFunction = std::function<bool(const QString &title, const QString &question)>;
-    // Asks where to save a file (a QFileDialog by default); empty cancels.
-    using SavePathFunction = std::function<QString(const QString &suggestedName)>;
+    using ConfirmFunction = SessionCommands::ConfirmFunction;
+    using SavePathFunction = SessionCommands::SavePathFunction;
 
     // settings is not owned and must outlive the window.
     explicit MainWindow(ConsoleSettings *settings, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    void setConfirmFunction(ConfirmFunction confirm) { m_confirm = std::move(confirm); }
-    void setSavePathFunction(SavePathFunction savePath) { m_savePath = std::move(savePath); }
+    void setConfirmFunction(ConfirmFunction confirm)
+    {
+        m_commands->setConfirmFunction(std::move(confirm));
+    }
+    void setSavePathFunction(SavePathFunction savePath)
+    {
+        m_commands->setSavePathFunction(std::move(savePath));
+    }
 
     // Connects with the given URL and token; remember=false keeps the token out of the
     // settings (a token given on the command line).
@@ -64,7 +68,10 @@ public:
     SessionTableModel *sessionModel() const { return m_model; }
     SessionFilterProxyModel *sessionProxy() const { return m_proxy; }
     BufferInspector *inspector() const { return m_inspector; }
-    LateConnectionDialog *lateConnectionDialog() const;
+    LateConnectionDialog *lateConnectionDialog() const
+    {
+        return m_commands->lateConnectionDialog();
+    }
     QString connectionText() const;
     QString totalsText() const;
 
@@ -76,8 +83,7 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
-    void connectButton_clicked();
-    void urlCombo_activated();
+    void connectionBar_connectRequested();
     void stream_stateChanged();
     void stream_messageReceived(const ssebuf::AdminStreamMessage &message);
     void model_flushed();
@@ -89,7 +95,6 @@ private:
     void createWidgets();
     void restoreLayout();
     void saveLayout();
-    void updateConnectionLabel();
     void updateTotals();
     void updateActions();
     void showStatus(const QString &text, int timeoutMs = 8000);
@@ -101,12 +106,9 @@ private:
     SessionTableModel *m_model = nullptr;
     SessionFilterProxyModel *m_proxy = nullptr;
     BufferInspector *m_inspector = nullptr;
-    QPointer<LateConnectionDialog> m_lateDialog;
+    SessionCommands *m_commands = nullptr;
 
-    QComboBox *m_urlCombo = nullptr;
-    QLineEdit *m_tokenEdit = nullptr;
-    QPushButton *m_connectButton = nullptr;
-    QLabel *m_connectionLabel = nullptr;
+    ConnectionBar *m_connectionBar = nullptr;
     QLineEdit *m_filterEdit = nullptr;
     QComboBox *m_stateCombo = nullptr;
     SparklineWidget *m_sparkline = nullptr;
@@ -120,8 +122,6 @@ private:
     QAction *m_replayAction = nullptr;
     QAction *m_lateAction = nullptr;
 
-    ConfirmFunction m_confirm;
-    SavePathFunction m_savePath;
     EventRateHistory m_rate;
     QTimer m_clockTimer;
     QString m_selectedId;

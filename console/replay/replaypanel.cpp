@@ -1,9 +1,9 @@
 #include "replaypanel.h"
 
-#include "adminclient.h"
-#include "replayeventmodel.h"
-#include "replaypacer.h"
-#include "replaysession.h"
+#include "client/adminclient.h"
+#include "replay/replayeventmodel.h"
+#include "replay/replaypacer.h"
+#include "replay/replaysession.h"
 
 #include <QComboBox>
 #include <QFormLayout>

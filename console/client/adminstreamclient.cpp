@@ -2,7 +2,7 @@
 
 #include <apipaths.h>
 
-#include "consolelogging.h"
+#include "client/consolelogging.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -16,12 +16,16 @@ AdminStreamClient::AdminStreamClient(QNetworkAccessManager *manager, QObject *pa
 {
     m_retryTimer.setSingleShot(true);
     connect(&m_retryTimer, &QTimer::timeout, this, &AdminStreamClient::retryTimer_timeout);
+    connect(&m_sse, &SseClient::headersReceived, this, &AdminStreamClient::sse_headersReceived);
+    connect(&m_sse, &SseClient::eventReceived, this, &AdminStreamClient::sse_eventReceived);
+    connect(&m_sse, &SseClient::lineTooLong, this, [this]() {
+        m_sse.close();
+        scheduleRetry(QStringLiteral("the admin stream sent a line that is too long"));
+    });
+    connect(&m_sse, &SseClient::finished, this, &AdminStreamClient::sse_finished);
 }
 
-AdminStreamClient::~AdminStreamClient()
-{
-    dropReply();
-}
+AdminStreamClient::~AdminStreamClient() = default;
 
 QString AdminStreamClient::stateName(State state)
 {
@@ -49,7 +53,7 @@ void AdminStreamClient::setBackoff(int initialMs, int maxMs)
 void AdminStreamClient::open()
 {
     m_retryTimer.stop();
-    dropReply();
+    m_sse.close();
     m_failedAttempts = 0;
     m_errorText.clear();
     if (!m_endpoint.isValid()) {
@@ -62,7 +66,7 @@ void AdminStreamClient::open()
 void AdminStreamClient::close()
 {
     m_retryTimer.stop();
-    dropReply();
+    m_sse.close();
     m_errorText.clear();
     setState(State::Disconnected);
 }
@@ -73,118 +77,70 @@ void AdminStreamClient::connectNow()
         fail(QStringLiteral("No network access"));
         return;
     }
-    m_parser = SseParser();
-    m_headersChecked = false;
     m_streamAccepted = false;
     QNetworkRequest request = m_endpoint.adminRequest(ApiPaths::adminStream());
-    request.setRawHeader("Accept", "text/event-stream");
-    request.setRawHeader("Cache-Control", "no-cache");
     request.setTransferTimeout(m_idleTimeoutMs);
     qCInfo(lcConsole) << "opening admin stream" << request.url().toString();
     if (m_state != State::Reconnecting)
         setState(State::Connecting);
-    m_reply = m_manager->get(request);
-    connect(m_reply, &QNetworkReply::metaDataChanged, this,
-            &AdminStreamClient::reply_metaDataChanged);
-    connect(m_reply, &QNetworkReply::readyRead, this, &AdminStreamClient::reply_readyRead);
-    connect(m_reply, &QNetworkReply::finished, this, &AdminStreamClient::reply_finished);
+    m_sse.open(m_manager, request);
 }
 
-void AdminStreamClient::dropReply()
+void AdminStreamClient::sse_headersReceived()
 {
-    if (!m_reply)
-        return;
-    QNetworkReply *reply = m_reply;
-    m_reply = nullptr;
-    reply->disconnect(this);
-    reply->abort();
-    reply->deleteLater();
-}
-
-bool AdminStreamClient::checkHeaders()
-{
-    if (m_headersChecked)
-        return m_streamAccepted;
-    const QVariant status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-    if (!status.isValid())
-        return false;
-    m_headersChecked = true;
-    if (status.toInt() != 200)
-        return false; // the body explains it; reply_finished reports
-    const QByteArray contentType
-        = m_reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+    if (m_sse.httpStatus() != 200)
+        return; // the body explains it; sse_finished reports
+    const QByteArray contentType = m_sse.contentType();
     if (!contentType.startsWith("text/event-stream")) {
-        const QString url = m_reply->url().toString();
+        const QString url = m_sse.reply()->url().toString();
         fail(QStringLiteral("%1 answered with %2, not an event stream: is this an ssebuf service?")
                  .arg(url,
                       contentType.isEmpty() ? QStringLiteral("no content type")
                                             : QString::fromLatin1(contentType)));
-        return false;
+        return;
     }
     m_streamAccepted = true;
     setState(State::Connected);
-    return true;
 }
 
-void AdminStreamClient::reply_metaDataChanged()
+void AdminStreamClient::sse_eventReceived(const SseEvent &event)
 {
-    if (m_reply)
-        checkHeaders();
-}
-
-void AdminStreamClient::reply_readyRead()
-{
-    if (!m_reply || !checkHeaders())
-        return;
-    if (!m_parser.feed(m_reply->readAll())) {
-        scheduleRetry(QStringLiteral("the admin stream sent a line that is too long"));
+    QString error;
+    std::optional<AdminStreamMessage> message = AdminStreamMessage::fromJson(event.data, &error);
+    if (!message) {
+        qCWarning(lcConsole) << "ignoring admin stream message:" << error;
         return;
     }
-    const QList<SseEvent> events = m_parser.takeEvents();
-    for (const SseEvent &event : events) {
-        QString error;
-        std::optional<AdminStreamMessage> message
-            = AdminStreamMessage::fromJson(event.data, &error);
-        if (!message) {
-            qCWarning(lcConsole) << "ignoring admin stream message:" << error;
-            continue;
-        }
-        if (event.hasId)
-            message->streamId = event.id.toLongLong();
-        if (message->kind == AdminStreamMessage::Kind::Snapshot) {
-            m_service = message->service;
-            m_failedAttempts = 0;
-            m_errorText.clear();
-        }
-        ++m_messagesReceived;
-        QPointer<AdminStreamClient> guard(this);
-        Q_EMIT messageReceived(*message);
-        if (!guard || !m_reply)
-            return; // a receiver closed or reopened the stream
+    if (event.hasId)
+        message->streamId = event.id.toLongLong();
+    if (message->kind == AdminStreamMessage::Kind::Snapshot) {
+        m_service = message->service;
+        m_failedAttempts = 0;
+        m_errorText.clear();
     }
+    ++m_messagesReceived;
+    Q_EMIT messageReceived(*message);
 }
 
-void AdminStreamClient::reply_finished()
+void AdminStreamClient::sse_finished()
 {
-    if (!m_reply)
-        return;
-    QNetworkReply *reply = m_reply;
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    QNetworkReply *reply = m_sse.reply();
+    const int status = m_sse.httpStatus();
     const QNetworkReply::NetworkError error = reply->error();
     if (m_state == State::Failed) {
-        dropReply();
+        m_sse.close();
         return;
     }
     if (m_streamAccepted && (error == QNetworkReply::NoError || status == 200)) {
         const QString why = error == QNetworkReply::NoError
             ? QStringLiteral("the service ended the admin stream")
             : m_endpoint.describeFailure(reply);
-        dropReply();
+        m_sse.close();
         scheduleRetry(why);
         return;
     }
     const QString text = m_endpoint.describeFailure(reply);
-    dropReply();
+    m_sse.close();
     const bool permanent = status == 401 || status == 403 || status == 404 || status == 400
         || error == QNetworkReply::HostNotFoundError
         || error == QNetworkReply::ProtocolUnknownError;
@@ -217,7 +173,7 @@ void AdminStreamClient::fail(const QString &reason)
     m_retryTimer.stop();
     m_errorText = reason;
     qCWarning(lcConsole).noquote() << "admin stream failed:" << reason;
-    dropReply();
+    m_sse.close();
     setState(State::Failed);
     Q_EMIT errorOccurred(reason);
 }

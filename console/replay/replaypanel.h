@@ -1,7 +1,7 @@
 #ifndef SSEBUF_CONSOLE_REPLAYPANEL_H
 #define SSEBUF_CONSOLE_REPLAYPANEL_H
 
-#include "replayverifier.h"
+#include "replay/replayverifier.h"
 
 #include <QPointer>
 #include <QWidget>

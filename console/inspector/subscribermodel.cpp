@@ -1,6 +1,6 @@
 #include "subscribermodel.h"
 
-#include "sessiontablemodel.h"
+#include "sessions/sessiontablemodel.h"
 
 #include <QDateTime>
 #include <QLocale>

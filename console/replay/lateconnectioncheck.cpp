@@ -1,8 +1,8 @@
 #include "lateconnectioncheck.h"
 
-#include "adminclient.h"
-#include "consolelogging.h"
-#include "replaysession.h"
+#include "client/adminclient.h"
+#include "client/consolelogging.h"
+#include "replay/replaysession.h"
 
 namespace ssebuf {
 
