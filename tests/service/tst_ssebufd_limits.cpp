@@ -2,7 +2,10 @@
 // JSON the client can read (also with Expect: 100-continue and chunked bodies), requests
 // pipelined on an open stream, and clients that stop reading.
 
-#include "ssebufdtest.h"
+#include "bulkpublisher.h"
+#include "processtestkit.h"
+#include "rawexchange.h"
+#include "sessiontestkit.h"
 
 #include <algorithm>
 
@@ -10,7 +13,7 @@
 #include <QJsonArray>
 #include <QSignalSpy>
 
-using namespace ssebuftest;
+using namespace testkit;
 
 namespace {
 
@@ -153,7 +156,7 @@ void tst_SsebufdLimits::bodyOverLimit()
         = m_http.postJson(eventsUrl(m_service, id), progressEvent(1, QString(8000, 'x')));
     QCOMPARE(publishReply.status, 413);
     // And the service goes on serving.
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(1)), 1);
 }
 
 void tst_SsebufdLimits::bodyOverLimitRaw_data()
@@ -539,7 +542,7 @@ void tst_SsebufdLimits::pipelinedRequestOnStream()
 {
     QFETCH(bool, sameWrite);
     const QString id = startSession(m_http, m_service);
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(1)), 1);
     const QByteArray pipelined = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                                  "POST /api/sessions/"
         + id.toUtf8()
@@ -552,9 +555,9 @@ void tst_SsebufdLimits::pipelinedRequestOnStream()
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), QList<qint64> {1}, 5000);
     if (!sameWrite)
         client.sendRaw(pipelined);
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(2)), 2);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(2)), 2);
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), range(1, 2), 5000);
-    QCOMPARE(publish(m_http, m_service, id, finalEvent()), 3);
+    QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), 3);
     QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
     // Nothing but the event stream in the body: no HTTP answer inside it.
     QCOMPARE(client.sequence(), range(1, 3));
@@ -576,7 +579,7 @@ void tst_SsebufdLimits::streamInputIsBounded()
     // Others are unaffected.
     RawSseClient other;
     other.open(sseUrl(m_service, id));
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(1)), 1);
     QTRY_COMPARE_WITH_TIMEOUT(other.sequence(), QList<qint64> {1}, 5000);
 }
 
@@ -639,13 +642,13 @@ void tst_SsebufdLimits::slowConsumerIsCutOff()
     QCOMPARE(publisher.created(), count);
     // Before the session ends, the service has dropped the stalled client and streams to the
     // reading one only.
-    const QUrl admin = service.url("/api/admin/sessions/" + id + "?limit=1");
+    const QUrl admin = service.url(adminSessionPath(id) + "?limit=1");
     // (the summary's "subscribers" counts them, "subscriber_list" describes them)
     QTRY_COMPARE_WITH_TIMEOUT(http.get(admin).json().value("subscribers").toInt(), 1, 5000);
     const QJsonArray remaining = http.get(admin).json().value("subscriber_list").toArray();
     QCOMPARE(remaining.size(), 1);
     QCOMPARE(remaining.at(0).toObject().value("events_sent").toInteger(), count);
-    QCOMPARE(publish(http, service, id, finalEvent()), count + 1);
+    QCOMPARE(publishSeq(http, service, id, finalEvent()), count + 1);
 
     // The reading client got everything...
     QTRY_VERIFY_WITH_TIMEOUT(reader.isFinished(), 10000);
@@ -700,7 +703,7 @@ void tst_SsebufdLimits::lateStalledClientStaysBounded()
     RawSseClient stalled;
     stalled.stopReading();
     stalled.open(sseUrl(service, id));
-    const QUrl admin = service.url("/api/admin/sessions/" + id + "?limit=1");
+    const QUrl admin = service.url(adminSessionPath(id) + "?limit=1");
     auto lagBytes = [&]() -> qint64 {
         const QJsonArray list = http.get(admin).json().value("subscriber_list").toArray();
         return list.isEmpty() ? -1 : list.at(0).toObject().value("lag_bytes").toInteger();
@@ -710,7 +713,7 @@ void tst_SsebufdLimits::lateStalledClientStaysBounded()
     qint64 highest = 0;
     for (int i = 0; i < 5; ++i) {
         highest = qMax(highest, lagBytes());
-        QCOMPARE(publish(http, service, id, progressEvent(count + 1 + i, QString(100, 'q'))),
+        QCOMPARE(publishSeq(http, service, id, progressEvent(count + 1 + i, QString(100, 'q'))),
                  count + 1 + i);
     }
     highest = qMax(highest, lagBytes());
