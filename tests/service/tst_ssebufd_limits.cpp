@@ -97,6 +97,11 @@ qint64 metricValue(const QByteArray &exposition, const QByteArray &name)
 // requests wait on one connection, more are answered 429.
 constexpr int maxPipelinedRequests = 64;
 
+// The external pipeline, at most 64 KiB unsent per subscriber, room for 10 MB of events.
+const QStringList kSmallUnsentLargeBuffer {
+    "--pipeline",         "external", "--max-unsent-bytes", "65536",
+    "--max-buffer-bytes", "10000000", "--max-events",       "100000"};
+
 } // namespace
 
 class tst_SsebufdLimits : public QObject
@@ -614,9 +619,7 @@ void tst_SsebufdLimits::shutdownWithStalledClient()
 void tst_SsebufdLimits::slowConsumerIsCutOff()
 {
     ServiceProcess service;
-    QVERIFY2(service.start({"--pipeline", "external", "--max-unsent-bytes", "65536",
-                            "--max-buffer-bytes", "10000000", "--max-events", "100000"}),
-             qPrintable(service.errorText()));
+    QVERIFY2(service.start(kSmallUnsentLargeBuffer), qPrintable(service.errorText()));
     HttpTestClient http;
     const QString id = startSession(http, service);
     QVERIFY(!id.isEmpty());
@@ -686,9 +689,7 @@ void tst_SsebufdLimits::lateStalledClientStaysBounded()
     // A client that connects to a large buffer and does not read: what the service queues
     // for it stays within --max-unsent-bytes (the replay is written in slices).
     ServiceProcess service;
-    QVERIFY2(service.start({"--pipeline", "external", "--max-unsent-bytes", "65536",
-                            "--max-buffer-bytes", "10000000", "--max-events", "100000"}),
-             qPrintable(service.errorText()));
+    QVERIFY2(service.start(kSmallUnsentLargeBuffer), qPrintable(service.errorText()));
     HttpTestClient http;
     const QString id = startSession(http, service);
     // About 10 MB in events of 64 KB: more than the kernel's socket buffers take.
