@@ -13,6 +13,7 @@
 #include <subscribermodel.h>
 
 #include <httptestclient.h>
+#include <processtestkit.h>
 #include <rawsseclient.h>
 #include <serviceprocess.h>
 #include <sessiontestkit.h>
@@ -82,10 +83,7 @@ private:
 void tst_MainWindow::initTestCase()
 {
     const QString tokenFile = m_dir.filePath("token");
-    QFile file(tokenFile);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("gui-token\n");
-    file.close();
+    QVERIFY(testkit::writeFile(tokenFile, "gui-token\n"));
     QVERIFY2(m_service.start(
                  {"--pipeline", "demo", "--demo-step-ms", "40", "--admin-token-file", tokenFile}),
              qPrintable(m_service.errorText()));

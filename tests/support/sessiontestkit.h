@@ -10,6 +10,7 @@
 #include "httptestclient.h"
 #include "rawsseclient.h"
 #include "redisprocess.h"
+#include "seqrange.h"
 #include "serviceprocess.h"
 
 #include <QDeadlineTimer>
@@ -128,15 +129,6 @@ inline QJsonObject finalEvent()
                         {QStringLiteral("status"), QStringLiteral("completed")},
                         {QStringLiteral("message"), QStringLiteral("done")},
                         {QStringLiteral("final"), true}};
-}
-
-// from, from + 1, ..., to
-inline QList<qint64> range(qint64 from, qint64 to)
-{
-    QList<qint64> result;
-    for (qint64 seq = from; seq <= to; ++seq)
-        result.append(seq);
-    return result;
 }
 
 // --- sessions and publishing ---
