@@ -167,7 +167,7 @@ void tst_RedisSentinel::followsFailover()
     QCOMPARE(cli(promoted, {QStringLiteral("EXISTS"), QStringLiteral("ssebuf:s:") + id}),
              QByteArray("1"));
 
-    const qint64 last = testkit::publish(
+    const qint64 last = testkit::publishSeq(
         m_http, service, id, eventJson(QStringLiteral("end"), QStringLiteral("completed")));
     QVERIFY2(last > 0, qPrintable(QString::number(last)));
     if (!QTest::qWaitFor([&] { return client.isFinished(); }, 15000))
