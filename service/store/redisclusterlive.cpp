@@ -227,12 +227,15 @@ void RedisClusterStore::handleNotification(const QByteArray &payload)
         Q_EMIT sessionCreated(summary);
     } else if (kind == QLatin1String("ended")) {
         Q_EMIT sessionEnded(summary);
-    } else if (kind == QLatin1String("appended")) {
-        const EventPtr event
-            = newline < 0 ? EventPtr() : StoredEvent::fromJson(payload.mid(newline + 1));
-        if (event)
-            Q_EMIT eventAppended(sessionId, event, summary,
-                                 message.value(QLatin1String("x")).toInt());
+    } else if (kind == QLatin1String("appended") && newline >= 0) {
+        // The events of one append (a batch: one JSON a line), each parsed once.
+        int evicted = message.value(QLatin1String("x")).toInt();
+        for (const QByteArray &line : payload.mid(newline + 1).split('\n')) {
+            if (const EventPtr event = StoredEvent::fromJson(line)) {
+                Q_EMIT eventAppended(sessionId, event, summary, evicted);
+                evicted = 0;
+            }
+        }
     }
 }
 
