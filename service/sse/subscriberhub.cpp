@@ -67,11 +67,10 @@ void SubscriberHub::subscriber_ended(SseSubscriber *subscriber, const QString &r
     if (it != m_bySession.end()) {
         if (it->removeOne(subscriber))
             --m_count;
-        if (it->isEmpty()) {
+        if (it->isEmpty())
             m_bySession.erase(it);
-            m_store->unwatchSession(subscriber->sessionId());
-        }
     }
+    m_store->unwatchSession(subscriber->sessionId());
     if (reason == QLatin1String("slow_consumer") || reason == QLatin1String("stalled"))
         ++m_slowDisconnects;
     Q_EMIT subscriberDisconnected(subscriber->sessionId(), subscriber, reason);

@@ -82,6 +82,7 @@ void RedisClusterStore::subscribe(const QString &sessionId, Watch &watch)
 void RedisClusterStore::watchSession(const QString &sessionId, std::function<void(bool)> ready)
 {
     Watch &watch = m_watches[sessionId];
+    ++watch.watchers;
     if (watch.subscribed) {
         ready(true);
         return;
@@ -95,7 +96,7 @@ void RedisClusterStore::watchSession(const QString &sessionId, std::function<voi
 void RedisClusterStore::unwatchSession(const QString &sessionId)
 {
     const auto it = m_watches.find(sessionId);
-    if (it == m_watches.end())
+    if (it == m_watches.end() || --it->watchers > 0)
         return;
     if (it->node && it->node->isUp())
         it->node->subscriber()->send("SUNSUBSCRIBE", channelOf(sessionId));

@@ -56,6 +56,7 @@ private:
     using Fields = QHash<QByteArray, QByteArray>;
     struct Watch
     {
+        int watchers = 0;
         QPointer<RedisClusterNode> node; // where the SSUBSCRIBE went
         bool subscribed = false;
         bool resync = false; // the subscription was lost: streams read again once it is back

@@ -77,10 +77,11 @@ public:
     virtual void deleteSession(const QString &sessionId, DeleteCallback done) = 0;
 
     // Live traffic per session (contract section 17). A store may deliver eventAppended
-    // only for the sessions watched here: the subscriber hub watches a session from its
-    // first local stream to its last. ready(true) once the live traffic flows (a stream
-    // must read the store only after that, or an event in between is missed), ready(false)
-    // when it cannot. The default (memory, single-node Redis) always delivers everything.
+    // only for the sessions watched here: every local stream (and long poll) watches its
+    // session, and unwatches it once when it ends; the store follows a session while
+    // anyone watches it. ready(true) once the live traffic flows (a stream must read the
+    // store only after that, or an event in between is missed), ready(false) when it
+    // cannot. The default (memory, single-node Redis) always delivers everything.
     virtual void watchSession(const QString &sessionId, std::function<void(bool)> ready)
     {
         Q_UNUSED(sessionId);
