@@ -1,5 +1,6 @@
 #include "adminfeed.h"
 
+#include "core/contextcallback.h"
 #include "http/streamconnection.h"
 #include "sse/ssesubscriber.h"
 #include "sse/subscriberhub.h"
@@ -51,8 +52,9 @@ QJsonObject AdminFeed::summaryJson(SessionSummary summary) const
     return m_hub->withSubscribers(std::move(summary)).toJson();
 }
 
-void AdminFeed::addClient(StreamConnection *stream, const QString &peer)
+void AdminFeed::addClient(std::unique_ptr<StreamConnection> owned, const QString &peer)
 {
+    StreamConnection *stream = owned.release();
     stream->setParent(this);
     Client client;
     client.stream = stream;
@@ -63,23 +65,25 @@ void AdminFeed::addClient(StreamConnection *stream, const QString &peer)
     write(m_clients.last(), SseEncoder::retry(3000));
     qCInfo(lcAdmin).noquote() << "admin stream client connected from" << peer;
     QPointer<StreamConnection> guard(stream);
-    m_store->listSessions([this, guard](const QList<SessionSummary> &sessions) {
-        auto it = std::find_if(m_clients.begin(), m_clients.end(),
-                               [&guard](const Client &c) { return guard && c.stream == guard; });
-        if (it == m_clients.end())
-            return;
-        QJsonArray array;
-        for (const SessionSummary &summary : sessions)
-            array.append(summaryJson(summary));
-        QJsonObject snapshot {{QStringLiteral("kind"), QStringLiteral("snapshot")},
-                              {QStringLiteral("sessions"), array},
-                              {QStringLiteral("service"), m_serviceInfo}};
-        // The snapshot may be large (every session); it is the one write allowed past the
-        // unsent bound.
-        if (it->stream && it->stream->isOpen())
-            it->stream->write(SseEncoder::anonymousEvent(compact(snapshot)));
-        it->ready = true;
-    });
+    m_store->listSessions(withContext<const QList<SessionSummary> &>(
+        this, [this, guard](const QList<SessionSummary> &sessions) {
+            auto it = std::find_if(m_clients.begin(), m_clients.end(), [&guard](const Client &c) {
+                return guard && c.stream == guard;
+            });
+            if (it == m_clients.end())
+                return;
+            QJsonArray array;
+            for (const SessionSummary &summary : sessions)
+                array.append(summaryJson(summary));
+            QJsonObject snapshot {{QStringLiteral("kind"), QStringLiteral("snapshot")},
+                                  {QStringLiteral("sessions"), array},
+                                  {QStringLiteral("service"), m_serviceInfo}};
+            // The snapshot may be large (every session); it is the one write allowed past the
+            // unsent bound.
+            if (it->stream && it->stream->isOpen())
+                it->stream->write(SseEncoder::anonymousEvent(compact(snapshot)));
+            it->ready = true;
+        }));
 }
 
 void AdminFeed::write(Client &client, const QByteArray &bytes)
@@ -151,8 +155,8 @@ void AdminFeed::store_eventAppended(const QString &, const EventPtr &event,
 
 void AdminFeed::store_sessionEnded(const SessionSummary &summary)
 {
-    qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId << summary.state << "events"
-                              << summary.eventCount;
+    qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId << toString(summary.state)
+                              << "events" << summary.eventCount;
     broadcast({{QStringLiteral("kind"), QStringLiteral("session_ended")},
                {QStringLiteral("session"), summaryJson(summary)}});
 }

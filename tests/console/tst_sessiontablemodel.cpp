@@ -20,7 +20,7 @@ SessionSummary makeSummary(const QString &id, const QString &state = QStringLite
     s.sessionId = id;
     s.userId = user;
     s.mode = QStringLiteral("autonomous");
-    s.state = state;
+    s.state = sessionStateFromString(state).value_or(SessionState::Running);
     s.createdAtMs = Now - 65000;
     s.updatedAtMs = Now - 1000;
     s.eventCount = events;
@@ -180,7 +180,7 @@ void tst_SessionTableModel::upsertThenRemoveInOneBatch()
     model.flush();
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(model.summaryAt(0).sessionId, QStringLiteral("old"));
-    QCOMPARE(model.summaryAt(0).state, QStringLiteral("failed"));
+    QCOMPARE(toString(model.summaryAt(0).state), QStringLiteral("failed"));
 }
 
 void tst_SessionTableModel::filterAndSort()

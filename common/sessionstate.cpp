@@ -1,0 +1,28 @@
+#include "sessionstate.h"
+
+namespace ssebuf {
+
+QString toString(SessionState state)
+{
+    switch (state) {
+    case SessionState::Running:
+        return QStringLiteral("running");
+    case SessionState::Completed:
+        return QStringLiteral("completed");
+    case SessionState::Failed:
+        return QStringLiteral("failed");
+    }
+    return QString();
+}
+
+std::optional<SessionState> sessionStateFromString(const QString &text)
+{
+    for (SessionState state :
+         {SessionState::Running, SessionState::Completed, SessionState::Failed}) {
+        if (text == toString(state))
+            return state;
+    }
+    return std::nullopt;
+}
+
+} // namespace ssebuf
