@@ -17,8 +17,7 @@ QString toString(SessionState state)
 
 std::optional<SessionState> sessionStateFromString(const QString &text)
 {
-    for (SessionState state :
-         {SessionState::Running, SessionState::Completed, SessionState::Failed}) {
+    for (SessionState state : allSessionStates) {
         if (text == toString(state))
             return state;
     }

@@ -11,6 +11,8 @@ namespace ssebuf {
 // event's status is the state it leaves its session in. On the wire: "running",
 // "completed", "failed".
 enum class SessionState { Running, Completed, Failed };
+inline constexpr SessionState allSessionStates[]
+    = {SessionState::Running, SessionState::Completed, SessionState::Failed};
 
 QString toString(SessionState state);
 // The state a wire name stands for; nothing for any other text.

@@ -131,8 +131,7 @@ void MainWindow::createWidgets()
     m_stateCombo = new QComboBox(central);
     m_stateCombo->setObjectName(QStringLiteral("stateFilterCombo"));
     m_stateCombo->addItem(tr("all states"), QString());
-    for (SessionState state :
-         {SessionState::Running, SessionState::Completed, SessionState::Failed})
+    for (SessionState state : allSessionStates)
         m_stateCombo->addItem(toString(state), toString(state));
     connect(m_stateCombo, &QComboBox::currentIndexChanged, this,
             &MainWindow::stateCombo_currentIndexChanged);
