@@ -8,6 +8,7 @@
 
 #include <sseparser.h>
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
@@ -132,7 +133,8 @@ QList<QJsonObject> tst_AdminFeed::messages(RecordingStream *stream)
 QString tst_AdminFeed::createSession(const QString &userId)
 {
     const SessionRecord record {QStringLiteral("session_%1").arg(++m_nextSession), userId,
-                                QStringLiteral("autonomous"), 1700000000000 + m_nextSession};
+                                QStringLiteral("autonomous"),
+                                QDateTime::currentMSecsSinceEpoch() + m_nextSession};
     CreateStatus status = CreateStatus::Unavailable;
     m_store->createSession(record, [&status](CreateStatus s) { status = s; });
     return status == CreateStatus::Created ? record.sessionId : QString();

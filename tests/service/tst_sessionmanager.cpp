@@ -114,7 +114,7 @@ void tst_SessionManager::startCreatesTheSession()
     QCOMPARE(summary.sessionId, outcome.sessionId);
     QCOMPARE(summary.userId, QStringLiteral("u1"));
     QCOMPARE(summary.mode, QStringLiteral("autonomous"));
-    QCOMPARE(summary.state, SessionState::Running);
+    QCOMPARE(toString(summary.state), QStringLiteral("running"));
     QCOMPARE(summary.createdAtMs, outcome.createdAtMs);
     // External: no producer, events come from the publish API only.
     QCOMPARE(manager.runningProducers(), 0);
@@ -192,12 +192,12 @@ void tst_SessionManager::demoSessionRunsToCompletion()
     QVERIFY(ended.wait(10000));
     const auto summary = ended.at(0).at(0).value<SessionSummary>();
     QCOMPARE(summary.sessionId, outcome.sessionId);
-    QCOMPARE(summary.state, SessionState::Completed);
+    QCOMPARE(toString(summary.state), QStringLiteral("completed"));
     QCOMPARE(summary.lastSeq, qint64(appended.count()));
     QVERIFY(appended.count() >= 2);
     const auto last = appended.last().at(1).value<EventPtr>();
     QVERIFY(last->final);
-    QCOMPARE(last->status, SessionState::Completed);
+    QCOMPARE(toString(last->status), QStringLiteral("completed"));
     QTRY_COMPARE_WITH_TIMEOUT(manager.runningProducers(), 0, 5000);
 }
 
@@ -216,7 +216,7 @@ void tst_SessionManager::oversizedProducerEventIsReplaced()
     Q_EMIT pipeline.last->eventProduced(big);
     QCOMPARE(appended.count(), 1);
     const auto event = appended.at(0).at(1).value<EventPtr>();
-    QCOMPARE(event->status, SessionState::Failed);
+    QCOMPARE(toString(event->status), QStringLiteral("failed"));
     QVERIFY(event->final);
     QVERIFY(event->json.contains("--max-buffer-bytes"));
     QVERIFY(!event->json.contains("\"data\""));
@@ -225,7 +225,7 @@ void tst_SessionManager::oversizedProducerEventIsReplaced()
     store.findSession(outcome.sessionId,
                       [&summary](const std::optional<SessionSummary> &s) { summary = s; });
     QVERIFY(summary);
-    QCOMPARE(summary->state, SessionState::Failed);
+    QCOMPARE(toString(summary->state), QStringLiteral("failed"));
 }
 
 void tst_SessionManager::deletingTheSessionStopsItsProducer()
