@@ -194,7 +194,7 @@ void tst_RedisStore::signalsReachTheOtherStore()
     QTRY_COMPARE_WITH_TIMEOUT(endedOnB.size(), 1, 5000);
     QCOMPARE(toString(endedOnB.first().at(0).value<SessionSummary>().state),
              QStringLiteral("failed"));
-    QCOMPARE(find(*m_a, r.sessionId)->state, QStringLiteral("failed"));
+    QCOMPARE(toString(find(*m_a, r.sessionId)->state), QStringLiteral("failed"));
     QCOMPARE(appendedOnA.size(), 2);
 }
 
