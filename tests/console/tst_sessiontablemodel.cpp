@@ -133,7 +133,7 @@ void tst_SessionTableModel::batchesUpdates()
     QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 1);
     QCOMPARE(changed.at(0).at(1).value<QModelIndex>().row(), 3);
     QCOMPARE(model.summary("s2")->eventCount, 100);
-    QCOMPARE(model.summary("s4")->state, QStringLiteral("failed"));
+    QCOMPARE(toString(model.summary("s4")->state), QStringLiteral("failed"));
     QCOMPARE(model.index(4, 0).data().toString(), QStringLiteral("s5"));
     QCOMPARE(model.index(5, 0).data().toString(), QStringLiteral("s6"));
 }
