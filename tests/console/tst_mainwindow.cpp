@@ -197,8 +197,10 @@ void tst_MainWindow::connectsAndListsSessions()
     // Sessions created after connecting arrive through the stream, no polling.
     const QString c = startSession("carol", "hello");
     QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(c) >= 0, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(model->summary(c)->state, QStringLiteral("completed"), 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(model->summary(b)->state, QStringLiteral("completed"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(toString(model->summary(c)->state), QStringLiteral("completed"),
+                              5000);
+    QTRY_COMPARE_WITH_TIMEOUT(toString(model->summary(b)->state), QStringLiteral("completed"),
+                              10000);
     const int rows = model->rowCount();
     auto *view = find<QTableView>("sessionTable");
     QCOMPARE(view->model()->rowCount(), rows);
