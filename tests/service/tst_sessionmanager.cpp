@@ -61,6 +61,19 @@ public:
     QPointer<ScriptedProducer> last;
 };
 
+// A manager over a memory store with these limits and a scripted pipeline.
+struct ScriptedRig
+{
+    explicit ScriptedRig(const RetentionPolicy &policy)
+        : store(policy)
+        , manager(&store, &pipeline)
+    {
+    }
+    MemoryStore store;
+    ScriptedPipeline pipeline;
+    SessionManager manager;
+};
+
 } // namespace
 
 class tst_SessionManager : public QObject
@@ -166,16 +179,14 @@ void tst_SessionManager::fullStoreStartsNothing()
 {
     RetentionPolicy policy;
     policy.maxSessions = 1;
-    MemoryStore store(policy);
-    ScriptedPipeline pipeline;
-    SessionManager manager(&store, &pipeline);
-    QCOMPARE(start(manager, request(QStringLiteral("p"))).status, CreateStatus::Created);
-    QPointer<ScriptedProducer> first = pipeline.last;
-    pipeline.last.clear();
-    const StartOutcome second = start(manager, request(QStringLiteral("p")));
+    ScriptedRig rig(policy);
+    QCOMPARE(start(rig.manager, request(QStringLiteral("p"))).status, CreateStatus::Created);
+    QPointer<ScriptedProducer> first = rig.pipeline.last;
+    rig.pipeline.last.clear();
+    const StartOutcome second = start(rig.manager, request(QStringLiteral("p")));
     QCOMPARE(second.status, CreateStatus::Full);
-    QVERIFY(!pipeline.last);
-    QCOMPARE(manager.runningProducers(), 1);
+    QVERIFY(!rig.pipeline.last);
+    QCOMPARE(rig.manager.runningProducers(), 1);
     QVERIFY(first);
 }
 
@@ -205,15 +216,13 @@ void tst_SessionManager::oversizedProducerEventIsReplaced()
 {
     RetentionPolicy policy;
     policy.maxBufferBytes = 4096;
-    MemoryStore store(policy);
-    ScriptedPipeline pipeline;
-    SessionManager manager(&store, &pipeline);
-    QSignalSpy appended(&store, &SessionStore::eventAppended);
-    const StartOutcome outcome = start(manager, request(QStringLiteral("p")));
-    QVERIFY(pipeline.last);
+    ScriptedRig rig(policy);
+    QSignalSpy appended(&rig.store, &SessionStore::eventAppended);
+    const StartOutcome outcome = start(rig.manager, request(QStringLiteral("p")));
+    QVERIFY(rig.pipeline.last);
     EventDraft big = draft(QString(8000, QLatin1Char('m')), SessionState::Failed);
     big.data = QJsonObject {{QStringLiteral("k"), QStringLiteral("v")}};
-    Q_EMIT pipeline.last->eventProduced(big);
+    Q_EMIT rig.pipeline.last->eventProduced(big);
     QCOMPARE(appended.count(), 1);
     const auto event = appended.at(0).at(1).value<EventPtr>();
     QCOMPARE(toString(event->status), QStringLiteral("failed"));
@@ -222,8 +231,8 @@ void tst_SessionManager::oversizedProducerEventIsReplaced()
     QVERIFY(!event->json.contains("\"data\""));
     // The terminal event still ended the session.
     std::optional<SessionSummary> summary;
-    store.findSession(outcome.sessionId,
-                      [&summary](const std::optional<SessionSummary> &s) { summary = s; });
+    rig.store.findSession(outcome.sessionId,
+                          [&summary](const std::optional<SessionSummary> &s) { summary = s; });
     QVERIFY(summary);
     QCOMPARE(toString(summary->state), QStringLiteral("failed"));
 }
