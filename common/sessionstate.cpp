@@ -2,7 +2,7 @@
 
 namespace ssebuf {
 
-QString toString(SessionState state)
+QString sessionStateName(SessionState state)
 {
     switch (state) {
     case SessionState::Running:
@@ -18,7 +18,7 @@ QString toString(SessionState state)
 std::optional<SessionState> sessionStateFromString(const QString &text)
 {
     for (SessionState state : allSessionStates) {
-        if (text == toString(state))
+        if (text == sessionStateName(state))
             return state;
     }
     return std::nullopt;

@@ -14,7 +14,8 @@ enum class SessionState { Running, Completed, Failed };
 inline constexpr SessionState allSessionStates[]
     = {SessionState::Running, SessionState::Completed, SessionState::Failed};
 
-QString toString(SessionState state);
+// Named so that it never hides QTest::toString (QCOMPARE works on SessionState).
+QString sessionStateName(SessionState state);
 // The state a wire name stands for; nothing for any other text.
 std::optional<SessionState> sessionStateFromString(const QString &text);
 inline bool isTerminal(SessionState state)

@@ -10,7 +10,7 @@ QJsonObject SessionSummary::toJson() const
     json.insert(QStringLiteral("session_id"), sessionId);
     json.insert(QStringLiteral("user_id"), userId);
     json.insert(QStringLiteral("mode"), mode);
-    json.insert(QStringLiteral("state"), toString(state));
+    json.insert(QStringLiteral("state"), sessionStateName(state));
     json.insert(QStringLiteral("created_at"), isoUtcFromMs(createdAtMs));
     json.insert(QStringLiteral("updated_at"), isoUtcFromMs(updatedAtMs));
     json.insert(QStringLiteral("event_count"), eventCount);

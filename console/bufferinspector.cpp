@@ -217,16 +217,16 @@ void BufferInspector::updateTitle()
     }
     QString text = QStringLiteral("<b>%1</b>").arg(m_sessionId.toHtmlEscaped());
     if (m_summary.createdAtMs > 0) { // the summary has come
-        text
-            += tr(" · %1 · %2 · %3 · %4 events (seq %5–%6 buffered, %7) · %8 dropped · %9 "
-                  "subscribers")
-                   .arg(m_summary.userId.toHtmlEscaped(), m_summary.mode, toString(m_summary.state))
-                   .arg(m_summary.eventCount)
-                   .arg(m_summary.firstSeq)
-                   .arg(m_summary.lastSeq)
-                   .arg(SessionTableModel::formatBytes(m_summary.bufferedBytes))
-                   .arg(m_summary.droppedEvents)
-                   .arg(m_summary.subscribers);
+        text += tr(" · %1 · %2 · %3 · %4 events (seq %5–%6 buffered, %7) · %8 dropped · %9 "
+                   "subscribers")
+                    .arg(m_summary.userId.toHtmlEscaped(), m_summary.mode,
+                         sessionStateName(m_summary.state))
+                    .arg(m_summary.eventCount)
+                    .arg(m_summary.firstSeq)
+                    .arg(m_summary.lastSeq)
+                    .arg(SessionTableModel::formatBytes(m_summary.bufferedBytes))
+                    .arg(m_summary.droppedEvents)
+                    .arg(m_summary.subscribers);
     }
     if (!m_removedReason.isEmpty())
         text += tr("<br><span style='color:#c62828'>Removed from the service (%1).</span>")

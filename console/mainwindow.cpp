@@ -132,7 +132,7 @@ void MainWindow::createWidgets()
     m_stateCombo->setObjectName(QStringLiteral("stateFilterCombo"));
     m_stateCombo->addItem(tr("all states"), QString());
     for (SessionState state : allSessionStates)
-        m_stateCombo->addItem(toString(state), toString(state));
+        m_stateCombo->addItem(sessionStateName(state), sessionStateName(state));
     connect(m_stateCombo, &QComboBox::currentIndexChanged, this,
             &MainWindow::stateCombo_currentIndexChanged);
     m_sparkline = new SparklineWidget(central);

@@ -67,7 +67,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     case SessionIdRole:
         return s.sessionId;
     case StateRole:
-        return toString(s.state);
+        return sessionStateName(s.state);
     case UserIdRole:
         return s.userId;
     case Qt::ToolTipRole:
@@ -99,7 +99,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         case ModeColumn:
             return s.mode;
         case StateColumn:
-            return toString(s.state);
+            return sessionStateName(s.state);
         case EventsColumn:
             return s.eventCount;
         case BytesColumn:
@@ -125,7 +125,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         case ModeColumn:
             return s.mode;
         case StateColumn:
-            return toString(s.state);
+            return sessionStateName(s.state);
         case EventsColumn:
             return locale.toString(s.eventCount);
         case BytesColumn:

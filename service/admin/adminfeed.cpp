@@ -155,8 +155,8 @@ void AdminFeed::store_eventAppended(const QString &, const EventPtr &event,
 
 void AdminFeed::store_sessionEnded(const SessionSummary &summary)
 {
-    qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId << toString(summary.state)
-                              << "events" << summary.eventCount;
+    qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId
+                              << sessionStateName(summary.state) << "events" << summary.eventCount;
     broadcast({{QStringLiteral("kind"), QStringLiteral("session_ended")},
                {QStringLiteral("session"), summaryJson(summary)}});
 }

@@ -15,7 +15,7 @@ std::shared_ptr<const StoredEvent> StoredEvent::make(const QString &sessionId, q
     json.field("session_id", sessionId);
     json.field("seq", seq);
     json.field("type", draft.type);
-    json.field("status", toString(draft.status));
+    json.field("status", sessionStateName(draft.status));
     json.field("message", draft.message);
     json.field("timestamp", isoUtcFromMs(timestampMs));
     if (!draft.stage.isEmpty())
@@ -66,7 +66,7 @@ QJsonObject StoredEvent::summaryJson() const
     QJsonObject json;
     json.insert(QStringLiteral("seq"), seq);
     json.insert(QStringLiteral("type"), type);
-    json.insert(QStringLiteral("status"), toString(status));
+    json.insert(QStringLiteral("status"), sessionStateName(status));
     json.insert(QStringLiteral("stage"), stage.isEmpty() ? QJsonValue() : QJsonValue(stage));
     json.insert(QStringLiteral("progress"), progress < 0 ? QJsonValue() : QJsonValue(progress));
     json.insert(QStringLiteral("final"), final);

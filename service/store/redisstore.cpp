@@ -268,8 +268,8 @@ void RedisStore::appendEvent(const QString &sessionId, const EventDraft &draft, 
         m_appendScript, {metaKey(sessionId), streamKey(sessionId), m_indexKey},
         {sessionId.toUtf8(), head, tail, QByteArray::number(now), QByteArray::number(ttlMs()),
          QByteArray::number(m_policy.maxEvents), QByteArray::number(m_policy.maxBufferBytes),
-         QByteArray::number(overhead), draft.final ? toString(draft.status).toUtf8() : QByteArray(),
-         m_channel},
+         QByteArray::number(overhead),
+         draft.final ? sessionStateName(draft.status).toUtf8() : QByteArray(), m_channel},
         [done = std::move(done), head, tail](const redisReply *reply) {
             if (!isArray(reply, 1)) {
                 if (reply)

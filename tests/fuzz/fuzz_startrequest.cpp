@@ -108,7 +108,7 @@ void checkEvent(const QJsonObject &json)
         FUZZ_CHECK(!error.code.isEmpty());
         return;
     }
-    FUZZ_CHECK(sessionStateFromString(toString(draft->status)) == draft->status);
+    FUZZ_CHECK(sessionStateFromString(sessionStateName(draft->status)) == draft->status);
     FUZZ_CHECK(draft->final == (draft->status != SessionState::Running));
     FUZZ_CHECK(draft->progress == -1 || (draft->progress >= 0 && draft->progress <= 100));
 
@@ -125,7 +125,8 @@ void checkEvent(const QJsonObject &json)
     FUZZ_CHECK(written.value(QLatin1String("session_id")).toString() == sessionId);
     // Text comes back exactly, a lone surrogate included (written as a \uXXXX escape).
     FUZZ_CHECK(written.value(QLatin1String("type")).toString() == draft->type);
-    FUZZ_CHECK(written.value(QLatin1String("status")).toString() == toString(draft->status));
+    FUZZ_CHECK(written.value(QLatin1String("status")).toString()
+               == sessionStateName(draft->status));
     FUZZ_CHECK(written.value(QLatin1String("message")).toString() == draft->message);
     if (!draft->data.isUndefined())
         FUZZ_CHECK(withUtf8Strings(written.value(QLatin1String("data"))) == viaQtJson(draft->data));

@@ -168,7 +168,7 @@ void tst_RedisStore::signalsReachTheOtherStore()
     QCOMPARE(created.sessionId, r.sessionId);
     QCOMPARE(created.userId, r.userId);
     QCOMPARE(created.mode, r.mode);
-    QCOMPARE(toString(created.state), QStringLiteral("running"));
+    QCOMPARE(sessionStateName(created.state), QStringLiteral("running"));
     QCOMPARE(created.createdAtMs, r.createdAtMs);
     QCOMPARE(created.lastSeq, 0);
 
@@ -192,9 +192,9 @@ void tst_RedisStore::signalsReachTheOtherStore()
     QCOMPARE(last.event->seq, 2);
     QVERIFY(last.event->final);
     QTRY_COMPARE_WITH_TIMEOUT(endedOnB.size(), 1, 5000);
-    QCOMPARE(toString(endedOnB.first().at(0).value<SessionSummary>().state),
+    QCOMPARE(sessionStateName(endedOnB.first().at(0).value<SessionSummary>().state),
              QStringLiteral("failed"));
-    QCOMPARE(toString(find(*m_a, r.sessionId)->state), QStringLiteral("failed"));
+    QCOMPARE(sessionStateName(find(*m_a, r.sessionId)->state), QStringLiteral("failed"));
     QCOMPARE(appendedOnA.size(), 2);
 }
 

@@ -138,7 +138,7 @@ void tst_EventDraft::fieldsAreCopied()
     const auto draft = EventDraft::fromJson(json, nullptr);
     QVERIFY(draft);
     QCOMPARE(draft->type, QStringLiteral("progress"));
-    QCOMPARE(toString(draft->status), QStringLiteral("running"));
+    QCOMPARE(sessionStateName(draft->status), QStringLiteral("running"));
     QCOMPARE(draft->message, QStringLiteral("Applying"));
     QCOMPARE(draft->stage, QStringLiteral("refactoring"));
     QCOMPARE(draft->progress, 60);

@@ -127,7 +127,7 @@ void tst_SessionManager::startCreatesTheSession()
     QCOMPARE(summary.sessionId, outcome.sessionId);
     QCOMPARE(summary.userId, QStringLiteral("u1"));
     QCOMPARE(summary.mode, QStringLiteral("autonomous"));
-    QCOMPARE(toString(summary.state), QStringLiteral("running"));
+    QCOMPARE(sessionStateName(summary.state), QStringLiteral("running"));
     QCOMPARE(summary.createdAtMs, outcome.createdAtMs);
     // External: no producer, events come from the publish API only.
     QCOMPARE(manager.runningProducers(), 0);
@@ -203,12 +203,12 @@ void tst_SessionManager::demoSessionRunsToCompletion()
     QVERIFY(ended.wait(10000));
     const auto summary = ended.at(0).at(0).value<SessionSummary>();
     QCOMPARE(summary.sessionId, outcome.sessionId);
-    QCOMPARE(toString(summary.state), QStringLiteral("completed"));
+    QCOMPARE(sessionStateName(summary.state), QStringLiteral("completed"));
     QCOMPARE(summary.lastSeq, qint64(appended.count()));
     QVERIFY(appended.count() >= 2);
     const auto last = appended.last().at(1).value<EventPtr>();
     QVERIFY(last->final);
-    QCOMPARE(toString(last->status), QStringLiteral("completed"));
+    QCOMPARE(sessionStateName(last->status), QStringLiteral("completed"));
     QTRY_COMPARE_WITH_TIMEOUT(manager.runningProducers(), 0, 5000);
 }
 
@@ -225,7 +225,7 @@ void tst_SessionManager::oversizedProducerEventIsReplaced()
     Q_EMIT rig.pipeline.last->eventProduced(big);
     QCOMPARE(appended.count(), 1);
     const auto event = appended.at(0).at(1).value<EventPtr>();
-    QCOMPARE(toString(event->status), QStringLiteral("failed"));
+    QCOMPARE(sessionStateName(event->status), QStringLiteral("failed"));
     QVERIFY(event->final);
     QVERIFY(event->json.contains("--max-buffer-bytes"));
     QVERIFY(!event->json.contains("\"data\""));
@@ -234,7 +234,7 @@ void tst_SessionManager::oversizedProducerEventIsReplaced()
     rig.store.findSession(outcome.sessionId,
                           [&summary](const std::optional<SessionSummary> &s) { summary = s; });
     QVERIFY(summary);
-    QCOMPARE(toString(summary->state), QStringLiteral("failed"));
+    QCOMPARE(sessionStateName(summary->state), QStringLiteral("failed"));
 }
 
 void tst_SessionManager::deletingTheSessionStopsItsProducer()
