@@ -4,12 +4,14 @@
 #include "api/accesspolicy.h"
 #include "api/adminapi.h"
 #include "api/sessionapi.h"
-#include "core/sessionmanager.h"
+#include "eventloop/writecoalescer.h"
 #include "http/httpfrontend.h"
 #include "isotime.h"
 #include "metrics/servicemetrics.h"
 #include "pipeline/demopipeline.h"
 #include "pipeline/execpipeline.h"
+#include "pipeline/externalpipeline.h"
+#include "session/sessionmanager.h"
 #include "sse/subscriberhub.h"
 #include "store/memorystore.h"
 #include "store/redisclusterstore.h"
@@ -49,6 +51,7 @@ bool Service::start(QString *error)
     retention.maxSessions = m_config.maxSessions;
     retention.sweepIntervalSeconds = m_config.sweepIntervalSeconds;
 
+    m_coalescer = new WriteCoalescer(this);
     if (m_config.store == QLatin1String("memory")) {
         m_store = new MemoryStore(retention, this);
     } else if (m_config.store.startsWith(QLatin1String("redis"))) {
@@ -56,10 +59,11 @@ bool Service::start(QString *error)
         const std::optional<RedisEndpoint> endpoint = RedisEndpoint::parse(m_config.store, error);
         if (!endpoint)
             return false;
-        if (endpoint->kind == RedisEndpoint::Kind::Cluster)
-            m_store = new RedisClusterStore(*endpoint, retention, m_config.redisWaitReplicas, this);
-        else {
-            auto *redis = new RedisStore(*endpoint, retention, this);
+        if (endpoint->kind == RedisEndpoint::Kind::Cluster) {
+            m_store = new RedisClusterStore(*endpoint, retention, m_config.redisWaitReplicas,
+                                            m_coalescer, this);
+        } else {
+            auto *redis = new RedisStore(*endpoint, retention, m_coalescer, this);
             redis->setWaitReplicas(m_config.redisWaitReplicas);
             m_store = redis;
         }
@@ -73,8 +77,9 @@ bool Service::start(QString *error)
     } else if (m_config.pipeline == QLatin1String("external")) {
         m_pipeline = std::make_unique<ExternalPipeline>();
     } else if (m_config.pipeline.startsWith(QLatin1String("exec:"))) {
-        auto exec = std::make_unique<ExecPipeline>(
-            m_config.pipeline.mid(5), m_config.execTimeoutSeconds, m_config.execPassCredentials);
+        auto exec
+            = std::make_unique<ExecPipeline>(m_config.pipeline.mid(5), m_config.execTimeoutSeconds,
+                                             m_config.execPassCredentials, m_coalescer);
         if (!exec->isValid()) {
             *error = QStringLiteral("the exec pipeline needs a command: exec:COMMAND");
             return false;
@@ -112,21 +117,15 @@ bool Service::start(QString *error)
     serviceInfo.pipeline = m_pipeline->name();
     m_adminFeed = new AdminFeed(m_store, m_hub, serviceInfo, m_config.maxUnsentBytes,
                                 m_config.keepaliveSeconds, this);
-    m_metrics = new ServiceMetrics(m_store, m_hub, this);
-    m_adminApi = new AdminApi(m_store, m_hub, m_adminFeed, m_metrics, access, this);
+    m_metrics = new ServiceMetrics(m_store, m_hub, m_coalescer, this);
+    m_adminApi = new AdminApi(m_store, m_hub, m_adminFeed, m_metrics, access,
+                              m_config.retryAfterSeconds, this);
     m_adminApi->registerRoutes(m_router);
 
     HttpLimits limits;
     limits.maxBodyBytes = m_config.maxBodyBytes;
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
-    m_frontend = new HttpFrontend(limits, &m_router, this);
-    m_metrics->setWriteCoalescer(m_frontend->writeCoalescer());
-    if (auto *redis = qobject_cast<RedisStore *>(m_store))
-        redis->setWriteCoalescer(m_frontend->writeCoalescer());
-    if (auto *cluster = qobject_cast<RedisClusterStore *>(m_store))
-        cluster->setWriteCoalescer(m_frontend->writeCoalescer());
-    if (auto *exec = dynamic_cast<ExecPipeline *>(m_pipeline.get()))
-        exec->setWriteCoalescer(m_frontend->writeCoalescer());
+    m_frontend = new HttpFrontend(limits, &m_router, m_coalescer, this);
     connect(m_frontend, &HttpFrontend::exchangeAnswered, this,
             [this](const HttpRequest &request, const QString &route, int status, qint64 elapsedMs) {
                 m_metrics->recordRequest(route, status);

@@ -1,8 +1,8 @@
 #ifndef SSEBUF_SERVICEMETRICS_H
 #define SSEBUF_SERVICEMETRICS_H
 
-#include "http/httprequest.h"
 #include "eventloop/writecoalescer.h"
+#include "http/httprequest.h"
 #include "store/sessionstore.h"
 
 #include <QHash>
@@ -21,12 +21,12 @@ class ServiceMetrics : public QObject
 {
     Q_OBJECT
 public:
-    ServiceMetrics(SessionStore *store, SubscriberHub *hub, QObject *parent = nullptr);
+    // coalescer: the source of ssebuf_stream_send_calls_total.
+    ServiceMetrics(SessionStore *store, SubscriberHub *hub, const WriteCoalescer *coalescer,
+                   QObject *parent = nullptr);
 
     void recordRequest(const QString &route, int status);
     void recordRejectedConnection(int status);
-    // The source of ssebuf_stream_send_calls_total (the HTTP front end's).
-    void setWriteCoalescer(const WriteCoalescer *coalescer) { m_coalescer = coalescer; }
     // Renders the exposition text; asks the store for live sessions (asynchronous).
     void render(std::function<void(const QByteArray &)> done);
 

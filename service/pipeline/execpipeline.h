@@ -46,7 +46,7 @@ private:
     void process_errorOccurred(QProcess::ProcessError error);
     void silenceTimer_timeout();
     void handleLine(const QByteArray &line);
-    void emitTerminal(const QString &status, const QString &type, const QString &message);
+    void emitTerminal(SessionState status, const QString &type, const QString &message);
     // SIGKILL to the producer and its process group (what it started).
     void killProcess();
 
@@ -67,10 +67,11 @@ class ExecPipeline : public Pipeline
 {
 public:
     // command: what follows "exec:", split into program and arguments as a shell would.
-    ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials);
+    // coalescer: corks the streams while several lines read at once become events.
+    ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials,
+                 WriteCoalescer *coalescer = nullptr);
     QString name() const override { return QStringLiteral("exec"); }
     bool isValid() const { return !m_options.program.isEmpty(); }
-    void setWriteCoalescer(WriteCoalescer *coalescer) { m_options.coalescer = coalescer; }
     SessionProducer *createProducer(const QString &sessionId, const StartRequest &request,
                                     QObject *parent) override;
 

@@ -22,7 +22,7 @@ constexpr int waitTimeoutMs = 1000;
 } // namespace
 
 RedisClusterStore::RedisClusterStore(const RedisEndpoint &endpoint, const RetentionPolicy &policy,
-                                     int waitReplicas, QObject *parent)
+                                     int waitReplicas, WriteCoalescer *coalescer, QObject *parent)
     : SessionStore(parent)
     , m_endpoint(endpoint)
     , m_policy(policy)
@@ -39,6 +39,7 @@ RedisClusterStore::RedisClusterStore(const RedisEndpoint &endpoint, const Retent
                            this))
     , m_indexKey("ssebuf:{ssebuf}:sessions")
     , m_lifecycleChannel("ssebuf:lifecycle")
+    , m_coalescer(coalescer)
 {
     connect(m_cluster, &RedisCluster::availabilityChanged, this, [this](bool up) {
         if (up)
@@ -114,7 +115,8 @@ SessionSummary RedisClusterStore::summaryOf(const QString &sessionId, const Fiel
     summary.sessionId = sessionId;
     summary.userId = QString::fromUtf8(fields.value("user_id"));
     summary.mode = QString::fromUtf8(fields.value("mode"));
-    summary.state = QString::fromUtf8(fields.value("state"));
+    summary.state = sessionStateFromString(QString::fromUtf8(fields.value("state")))
+                        .value_or(SessionState::Running);
     summary.createdAtMs = fields.value("created_at").toLongLong();
     summary.updatedAtMs = fields.value("updated_at").toLongLong();
     summary.lastSeq = fields.value("last_seq").toLongLong();
@@ -201,7 +203,7 @@ void RedisClusterStore::appendEvent(const QString &sessionId, const EventDraft &
                 QByteArray::number(m_policy.maxEvents),
                 QByteArray::number(m_policy.maxBufferBytes),
                 QByteArray::number(overhead),
-                draft.final ? draft.status.toUtf8() : QByteArray(),
+                draft.final ? sessionStateName(draft.status).toUtf8() : QByteArray(),
                 waits ? QByteArray() : channelOf(sessionId),
                 m_lifecycleChannel};
 

@@ -31,12 +31,14 @@ class RedisClusterStore : public SessionStore
 {
     Q_OBJECT
 public:
+    // coalescer: corks the streams while a batch of notifications becomes events (may be
+    // null).
     RedisClusterStore(const RedisEndpoint &endpoint, const RetentionPolicy &policy,
-                      int waitReplicas, QObject *parent = nullptr);
+                      int waitReplicas, WriteCoalescer *coalescer = nullptr,
+                      QObject *parent = nullptr);
     ~RedisClusterStore() override;
 
     QString description() const override { return m_endpoint.toString(); }
-    void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
     bool isAvailable() const override { return m_cluster->isUp(); }
 
     void createSession(const SessionRecord &record, CreateCallback done) override;

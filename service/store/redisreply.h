@@ -4,13 +4,15 @@
 #include <hiredis/hiredis.h>
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QHash>
 
-namespace ssebuf::redisreply {
+#include <cstddef>
 
-// Small readers of hiredis replies for the cluster store and its helpers.
+namespace ssebuf {
 
-inline QByteArray text(const redisReply *reply)
+// Reading hiredis replies: the text of a string, status or error reply (empty otherwise).
+inline QByteArray replyText(const redisReply *reply)
 {
     if (!reply
         || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS
@@ -27,6 +29,18 @@ inline bool isError(const redisReply *reply)
 inline bool isArray(const redisReply *reply, size_t minElements = 0)
 {
     return reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= minElements;
+}
+
+// More readers for the cluster store and its helpers (their own namespace, so that they
+// never meet the store's private ones).
+namespace redisreply {
+
+using ssebuf::isArray;
+using ssebuf::isError;
+
+inline QByteArray text(const redisReply *reply)
+{
+    return replyText(reply);
 }
 
 // HGETALL's flat field/value array as a hash.
@@ -67,6 +81,8 @@ inline qsizetype topLevelValueOffset(const QByteArray &json, const QByteArray &n
     return -1;
 }
 
-} // namespace ssebuf::redisreply
+} // namespace redisreply
+
+} // namespace ssebuf
 
 #endif
