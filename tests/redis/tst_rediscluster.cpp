@@ -10,6 +10,8 @@
 #include "serviceprocess.h"
 #include "sessiontestkit.h"
 
+#include <QDateTime>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QRegularExpression>
 #include <QSet>
@@ -53,6 +55,7 @@ private slots:
     void liveAcrossInstances();
     void noEventTrafficWithoutSubscribers();
     void storeResetGap();
+    void expiryAcrossMasters();
     void slotMovedWhilePublishing();
     void masterKilledMidStream();
 
@@ -327,6 +330,54 @@ void tst_RedisCluster::storeResetGap()
     QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("new4"))), 4);
     QTRY_COMPARE_WITH_TIMEOUT(resumed.sequence(), QList<qint64> {4}, 5000);
     QCOMPARE(resumed.jsonEvents().last().value("message").toString(), QStringLiteral("new4"));
+}
+
+// The sweep: a session whose index entry is due but whose keys an event kept alive gets
+// its real expiry back; one whose keys expired is removed everywhere, and its streams end.
+void tst_RedisCluster::expiryAcrossMasters()
+{
+    const QStringList shortLived {QStringLiteral("--session-ttl"), QStringLiteral("2"),
+                                  QStringLiteral("--sweep-interval"), QStringLiteral("1")};
+    QVERIFY(startInstance(*m_a, shortLived));
+    QVERIFY(startInstance(*m_b, shortLived));
+    const QString kept = startSession(*m_a);
+    const QString expiring = startSession(*m_a);
+    QVERIFY(!kept.isEmpty() && !expiring.isEmpty());
+    RawSseClient onB;
+    onB.open(m_b->url(ssePath(expiring)));
+    QTRY_VERIFY_WITH_TIMEOUT(onB.headersDone(), 5000);
+    const QByteArray index = "ssebuf:{ssebuf}:sessions";
+    const quint16 indexMaster = m_cluster.masterOfSlot(m_cluster.keySlot(index));
+    // Events keep one session alive past the expiry its index entry was given.
+    QElapsedTimer clock;
+    clock.start();
+    int seq = 0;
+    while (clock.elapsed() < 3500) {
+        QCOMPARE(publish(*m_b, kept, eventJson(QStringLiteral("alive"))), ++seq);
+        QTest::qWait(500);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(onB.isFinished(), 5000);
+    QCOMPARE(m_http.get(m_a->url(ssePath(expiring))).status, 404);
+    QCOMPARE(m_http.get(m_b->url(QStringLiteral("/api/admin/sessions/%1").arg(kept)))
+                 .json()
+                 .value("last_seq")
+                 .toInteger(),
+             seq);
+    const double score
+        = m_cluster.cli(indexMaster, {QStringLiteral("ZSCORE"), QString::fromUtf8(index), kept})
+              .toDouble();
+    QVERIFY2(score > QDateTime::currentMSecsSinceEpoch(),
+             qPrintable(QString::number(score, 'f', 0)));
+    QCOMPARE(
+        m_cluster.cli(indexMaster, {QStringLiteral("ZSCORE"), QString::fromUtf8(index), expiring}),
+        QByteArray());
+    // Left alone, it goes too, from every instance and from the index.
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_http.get(m_b->url(QStringLiteral("/api/admin/sessions/%1").arg(kept))).status, 404,
+        10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_cluster.cli(indexMaster, {QStringLiteral("ZCARD"), QString::fromUtf8(index)}),
+        QByteArray("0"), 5000);
 }
 
 // A producer publishes through two instances while `redis-cli --cluster reshard` moves the
