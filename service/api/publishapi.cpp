@@ -1,5 +1,6 @@
 #include "publishapi.h"
 
+#include "apipaths.h"
 #include "core/contextcallback.h"
 #include "http/httpexchange.h"
 #include "http/router.h"
@@ -39,10 +40,10 @@ PublishApi::PublishApi(PublishService *publisher, const AccessPolicy &access,
 void PublishApi::registerRoutes(Router &router)
 {
     router.add(
-        "POST", QStringLiteral("/api/sessions/{}/events"),
+        "POST", ApiPaths::sessionEvents(ApiPaths::RouteArg),
         [this](HttpExchange &exchange, const QStringList &args) { publish(exchange, args.at(0)); });
     router.add(
-        "POST", QStringLiteral("/api/refactor/{}/cancel"),
+        "POST", ApiPaths::sessionCancel(ApiPaths::RouteArg),
         [this](HttpExchange &exchange, const QStringList &args) { cancel(exchange, args.at(0)); });
 }
 

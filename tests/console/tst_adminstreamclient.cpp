@@ -1,4 +1,4 @@
-#include <adminstreamclient.h>
+#include <client/adminstreamclient.h>
 
 #include <httptestclient.h>
 #include <serviceprocess.h>

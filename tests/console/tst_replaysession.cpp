@@ -1,7 +1,7 @@
-#include <adminclient.h>
-#include <lateconnectioncheck.h>
-#include <replaysession.h>
-#include <replayverifier.h>
+#include <client/adminclient.h>
+#include <replay/lateconnectioncheck.h>
+#include <replay/replaysession.h>
+#include <replay/replayverifier.h>
 
 #include <httptestclient.h>
 #include <serviceprocess.h>
