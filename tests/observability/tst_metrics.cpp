@@ -2,10 +2,10 @@
 // ssebufd: every family has HELP and TYPE, and each value moves exactly as the requests
 // made here say it must (docs/metrics.md).
 
-#include "adminsupport.h"
-#include "redisprocess.h"
+#include "metricsexposition.h"
+#include "sessiontestkit.h"
 
-using namespace admintest;
+using namespace testkit;
 
 namespace {
 
@@ -84,7 +84,7 @@ void tst_Metrics::initTestCase()
 Exposition tst_Metrics::scrape()
 {
     ++m_scrapes;
-    return metrics(m_http, m_service);
+    return fetchMetrics(m_http, m_service);
 }
 
 void tst_Metrics::expositionFormat()
@@ -135,9 +135,9 @@ void tst_Metrics::valuesFollowTheTraffic()
     // Five events into a buffer of three: two evicted.
     int published = 0;
     for (int i = 1; i <= 5; ++i) {
-        QCOMPARE(publish(m_http, m_service, first,
-                         eventJson(QStringLiteral("progress"), QStringLiteral("running"),
-                                   QStringLiteral("event %1").arg(i))),
+        QCOMPARE(publishStatus(m_http, m_service, first,
+                               eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                                         QStringLiteral("event %1").arg(i))),
                  201);
         ++published;
     }
@@ -146,23 +146,23 @@ void tst_Metrics::valuesFollowTheTraffic()
     QCOMPARE(m.value("ssebuf_events_evicted_total"), 2.0);
     QCOMPARE(m.value("ssebuf_events_buffered"), 3.0);
     const QJsonObject summary
-        = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/") + first)).json();
+        = m_http.get(m_service.url(adminSessionPath(first))).json();
     QCOMPARE(m.value("ssebuf_buffered_bytes"), double(summary.value("buffered_bytes").toInteger()));
     QVERIFY(m.value("ssebuf_buffered_bytes") > 0);
     QCOMPARE(m.value("ssebuf_events_delivered_total"), 0.0);
 
     // A reader from the start gets the three retained events (after a gap notice).
     RawSseClient reader;
-    reader.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(first)));
+    reader.open(sseUrl(m_service, first));
     QTRY_COMPARE_WITH_TIMEOUT(reader.sequence().size(), 3, 10000);
     m = scrape();
     QCOMPARE(m.value("ssebuf_events_delivered_total"), 3.0);
     QCOMPARE(m.value("ssebuf_subscribers"), 1.0);
     QCOMPARE(m.value("ssebuf_subscribers_connected_total"), 1.0);
 
-    QCOMPARE(publish(m_http, m_service, first,
-                     eventJson(QStringLiteral("result"), QStringLiteral("completed"),
-                               QStringLiteral("done"))),
+    QCOMPARE(publishStatus(m_http, m_service, first,
+                           eventJson(QStringLiteral("result"), QStringLiteral("completed"),
+                                     QStringLiteral("done"))),
              201);
     ++published;
     QTRY_VERIFY_WITH_TIMEOUT(reader.isFinished(), 5000);
@@ -178,16 +178,17 @@ void tst_Metrics::valuesFollowTheTraffic()
 
     // A subscriber that stops reading is cut off once its unsent output passes 256 KiB.
     RawSseClient stalled;
-    stalled.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(second)));
+    stalled.open(sseUrl(m_service, second));
     QTRY_VERIFY_WITH_TIMEOUT(stalled.headersDone(), 10000);
     stalled.stopReading();
     QTRY_COMPARE_WITH_TIMEOUT(scrape().value("ssebuf_subscribers"), 1.0, 5000);
     const QString bulk(60000, QLatin1Char('x'));
     int big = 0;
     while (big < 400 && scrape().value("ssebuf_slow_subscribers_disconnected_total") < 1) {
-        QCOMPARE(publish(m_http, m_service, second,
-                         eventJson(QStringLiteral("progress"), QStringLiteral("running"), bulk)),
-                 201);
+        QCOMPARE(
+            publishStatus(m_http, m_service, second,
+                          eventJson(QStringLiteral("progress"), QStringLiteral("running"), bulk)),
+            201);
         ++big;
         ++published;
     }
@@ -200,10 +201,10 @@ void tst_Metrics::valuesFollowTheTraffic()
 
     // DELETE: the deleted counter, not the expired one.
     QCOMPARE(
-        m_http.sendCustom("DELETE", m_service.url(QStringLiteral("/api/admin/sessions/") + second))
+        m_http.sendCustom("DELETE", m_service.url(adminSessionPath(second)))
             .status,
         204);
-    QCOMPARE(m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/") + second)).status,
+    QCOMPARE(m_http.get(m_service.url(adminSessionPath(second))).status,
              404);
     QCOMPARE(m_http.get(m_service.url(QStringLiteral("/no/such/route"))).status, 404);
     QCOMPARE(m_http.sendCustom("PUT", m_service.url(QStringLiteral("/metrics"))).status, 405);
@@ -236,13 +237,13 @@ void tst_Metrics::expiredSessions()
                                           QStringLiteral("--sweep-interval"), QStringLiteral("1")}),
              qPrintable(service.errorText()));
     QVERIFY(waitUntilHealthy(m_http, service));
-    const QString id = startSession(m_http, service, startRequest(QStringLiteral("hello")));
+    const QString id = startSession(m_http, service, startBody(QStringLiteral("hello")));
     QVERIFY(!id.isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(metrics(m_http, service).value("ssebuf_events_appended_total"), 1.0,
-                              5000);
-    QTRY_COMPARE_WITH_TIMEOUT(metrics(m_http, service).value("ssebuf_sessions_expired_total"), 1.0,
-                              5000);
-    const Exposition m = metrics(m_http, service);
+    QTRY_COMPARE_WITH_TIMEOUT(fetchMetrics(m_http, service).value("ssebuf_events_appended_total"),
+                              1.0, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(fetchMetrics(m_http, service).value("ssebuf_sessions_expired_total"),
+                              1.0, 5000);
+    const Exposition m = fetchMetrics(m_http, service);
     QCOMPARE(m.value("ssebuf_sessions_live"), 0.0);
     QCOMPARE(m.value("ssebuf_sessions_created_total"), 1.0);
     QCOMPARE(m.value("ssebuf_sessions_deleted_total"), 0.0);
@@ -265,7 +266,7 @@ void tst_Metrics::healthz()
     }
     reply = m_http.get(unreachable.url(QStringLiteral("/healthz")));
     QCOMPARE(reply.status, 503);
-    QCOMPARE(metrics(m_http, unreachable).value("ssebuf_store_up"), 0.0);
+    QCOMPARE(fetchMetrics(m_http, unreachable).value("ssebuf_store_up"), 0.0);
 }
 
 int main(int argc, char *argv[])

@@ -4,13 +4,13 @@
 // both log formats), session streams, admin answers, the admin stream or /metrics; the exec
 // pipeline's producer gets the credentials only with --exec-pass-credentials true.
 
-#include "adminsupport.h"
-#include "redisprocess.h"
+#include "processtestkit.h"
+#include "sessiontestkit.h"
 
 #include <QTemporaryDir>
 #include <QUuid>
 
-using namespace admintest;
+using namespace testkit;
 
 namespace {
 
@@ -80,7 +80,7 @@ void tst_Secrets::markerAppearsNowhere()
          {QStringLiteral("refactor the payment module"), QStringLiteral("hello")}) {
         const HttpTestReply reply = m_http.postJson(
             service.url(QStringLiteral("/api/refactor")),
-            startRequest(prompt, {{QStringLiteral("github_credentials"), credentials}}));
+            startBody(prompt, {{QStringLiteral("github_credentials"), credentials}}));
         QCOMPARE(reply.status, 201);
         seen += reply.body;
         ids.append(reply.json().value("session_id").toString());
@@ -88,34 +88,32 @@ void tst_Secrets::markerAppearsNowhere()
     // A request refused for another field must not echo the credentials either.
     const HttpTestReply refused
         = m_http.postJson(service.url(QStringLiteral("/api/refactor")),
-                          startRequest(QStringLiteral("refactor"),
-                                       {{QStringLiteral("github_credentials"), credentials},
-                                        {QStringLiteral("mode"), QStringLiteral("bogus")}}));
+                          startBody(QStringLiteral("refactor"),
+                                    {{QStringLiteral("github_credentials"), credentials},
+                                     {QStringLiteral("mode"), QStringLiteral("bogus")}}));
     QCOMPARE(refused.status, 422);
     seen += refused.body;
     // Credentials of the wrong type: 422 naming the field, not its value.
     const HttpTestReply wrongType = m_http.postJson(
         service.url(QStringLiteral("/api/refactor")),
-        startRequest(QStringLiteral("refactor"),
-                     {{QStringLiteral("github_credentials"), QString::fromLatin1(marker)}}));
+        startBody(QStringLiteral("refactor"),
+                  {{QStringLiteral("github_credentials"), QString::fromLatin1(marker)}}));
     QCOMPARE(wrongType.status, 422);
     seen += wrongType.body;
 
     for (const QString &id : std::as_const(ids)) {
         RawSseClient stream;
-        QVERIFY(
-            readWholeStream(stream, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))));
+        QVERIFY(readWholeStream(stream, sseUrl(service, id)));
         QVERIFY(stream.jsonEvents().size() >= 1);
         QVERIFY(stream.jsonEvents().last().value("final").toBool());
         seen += stream.rawBody();
-        const HttpTestReply detail
-            = m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id), auth);
+        const HttpTestReply detail = m_http.get(service.url(adminSessionPath(id)), auth);
         QCOMPARE(detail.status, 200);
         seen += detail.body;
     }
     // A published event, a wrong token and a marker in a query string: none is logged.
     const HttpTestReply published = m_http.postJson(
-        service.url(QStringLiteral("/api/sessions/%1/events").arg(ids.first())),
+        service.url(eventsPath(ids.first())),
         eventJson(QStringLiteral("progress"), QStringLiteral("running"), QStringLiteral("late")),
         auth);
     seen += published.body; // 409: the session ended
@@ -135,12 +133,9 @@ void tst_Secrets::markerAppearsNowhere()
     const HttpTestReply metrics = m_http.get(service.url(QStringLiteral("/metrics")), auth);
     QCOMPARE(metrics.status, 200);
     seen += metrics.body;
-    QCOMPARE(m_http
-                 .sendCustom("DELETE",
-                             service.url(QStringLiteral("/api/admin/sessions/") + ids.last()), {},
-                             auth)
-                 .status,
-             204);
+    QCOMPARE(
+        m_http.sendCustom("DELETE", service.url(adminSessionPath(ids.last())), {}, auth).status,
+        204);
     QVERIFY(
         !waitForMessage(admin, kindIs(QStringLiteral("session_removed"), ids.last())).isEmpty());
     seen += admin.rawBody();
@@ -192,13 +187,11 @@ void tst_Secrets::redisStoreNeverSeesSecrets()
     const QJsonObject credentials {{QStringLiteral("token"), QString::fromLatin1(marker)}};
     QString id;
     for (const QString &prompt : {QStringLiteral("refactor the store"), QStringLiteral("hello")}) {
-        id = startSession(
-            m_http, service,
-            startRequest(prompt, {{QStringLiteral("github_credentials"), credentials}}));
+        id = startSession(m_http, service,
+                          startBody(prompt, {{QStringLiteral("github_credentials"), credentials}}));
         QVERIFY(!id.isEmpty());
         RawSseClient stream;
-        QVERIFY(
-            readWholeStream(stream, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))));
+        QVERIFY(readWholeStream(stream, sseUrl(service, id)));
         QVERIFY(stream.jsonEvents().last().value("final").toBool());
         QVERIFY(!stream.rawBody().contains(marker));
     }
@@ -274,11 +267,11 @@ void tst_Secrets::execProducerStdin()
     const QJsonObject credentials {{QStringLiteral("token"), QString::fromLatin1(marker)}};
     const QString id
         = startSession(m_http, service,
-                       startRequest(QStringLiteral("refactor"),
-                                    {{QStringLiteral("github_credentials"), credentials}}));
+                       startBody(QStringLiteral("refactor"),
+                                 {{QStringLiteral("github_credentials"), credentials}}));
     QVERIFY(!id.isEmpty());
     RawSseClient stream;
-    QVERIFY(readWholeStream(stream, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))));
+    QVERIFY(readWholeStream(stream, sseUrl(service, id)));
     QCOMPARE(stream.jsonEvents().size(), 1);
     QCOMPARE(stream.jsonEvents().first().value("status").toString(), QStringLiteral("completed"));
 
@@ -318,7 +311,7 @@ void tst_Secrets::execProducerEnvironmentHasNoToken()
     const QString id = startSession(m_http, service);
     QVERIFY(!id.isEmpty());
     RawSseClient stream;
-    QVERIFY(readWholeStream(stream, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))));
+    QVERIFY(readWholeStream(stream, sseUrl(service, id)));
     const QString seen = readFile(envCopy);
     QVERIFY(seen.contains(QLatin1String("SSEBUF_TEST_PRODUCER_SETTING=kept")));
     QVERIFY(!seen.contains(QLatin1String("SSEBUF_ADMIN_TOKEN")));

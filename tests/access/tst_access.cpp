@@ -2,13 +2,14 @@
 // SSEBUF_ADMIN_TOKEN guards the admin routes, /metrics and publish; /healthz is open; with
 // no token only loopback peers are answered.
 
-#include "adminsupport.h"
+#include "processtestkit.h"
+#include "sessiontestkit.h"
 
 #include <QHostAddress>
 #include <QNetworkInterface>
 #include <QTemporaryDir>
 
-using namespace admintest;
+using namespace testkit;
 
 namespace {
 
@@ -71,10 +72,10 @@ void tst_Access::checkRoutes(ServiceProcess &service, const QByteArray &authoriz
     const QList<Probe> probes {
         {"GET", QStringLiteral("/api/admin/sessions"), 200},
         {"GET", QStringLiteral("/api/admin/sessions?state=running"), 200},
-        {"GET", QStringLiteral("/api/admin/sessions/") + id, 200},
+        {"GET", adminSessionPath(id), 200},
         {"GET", QStringLiteral("/metrics"), 200},
-        {"POST", QStringLiteral("/api/sessions/%1/events").arg(id), 201},
-        {"DELETE", QStringLiteral("/api/admin/sessions/") + id, 204},
+        {"POST", eventsPath(id), 201},
+        {"DELETE", adminSessionPath(id), 204},
     };
     Headers headers;
     if (!authorization.isNull())
@@ -111,7 +112,7 @@ void tst_Access::checkRoutes(ServiceProcess &service, const QByteArray &authoriz
     if (expected != 200) {
         // Nothing went through: the session is still there, without the refused event.
         const HttpTestReply summary
-            = m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id), bearer(kToken));
+            = m_http.get(service.url(adminSessionPath(id)), bearer(kToken));
         QCOMPARE(summary.status, 200);
         QCOMPARE(summary.json().value("event_count").toInteger(), 0);
     }
@@ -179,7 +180,7 @@ void tst_Access::openRoutesNeedNoToken()
     const QString id = startSession(m_http, m_fileService);
     QVERIFY(!id.isEmpty());
     RawSseClient stream;
-    stream.open(m_fileService.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    stream.open(sseUrl(m_fileService, id));
     QTRY_VERIFY_WITH_TIMEOUT(stream.headersDone(), 10000);
     QCOMPARE(stream.status(), 200);
 }
@@ -235,12 +236,12 @@ void tst_Access::nonLoopbackPeerIsRefused()
     const QString id = startSession(m_http, open);
     QVERIFY(!id.isEmpty());
     QCOMPARE(m_http
-                 .postJson(urlOf(open, QStringLiteral("/api/sessions/%1/events").arg(id)),
+                 .postJson(urlOf(open, eventsPath(id)),
                            eventJson(QStringLiteral("progress"), QStringLiteral("running"),
                                      QStringLiteral("from afar")))
                  .status,
              403);
-    QCOMPARE(m_http.sendCustom("DELETE", urlOf(open, QStringLiteral("/api/admin/sessions/") + id))
+    QCOMPARE(m_http.sendCustom("DELETE", urlOf(open, adminSessionPath(id)))
                  .status,
              403);
     // /healthz answers everyone; so does loopback on the same listener.

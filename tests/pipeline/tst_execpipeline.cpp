@@ -4,17 +4,21 @@
 // terminal event, and kills producers that fall silent, whose session is deleted, or when
 // the service stops.
 
-#include "adminsupport.h"
-#include "redisprocess.h"
+#include "processtestkit.h"
+#include "sessiontestkit.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 
-using namespace admintest;
+using namespace testkit;
 
 namespace {
+
+// A producer's script line that prints one running progress event, "started".
+const QByteArray kStartedLine
+    = "echo '{\"type\":\"progress\",\"status\":\"running\",\"message\":\"started\"}'\n";
 
 bool processAlive(qint64 pid)
 {
@@ -69,9 +73,11 @@ private:
     // Writes a sh script and starts ssebufd with --pipeline "exec:sh SCRIPT ARGS...".
     bool startWithScript(ServiceProcess &service, const QByteArray &script,
                          const QStringList &scriptArgs = {}, const QStringList &extra = {});
+    // Starts a session and opens its stream; the session id, empty when none was started.
+    QString startStreaming(ServiceProcess &service, RawSseClient &stream);
     // Starts a session and reads its whole stream; returns the JSON events.
     QList<QJsonObject> runSession(ServiceProcess &service, QString *sessionId = nullptr,
-                                  const QJsonObject &request = startRequest());
+                                  const QJsonObject &request = startBody());
 
     QTemporaryDir m_dir;
     HttpTestClient m_http;
@@ -102,6 +108,14 @@ bool tst_ExecPipeline::startWithScript(ServiceProcess &service, const QByteArray
     return true;
 }
 
+QString tst_ExecPipeline::startStreaming(ServiceProcess &service, RawSseClient &stream)
+{
+    const QString id = startSession(m_http, service);
+    if (!id.isEmpty())
+        stream.open(sseUrl(service, id));
+    return id;
+}
+
 QList<QJsonObject> tst_ExecPipeline::runSession(ServiceProcess &service, QString *sessionId,
                                                 const QJsonObject &request)
 {
@@ -111,7 +125,7 @@ QList<QJsonObject> tst_ExecPipeline::runSession(ServiceProcess &service, QString
     if (id.isEmpty())
         return {};
     RawSseClient stream;
-    if (!readWholeStream(stream, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))))
+    if (!readWholeStream(stream, sseUrl(service, id)))
         return {};
     return stream.jsonEvents();
 }
@@ -128,7 +142,7 @@ void tst_ExecPipeline::stdinCarriesTheRequest()
                         "exit 0\n",
                         {copy}));
     QString id;
-    const QJsonObject request = startRequest(
+    const QJsonObject request = startBody(
         QStringLiteral("refactor the parser"),
         {{QStringLiteral("mode"), QStringLiteral("interactive")},
          {QStringLiteral("extra"), QJsonObject {{QStringLiteral("k"), 1}}},
@@ -157,10 +171,7 @@ void tst_ExecPipeline::stdinCarriesTheRequest()
     QCOMPARE(events.at(1).value("final").toBool(), true);
     QCOMPARE(events.at(1).value("type").toString(), QStringLiteral("result"));
     QCOMPARE(events.at(1).value("seq").toInteger(), 2);
-    QCOMPARE(m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id))
-                 .json()
-                 .value("state")
-                 .toString(),
+    QCOMPARE(m_http.get(service.url(adminSessionPath(id))).json().value("state").toString(),
              QStringLiteral("completed"));
 }
 
@@ -201,10 +212,7 @@ void tst_ExecPipeline::linesBecomeEventsInOrder()
     QCOMPARE(events.at(5).value("final").toBool(), true);
     QCOMPARE(events.at(5).value("data").toObject().value("ok").toBool(), true);
     // The producer's own terminal event ends the session: no second one is added.
-    QCOMPARE(m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id))
-                 .json()
-                 .value("event_count")
-                 .toInteger(),
+    QCOMPARE(m_http.get(service.url(adminSessionPath(id))).json().value("event_count").toInteger(),
              6);
 }
 
@@ -288,10 +296,7 @@ void tst_ExecPipeline::oversizedEventIsReplacedNotDropped()
     QCOMPARE(events.at(2).value("status").toString(), QStringLiteral("completed"));
     QCOMPARE(events.at(2).value("final").toBool(), true);
     QVERIFY(events.at(2).value("message").toString().contains(QLatin1String("larger than")));
-    QCOMPARE(m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id))
-                 .json()
-                 .value("state")
-                 .toString(),
+    QCOMPARE(m_http.get(service.url(adminSessionPath(id))).json().value("state").toString(),
              QStringLiteral("completed"));
 }
 
@@ -320,10 +325,7 @@ void tst_ExecPipeline::nonZeroExitFailsWithStderrTail()
     // Only the tail of stderr.
     QVERIFY(!message.contains(QLatin1String("EARLY-STDERR-LINE")));
     QVERIFY(message.size() < 2200);
-    QCOMPARE(m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id))
-                 .json()
-                 .value("state")
-                 .toString(),
+    QCOMPARE(m_http.get(service.url(adminSessionPath(id))).json().value("state").toString(),
              QStringLiteral("failed"));
 }
 
@@ -342,8 +344,7 @@ void tst_ExecPipeline::exitAfterFinalKeepsTheFinal()
     const QList<QJsonObject> events = runSession(service, &id);
     QCOMPARE(events.size(), 1);
     QCOMPARE(events.first().value("status").toString(), QStringLiteral("completed"));
-    const QJsonObject summary
-        = m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id)).json();
+    const QJsonObject summary = m_http.get(service.url(adminSessionPath(id))).json();
     QCOMPARE(summary.value("state").toString(), QStringLiteral("completed"));
     QCOMPARE(summary.value("event_count").toInteger(), 1);
 }
@@ -358,8 +359,8 @@ void tst_ExecPipeline::producerNotReadingStdin()
                             "\"not reading\"}'\n"
                             "exit 0\n"));
     const QJsonObject request
-        = startRequest(QString(60000, QLatin1Char('r')),
-                       {{QStringLiteral("padding"), QString(400000, QLatin1Char('p'))}});
+        = startBody(QString(60000, QLatin1Char('r')),
+                    {{QStringLiteral("padding"), QString(400000, QLatin1Char('p'))}});
     for (int i = 0; i < 3; ++i) {
         const QList<QJsonObject> events = runSession(service, nullptr, request);
         QCOMPARE(events.size(), 2);
@@ -410,10 +411,9 @@ void tst_ExecPipeline::silentProducerIsKilled()
                             "\"then silence\"}'\n"
                             "exec sleep 60\n",
                             {pidFile}, {QStringLiteral("--exec-timeout"), QStringLiteral("1")}));
-    const QString id = startSession(m_http, service);
-    QVERIFY(!id.isEmpty());
     RawSseClient stream;
-    stream.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    const QString id = startStreaming(service, stream);
+    QVERIFY(!id.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(stream.jsonEvents().size(), 1, 10000);
     QElapsedTimer sinceLastLine;
     sinceLastLine.start();
@@ -433,16 +433,11 @@ void tst_ExecPipeline::deleteKillsTheProducer()
 {
     const QString pidFile = m_dir.filePath(QStringLiteral("delete.pid"));
     ServiceProcess service;
-    QVERIFY(startWithScript(service,
-                            "echo $$ > \"$1\"\n"
-                            "echo '{\"type\":\"progress\",\"status\":\"running\",\"message\":"
-                            "\"started\"}'\n"
-                            "exec sleep 60\n",
-                            {pidFile}));
-    const QString id = startSession(m_http, service);
-    QVERIFY(!id.isEmpty());
+    QVERIFY(startWithScript(
+        service, QByteArray("echo $$ > \"$1\"\n") + kStartedLine + "exec sleep 60\n", {pidFile}));
     RawSseClient stream;
-    stream.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    const QString id = startStreaming(service, stream);
+    QVERIFY(!id.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(stream.jsonEvents().size(), 1, 10000);
     const QList<qint64> pids = pidsIn(pidFile);
     QCOMPARE(pids.size(), 1);
@@ -452,9 +447,7 @@ void tst_ExecPipeline::deleteKillsTheProducer()
                                  .contains(QLatin1String("sleep")),
                              5000);
 
-    QCOMPARE(m_http.sendCustom("DELETE", service.url(QStringLiteral("/api/admin/sessions/") + id))
-                 .status,
-             204);
+    QCOMPARE(m_http.sendCustom("DELETE", service.url(adminSessionPath(id))).status, 204);
     QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pids.first()), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(stream.isFinished(), 5000);
     // Nothing more was appended for the deleted session, and the service is fine.
@@ -466,17 +459,13 @@ void tst_ExecPipeline::sigtermKillsProducers()
 {
     const QString pidFile = m_dir.filePath(QStringLiteral("sigterm.pids"));
     ServiceProcess service;
-    QVERIFY(startWithScript(service,
-                            "echo $$ >> \"$1\"\n"
-                            "echo '{\"type\":\"progress\",\"status\":\"running\",\"message\":"
-                            "\"started\"}'\n"
-                            "exec sleep 60\n",
-                            {pidFile}));
+    QVERIFY(startWithScript(
+        service, QByteArray("echo $$ >> \"$1\"\n") + kStartedLine + "exec sleep 60\n", {pidFile}));
     QVERIFY(!startSession(m_http, service).isEmpty());
     const QString watched = startSession(m_http, service);
     QVERIFY(!watched.isEmpty());
     RawSseClient stream;
-    stream.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(watched)));
+    stream.open(sseUrl(service, watched));
     QTRY_COMPARE_WITH_TIMEOUT(pidsIn(pidFile).size(), 2, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(stream.jsonEvents().size(), 1, 10000);
     const QList<qint64> pids = pidsIn(pidFile);
@@ -507,26 +496,20 @@ void tst_ExecPipeline::producerChildrenDieToo()
     const QString pidFile = m_dir.filePath(QStringLiteral("children-%1.pids").arg(how));
     ServiceProcess service;
     QVERIFY(startWithScript(service,
-                            "sleep 60 &\n"
-                            "echo $! > \"$1\"\n"
-                            "echo $$ >> \"$1\"\n"
-                            "echo '{\"type\":\"progress\",\"status\":\"running\",\"message\":"
-                            "\"started\"}'\n"
-                            "wait\n",
+                            QByteArray("sleep 60 &\n"
+                                       "echo $! > \"$1\"\n"
+                                       "echo $$ >> \"$1\"\n")
+                                + kStartedLine + "wait\n",
                             {pidFile}, {QStringLiteral("--exec-timeout"), QStringLiteral("1")}));
-    const QString id = startSession(m_http, service);
-    QVERIFY(!id.isEmpty());
     RawSseClient stream;
-    stream.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    const QString id = startStreaming(service, stream);
+    QVERIFY(!id.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(stream.jsonEvents().size(), 1, 10000);
     const QList<qint64> pids = pidsIn(pidFile);
     QCOMPARE(pids.size(), 2);
     QVERIFY(processAlive(pids.at(0)));
     if (how == QLatin1String("delete")) {
-        QCOMPARE(
-            m_http.sendCustom("DELETE", service.url(QStringLiteral("/api/admin/sessions/") + id))
-                .status,
-            204);
+        QCOMPARE(m_http.sendCustom("DELETE", service.url(adminSessionPath(id))).status, 204);
     } else if (how == QLatin1String("sigterm")) {
         QCOMPARE(terminateServing(service), 0);
     } // timeout: the producer writes nothing more and is killed after 1 s
@@ -596,20 +579,18 @@ void tst_ExecPipeline::floodStaysBounded()
     QVERIFY(!id.isEmpty());
     // A live follower too: it must keep up or be cut off, never make the service grow.
     RawSseClient follower;
-    follower.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
-    QTRY_COMPARE_WITH_TIMEOUT(m_http
-                                  .get(service.url(QStringLiteral("/api/admin/sessions/") + id
-                                                   + QStringLiteral("?limit=1")))
-                                  .json()
-                                  .value("state")
-                                  .toString(),
-                              QStringLiteral("completed"), 45000);
+    follower.open(sseUrl(service, id));
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_http.get(service.url(adminSessionPath(id) + QStringLiteral("?limit=1")))
+            .json()
+            .value("state")
+            .toString(),
+        QStringLiteral("completed"), 45000);
     // The follower received events all along (with gap notices where it fell behind the
     // buffer). It is let go here: parsing its 60 MB backlog would only load this process.
     QVERIFY(follower.events().size() > 0);
     follower.close();
-    const QJsonObject summary
-        = m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id)).json();
+    const QJsonObject summary = m_http.get(service.url(adminSessionPath(id))).json();
     QCOMPARE(summary.value("event_count").toInteger(), 100001);
     QCOMPARE(summary.value("last_seq").toInteger(), 100001);
     QVERIFY(summary.value("buffered_bytes").toInteger() <= 65536);
@@ -629,8 +610,7 @@ void tst_ExecPipeline::floodStaysBounded()
 
     // A late reader gets a gap notice, then the retained events up to the terminal one.
     RawSseClient late;
-    QVERIFY2(readWholeStream(late, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)), {},
-                             30000),
+    QVERIFY2(readWholeStream(late, sseUrl(service, id), {}, 30000),
              qPrintable(QStringLiteral("status %1, %2 events, last bytes: %3")
                             .arg(late.status())
                             .arg(late.events().size())
@@ -658,8 +638,8 @@ void tst_ExecPipeline::exampleProducerRunsEndToEnd()
              qPrintable(service.errorText()));
 
     const QString prompt = QStringLiteral("refactor the billing service");
-    const QList<QJsonObject> events = runSession(
-        service, nullptr, startRequest(prompt, {{QStringLiteral("step_seconds"), 0.01}}));
+    const QList<QJsonObject> events
+        = runSession(service, nullptr, startBody(prompt, {{QStringLiteral("step_seconds"), 0.01}}));
     QCOMPARE(events.size(), 5);
     const QStringList stages {"analyzing", "planning", "refactoring", "testing"};
     const QList<int> progress {20, 40, 70, 90};
@@ -675,7 +655,7 @@ void tst_ExecPipeline::exampleProducerRunsEndToEnd()
     QCOMPARE(events.at(4).value("progress").toInt(), 100);
     QCOMPARE(events.at(4).value("data").toObject().value("prompt_chars").toInt(), prompt.size());
 
-    const QList<QJsonObject> greeting = runSession(service, nullptr, startRequest("hello there"));
+    const QList<QJsonObject> greeting = runSession(service, nullptr, startBody("hello there"));
     QCOMPARE(greeting.size(), 1);
     QCOMPARE(greeting.first().value("type").toString(), QStringLiteral("greeting"));
     QCOMPARE(greeting.first().value("status").toString(), QStringLiteral("completed"));
@@ -685,7 +665,7 @@ void tst_ExecPipeline::exampleProducerRunsEndToEnd()
     // A client-supplied pace it cannot use does not break it (it falls back to 0.2 s).
     const QList<QJsonObject> odd = runSession(
         service, nullptr,
-        startRequest(QStringLiteral("refactor"), {{QStringLiteral("step_seconds"), "fast"}}));
+        startBody(QStringLiteral("refactor"), {{QStringLiteral("step_seconds"), "fast"}}));
     QCOMPARE(odd.size(), 5);
     QCOMPARE(odd.last().value("status").toString(), QStringLiteral("completed"));
 }

@@ -2,9 +2,10 @@
 // per lifecycle event, --log-format json gives one JSON object per line, --log-level
 // warning silences info lines.
 
-#include "adminsupport.h"
+#include "processtestkit.h"
+#include "sessiontestkit.h"
 
-using namespace admintest;
+using namespace testkit;
 
 namespace {
 
@@ -53,19 +54,19 @@ private:
 QString tst_Logs::exercise(ServiceProcess &service)
 {
     // 1: POST /api/refactor 201
-    const QString id = startSession(m_http, service, startRequest(QStringLiteral("hello")));
+    const QString id = startSession(m_http, service, startBody(QStringLiteral("hello")));
     if (id.isEmpty())
         return {};
     // 2: GET /api/refactor/{id}/sse 200 (reads the greeting, then the server ends it)
     RawSseClient stream;
-    if (!readWholeStream(stream, service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))))
+    if (!readWholeStream(stream, sseUrl(service, id)))
         return {};
     // 3: GET /healthz 200, 4: GET /nope 404, 5: GET /api/admin/sessions 200,
     // 6: DELETE the session 204
     m_http.get(service.url(QStringLiteral("/healthz")));
     m_http.get(service.url(QStringLiteral("/nope")));
     m_http.get(service.url(QStringLiteral("/api/admin/sessions")));
-    m_http.sendCustom("DELETE", service.url(QStringLiteral("/api/admin/sessions/") + id));
+    m_http.sendCustom("DELETE", service.url(adminSessionPath(id)));
     return id;
 }
 
