@@ -61,7 +61,7 @@ QString SessionTableModel::formatDuration(qint64 ms)
 QString SessionTableModel::stateText(const SessionSummary &summary)
 {
     // A cancelled session's state is "failed"; the table tells it apart.
-    return summary.isCancelled() ? QStringLiteral("cancelled") : summary.state;
+    return summary.isCancelled() ? QStringLiteral("cancelled") : sessionStateName(summary.state);
 }
 
 QVariant SessionTableModel::data(const QModelIndex &index, int role) const
@@ -86,13 +86,13 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         return QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::ForegroundRole:
         if (index.column() == StateColumn) {
-            if (s.state == QLatin1String("running"))
+            if (s.state == SessionState::Running)
                 return QBrush(QColor(0x1565c0));
             if (s.isCancelled())
                 return QBrush(QColor(0xef6c00));
-            if (s.state == QLatin1String("completed"))
+            if (s.state == SessionState::Completed)
                 return QBrush(QColor(0x2e7d32));
-            if (s.state == QLatin1String("failed"))
+            if (s.state == SessionState::Failed)
                 return QBrush(QColor(0xc62828));
         }
         if (index.column() == DroppedColumn && s.droppedEvents > 0)
@@ -369,7 +369,7 @@ SessionTableModel::Totals SessionTableModel::totals() const
     Totals totals;
     totals.sessions = int(m_rows.size());
     for (const SessionSummary &s : m_rows) {
-        if (s.state == QLatin1String("running"))
+        if (s.state == SessionState::Running)
             ++totals.running;
         totals.subscribers += s.subscribers;
         totals.events += s.eventCount;

@@ -21,7 +21,9 @@ class ServiceMetrics : public QObject
 {
     Q_OBJECT
 public:
-    ServiceMetrics(SessionStore *store, SubscriberHub *hub, QObject *parent = nullptr);
+    // coalescer: the source of ssebuf_stream_send_calls_total.
+    ServiceMetrics(SessionStore *store, SubscriberHub *hub, const WriteCoalescer *coalescer,
+                   QObject *parent = nullptr);
 
     void recordRequest(const QString &route, int status);
     void recordRejectedConnection(int status);
@@ -29,8 +31,6 @@ public:
     // their idempotency key was known; a batch (JSON array) and the events it appended.
     void recordDuplicates(int count) { m_duplicates += count; }
     void recordBatch(int events);
-    // The source of ssebuf_stream_send_calls_total (the HTTP front end's).
-    void setWriteCoalescer(const WriteCoalescer *coalescer) { m_coalescer = coalescer; }
     // Renders the exposition text; asks the store for live sessions (asynchronous).
     void render(std::function<void(const QByteArray &)> done);
 
