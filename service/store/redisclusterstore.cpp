@@ -14,13 +14,6 @@ namespace ssebuf {
 
 using namespace redisreply;
 
-namespace {
-
-// How long an append waits for --redis-wait-replicas replicas before it answers 503.
-constexpr int waitTimeoutMs = 1000;
-
-} // namespace
-
 RedisClusterStore::RedisClusterStore(const RedisEndpoint &endpoint, const RetentionPolicy &policy,
                                      int waitReplicas, WriteCoalescer *coalescer, QObject *parent)
     : SessionStore(parent)
@@ -29,7 +22,7 @@ RedisClusterStore::RedisClusterStore(const RedisEndpoint &endpoint, const Retent
     , m_waitReplicas(waitReplicas)
     , m_reserveScript(RedisClusterScript::reserve())
     , m_createScript(RedisClusterScript::create())
-    , m_appendScript(RedisClusterScript::append())
+    , m_appendScript(RedisScript::append())
     , m_readScript(RedisScript::read())
     , m_expireScript(RedisClusterScript::expire())
     , m_cluster(
@@ -75,6 +68,16 @@ QByteArray RedisClusterStore::metaKey(const QString &sessionId) const
 QByteArray RedisClusterStore::streamKey(const QString &sessionId) const
 {
     return "ssebuf:{" + sessionId.toUtf8() + "}:e";
+}
+
+QByteArray RedisClusterStore::keysKey(const QString &sessionId) const
+{
+    return "ssebuf:{" + sessionId.toUtf8() + "}:k";
+}
+
+QByteArray RedisClusterStore::keyOrderKey(const QString &sessionId) const
+{
+    return "ssebuf:{" + sessionId.toUtf8() + "}:ko";
 }
 
 QByteArray RedisClusterStore::channelOf(const QString &sessionId) const
@@ -124,6 +127,7 @@ SessionSummary RedisClusterStore::summaryOf(const QString &sessionId, const Fiel
     summary.firstSeq = fields.value("first_seq").toLongLong();
     summary.bufferedBytes = fields.value("bytes").toLongLong();
     summary.droppedEvents = fields.value("dropped").toLongLong();
+    summary.endedReason = QString::fromUtf8(fields.value("ended_reason"));
     summary.expiresAtMs = summary.updatedAtMs + ttlMs();
     return summary;
 }
@@ -170,125 +174,6 @@ void RedisClusterStore::createSession(const SessionRecord &record, CreateCallbac
              });
 }
 
-void RedisClusterStore::appendEvent(const QString &sessionId, const EventDraft &draft,
-                                    AppendCallback done)
-{
-    if (!isAvailable()) {
-        done(AppendResult {AppendStatus::Unavailable, {}});
-        return;
-    }
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const EventPtr shape = StoredEvent::make(sessionId, 0, now, draft);
-    if (shape->wire.size() > m_policy.maxBufferBytes) {
-        done(AppendResult {AppendStatus::TooLarge, {}});
-        return;
-    }
-    const qsizetype at = topLevelValueOffset(shape->json, "seq");
-    if (at < 0 || shape->json.at(at) != '0') {
-        qCCritical(lcRedisStore) << "cannot find seq in the event JSON";
-        done(AppendResult {AppendStatus::Unavailable, {}});
-        return;
-    }
-    const QByteArray head = shape->json.left(at);
-    const QByteArray tail = shape->json.mid(at + 1);
-    const qint64 overhead = shape->wire.size() - shape->json.size() - 1;
-    const bool waits = m_waitReplicas > 0;
-    QList<QByteArray> command {"EVALSHA", m_appendScript.sha1, "2", metaKey(sessionId),
-                               streamKey(sessionId)};
-    command += {sessionId.toUtf8(),
-                head,
-                tail,
-                QByteArray::number(now),
-                QByteArray::number(ttlMs()),
-                QByteArray::number(m_policy.maxEvents),
-                QByteArray::number(m_policy.maxBufferBytes),
-                QByteArray::number(overhead),
-                draft.final ? sessionStateName(draft.status).toUtf8() : QByteArray(),
-                waits ? QByteArray() : channelOf(sessionId),
-                m_lifecycleChannel};
-
-    // One answer per append, whichever of the script's and WAIT's answers decides it.
-    struct Pending
-    {
-        AppendCallback done;
-        EventPtr event;
-        QByteArray header;
-        bool answered = false;
-        void answer(AppendStatus status, EventPtr appended = {})
-        {
-            if (!std::exchange(answered, true))
-                done(AppendResult {status, std::move(appended)});
-        }
-    };
-    auto pending = std::make_shared<Pending>();
-    pending->done = std::move(done);
-    const auto published = [this, sessionId](const QByteArray &header, const EventPtr &event) {
-        // Own appends reach this instance's admin feed and metrics even when it does not
-        // watch the session (then no notification comes back).
-        if (!m_watches.contains(sessionId))
-            handleNotification(header + '\n' + event->json);
-    };
-    const auto scriptAnswered
-        = [this, pending, head, tail, waits, published, sessionId](const redisReply *reply) {
-              if (m_closing)
-                  return;
-              if (!isArray(reply, 1)) {
-                  if (reply)
-                      qCWarning(lcRedisStore).noquote()
-                          << "append failed:" << QString::fromUtf8(text(reply));
-                  pending->answer(AppendStatus::Unavailable);
-                  return;
-              }
-              const QByteArray answer = text(reply->element[0]);
-              if (answer == "ok" && reply->elements >= 4) {
-                  pending->event = StoredEvent::fromJson(
-                      head + QByteArray::number(reply->element[1]->integer) + tail);
-                  pending->header = text(reply->element[3]);
-                  if (!waits) {
-                      published(pending->header, pending->event);
-                      pending->answer(AppendStatus::Appended, pending->event);
-                  }
-              } else if (answer == "not_found") {
-                  pending->answer(AppendStatus::NotFound);
-              } else if (answer == "ended") {
-                  pending->answer(AppendStatus::Ended);
-              } else if (answer == "too_large") {
-                  pending->answer(AppendStatus::TooLarge);
-              } else {
-                  pending->answer(AppendStatus::Unavailable);
-              }
-          };
-    if (!waits) {
-        evaluate(m_appendScript, command.mid(3, 2), command.mid(5), scriptAnswered);
-        return;
-    }
-    // WAIT on the connection that ran the script counts the replicas that have its writes;
-    // only then is the event acknowledged and published (contract section 17).
-    const auto waited = [this, pending, published, sessionId](const redisReply *reply) {
-        if (m_closing || pending->answered)
-            return;
-        if (!pending->event || !reply || reply->type != REDIS_REPLY_INTEGER
-            || reply->integer < m_waitReplicas) {
-            qCWarning(lcRedisStore).noquote()
-                << QStringLiteral("append of %1 not acknowledged: %2 of %3 replicas within %4 ms")
-                       .arg(sessionId)
-                       .arg(reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0)
-                       .arg(m_waitReplicas)
-                       .arg(waitTimeoutMs);
-            pending->answer(AppendStatus::Unavailable);
-            return;
-        }
-        send(channelOf(sessionId),
-             {"SPUBLISH", channelOf(sessionId), pending->header + '\n' + pending->event->json},
-             [](const redisReply *) {});
-        published(pending->header, pending->event);
-        pending->answer(AppendStatus::Appended, pending->event);
-    };
-    m_cluster->commandThen(
-        command.at(3), command, scriptAnswered,
-        {"WAIT", QByteArray::number(m_waitReplicas), QByteArray::number(waitTimeoutMs)}, waited);
-}
-
 void RedisClusterStore::readEvents(const QString &sessionId, qint64 afterSeq, int limit,
                                    ReadCallback done)
 {
@@ -315,6 +200,7 @@ void RedisClusterStore::readEvents(const QString &sessionId, qint64 afterSeq, in
                  result.found = true;
                  result.finished = summary.isFinished();
                  result.lastSeq = summary.lastSeq;
+                 result.state = summary.state;
                  if (afterSeq < summary.lastSeq && summary.firstSeq > 0
                      && afterSeq + 1 < summary.firstSeq) {
                      result.gapFrom = afterSeq + 1;
@@ -403,7 +289,8 @@ void RedisClusterStore::deleteSession(const QString &sessionId, DeleteCallback d
         return;
     }
     const QByteArray id = sessionId.toUtf8();
-    evaluate(m_expireScript, {metaKey(sessionId), streamKey(sessionId)},
+    evaluate(m_expireScript,
+             {metaKey(sessionId), streamKey(sessionId), keysKey(sessionId), keyOrderKey(sessionId)},
              {id, m_lifecycleChannel, "deleted"},
              [this, id, done = std::move(done)](const redisReply *reply) {
                  const bool existed

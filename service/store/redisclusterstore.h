@@ -16,7 +16,8 @@ namespace ssebuf {
 
 // The shared store on a Redis Cluster (contract section 17, docs/redis.md): the same
 // session record, event stream and scripts as RedisStore, with every key of a session in
-// the slot of its hash tag (ssebuf:{<id>}:s, ssebuf:{<id>}:e), so sessions spread over
+// the slot of its hash tag (ssebuf:{<id>}:s, :e, and :k, :ko for idempotency keys), so
+// sessions spread over
 // all masters and each script stays on one of them. The session index
 // (ssebuf:{ssebuf}:sessions, one key on one master) holds every session for
 // --max-sessions, the admin list and the sweep; it is written when a session is created
@@ -44,6 +45,8 @@ public:
     void createSession(const SessionRecord &record, CreateCallback done) override;
     void appendEvent(const QString &sessionId, const EventDraft &draft,
                      AppendCallback done) override;
+    void appendBatch(const QString &sessionId, const BatchAppend &batch,
+                     BatchCallback done) override;
     void readEvents(const QString &sessionId, qint64 afterSeq, int limit,
                     ReadCallback done) override;
     void findSession(const QString &sessionId, FindCallback done) override;
@@ -76,7 +79,11 @@ private:
     SessionSummary summaryOf(const QString &sessionId, const Fields &fields) const;
     QByteArray metaKey(const QString &sessionId) const;
     QByteArray streamKey(const QString &sessionId) const;
+    QByteArray keysKey(const QString &sessionId) const;
+    QByteArray keyOrderKey(const QString &sessionId) const;
     QByteArray channelOf(const QString &sessionId) const;
+    // redisclusterappend.cpp
+    void appended(const QString &sessionId, const BatchResult &result, bool publish);
     qint64 ttlMs() const { return qint64(m_policy.sessionTtlSeconds) * 1000; }
 
     // redisclusterlive.cpp

@@ -52,7 +52,9 @@ void RedisClusterStore::sweepOne(const QByteArray &id, qint64 nowMs)
                   [this, id, sessionId](const redisReply *removed) {
                       if (!removed || removed->type != REDIS_REPLY_INTEGER || removed->integer != 1)
                           return;
-                      evaluate(m_expireScript, {metaKey(sessionId), streamKey(sessionId)},
+                      evaluate(m_expireScript,
+                               {metaKey(sessionId), streamKey(sessionId), keysKey(sessionId),
+                                keyOrderKey(sessionId)},
                                {id, m_lifecycleChannel, "expired"}, [](const redisReply *) {});
                   });
          });
