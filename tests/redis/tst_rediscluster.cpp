@@ -55,6 +55,7 @@ private slots:
     void liveAcrossInstances();
     void noEventTrafficWithoutSubscribers();
     void storeResetGap();
+    void batchAndIdempotencyOnCluster();
     void expiryAcrossMasters();
     void slotMovedWhilePublishing();
     void masterKilledMidStream();
@@ -330,6 +331,42 @@ void tst_RedisCluster::storeResetGap()
     QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("new4"))), 4);
     QTRY_COMPARE_WITH_TIMEOUT(resumed.sequence(), QList<qint64> {4}, 5000);
     QCOMPARE(resumed.jsonEvents().last().value("message").toString(), QStringLiteral("new4"));
+}
+
+// Batches and idempotency keys (contract sections 10, 11) on the cluster: the keys live in
+// the session's slot, so a retry through another instance is a duplicate.
+void tst_RedisCluster::batchAndIdempotencyOnCluster()
+{
+    QVERIFY(startInstance(*m_a));
+    QVERIFY(startInstance(*m_b));
+    const QString id = startSession(*m_a);
+    QVERIFY(!id.isEmpty());
+    RawSseClient onB;
+    onB.open(m_b->url(ssePath(id)));
+    QTRY_VERIFY_WITH_TIMEOUT(onB.headersDone(), 5000);
+    const QByteArray batch = QJsonDocument(QJsonArray {eventJson(QStringLiteral("b1")),
+                                                       eventJson(QStringLiteral("b2")),
+                                                       eventJson(QStringLiteral("b3"))})
+                                 .toJson(QJsonDocument::Compact);
+    const QList<QPair<QByteArray, QByteArray>> key {{"Idempotency-Key", "batch-1"}};
+    const HttpTestReply first
+        = m_http.post(m_a->url(eventsPath(id)), batch, "application/json", key);
+    QCOMPARE(first.status, 201);
+    QCOMPARE(first.json().value("first_seq").toInteger(), 1);
+    QCOMPARE(first.json().value("last_seq").toInteger(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), range(1, 3), 5000);
+    // The retry, through the other instance: nothing appended.
+    const HttpTestReply retry
+        = m_http.post(m_b->url(eventsPath(id)), batch, "application/json", key);
+    QCOMPARE(retry.status, 200);
+    QCOMPARE(retry.json().value("duplicate").toBool(), true);
+    QCOMPARE(publish(*m_b, id, eventJson(QStringLiteral("after"))), 4);
+    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), range(1, 4), 5000);
+    const quint16 master = m_cluster.masterOfSlot(slotOf(id));
+    QCOMPARE(m_cluster.cli(master,
+                           {QStringLiteral("HEXISTS"), QStringLiteral("ssebuf:{%1}:k").arg(id),
+                            QStringLiteral("batch-1")}),
+             QByteArray("1"));
 }
 
 // The sweep: a session whose index entry is due but whose keys an event kept alive gets
