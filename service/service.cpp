@@ -3,6 +3,8 @@
 #include "admin/adminfeed.h"
 #include "api/accesspolicy.h"
 #include "api/adminapi.h"
+#include "api/eventqueryapi.h"
+#include "api/publishapi.h"
 #include "api/sessionapi.h"
 #include "eventloop/writecoalescer.h"
 #include "http/httpfrontend.h"
@@ -11,6 +13,7 @@
 #include "pipeline/demopipeline.h"
 #include "pipeline/execpipeline.h"
 #include "pipeline/externalpipeline.h"
+#include "session/publishservice.h"
 #include "session/sessionmanager.h"
 #include "sse/subscriberhub.h"
 #include "store/memorystore.h"
@@ -49,6 +52,7 @@ bool Service::start(QString *error)
     retention.maxBufferBytes = m_config.maxBufferBytes;
     retention.maxSessions = m_config.maxSessions;
     retention.sweepIntervalSeconds = m_config.sweepIntervalSeconds;
+    retention.maxIdempotencyKeys = m_config.maxIdempotencyKeys;
 
     m_coalescer = new WriteCoalescer(this);
     if (m_config.store == QLatin1String("memory")) {
@@ -69,9 +73,9 @@ bool Service::start(QString *error)
     } else if (m_config.pipeline == QLatin1String("external")) {
         m_pipeline = std::make_unique<ExternalPipeline>();
     } else if (m_config.pipeline.startsWith(QLatin1String("exec:"))) {
-        auto exec
-            = std::make_unique<ExecPipeline>(m_config.pipeline.mid(5), m_config.execTimeoutSeconds,
-                                             m_config.execPassCredentials, m_coalescer);
+        auto exec = std::make_unique<ExecPipeline>(
+            m_config.pipeline.mid(5), m_config.execTimeoutSeconds, m_config.execPassCredentials,
+            m_coalescer, m_config.execKillGraceSeconds);
         if (!exec->isValid()) {
             *error = QStringLiteral("the exec pipeline needs a command: exec:COMMAND");
             return false;
@@ -118,6 +122,17 @@ bool Service::start(QString *error)
     limits.maxBodyBytes = m_config.maxBodyBytes;
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
     m_frontend = new HttpFrontend(limits, &m_router, m_coalescer, this);
+    // A batch reaches each subscriber in one write: the publisher corks the streams.
+    m_publisher = new PublishService(m_store, m_coalescer, this);
+    connect(m_publisher, &PublishService::duplicatesSkipped, m_metrics,
+            &ServiceMetrics::recordDuplicates);
+    connect(m_publisher, &PublishService::batchAppended, m_metrics, &ServiceMetrics::recordBatch);
+    m_publishApi = new PublishApi(
+        m_publisher, access,
+        PublishApi::Options {m_config.maxBatchEvents, m_config.retryAfterSeconds}, this);
+    m_publishApi->registerRoutes(m_router);
+    m_eventQueryApi = new EventQueryApi(m_store, m_config.retryAfterSeconds, this);
+    m_eventQueryApi->registerRoutes(m_router);
     connect(m_frontend, &HttpFrontend::exchangeAnswered, this,
             [this](const HttpRequest &request, const QString &route, int status, qint64 elapsedMs) {
                 m_metrics->recordRequest(route, status);
