@@ -1,6 +1,7 @@
 #include "serviceconfig.h"
 
 #include <QFile>
+#include <QRegularExpression>
 
 #include <limits>
 
@@ -29,12 +30,10 @@ const OptionSpec kOptions[] = {
     {"pipeline", "SSEBUF_PIPELINE", "P",
      "what produces a session's events: demo, external or exec:COMMAND", "demo", Kind::Text, 0, 0},
     {"store", "SSEBUF_STORE", "S",
-     "memory; redis://HOST:PORT[/DB], redis-sentinel://HOST:PORT[,...]/MASTER[/DB] or "
-     "redis-cluster://HOST:PORT[,...] for a store shared by several instances",
-     "memory", Kind::Text, 0, 0},
+     "memory, or a redis://, redis-sentinel:// or redis-cluster:// URL (shared store)", "memory",
+     Kind::Text, 0, 0},
     {"redis-wait-replicas", "SSEBUF_REDIS_WAIT_REPLICAS", "N",
-     "an append is acknowledged and delivered once N Redis replicas have it (WAIT), else 503", "0",
-     Kind::Integer, 0, 16},
+     "appends wait (WAIT) for N Redis replicas, else 503", "0", Kind::Integer, 0, 16},
     {"admin-token-file", "SSEBUF_ADMIN_TOKEN", "F",
      "file holding the bearer token for admin, metrics and publish routes (the variable holds the "
      "token itself); none: loopback clients only",
@@ -354,11 +353,10 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             config.pipeline = pipeline;
         } else if (name == QLatin1String("store")) {
             const QString store = value.trimmed();
-            if (store != QLatin1String("memory") && !store.startsWith(QLatin1String("redis://"))
-                && !store.startsWith(QLatin1String("redis-cluster://"))
-                && !store.startsWith(QLatin1String("redis-sentinel://"))) {
-                fail(QStringLiteral("expected memory, redis://, redis-sentinel:// or "
-                                    "redis-cluster://"));
+            static const QRegularExpression redis(QStringLiteral("^redis(-cluster|-sentinel)?://"));
+            if (store != QLatin1String("memory") && !redis.match(store).hasMatch()) {
+                fail(QStringLiteral(
+                    "expected memory, redis://, redis-sentinel:// or redis-cluster://"));
                 return result;
             }
             config.store = store;
