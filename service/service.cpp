@@ -97,6 +97,8 @@ bool Service::start(QString *error)
     const AccessPolicy access(m_config.adminToken);
     m_sessionApi = new SessionApi(m_sessions, m_hub, access, m_config.retryAfterSeconds, this);
     m_sessionApi->registerRoutes(m_router);
+    m_sessionApi->setStreamingPublishOptions(
+        {m_config.maxBodyBytes, m_config.publishIdleTimeoutSeconds * 1000});
 
     const QJsonObject serviceInfo {
         {QStringLiteral("version"), QStringLiteral(SSEBUF_VERSION)},
@@ -114,6 +116,7 @@ bool Service::start(QString *error)
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
     m_frontend = new HttpFrontend(limits, &m_router, this);
     m_metrics->setWriteCoalescer(m_frontend->writeCoalescer());
+    m_metrics->setPublishStreamStats(m_sessionApi->publishStreamStats());
     if (auto *redis = qobject_cast<RedisStore *>(m_store))
         redis->setWriteCoalescer(m_frontend->writeCoalescer());
     if (auto *exec = dynamic_cast<ExecPipeline *>(m_pipeline.get()))

@@ -5,6 +5,7 @@
 #include "http/httpexchange.h"
 #include "http/router.h"
 #include "http/streamconnection.h"
+#include "http/streamedrequestbody.h"
 #include "isotime.h"
 #include "sse/subscriberhub.h"
 
@@ -57,6 +58,7 @@ SessionApi::SessionApi(SessionManager *sessions, SubscriberHub *hub, const Acces
     , m_hub(hub)
     , m_access(access)
     , m_retryAfterSeconds(retryAfterSeconds)
+    , m_streamAppender(sessions)
 {
 }
 
@@ -70,6 +72,19 @@ void SessionApi::registerRoutes(Router &router)
                });
     router.add("POST", QStringLiteral("/api/sessions/{}/events"),
                [this](HttpExchange &exchange, const QStringList &args) {
+                   publishEvent(exchange, args.at(0));
+               });
+    // "curl -T - URL" (contract section 12) sends PUT: a streaming publish either way.
+    router.add("PUT", QStringLiteral("/api/sessions/{}/events"),
+               [this](HttpExchange &exchange, const QStringList &args) {
+                   if (!StreamedRequestBody::isStreamedMediaType(
+                           exchange.request().header("content-type"))) {
+                       exchange.respond(HttpResponse::error(
+                           415, QStringLiteral("unsupported_media_type"),
+                           QStringLiteral("PUT takes Content-Type application/x-ndjson (a "
+                                          "streaming publish); use POST for JSON")));
+                       return;
+                   }
                    publishEvent(exchange, args.at(0));
                });
     router.add("GET", QStringLiteral("/healthz"),
@@ -166,6 +181,10 @@ void SessionApi::publishEvent(HttpExchange &exchange, const QString &sessionId)
     }
     const QByteArray mime
         = exchange.request().header("content-type").split(';').value(0).trimmed().toLower();
+    if (mime == "application/x-ndjson") {
+        publishStream(exchange, sessionId);
+        return;
+    }
     if (mime != "application/json") {
         exchange.respond(
             HttpResponse::error(415, QStringLiteral("unsupported_media_type"),
@@ -216,6 +235,25 @@ void SessionApi::publishEvent(HttpExchange &exchange, const QString &sessionId)
                 return;
             }
         }));
+}
+
+void SessionApi::publishStream(HttpExchange &exchange, const QString &sessionId)
+{
+    if (exchange.request().hasHeader("idempotency-key")) {
+        // The answer of a stream comes at its end: a retry could not be told from a new
+        // stream. Each line carries its own key instead.
+        exchange.respond(HttpResponse::error(ApiError {
+            400, QStringLiteral("invalid_idempotency_key"),
+            QStringLiteral("a streaming publish takes per-event \"idempotency_key\" fields, "
+                           "not an Idempotency-Key header"),
+            QStringLiteral("Idempotency-Key")}));
+        return;
+    }
+    NdjsonPublishStream::Options options = m_streamOptions;
+    options.retryAfterSeconds = m_retryAfterSeconds;
+    auto *stream = new NdjsonPublishStream(exchange, sessionId, m_sessions->store(),
+                                           &m_streamAppender, options, &m_streamStats, this);
+    stream->start();
 }
 
 void SessionApi::health(HttpExchange &exchange)

@@ -2,6 +2,8 @@
 #define SSEBUF_SESSIONAPI_H
 
 #include "accesspolicy.h"
+#include "ndjsonpublishstream.h"
+#include "streamappender.h"
 
 #include <QObject>
 #include <QPointer>
@@ -22,17 +24,27 @@ public:
                int retryAfterSeconds, QObject *parent = nullptr);
 
     void registerRoutes(Router &router);
+    // Streaming publish (section 12): per-line limit, idle timeout; its counters for /metrics.
+    void setStreamingPublishOptions(const NdjsonPublishStream::Options &options)
+    {
+        m_streamOptions = options;
+    }
+    const PublishStreamStats *publishStreamStats() const { return &m_streamStats; }
 
 private:
     void startSession(HttpExchange &exchange);
     void streamSession(HttpExchange &exchange, const QString &sessionId);
     void publishEvent(HttpExchange &exchange, const QString &sessionId);
+    void publishStream(HttpExchange &exchange, const QString &sessionId);
     void health(HttpExchange &exchange);
 
     SessionManager *m_sessions;
     SubscriberHub *m_hub;
     AccessPolicy m_access;
     int m_retryAfterSeconds;
+    StreamAppender m_streamAppender;
+    NdjsonPublishStream::Options m_streamOptions;
+    PublishStreamStats m_streamStats;
 };
 
 } // namespace ssebuf

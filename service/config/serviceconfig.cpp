@@ -73,6 +73,9 @@ const OptionSpec kOptions[] = {
     {"exec-pass-credentials", "SSEBUF_EXEC_PASS_CREDENTIALS", "BOOL",
      "exec pipeline: include github_credentials in the request JSON on stdin", "false", Kind::Flag,
      0, 0},
+    {"publish-idle-timeout", "SSEBUF_PUBLISH_IDLE_TIMEOUT", "SECONDS",
+     "a streaming publish (NDJSON) silent this long is answered 408 and closed", "300",
+     Kind::Integer, 1, 86400},
     {"tls-cert", "SSEBUF_TLS_CERT", "FILE",
      "PEM certificate (chain) to serve HTTPS with; needs --tls-key", "", Kind::Text, 0, 0},
     {"tls-key", "SSEBUF_TLS_KEY", "FILE", "PEM private key of --tls-cert", "", Kind::Text, 0, 0},
@@ -389,6 +392,8 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             config.shutdownGraceSeconds = int(number);
         } else if (name == QLatin1String("exec-timeout")) {
             config.execTimeoutSeconds = int(number);
+        } else if (name == QLatin1String("publish-idle-timeout")) {
+            config.publishIdleTimeoutSeconds = int(number);
         } else if (name == QLatin1String("exec-pass-credentials")) {
             const std::optional<bool> flag = parseFlag(value);
             if (!flag) {

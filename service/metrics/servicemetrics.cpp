@@ -1,5 +1,6 @@
 #include "servicemetrics.h"
 
+#include "api/ndjsonpublishstream.h"
 #include "eventloop/writecoalescer.h"
 #include "sse/subscriberhub.h"
 
@@ -119,6 +120,13 @@ void ServiceMetrics::render(std::function<void(const QByteArray &)> done)
                "ssebuf_events_delivered_total when writes of one loop pass were coalesced.");
         sample(out, "ssebuf_stream_send_calls_total",
                self->m_coalescer ? qint64(self->m_coalescer->sendCalls()) : 0);
+        const PublishStreamStats *streams = self->m_streamStats;
+        family(out, "ssebuf_publish_streams_open", "gauge",
+               "Streaming publishes (NDJSON) open on this instance.");
+        sample(out, "ssebuf_publish_streams_open", streams ? streams->open : 0);
+        family(out, "ssebuf_publish_stream_lines_total", "counter",
+               "Non-empty lines read from streaming publishes.");
+        sample(out, "ssebuf_publish_stream_lines_total", streams ? streams->lines : 0);
         family(out, "ssebuf_store_up", "gauge", "1 when the session store is reachable.");
         sample(out, "ssebuf_store_up", self->m_store->isAvailable() ? 1 : 0);
         family(out, "ssebuf_http_requests_total", "counter",

@@ -1,8 +1,8 @@
 #ifndef SSEBUF_SERVICEMETRICS_H
 #define SSEBUF_SERVICEMETRICS_H
 
-#include "http/httprequest.h"
 #include "eventloop/writecoalescer.h"
+#include "http/httprequest.h"
 #include "store/sessionstore.h"
 
 #include <QHash>
@@ -14,6 +14,7 @@
 namespace ssebuf {
 
 class SubscriberHub;
+struct PublishStreamStats;
 
 // Counters of the service, rendered in the Prometheus text exposition format (0.0.4).
 // Counters follow signals; gauges are read when /metrics is scraped.
@@ -27,6 +28,8 @@ public:
     void recordRejectedConnection(int status);
     // The source of ssebuf_stream_send_calls_total (the HTTP front end's).
     void setWriteCoalescer(const WriteCoalescer *coalescer) { m_coalescer = coalescer; }
+    // The source of the streaming publish gauge and line counter (the session API's).
+    void setPublishStreamStats(const PublishStreamStats *stats) { m_streamStats = stats; }
     // Renders the exposition text; asks the store for live sessions (asynchronous).
     void render(std::function<void(const QByteArray &)> done);
 
@@ -34,6 +37,7 @@ private:
     SessionStore *m_store;
     SubscriberHub *m_hub;
     QPointer<const WriteCoalescer> m_coalescer;
+    const PublishStreamStats *m_streamStats = nullptr;
     qint64 m_sessionsCreated = 0;
     qint64 m_sessionsExpired = 0;
     qint64 m_sessionsDeleted = 0;
