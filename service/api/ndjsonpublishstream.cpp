@@ -186,33 +186,40 @@ void NdjsonPublishStream::pump()
         return;
     QList<StreamAppender::Item> items;
     QList<int> lines;
-    std::optional<HttpResponse> stop;
+    std::optional<LineFailure> stop;
     while (!m_queue.isEmpty() && !stop) {
         const Line line = m_queue.takeFirst();
         if (line.tooLong) {
-            stop = lineError(413, QStringLiteral("line_too_large"),
-                             QStringLiteral("a line is larger than the body limit "
-                                            "(--max-body-bytes applies per line)"),
-                             {}, line.number);
+            stop = LineFailure {413,
+                                QStringLiteral("line_too_large"),
+                                QStringLiteral("a line is larger than the body limit "
+                                               "(--max-body-bytes applies per line)"),
+                                {},
+                                line.number};
             break;
         }
         if (m_finalAppended || m_finalQueued) {
-            stop = lineError(409, QStringLiteral("session_ended"),
-                             QStringLiteral("a line after the session's final event"), {},
-                             line.number);
+            stop = LineFailure {409,
+                                QStringLiteral("session_ended"),
+                                QStringLiteral("a line after the session's final event"),
+                                {},
+                                line.number};
             break;
         }
         QJsonParseError parseError;
         const QJsonDocument document = QJsonDocument::fromJson(line.text, &parseError);
         if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
-            stop = lineError(422, QStringLiteral("invalid_json"),
-                             QStringLiteral("each line must be one JSON object"), {}, line.number);
+            stop = LineFailure {422,
+                                QStringLiteral("invalid_json"),
+                                QStringLiteral("each line must be one JSON object"),
+                                {},
+                                line.number};
             break;
         }
         ApiError error;
         std::optional<StreamAppender::Item> item = StreamAppender::parse(document.object(), &error);
         if (!item) {
-            stop = lineError(422, error.code, error.message, error.field, line.number);
+            stop = LineFailure {422, error.code, error.message, error.field, line.number};
             break;
         }
         m_finalQueued = StreamAppender::isFinal(*item);
@@ -230,7 +237,7 @@ void NdjsonPublishStream::pump()
         return;
     }
     if (stop)
-        answer(*stop);
+        answer(lineError(*stop));
     else if (m_bodyEnded && !m_clientGone)
         answer(HttpResponse::json(201, progressJson()));
     else
@@ -238,7 +245,7 @@ void NdjsonPublishStream::pump()
 }
 
 void NdjsonPublishStream::submit(QList<StreamAppender::Item> items, QList<int> lines,
-                                 std::optional<HttpResponse> then)
+                                 std::optional<LineFailure> then)
 {
     m_inFlight = true;
     // Several events at once: every subscriber gets them in one write at the end of the pass.
@@ -271,8 +278,8 @@ void NdjsonPublishStream::submit(QList<StreamAppender::Item> items, QList<int> l
                         && outcome.count + outcome.duplicates < index) {
                         // All or nothing: the lines before the refused one still go in.
                         submit(items.mid(0, index), lines.mid(0, index),
-                               lineError(outcome.error.httpStatus, outcome.error.code,
-                                         outcome.error.message, outcome.error.field, line));
+                               LineFailure {outcome.error.httpStatus, outcome.error.code,
+                                            outcome.error.message, outcome.error.field, line});
                         return;
                     }
                     HttpResponse response
@@ -291,7 +298,7 @@ void NdjsonPublishStream::submit(QList<StreamAppender::Item> items, QList<int> l
                     return;
                 }
                 if (then) {
-                    answer(*then);
+                    answer(lineError(*then));
                     return;
                 }
                 if (m_endedUnder && !m_finalAppended) {
@@ -373,6 +380,11 @@ QJsonObject NdjsonPublishStream::progressJson() const
                         {QStringLiteral("last_seq"), seqOrNull(m_firstSeq ? m_lastSeq : 0)},
                         {QStringLiteral("count"), m_count},
                         {QStringLiteral("duplicates"), m_duplicates}};
+}
+
+HttpResponse NdjsonPublishStream::lineError(const LineFailure &failure) const
+{
+    return lineError(failure.status, failure.code, failure.message, failure.field, failure.line);
 }
 
 HttpResponse NdjsonPublishStream::lineError(int status, const QString &code, const QString &message,

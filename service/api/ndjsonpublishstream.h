@@ -62,6 +62,16 @@ private:
         bool tooLong = false;
     };
 
+    // A line that stops the stream, answered once what was before it is appended.
+    struct LineFailure
+    {
+        int status = 422;
+        QString code;
+        QString message;
+        QString field;
+        int line = 0;
+    };
+
     void begin(const SessionSummary &summary);
     void body_dataReceived(const QByteArray &bytes);
     void body_ended();
@@ -74,9 +84,11 @@ private:
     void takeLines(bool endOfBody);
     void pump();
     void submit(QList<StreamAppender::Item> items, QList<int> lines,
-                std::optional<HttpResponse> then);
+                std::optional<LineFailure> then);
     void endedUnderStream(const QString &reason);
     QJsonObject progressJson() const;
+    // With what the stream appended so far (those events stay).
+    HttpResponse lineError(const LineFailure &failure) const;
     HttpResponse lineError(int status, const QString &code, const QString &message,
                            const QString &field, int line) const;
     void answer(const HttpResponse &response);
