@@ -24,8 +24,8 @@ QJsonValue seqOrNull(qint64 seq)
 
 NdjsonPublishStream::NdjsonPublishStream(HttpExchange &exchange, const QString &sessionId,
                                          SessionStore *store, StreamAppender *appender,
-                                         const Options &options, PublishStreamStats *stats,
-                                         QObject *parent)
+                                         const Options &options,
+                                         std::shared_ptr<PublishStreamStats> stats, QObject *parent)
     : QObject(parent)
     , m_exchange(&exchange)
     , m_body(exchange.streamedBody())
@@ -33,7 +33,7 @@ NdjsonPublishStream::NdjsonPublishStream(HttpExchange &exchange, const QString &
     , m_store(store)
     , m_appender(appender)
     , m_options(options)
-    , m_stats(stats)
+    , m_stats(std::move(stats))
 {
     ++m_stats->open;
     // From the last byte received, the head included: it has just arrived.

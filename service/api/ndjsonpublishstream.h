@@ -11,6 +11,7 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <memory>
 #include <optional>
 
 namespace ssebuf {
@@ -47,8 +48,8 @@ public:
     };
 
     NdjsonPublishStream(HttpExchange &exchange, const QString &sessionId, SessionStore *store,
-                        StreamAppender *appender, const Options &options, PublishStreamStats *stats,
-                        QObject *parent = nullptr);
+                        StreamAppender *appender, const Options &options,
+                        std::shared_ptr<PublishStreamStats> stats, QObject *parent = nullptr);
     ~NdjsonPublishStream() override;
 
     // Checks that the session exists and is running, then reads the body.
@@ -100,7 +101,7 @@ private:
     SessionStore *m_store;
     StreamAppender *m_appender;
     Options m_options;
-    PublishStreamStats *m_stats;
+    std::shared_ptr<PublishStreamStats> m_stats;
     QTimer m_idleTimer;
     QByteArray m_partial; // the line being received
     int m_linesSeen = 0; // physical lines completed so far

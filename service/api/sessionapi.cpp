@@ -252,7 +252,7 @@ void SessionApi::publishStream(HttpExchange &exchange, const QString &sessionId)
     NdjsonPublishStream::Options options = m_streamOptions;
     options.retryAfterSeconds = m_retryAfterSeconds;
     auto *stream = new NdjsonPublishStream(exchange, sessionId, m_sessions->store(),
-                                           &m_streamAppender, options, &m_streamStats, this);
+                                           &m_streamAppender, options, m_streamStats, this);
     stream->start();
 }
 

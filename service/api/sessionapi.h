@@ -8,6 +8,8 @@
 #include <QObject>
 #include <QPointer>
 
+#include <memory>
+
 namespace ssebuf {
 
 class HttpExchange;
@@ -29,7 +31,7 @@ public:
     {
         m_streamOptions = options;
     }
-    const PublishStreamStats *publishStreamStats() const { return &m_streamStats; }
+    const PublishStreamStats *publishStreamStats() const { return m_streamStats.get(); }
 
 private:
     void startSession(HttpExchange &exchange);
@@ -44,7 +46,8 @@ private:
     int m_retryAfterSeconds;
     StreamAppender m_streamAppender;
     NdjsonPublishStream::Options m_streamOptions;
-    PublishStreamStats m_streamStats;
+    // Shared with the open streams (children, deleted after this object's members).
+    std::shared_ptr<PublishStreamStats> m_streamStats = std::make_shared<PublishStreamStats>();
 };
 
 } // namespace ssebuf
