@@ -3,6 +3,8 @@
 #include "admin/adminfeed.h"
 #include "api/accesspolicy.h"
 #include "api/adminapi.h"
+#include "api/eventqueryapi.h"
+#include "api/publishapi.h"
 #include "api/sessionapi.h"
 #include "core/sessionmanager.h"
 #include "http/httpfrontend.h"
@@ -10,6 +12,7 @@
 #include "metrics/servicemetrics.h"
 #include "pipeline/demopipeline.h"
 #include "pipeline/execpipeline.h"
+#include "session/publishservice.h"
 #include "sse/subscriberhub.h"
 #include "store/memorystore.h"
 #include "store/redisstore.h"
@@ -47,6 +50,7 @@ bool Service::start(QString *error)
     retention.maxBufferBytes = m_config.maxBufferBytes;
     retention.maxSessions = m_config.maxSessions;
     retention.sweepIntervalSeconds = m_config.sweepIntervalSeconds;
+    retention.maxIdempotencyKeys = m_config.maxIdempotencyKeys;
 
     if (m_config.store == QLatin1String("memory")) {
         m_store = new MemoryStore(retention, this);
@@ -67,7 +71,8 @@ bool Service::start(QString *error)
         m_pipeline = std::make_unique<ExternalPipeline>();
     } else if (m_config.pipeline.startsWith(QLatin1String("exec:"))) {
         auto exec = std::make_unique<ExecPipeline>(
-            m_config.pipeline.mid(5), m_config.execTimeoutSeconds, m_config.execPassCredentials);
+            m_config.pipeline.mid(5), m_config.execTimeoutSeconds, m_config.execPassCredentials,
+            m_config.execKillGraceSeconds);
         if (!exec->isValid()) {
             *error = QStringLiteral("the exec pipeline needs a command: exec:COMMAND");
             return false;
@@ -97,8 +102,6 @@ bool Service::start(QString *error)
     const AccessPolicy access(m_config.adminToken);
     m_sessionApi = new SessionApi(m_sessions, m_hub, access, m_config.retryAfterSeconds, this);
     m_sessionApi->registerRoutes(m_router);
-    m_sessionApi->setStreamingPublishOptions(
-        {m_config.maxBodyBytes, m_config.publishIdleTimeoutSeconds * 1000});
 
     const QJsonObject serviceInfo {
         {QStringLiteral("version"), QStringLiteral(SSEBUF_VERSION)},
@@ -116,7 +119,20 @@ bool Service::start(QString *error)
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
     m_frontend = new HttpFrontend(limits, &m_router, this);
     m_metrics->setWriteCoalescer(m_frontend->writeCoalescer());
-    m_metrics->setPublishStreamStats(m_sessionApi->publishStreamStats());
+    // The publish routes need the frontend's coalescer (a batch is one write per subscriber).
+    m_publisher = new PublishService(m_store, m_frontend->writeCoalescer(), this);
+    connect(m_publisher, &PublishService::duplicatesSkipped, m_metrics,
+            &ServiceMetrics::recordDuplicates);
+    connect(m_publisher, &PublishService::batchAppended, m_metrics, &ServiceMetrics::recordBatch);
+    m_publishApi = new PublishApi(
+        m_publisher, access,
+        PublishApi::Options {m_config.maxBatchEvents, m_config.retryAfterSeconds,
+                             m_config.maxBodyBytes, m_config.publishIdleTimeoutSeconds * 1000},
+        this);
+    m_publishApi->registerRoutes(m_router);
+    m_metrics->setPublishStreamStats(m_publishApi->publishStreamStats());
+    m_eventQueryApi = new EventQueryApi(m_store, m_config.retryAfterSeconds, this);
+    m_eventQueryApi->registerRoutes(m_router);
     if (auto *redis = qobject_cast<RedisStore *>(m_store))
         redis->setWriteCoalescer(m_frontend->writeCoalescer());
     if (auto *exec = dynamic_cast<ExecPipeline *>(m_pipeline.get()))

@@ -151,10 +151,14 @@ void AdminFeed::store_eventAppended(const QString &, const EventPtr &event,
 
 void AdminFeed::store_sessionEnded(const SessionSummary &summary)
 {
-    qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId << summary.state << "events"
+    qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId << summary.state
+                              << (summary.isCancelled() ? "(cancelled)" : "") << "events"
                               << summary.eventCount;
-    broadcast({{QStringLiteral("kind"), QStringLiteral("session_ended")},
-               {QStringLiteral("session"), summaryJson(summary)}});
+    // "reason" tells a cancelled session (state failed) from one that failed on its own.
+    broadcast(
+        {{QStringLiteral("kind"), QStringLiteral("session_ended")},
+         {QStringLiteral("reason"), summary.isCancelled() ? summary.endedReason : summary.state},
+         {QStringLiteral("session"), summaryJson(summary)}});
 }
 
 void AdminFeed::store_sessionRemoved(const QString &sessionId, RemovalReason reason)

@@ -84,7 +84,6 @@ void NdjsonPublishStream::begin(const SessionSummary &summary)
     // A session that has ended already is not refused here: a stream retried after a dropped
     // connection may carry only duplicates (idempotency keys); a new event gets its 409.
     m_finalAppended = summary.isFinished();
-    connect(m_store, &SessionStore::eventAppended, this, &NdjsonPublishStream::store_eventAppended);
     connect(m_store, &SessionStore::sessionEnded, this, &NdjsonPublishStream::store_sessionEnded);
     connect(m_store, &SessionStore::sessionRemoved, this,
             &NdjsonPublishStream::store_sessionRemoved);
@@ -289,9 +288,7 @@ void NdjsonPublishStream::submit(QList<StreamAppender::Item> items, QList<int> l
                         response = lineError(409, QStringLiteral("session_ended"),
                                              QStringLiteral("the session was removed"), {}, line);
                     QJsonObject body = QJsonDocument::fromJson(response.body).object();
-                    QString reason = outcome.endedReason;
-                    if (reason.isEmpty() && m_lastFinalType == QLatin1String("cancelled"))
-                        reason = QStringLiteral("cancelled");
+                    const QString reason = outcome.endedReason;
                     if (outcome.status == Status::Ended && !reason.isEmpty())
                         body.insert(QStringLiteral("reason"), reason);
                     answer(HttpResponse::json(response.status, body));
@@ -311,20 +308,11 @@ void NdjsonPublishStream::submit(QList<StreamAppender::Item> items, QList<int> l
             }));
 }
 
-void NdjsonPublishStream::store_eventAppended(const QString &sessionId, const EventPtr &event)
-{
-    if (sessionId == m_sessionId && event && event->final)
-        m_lastFinalType = event->type;
-}
-
 void NdjsonPublishStream::store_sessionEnded(const SessionSummary &summary)
 {
     if (summary.sessionId != m_sessionId || m_finalAppended)
         return;
-    const QString reason = m_lastFinalType == QLatin1String("cancelled")
-            || summary.state == QLatin1String("cancelled")
-        ? QStringLiteral("cancelled")
-        : QString();
+    const QString reason = summary.isCancelled() ? QStringLiteral("cancelled") : QString();
     endedUnderStream(reason);
 }
 

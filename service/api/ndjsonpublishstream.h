@@ -78,7 +78,6 @@ private:
     void body_ended();
     void body_gone();
     void idleTimer_timeout();
-    void store_eventAppended(const QString &sessionId, const EventPtr &event);
     void store_sessionEnded(const SessionSummary &summary);
     void store_sessionRemoved(const QString &sessionId, RemovalReason reason);
 
@@ -114,7 +113,6 @@ private:
     bool m_finalAppended = false; // this stream appended the session's terminal event
     bool m_finalQueued = false; // a final event is on its way (in flight)
     std::optional<QString> m_endedUnder; // the session ended while a batch was in flight
-    QString m_lastFinalType; // type of the session's terminal event, as the store reported it
     qint64 m_firstSeq = 0;
     qint64 m_lastSeq = 0;
     int m_count = 0;

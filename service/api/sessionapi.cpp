@@ -5,7 +5,6 @@
 #include "http/httpexchange.h"
 #include "http/router.h"
 #include "http/streamconnection.h"
-#include "http/streamedrequestbody.h"
 #include "isotime.h"
 #include "sse/subscriberhub.h"
 
@@ -15,6 +14,14 @@
 namespace ssebuf {
 
 namespace {
+
+struct StreamStart
+{
+    enum Kind { Resume, Now, Tail };
+    Kind kind = Resume;
+    qint64 resumeFrom = 0; // Resume
+    qint64 tail = 0; // Tail
+};
 
 // Resume point from Last-Event-ID (the header wins) or ?last_event_id=; 0 for none.
 std::optional<qint64> resumePoint(const HttpRequest &request, ApiError *error)
@@ -43,6 +50,54 @@ std::optional<qint64> resumePoint(const HttpRequest &request, ApiError *error)
     return value;
 }
 
+ApiError badStart(const QString &field, const QString &message)
+{
+    return ApiError {400, QStringLiteral("invalid_start"), message, field};
+}
+
+// Contract section 14: where a stream starts. Last-Event-ID (the header) wins over
+// ?from=now and ?tail=N, so a browser reconnecting to a ?tail= URL resumes.
+std::optional<StreamStart> streamStart(const HttpRequest &request, ApiError *error)
+{
+    const QUrlQuery &query = request.query;
+    const bool hasFrom = query.hasQueryItem(QStringLiteral("from"));
+    const bool hasTail = query.hasQueryItem(QStringLiteral("tail"));
+    if (hasFrom && hasTail) {
+        *error
+            = badStart(QStringLiteral("tail"), QStringLiteral("from and tail exclude each other"));
+        return std::nullopt;
+    }
+    if ((hasFrom || hasTail) && query.hasQueryItem(QStringLiteral("last_event_id"))) {
+        *error = badStart(hasFrom ? QStringLiteral("from") : QStringLiteral("tail"),
+                          QStringLiteral("last_event_id excludes from and tail"));
+        return std::nullopt;
+    }
+    StreamStart start;
+    if (hasFrom) {
+        if (query.queryItemValue(QStringLiteral("from")) != QLatin1String("now")) {
+            *error = badStart(QStringLiteral("from"), QStringLiteral("from must be now"));
+            return std::nullopt;
+        }
+        start.kind = StreamStart::Now;
+    } else if (hasTail) {
+        bool ok = false;
+        start.tail = query.queryItemValue(QStringLiteral("tail")).toLongLong(&ok);
+        if (!ok || start.tail < 1 || start.tail > 9007199254740991) {
+            *error = badStart(QStringLiteral("tail"),
+                              QStringLiteral("tail must be an integer of at least 1"));
+            return std::nullopt;
+        }
+        start.kind = StreamStart::Tail;
+    }
+    const std::optional<qint64> resume = resumePoint(request, error);
+    if (!resume)
+        return std::nullopt;
+    start.resumeFrom = *resume;
+    if (request.hasHeader("last-event-id"))
+        start.kind = StreamStart::Resume;
+    return start;
+}
+
 HttpResponse unavailable(int retryAfterSeconds, const QString &message)
 {
     return HttpResponse::error(503, QStringLiteral("store_unavailable"), message)
@@ -58,7 +113,6 @@ SessionApi::SessionApi(SessionManager *sessions, SubscriberHub *hub, const Acces
     , m_hub(hub)
     , m_access(access)
     , m_retryAfterSeconds(retryAfterSeconds)
-    , m_streamAppender(sessions)
 {
 }
 
@@ -69,23 +123,6 @@ void SessionApi::registerRoutes(Router &router)
     router.add("GET", QStringLiteral("/api/refactor/{}/sse"),
                [this](HttpExchange &exchange, const QStringList &args) {
                    streamSession(exchange, args.at(0));
-               });
-    router.add("POST", QStringLiteral("/api/sessions/{}/events"),
-               [this](HttpExchange &exchange, const QStringList &args) {
-                   publishEvent(exchange, args.at(0));
-               });
-    // "curl -T - URL" (contract section 12) sends PUT: a streaming publish either way.
-    router.add("PUT", QStringLiteral("/api/sessions/{}/events"),
-               [this](HttpExchange &exchange, const QStringList &args) {
-                   if (!StreamedRequestBody::isStreamedMediaType(
-                           exchange.request().header("content-type"))) {
-                       exchange.respond(HttpResponse::error(
-                           415, QStringLiteral("unsupported_media_type"),
-                           QStringLiteral("PUT takes Content-Type application/x-ndjson (a "
-                                          "streaming publish); use POST for JSON")));
-                       return;
-                   }
-                   publishEvent(exchange, args.at(0));
                });
     router.add("GET", QStringLiteral("/healthz"),
                [this](HttpExchange &exchange, const QStringList &) { health(exchange); });
@@ -139,17 +176,17 @@ void SessionApi::startSession(HttpExchange &exchange)
 void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
 {
     ApiError error;
-    const std::optional<qint64> resume = resumePoint(exchange.request(), &error);
-    if (!resume) {
+    const std::optional<StreamStart> start = streamStart(exchange.request(), &error);
+    if (!start) {
         exchange.respond(HttpResponse::error(error));
         return;
     }
-    const qint64 resumeFrom = *resume;
     m_sessions->store()->findSession(
         sessionId,
         withContext<const std::optional<SessionSummary> &>(
             &exchange,
-            [this, &exchange, sessionId, resumeFrom](const std::optional<SessionSummary> &summary) {
+            [this, &exchange, sessionId,
+             start = *start](const std::optional<SessionSummary> &summary) {
                 if (!m_sessions->store()->isAvailable()) {
                     exchange.respond(unavailable(
                         m_retryAfterSeconds,
@@ -162,7 +199,17 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
                         QStringLiteral("no such session (unknown or expired)")));
                     return;
                 }
-                if (summary->isFinished() && resumeFrom >= summary->lastSeq) {
+                qint64 resumeFrom = start.resumeFrom;
+                if (start.kind == StreamStart::Now)
+                    resumeFrom = summary->lastSeq;
+                else if (start.kind == StreamStart::Tail)
+                    // The last N still buffered: the skipped ones were asked to be skipped,
+                    // so no gap is reported for them.
+                    resumeFrom = std::max(summary->lastSeq - start.tail,
+                                          summary->firstSeq > 0 ? summary->firstSeq - 1
+                                                                : summary->lastSeq);
+                if (summary->isFinished()
+                    && (start.kind != StreamStart::Resume || resumeFrom >= summary->lastSeq)) {
                     // Nothing more will come: 204 stops EventSource from reconnecting.
                     exchange.respond(HttpResponse::empty(204));
                     return;
@@ -171,89 +218,6 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
                 if (StreamConnection *stream = exchange.startEventStream())
                     m_hub->subscribe(stream, sessionId, resumeFrom, peer);
             }));
-}
-
-void SessionApi::publishEvent(HttpExchange &exchange, const QString &sessionId)
-{
-    if (const auto denied = m_access.check(exchange.request())) {
-        exchange.respond(HttpResponse::error(*denied).withHeader("WWW-Authenticate", "Bearer"));
-        return;
-    }
-    const QByteArray mime
-        = exchange.request().header("content-type").split(';').value(0).trimmed().toLower();
-    if (mime == "application/x-ndjson") {
-        publishStream(exchange, sessionId);
-        return;
-    }
-    if (mime != "application/json") {
-        exchange.respond(
-            HttpResponse::error(415, QStringLiteral("unsupported_media_type"),
-                                QStringLiteral("Content-Type must be application/json")));
-        return;
-    }
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(exchange.request().body, &parseError);
-    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
-        exchange.respond(HttpResponse::error(400, QStringLiteral("invalid_json"),
-                                             QStringLiteral("the body must be a JSON object")));
-        return;
-    }
-    ApiError error;
-    const std::optional<EventDraft> draft = EventDraft::fromJson(document.object(), &error);
-    if (!draft) {
-        exchange.respond(HttpResponse::error(error));
-        return;
-    }
-    m_sessions->publish(
-        sessionId, *draft,
-        withContext<const AppendResult &>(&exchange, [this, &exchange](const AppendResult &result) {
-            switch (result.status) {
-            case AppendStatus::Appended:
-                exchange.respond(HttpResponse::json(
-                    201, QJsonObject {{QStringLiteral("seq"), result.event->seq}}));
-                return;
-            case AppendStatus::NotFound:
-                exchange.respond(
-                    HttpResponse::error(404, QStringLiteral("session_not_found"),
-                                        QStringLiteral("no such session (unknown or expired)")));
-                return;
-            case AppendStatus::Ended:
-                exchange.respond(HttpResponse::error(
-                    409, QStringLiteral("session_ended"),
-                    QStringLiteral("the session already has its terminal event")));
-                return;
-            case AppendStatus::TooLarge:
-                exchange.respond(HttpResponse::error(ApiError {
-                    422, QStringLiteral("event_too_large"),
-                    QStringLiteral("the encoded event is larger than the per-session buffer limit"),
-                    QStringLiteral("message")}));
-                return;
-            case AppendStatus::Unavailable:
-                exchange.respond(
-                    unavailable(m_retryAfterSeconds,
-                                QStringLiteral("the session store is unreachable; retry later")));
-                return;
-            }
-        }));
-}
-
-void SessionApi::publishStream(HttpExchange &exchange, const QString &sessionId)
-{
-    if (exchange.request().hasHeader("idempotency-key")) {
-        // The answer of a stream comes at its end: a retry could not be told from a new
-        // stream. Each line carries its own key instead.
-        exchange.respond(HttpResponse::error(ApiError {
-            400, QStringLiteral("invalid_idempotency_key"),
-            QStringLiteral("a streaming publish takes per-event \"idempotency_key\" fields, "
-                           "not an Idempotency-Key header"),
-            QStringLiteral("Idempotency-Key")}));
-        return;
-    }
-    NdjsonPublishStream::Options options = m_streamOptions;
-    options.retryAfterSeconds = m_retryAfterSeconds;
-    auto *stream = new NdjsonPublishStream(exchange, sessionId, m_sessions->store(),
-                                           &m_streamAppender, options, m_streamStats, this);
-    stream->start();
 }
 
 void SessionApi::health(HttpExchange &exchange)

@@ -37,6 +37,9 @@ struct ServiceConfig
     int execTimeoutSeconds = 120;
     int publishIdleTimeoutSeconds = 300; // a streaming publish silent this long gets 408
     bool execPassCredentials = false;
+    int maxIdempotencyKeys = 10000;
+    int maxBatchEvents = 1000;
+    int execKillGraceSeconds = 5;
     QString tlsCertificateFile; // PEM; with tlsKeyFile, serves HTTPS
     QString tlsKeyFile;
     QString logLevel = QStringLiteral("info");

@@ -16,6 +16,7 @@ SessionManager::SessionManager(SessionStore *store, Pipeline *pipeline, QObject 
     , m_pipeline(pipeline)
 {
     connect(m_store, &SessionStore::sessionRemoved, this, &SessionManager::store_sessionRemoved);
+    connect(m_store, &SessionStore::sessionEnded, this, &SessionManager::store_sessionEnded);
 }
 
 SessionManager::~SessionManager()
@@ -111,6 +112,25 @@ void SessionManager::dropProducer(const QString &sessionId)
 void SessionManager::store_sessionRemoved(const QString &sessionId)
 {
     dropProducer(sessionId);
+}
+
+void SessionManager::store_sessionEnded(const SessionSummary &summary)
+{
+    if (!summary.isCancelled())
+        return;
+    QPointer<SessionProducer> producer = m_producers.take(summary.sessionId);
+    if (!producer)
+        return;
+    qCInfo(lcSession).noquote() << "session cancelled" << summary.sessionId
+                                << ": stopping its producer";
+    producer->disconnect(this);
+    if (producer->cancel()) {
+        // Winding down (an exec process in its grace period): deleted once it is gone, or
+        // with the manager (which kills it) at shutdown.
+        connect(producer, &SessionProducer::finished, producer, &QObject::deleteLater);
+        return;
+    }
+    producer->deleteLater();
 }
 
 void SessionManager::stopAll()

@@ -48,6 +48,8 @@ private:
     void startProducer(const QString &sessionId, const StartRequest &request);
     void dropProducer(const QString &sessionId);
     void store_sessionRemoved(const QString &sessionId);
+    // A cancel, on this instance or another: the session's producer here is stopped.
+    void store_sessionEnded(const SessionSummary &summary);
 
     SessionStore *m_store;
     Pipeline *m_pipeline;

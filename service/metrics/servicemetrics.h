@@ -26,6 +26,10 @@ public:
 
     void recordRequest(const QString &route, int status);
     void recordRejectedConnection(int status);
+    // Publish requests on this instance: events or requests not appended again because
+    // their idempotency key was known; a batch (JSON array) and the events it appended.
+    void recordDuplicates(int count) { m_duplicates += count; }
+    void recordBatch(int events);
     // The source of ssebuf_stream_send_calls_total (the HTTP front end's).
     void setWriteCoalescer(const WriteCoalescer *coalescer) { m_coalescer = coalescer; }
     // The source of the streaming publish gauge and line counter (the session API's).
@@ -44,6 +48,11 @@ private:
     qint64 m_eventsAppended = 0;
     qint64 m_eventsEvicted = 0;
     qint64 m_subscribersConnected = 0;
+    qint64 m_sessionsCancelled = 0;
+    qint64 m_duplicates = 0;
+    qint64 m_batches = 0;
+    qint64 m_batchEvents = 0;
+    qint64 m_batchBuckets[5] = {}; // le 1, 10, 100, 1000, 10000 (not cumulative here)
     QHash<QPair<QString, int>, qint64> m_requests;
 };
 

@@ -28,6 +28,7 @@ public:
         int silenceTimeoutSeconds = 120;
         bool passCredentials = false;
         qint64 maxLineBytes = 1048576;
+        int killGraceSeconds = 5; // after SIGTERM on cancel, SIGKILL
         // Corks the streams while several lines read at once become events.
         QPointer<WriteCoalescer> coalescer;
     };
@@ -38,6 +39,8 @@ public:
 
     void start() override;
     void stop() override;
+    // SIGTERM to the process group, SIGKILL after the grace; finished() when it is gone.
+    bool cancel() override;
 
 private:
     void process_readyReadStandardOutput();
@@ -45,6 +48,7 @@ private:
     void process_finished(int exitCode, QProcess::ExitStatus status);
     void process_errorOccurred(QProcess::ProcessError error);
     void silenceTimer_timeout();
+    void killTimer_timeout();
     void handleLine(const QByteArray &line);
     void emitTerminal(const QString &status, const QString &type, const QString &message);
     // SIGKILL to the producer and its process group (what it started).
@@ -55,19 +59,22 @@ private:
     Options m_options;
     QProcess m_process;
     QTimer m_silenceTimer;
+    QTimer m_killTimer;
     QByteArray m_partialLine;
     QByteArray m_stderrTail;
     bool m_discardingLongLine = false;
     bool m_terminalSent = false;
     bool m_stopped = false;
     bool m_timedOut = false;
+    bool m_cancelled = false;
 };
 
 class ExecPipeline : public Pipeline
 {
 public:
     // command: what follows "exec:", split into program and arguments as a shell would.
-    ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials);
+    ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials,
+                 int killGraceSeconds = 5);
     QString name() const override { return QStringLiteral("exec"); }
     bool isValid() const { return !m_options.program.isEmpty(); }
     void setWriteCoalescer(WriteCoalescer *coalescer) { m_options.coalescer = coalescer; }
