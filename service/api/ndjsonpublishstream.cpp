@@ -82,8 +82,9 @@ void NdjsonPublishStream::start()
 void NdjsonPublishStream::begin(const SessionSummary &summary)
 {
     // A session that has ended already is not refused here: a stream retried after a dropped
-    // connection may carry only duplicates (idempotency keys); a new event gets its 409.
-    m_finalAppended = summary.isFinished();
+    // connection may carry only duplicates (idempotency keys); the publish service answers a
+    // new event with its 409. Nor can it end under the stream: only its removal is watched.
+    m_endedBeforeStart = summary.isFinished();
     connect(m_store, &SessionStore::sessionEnded, this, &NdjsonPublishStream::store_sessionEnded);
     connect(m_store, &SessionStore::sessionRemoved, this,
             &NdjsonPublishStream::store_sessionRemoved);
@@ -310,7 +311,7 @@ void NdjsonPublishStream::submit(QList<StreamAppender::Item> items, QList<int> l
 
 void NdjsonPublishStream::store_sessionEnded(const SessionSummary &summary)
 {
-    if (summary.sessionId != m_sessionId || m_finalAppended)
+    if (summary.sessionId != m_sessionId || m_finalAppended || m_endedBeforeStart)
         return;
     const QString reason = summary.isCancelled() ? QStringLiteral("cancelled") : QString();
     endedUnderStream(reason);

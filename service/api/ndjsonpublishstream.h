@@ -112,6 +112,7 @@ private:
     bool m_clientGone = false;
     bool m_finalAppended = false; // this stream appended the session's terminal event
     bool m_finalQueued = false; // a final event is on its way (in flight)
+    bool m_endedBeforeStart = false;
     std::optional<QString> m_endedUnder; // the session ended while a batch was in flight
     qint64 m_firstSeq = 0;
     qint64 m_lastSeq = 0;

@@ -151,6 +151,11 @@ private Q_SLOTS:
     void idleStream408();
     void idleTimerRestartsOnEveryByte();
     void answerFieldsWhenNothingAppended();
+    void duplicatesCounted();
+    void keyReusedWithOtherEvent422();
+    void killedProducerResumesExactlyOnce();
+    void retriedStreamAfterTheEnd();
+    void cancelUnderStream409();
     void unknownSession404();
     void accessChecked();
     void idempotencyKeyHeaderRefused();
@@ -518,6 +523,130 @@ void tst_SsebufdNdjson::answerFieldsWhenNothingAppended()
     QVERIFY(empty.waitResponse());
     QCOMPARE(empty.status(), 201);
     QVERIFY(empty.json().value("first_seq").isNull());
+}
+
+void tst_SsebufdNdjson::duplicatesCounted()
+{
+    const QString id = newSession();
+    NdjsonProducer producer(m_service);
+    QVERIFY(producer.open(id));
+    // A key twice in one stream (even in one pass), and a key a single publish used before.
+    QCOMPARE(publish(m_http, m_service, id, keyed(progressEvent(1), "k0")), 1);
+    producer.send(line(keyed(progressEvent(1), "k0")) + line(keyed(progressEvent(2), "k1"))
+                  + line(keyed(progressEvent(2), "k1")));
+    producer.send(line(keyed(progressEvent(2), "k1")) + line(keyed(progressEvent(3), "k2")));
+    producer.end();
+    QVERIFY(producer.waitResponse());
+    QCOMPARE(producer.status(), 201);
+    QCOMPARE(producer.json(),
+             QJsonObject({{"first_seq", 2}, {"last_seq", 3}, {"count", 2}, {"duplicates", 3}}));
+    QCOMPARE(summary(id).value("last_seq").toInt(), 3);
+}
+
+void tst_SsebufdNdjson::keyReusedWithOtherEvent422()
+{
+    const QString id = newSession();
+    NdjsonProducer producer(m_service);
+    QVERIFY(producer.open(id));
+    producer.send(line(keyed(progressEvent(1), "a")) + line(keyed(progressEvent(2), "b"))
+                  + line(keyed(progressEvent(3), "a")) + line(keyed(progressEvent(4), "c")));
+    QVERIFY(producer.waitResponse());
+    QCOMPARE(producer.status(), 422);
+    QCOMPARE(producer.json().value("line").toInt(), 3);
+    QCOMPARE(producer.json().value("field").toString(), QStringLiteral("idempotency_key"));
+    // The lines before it stay appended (the batch of the pass is split at the bad line).
+    QCOMPARE(producer.json().value("count").toInt(), 2);
+    QVERIFY(producer.waitClosed());
+    QCOMPARE(summary(id).value("last_seq").toInt(), 2);
+}
+
+void tst_SsebufdNdjson::killedProducerResumesExactlyOnce()
+{
+    const QString id = newSession();
+    RawSseClient subscriber;
+    subscriber.open(sseUrl(m_service, id));
+    QTRY_VERIFY_WITH_TIMEOUT(subscriber.headersDone(), 5000);
+    QList<QByteArray> lines;
+    for (int i = 1; i <= 12; ++i)
+        lines.append(line(keyed(progressEvent(i), QStringLiteral("event-%1").arg(i))));
+    lines.append(line(keyed(finalEvent(), QStringLiteral("event-final"))));
+    {
+        NdjsonProducer first(m_service);
+        QVERIFY(first.open(id));
+        for (int i = 0; i < 5; ++i)
+            first.send(lines.at(i));
+        first.send(lines.at(5).left(20)); // half a line: never appended
+        QTRY_COMPARE_WITH_TIMEOUT(subscriber.sequence().size(), 5, 5000);
+        first.abort(); // the producer dies mid-stream, without ending the body
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(
+        metricValue(m_http.get(m_service.url(QStringLiteral("/metrics"))).body,
+                    "ssebuf_publish_streams_open"),
+        0, 5000);
+    QCOMPARE(summary(id).value("last_seq").toInt(), 5);
+    // It does not know what arrived: it sends everything again, with the same keys.
+    NdjsonProducer second(m_service);
+    QVERIFY(second.open(id));
+    for (const QByteArray &bytes : std::as_const(lines))
+        second.send(bytes);
+    second.end();
+    QVERIFY(second.waitResponse());
+    QCOMPARE(second.status(), 201);
+    QCOMPARE(second.json(),
+             QJsonObject({{"first_seq", 6}, {"last_seq", 13}, {"count", 8}, {"duplicates", 5}}));
+    QTRY_VERIFY_WITH_TIMEOUT(subscriber.isFinished(), 5000);
+    // Every event exactly once, in order: seqs 1..13, messages step 1..12 then the final.
+    QCOMPARE(subscriber.sequence(), range(1, 13));
+    const QList<QJsonObject> events = subscriber.jsonEvents();
+    for (int i = 0; i < 12; ++i)
+        QCOMPARE(events.at(i).value("message").toString(), QStringLiteral("step %1").arg(i + 1));
+    QVERIFY(events.at(12).value("final").toBool());
+    QVERIFY(!events.at(0).contains("idempotency_key")); // consumed by the service
+}
+
+void tst_SsebufdNdjson::retriedStreamAfterTheEnd()
+{
+    // The final event was appended but the answer was lost: the retried stream is all
+    // duplicates and answers 201, not 409; a new event after it still gets 409.
+    const QString id = newSession();
+    const QByteArray body = line(keyed(progressEvent(1), "r1")) + line(keyed(finalEvent(), "rf"));
+    QCOMPARE(m_http.post(eventsUrl(m_service, id), body, "application/x-ndjson").status, 201);
+    NdjsonProducer retry(m_service);
+    QVERIFY(retry.open(id));
+    retry.send(body);
+    retry.end();
+    QVERIFY(retry.waitResponse());
+    QCOMPARE(retry.status(), 201);
+    QCOMPARE(retry.json(),
+             QJsonObject({{"first_seq", QJsonValue()},
+                          {"last_seq", QJsonValue()},
+                          {"count", 0},
+                          {"duplicates", 2}}));
+    NdjsonProducer late(m_service);
+    QVERIFY(late.open(id));
+    late.send(line(progressEvent(3)));
+    QVERIFY(late.waitResponse());
+    QCOMPARE(late.status(), 409);
+    QCOMPARE(late.json().value("line").toInt(), 1);
+    QCOMPARE(summary(id).value("last_seq").toInt(), 2);
+}
+
+void tst_SsebufdNdjson::cancelUnderStream409()
+{
+    const QString id = newSession();
+    NdjsonProducer producer(m_service);
+    QVERIFY(producer.open(id));
+    producer.send(line(progressEvent(1)));
+    QTRY_COMPARE_WITH_TIMEOUT(summary(id).value("last_seq").toInt(), 1, 5000);
+    const HttpTestReply cancelled = m_http.postJson(
+        m_service.url(QStringLiteral("/api/refactor/%1/cancel").arg(id)), {{"reason", "stop"}});
+    QCOMPARE(cancelled.status, 200);
+    QCOMPARE(cancelled.json().value("seq").toInt(), 2);
+    QVERIFY(producer.waitResponse(5000));
+    QCOMPARE(producer.status(), 409);
+    QCOMPARE(producer.json().value("reason").toString(), QStringLiteral("cancelled"));
+    QCOMPARE(producer.json().value("count").toInt(), 1);
+    QVERIFY(producer.waitClosed());
 }
 
 void tst_SsebufdNdjson::unknownSession404()
