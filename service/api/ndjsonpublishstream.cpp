@@ -187,7 +187,8 @@ void NdjsonPublishStream::pump()
     QList<StreamAppender::Item> items;
     QList<int> lines;
     std::optional<LineFailure> stop;
-    while (!m_queue.isEmpty() && !stop) {
+    // At most a batch's worth per append (--max-batch-events): the rest follows at once.
+    while (!m_queue.isEmpty() && !stop && items.size() < m_options.maxBatchEvents) {
         const Line line = m_queue.takeFirst();
         if (line.tooLong) {
             stop = LineFailure {413,

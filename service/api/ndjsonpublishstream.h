@@ -45,6 +45,7 @@ public:
         qint64 maxLineBytes = 1048576; // the body limit, per line
         int idleTimeoutMs = 300000;
         int retryAfterSeconds = 5; // of a 503
+        int maxBatchEvents = 1000; // events in one append, at most
     };
 
     NdjsonPublishStream(HttpExchange &exchange, const QString &sessionId, SessionStore *store,

@@ -185,6 +185,7 @@ void PublishApi::publishStream(HttpExchange &exchange, const QString &sessionId)
     options.maxLineBytes = m_options.maxLineBytes;
     options.idleTimeoutMs = m_options.publishIdleTimeoutMs;
     options.retryAfterSeconds = m_options.retryAfterSeconds;
+    options.maxBatchEvents = m_options.maxBatchEvents;
     auto *stream = new NdjsonPublishStream(exchange, sessionId, m_publisher->store(),
                                            &m_streamAppender, options, m_streamStats, this);
     stream->start();

@@ -68,6 +68,7 @@ private Q_SLOTS:
     void malformedChunk400();
     void pipelinedBehindAnotherRequest();
     void linesOfOnePassGoOutTogether();
+    void morePerPassThanABatch();
     void metricsCountStreams();
 
 private:
@@ -668,6 +669,32 @@ void tst_SsebufdNdjson::linesOfOnePassGoOutTogether()
     producer.end();
     QVERIFY(producer.waitResponse());
     QCOMPARE(producer.json().value("count").toInt(), 20);
+}
+
+void tst_SsebufdNdjson::morePerPassThanABatch()
+{
+    // One write of 23 lines with --max-batch-events 5: appended as several batches, in order.
+    ServiceProcess service;
+    QVERIFY2(service.start({"--pipeline", "external", "--max-batch-events", "5"}),
+             qPrintable(service.errorText()));
+    HttpTestClient http;
+    const QString id = startSession(http, service);
+    RawSseClient subscriber;
+    subscriber.open(sseUrl(service, id));
+    QTRY_VERIFY_WITH_TIMEOUT(subscriber.headersDone(), 5000);
+    NdjsonProducer producer(service);
+    QVERIFY(producer.open(id));
+    QByteArray lines;
+    for (int i = 1; i <= 22; ++i)
+        lines += line(progressEvent(i));
+    producer.send(lines + line(finalEvent()));
+    producer.end();
+    QVERIFY(producer.waitResponse());
+    QCOMPARE(producer.status(), 201);
+    QCOMPARE(producer.json(),
+             QJsonObject({{"first_seq", 1}, {"last_seq", 23}, {"count", 23}, {"duplicates", 0}}));
+    QTRY_VERIFY_WITH_TIMEOUT(subscriber.isFinished(), 5000);
+    QCOMPARE(subscriber.sequence(), range(1, 23));
 }
 
 void tst_SsebufdNdjson::metricsCountStreams()
