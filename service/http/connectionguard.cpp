@@ -3,6 +3,7 @@
 #include "httpresponse.h"
 
 #include <QLoggingCategory>
+#include <QSslSocket>
 
 #include <sys/socket.h>
 
@@ -23,6 +24,9 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits)
     connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::socket_readyRead);
     connect(socket, &QTcpSocket::bytesWritten, this, &ConnectionGuard::socket_bytesWritten);
     connect(socket, &QTcpSocket::disconnected, this, &ConnectionGuard::socket_disconnected);
+    if (auto *tls = qobject_cast<QSslSocket *>(socket))
+        connect(tls, &QSslSocket::encryptedBytesWritten, this,
+                &ConnectionGuard::socket_bytesWritten);
     m_headTimer.setSingleShot(true);
     m_headTimer.setInterval(limits.headerTimeoutMs);
     connect(&m_headTimer, &QTimer::timeout, this, &ConnectionGuard::headTimer_timeout);
@@ -402,11 +406,18 @@ void ConnectionGuard::socket_bytesWritten()
     if (m_state == State::Streaming)
         return;
     m_idleTimer.start();
-    if (m_state == State::Rejected && m_socket && !m_halfClosed && m_socket->bytesToWrite() == 0) {
+    // A TLS socket's bytesToWrite() leaves out what it has encrypted but not sent yet.
+    auto *tls = qobject_cast<QSslSocket *>(m_socket.data());
+    const qint64 unsent = m_socket ? m_socket->bytesToWrite() : 0;
+    if (m_state == State::Rejected && m_socket && !m_halfClosed && unsent == 0
+        && (!tls || tls->encryptedBytesToWrite() == 0)) {
         // Half-close: the client reads the answer, we keep reading (and discarding) until it
         // closes, so unread request bytes do not turn our close into a reset.
         m_halfClosed = true;
-        ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+        if (tls && m_streamedBody)
+            m_socket->disconnectFromHost(); // TLS: flushes through the encryption first
+        else
+            ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
     }
 }
 
