@@ -29,12 +29,12 @@ bool processAlive(qint64 pid)
 // DIR/term and exits, or, with "ignore", ignores it (and so needs the SIGKILL).
 const char producerScript[] = R"sh(
 dir="$1"
-echo $$ > "$dir/pid.tmp" && mv "$dir/pid.tmp" "$dir/pid"
 if [ "$2" = ignore ]; then
     trap '' TERM
 else
     trap 'echo TERM >> "$dir/term"; exit 3' TERM
 fi
+echo $$ > "$dir/pid.tmp" && mv "$dir/pid.tmp" "$dir/pid"
 echo '{"type":"progress","status":"running","message":"started"}'
 while :; do sleep 0.05; done
 )sh";
@@ -189,6 +189,9 @@ void tst_Cancel::cancelledSessionIsToldApart()
     QSignalSpy adminHeaders(&admin, &RawSseClient::headersReceived);
     admin.open(m_cluster.b().url(QStringLiteral("/api/admin/stream")));
     QVERIFY(adminHeaders.wait(5000));
+    // Live messages follow the snapshot.
+    QTRY_VERIFY_WITH_TIMEOUT(!admin.jsonEvents().isEmpty(), 5000);
+    QCOMPARE(admin.jsonEvents().first().value("kind").toString(), QStringLiteral("snapshot"));
     const QString cancelled = m_cluster.startSession(m_cluster.a());
     const QString failed = m_cluster.startSession(m_cluster.a());
     QCOMPARE(m_cluster.cancel(m_cluster.a(), cancelled).status, 200);
@@ -326,6 +329,7 @@ void tst_Cancel::execProducerIgnoringSigtermIsKilledAfterGrace()
     const QString id = m_cluster.startSession(m_cluster.a());
     const qint64 pid = producerPid();
     QVERIFY(pid > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster.seqs(m_cluster.a(), id), QList<qint64> {1}, 5000);
     QElapsedTimer elapsed;
     elapsed.start();
     QCOMPARE(m_cluster.cancel(m_cluster.b(), id).status, 200);
