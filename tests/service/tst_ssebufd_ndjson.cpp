@@ -2,12 +2,17 @@
 // own test, over raw sockets so that the test decides when each byte of the body is sent.
 
 #include "ndjsonproducer.h"
-#include "ssebufdtest.h"
+#include "rawexchange.h"
+#include "seqrange.h"
+#include "sessiontestkit.h"
+
+#include <QDir>
+#include <QFile>
 
 #include <QElapsedTimer>
 #include <QJsonArray>
 
-using namespace ssebuftest;
+using namespace testkit;
 
 namespace {
 
@@ -332,7 +337,7 @@ void tst_SsebufdNdjson::sessionEndedByAnotherProducer409()
     producer.send(line(progressEvent(1)));
     QTRY_COMPARE_WITH_TIMEOUT(summary(id).value("last_seq").toInt(), 1, 5000);
     // Another producer ends the session: the open stream is answered at once, unprompted.
-    QCOMPARE(publish(m_http, m_service, id, finalEvent()), 2);
+    QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), 2);
     QVERIFY(producer.waitResponse(5000));
     QCOMPARE(producer.status(), 409);
     QCOMPARE(producer.json().value("error").toString(), QStringLiteral("session_ended"));
@@ -438,7 +443,7 @@ void tst_SsebufdNdjson::duplicatesCounted()
     NdjsonProducer producer(m_service);
     QVERIFY(producer.open(id));
     // A key twice in one stream (even in one pass), and a key a single publish used before.
-    QCOMPARE(publish(m_http, m_service, id, keyed(progressEvent(1), "k0")), 1);
+    QCOMPARE(publishSeq(m_http, m_service, id, keyed(progressEvent(1), "k0")), 1);
     producer.send(line(keyed(progressEvent(1), "k0")) + line(keyed(progressEvent(2), "k1"))
                   + line(keyed(progressEvent(2), "k1")));
     producer.send(line(keyed(progressEvent(2), "k1")) + line(keyed(progressEvent(3), "k2")));
