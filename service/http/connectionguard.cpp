@@ -203,15 +203,8 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
                 m_streamedBody->m_decoded.append(data + pos, take);
             m_remaining -= take;
             pos += take;
-            if (m_remaining == 0 && m_streamedBody) {
-                m_streamedBody->m_ended = true;
-                m_state = State::Streaming; // one request per taken-over connection
-                return;
-            }
-            if (m_remaining == 0) {
-                m_state = State::Head;
-                ++m_requestsComplete;
-            }
+            if (m_remaining == 0)
+                requestComplete();
             break;
         }
         case State::ChunkSize:
@@ -231,15 +224,8 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
             if (m_state == State::ChunkDataEnd) {
                 m_state = State::ChunkSize;
             } else if (m_state == State::Trailers) {
-                if (line.isEmpty() && m_streamedBody) {
-                    m_streamedBody->m_ended = true;
-                    m_state = State::Streaming;
-                    return;
-                }
-                if (line.isEmpty()) {
-                    m_state = State::Head;
-                    ++m_requestsComplete;
-                }
+                if (line.isEmpty())
+                    requestComplete();
             } else {
                 bool ok = false;
                 const qint64 chunk = line.split(';').value(0).trimmed().toLongLong(&ok, 16);
@@ -368,6 +354,17 @@ bool ConnectionGuard::parseHead()
     return true;
 }
 
+void ConnectionGuard::requestComplete()
+{
+    if (m_streamedBody) {
+        m_streamedBody->m_ended = true;
+        m_state = State::Streaming; // one request per taken-over connection
+        return;
+    }
+    m_state = State::Head;
+    ++m_requestsComplete;
+}
+
 void ConnectionGuard::reject(int status, const char *code, const char *message)
 {
     if (!m_socket)
@@ -381,24 +378,6 @@ void ConnectionGuard::reject(int status, const char *code, const char *message)
         m_streamedBody->m_answered = true;
         Q_EMIT m_streamedBody->failed(status);
     }
-}
-
-void ConnectionGuard::answerAndClose(const QByteArray &response)
-{
-    if (!m_socket || m_state == State::Rejected)
-        return;
-    m_state = State::Rejected;
-    m_headTimer.stop();
-    m_idleTimer.stop();
-    detachServer();
-    m_socket->write(response);
-    // Discard what the client still sends for a while; drop it if it never stops.
-    QTimer::singleShot(5000, m_socket, [socket = m_socket] {
-        if (socket)
-            socket->abort();
-    });
-    discardInput();
-    socket_bytesWritten();
 }
 
 void ConnectionGuard::socket_bytesWritten()

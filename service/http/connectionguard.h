@@ -86,6 +86,7 @@ private:
     void idleTimer_timeout();
     void consume(const char *data, qsizetype size);
     bool parseHead();
+    void requestComplete(); // the last byte of a request's body
     void reject(int status, const char *code, const char *message);
     void detachServer();
     void discardInput();

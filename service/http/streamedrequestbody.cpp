@@ -3,6 +3,7 @@
 #include "connectionguard.h"
 
 #include <QTcpSocket>
+#include <QTimer>
 #include <QUrl>
 
 namespace ssebuf {
@@ -153,6 +154,24 @@ void ConnectionGuard::socket_disconnected()
     body->deliver();
     if (body && !body->m_endReported)
         Q_EMIT body->closed();
+}
+
+void ConnectionGuard::answerAndClose(const QByteArray &response)
+{
+    if (!m_socket || m_state == State::Rejected)
+        return;
+    m_state = State::Rejected;
+    m_headTimer.stop();
+    m_idleTimer.stop();
+    detachServer();
+    m_socket->write(response);
+    // Discard what the client still sends for a while; drop it if it never stops.
+    QTimer::singleShot(5000, m_socket, [socket = m_socket] {
+        if (socket)
+            socket->abort();
+    });
+    discardInput();
+    socket_bytesWritten();
 }
 
 void ConnectionGuard::announceStreamedBody()
