@@ -326,8 +326,7 @@ bool ConnectionGuard::parseHead()
     // A streamed request is taken over only when it is the oldest one not yet handed to the
     // server (pipelined behind others, it is read whole like any request).
     m_streamedHead = m_streamedHandler && m_pending.empty()
-        && (requestLine.startsWith("POST ") || requestLine.startsWith("PUT "))
-        && StreamedRequestBody::isStreamedMediaType(contentType);
+        && StreamedRequestBody::isStreamedRequest(requestLine, contentType);
     if (contentLength > m_limits.maxBodyBytes && !m_streamedHead) {
         reject(413, "payload_too_large", "the request body is larger than the limit");
         return false;

@@ -13,6 +13,19 @@ bool StreamedRequestBody::isStreamedMediaType(const QByteArray &contentType)
     return contentType.split(';').value(0).trimmed().toLower() == "application/x-ndjson";
 }
 
+bool StreamedRequestBody::isStreamedRequest(QByteArrayView requestLine,
+                                            const QByteArray &contentType)
+{
+    if (!isStreamedMediaType(contentType))
+        return false;
+    const QList<QByteArray> parts = requestLine.toByteArray().split(' ');
+    if (parts.size() != 3 || (parts.at(0) != "POST" && parts.at(0) != "PUT"))
+        return false;
+    const QList<QByteArray> segments = parts.at(1).split('?').value(0).split('/');
+    return segments.size() == 5 && segments.at(0).isEmpty() && segments.at(1) == "api"
+        && segments.at(2) == "sessions" && !segments.at(3).isEmpty() && segments.at(4) == "events";
+}
+
 std::optional<HttpRequest> StreamedRequestBody::requestFromHead(const QByteArray &head,
                                                                 QTcpSocket *socket)
 {

@@ -32,6 +32,9 @@ class StreamedRequestBody : public QObject
 public:
     // Content-Type media types whose requests are streamed this way.
     static bool isStreamedMediaType(const QByteArray &contentType);
+    // A request the guard takes over: POST or PUT /api/sessions/{id}/events (the publish
+    // route, query ignored) with a streamed media type. Other routes read their bodies whole.
+    static bool isStreamedRequest(QByteArrayView requestLine, const QByteArray &contentType);
     // The request of a head as the guard saw it ("METHOD target HTTP/1.x", headers).
     static std::optional<HttpRequest> requestFromHead(const QByteArray &head, QTcpSocket *socket);
 

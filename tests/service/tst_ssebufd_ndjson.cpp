@@ -72,6 +72,7 @@ private Q_SLOTS:
     void idempotencyKeyHeaderRefused();
     void malformedChunk400();
     void pipelinedBehindAnotherRequest();
+    void onlyThePublishRouteIsStreamed();
     void linesOfOnePassGoOutTogether();
     void morePerPassThanABatch();
     void metricsCountStreams();
@@ -649,6 +650,21 @@ void tst_SsebufdNdjson::pipelinedBehindAnotherRequest()
     QVERIFY(exchange.received.contains("HTTP/1.1 201 "));
     QCOMPARE(QJsonDocument::fromJson(exchange.lastBody()).object().value("count").toInt(), 2);
     QCOMPARE(summary(id).value("last_seq").toInt(), 2);
+}
+
+void tst_SsebufdNdjson::onlyThePublishRouteIsStreamed()
+{
+    // Another route with an NDJSON Content-Type reads its body whole, as usual: the cancel
+    // gets its reason.
+    const QString id = newSession();
+    const HttpTestReply cancelled
+        = m_http.post(m_service.url(QStringLiteral("/api/refactor/%1/cancel").arg(id)),
+                      R"({"reason":"the user pressed Stop"})", "application/x-ndjson");
+    QCOMPARE(cancelled.status, 200);
+    RawSseClient reader;
+    QVERIFY(readWholeStream(reader, sseUrl(m_service, id)));
+    QCOMPARE(reader.jsonEvents().constLast().value("message").toString(),
+             QStringLiteral("the user pressed Stop"));
 }
 
 void tst_SsebufdNdjson::linesOfOnePassGoOutTogether()
