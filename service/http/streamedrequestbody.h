@@ -52,8 +52,7 @@ public:
     WriteCoalescer *writeCoalescer() const { return m_coalescer; }
 
 Q_SIGNALS:
-    // Decoded body bytes of one read pass (possibly empty when only framing came). Also
-    // the sign that the client sent something.
+    // Decoded body bytes of one read pass (not emitted when only framing came).
     void dataReceived(const QByteArray &bytes);
     // The client sent bytes (also while paused): for idle timers.
     void activity();
