@@ -95,7 +95,9 @@ QJsonObject AdminStreamMessage::toJson() const
         json.insert(QStringLiteral("reason"), reason);
         break;
     case Kind::SessionEnded:
-        json.insert(QStringLiteral("reason"), reason);
+        // Tells a cancelled session (state failed) from one that failed on its own.
+        json.insert(QStringLiteral("reason"),
+                    session.isCancelled() ? session.endedReason : session.state);
         break;
     case Kind::SessionCreated:
     case Kind::Unknown:
@@ -161,6 +163,8 @@ std::optional<AdminStreamMessage> AdminStreamMessage::fromJson(const QByteArray 
         break;
     case Kind::SessionEnded:
         message.reason = json.value(QLatin1String("reason")).toString();
+        if (message.reason == QLatin1String("cancelled"))
+            message.session.endedReason = message.reason;
         break;
     case Kind::SessionCreated:
     case Kind::Unknown:

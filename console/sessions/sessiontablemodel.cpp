@@ -58,6 +58,12 @@ QString SessionTableModel::formatDuration(qint64 ms)
     return negative ? QStringLiteral("-") + text : text;
 }
 
+QString SessionTableModel::stateText(const SessionSummary &summary)
+{
+    // A cancelled session's state is "failed"; the table tells it apart.
+    return summary.isCancelled() ? QStringLiteral("cancelled") : summary.state;
+}
+
 QVariant SessionTableModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -67,7 +73,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     case SessionIdRole:
         return s.sessionId;
     case StateRole:
-        return s.state;
+        return stateText(s);
     case UserIdRole:
         return s.userId;
     case Qt::ToolTipRole:
@@ -82,6 +88,8 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         if (index.column() == StateColumn) {
             if (s.state == QLatin1String("running"))
                 return QBrush(QColor(0x1565c0));
+            if (s.isCancelled())
+                return QBrush(QColor(0xef6c00));
             if (s.state == QLatin1String("completed"))
                 return QBrush(QColor(0x2e7d32));
             if (s.state == QLatin1String("failed"))
@@ -99,7 +107,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         case ModeColumn:
             return s.mode;
         case StateColumn:
-            return s.state;
+            return stateText(s);
         case EventsColumn:
             return s.eventCount;
         case BytesColumn:
@@ -125,7 +133,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         case ModeColumn:
             return s.mode;
         case StateColumn:
-            return s.state;
+            return stateText(s);
         case EventsColumn:
             return locale.toString(s.eventCount);
         case BytesColumn:

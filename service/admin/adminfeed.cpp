@@ -157,10 +157,7 @@ void AdminFeed::store_sessionEnded(const SessionSummary &summary)
     qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId << summary.state
                               << (summary.isCancelled() ? "(cancelled)" : "") << "events"
                               << summary.eventCount;
-    // "reason" tells a cancelled session (state failed) from one that failed on its own.
-    AdminStreamMessage message = aboutSession(AdminStreamMessage::Kind::SessionEnded, summary);
-    message.reason = summary.isCancelled() ? summary.endedReason : summary.state;
-    broadcast(message);
+    broadcast(aboutSession(AdminStreamMessage::Kind::SessionEnded, summary));
 }
 
 void AdminFeed::store_sessionRemoved(const QString &sessionId, RemovalReason reason)

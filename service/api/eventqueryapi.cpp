@@ -1,5 +1,6 @@
 #include "eventqueryapi.h"
 
+#include "apipaths.h"
 #include "core/contextcallback.h"
 #include "core/jsonwriter.h"
 #include "http/httpexchange.h"
@@ -37,7 +38,7 @@ EventQueryApi::EventQueryApi(SessionStore *store, int retryAfterSeconds, QObject
 void EventQueryApi::registerRoutes(Router &router)
 {
     router.add(
-        "GET", QStringLiteral("/api/refactor/{}/events"),
+        "GET", ApiPaths::sessionEventsJson(ApiPaths::RouteArg),
         [this](HttpExchange &exchange, const QStringList &args) { events(exchange, args.at(0)); });
 }
 

@@ -1,5 +1,6 @@
 #include "publishapi.h"
 
+#include "apipaths.h"
 #include "core/contextcallback.h"
 #include "http/httpexchange.h"
 #include "http/router.h"
@@ -41,7 +42,7 @@ PublishApi::PublishApi(PublishService *publisher, const AccessPolicy &access,
 void PublishApi::registerRoutes(Router &router)
 {
     router.add(
-        "POST", QStringLiteral("/api/sessions/{}/events"),
+        "POST", ApiPaths::sessionEvents(ApiPaths::RouteArg),
         [this](HttpExchange &exchange, const QStringList &args) { publish(exchange, args.at(0)); });
     // "curl -T - URL" (contract section 12) sends PUT: a streaming publish either way.
     router.add("PUT", QStringLiteral("/api/sessions/{}/events"),
@@ -57,7 +58,7 @@ void PublishApi::registerRoutes(Router &router)
                    publish(exchange, args.at(0));
                });
     router.add(
-        "POST", QStringLiteral("/api/refactor/{}/cancel"),
+        "POST", ApiPaths::sessionCancel(ApiPaths::RouteArg),
         [this](HttpExchange &exchange, const QStringList &args) { cancel(exchange, args.at(0)); });
 }
 
