@@ -233,6 +233,7 @@ void Service::shutdown()
     qCInfo(lcService) << "shutting down:" << m_hub->subscriberCount() << "open streams";
     m_frontend->close();
     m_sessions->stopAll();
+    m_publishApi->closeStreams(); // open streaming publishes: 503, retry elsewhere
     connect(m_hub, &SubscriberHub::allClosed, this, &Service::stopped, Qt::QueuedConnection);
     m_graceTimer.setSingleShot(true);
     m_graceTimer.setInterval(m_config.shutdownGraceSeconds * 1000);

@@ -79,6 +79,31 @@ void NdjsonPublishStream::start()
             }));
 }
 
+void NdjsonPublishStream::stopForShutdown()
+{
+    if (m_answered || m_clientGone)
+        return;
+    if (m_inFlight) {
+        // Answered once the batch in flight is (the memory store answers at once).
+        m_queue.clear();
+        m_stopped = true;
+        m_shuttingDown = true;
+        return;
+    }
+    answerShutdown();
+}
+
+void NdjsonPublishStream::answerShutdown()
+{
+    QJsonObject body = progressJson();
+    body.insert(QStringLiteral("error"), QStringLiteral("shutting_down"));
+    body.insert(QStringLiteral("message"),
+                QStringLiteral("the service is shutting down; send the rest again (with the same "
+                               "idempotency keys) to another instance or later"));
+    answer(HttpResponse::json(503, body).withHeader(
+        "Retry-After", QByteArray::number(m_options.retryAfterSeconds)));
+}
+
 void NdjsonPublishStream::begin(const SessionSummary &summary)
 {
     // A session that has ended already is not refused here: a stream retried after a dropped
@@ -298,6 +323,10 @@ void NdjsonPublishStream::submit(QList<StreamAppender::Item> items, QList<int> l
                 }
                 if (then) {
                     answer(lineError(*then));
+                    return;
+                }
+                if (m_shuttingDown) {
+                    answerShutdown();
                     return;
                 }
                 if (m_endedUnder && !m_finalAppended) {

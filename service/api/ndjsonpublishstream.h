@@ -55,6 +55,8 @@ public:
 
     // Checks that the session exists and is running, then reads the body.
     void start();
+    // Answers 503 now (the service stops); the lines appended so far stay.
+    void stopForShutdown();
 
 private:
     struct Line
@@ -87,6 +89,7 @@ private:
     void submit(QList<StreamAppender::Item> items, QList<int> lines,
                 std::optional<LineFailure> then);
     void endedUnderStream(const QString &reason);
+    void answerShutdown();
     QJsonObject progressJson() const;
     // With what the stream appended so far (those events stay).
     HttpResponse lineError(const LineFailure &failure) const;
@@ -114,6 +117,7 @@ private:
     bool m_finalAppended = false; // this stream appended the session's terminal event
     bool m_finalQueued = false; // a final event is on its way (in flight)
     bool m_endedBeforeStart = false;
+    bool m_shuttingDown = false;
     std::optional<QString> m_endedUnder; // the session ended while a batch was in flight
     qint64 m_firstSeq = 0;
     qint64 m_lastSeq = 0;

@@ -170,6 +170,13 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
             }));
 }
 
+void PublishApi::closeStreams()
+{
+    const QList<NdjsonPublishStream *> streams = findChildren<NdjsonPublishStream *>();
+    for (NdjsonPublishStream *stream : streams)
+        stream->stopForShutdown();
+}
+
 void PublishApi::publishStream(HttpExchange &exchange, const QString &sessionId)
 {
     if (exchange.request().hasHeader("idempotency-key")) {

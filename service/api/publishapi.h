@@ -37,6 +37,8 @@ public:
                QObject *parent = nullptr);
 
     void registerRoutes(Router &router);
+    // Service shutdown: every open streaming publish is answered 503 (what it appended stays).
+    void closeStreams();
     // The streaming publish gauge and line counter, for /metrics.
     const PublishStreamStats *publishStreamStats() const { return m_streamStats.get(); }
 

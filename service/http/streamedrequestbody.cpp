@@ -178,6 +178,7 @@ void ConnectionGuard::answerAndClose(const QByteArray &response)
     m_idleTimer.stop();
     detachServer();
     m_socket->write(response);
+    m_socket->flush(); // now: at shutdown the process may exit within this loop pass
     // Discard what the client still sends for a while; drop it if it never stops.
     QTimer::singleShot(5000, m_socket, [socket = m_socket] {
         if (socket)

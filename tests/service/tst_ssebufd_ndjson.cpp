@@ -76,6 +76,7 @@ private Q_SLOTS:
     void linesOfOnePassGoOutTogether();
     void morePerPassThanABatch();
     void metricsCountStreams();
+    void shutdownAnswers503();
 
 private:
     QString newSession();
@@ -737,6 +738,28 @@ void tst_SsebufdNdjson::metricsCountStreams()
     QVERIFY(producer.waitResponse());
     QTRY_COMPARE_WITH_TIMEOUT(metricValue(m_http.get(metrics).body, "ssebuf_publish_streams_open"),
                               0, 5000);
+}
+
+void tst_SsebufdNdjson::shutdownAnswers503()
+{
+    ServiceProcess service;
+    QVERIFY2(service.start({"--pipeline", "external"}), qPrintable(service.errorText()));
+    HttpTestClient http;
+    const QString id = startSession(http, service);
+    NdjsonProducer producer(service);
+    QVERIFY(producer.open(id));
+    producer.send(line(progressEvent(1)));
+    QTRY_COMPARE_WITH_TIMEOUT(
+        http.get(service.url(QStringLiteral("/api/admin/sessions/") + id)).json().value("last_seq"),
+        QJsonValue(1), 5000);
+    service.process().terminate(); // SIGTERM: the open stream is told, then the service exits
+    QVERIFY(producer.waitResponse());
+    QCOMPARE(producer.status(), 503);
+    QCOMPARE(producer.json().value("error").toString(), QStringLiteral("shutting_down"));
+    QCOMPARE(producer.json().value("count").toInt(), 1);
+    QVERIFY(producer.received().contains("Retry-After: "));
+    QVERIFY(service.process().waitForFinished(15000));
+    QCOMPARE(service.process().exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_SsebufdNdjson)
