@@ -97,7 +97,7 @@ QJsonObject AdminStreamMessage::toJson() const
     case Kind::SessionEnded:
         // Tells a cancelled session (state failed) from one that failed on its own.
         json.insert(QStringLiteral("reason"),
-                    session.isCancelled() ? session.endedReason : session.state);
+                    session.isCancelled() ? session.endedReason : sessionStateName(session.state));
         break;
     case Kind::SessionCreated:
     case Kind::Unknown:

@@ -6,13 +6,15 @@
 #include "api/eventqueryapi.h"
 #include "api/publishapi.h"
 #include "api/sessionapi.h"
-#include "core/sessionmanager.h"
+#include "eventloop/writecoalescer.h"
 #include "http/httpfrontend.h"
 #include "isotime.h"
 #include "metrics/servicemetrics.h"
 #include "pipeline/demopipeline.h"
 #include "pipeline/execpipeline.h"
+#include "pipeline/externalpipeline.h"
 #include "session/publishservice.h"
+#include "session/sessionmanager.h"
 #include "sse/subscriberhub.h"
 #include "store/memorystore.h"
 #include "store/redisstore.h"
@@ -52,6 +54,7 @@ bool Service::start(QString *error)
     retention.sweepIntervalSeconds = m_config.sweepIntervalSeconds;
     retention.maxIdempotencyKeys = m_config.maxIdempotencyKeys;
 
+    m_coalescer = new WriteCoalescer(this);
     if (m_config.store == QLatin1String("memory")) {
         m_store = new MemoryStore(retention, this);
     } else if (m_config.store.startsWith(QLatin1String("redis://"))) {
@@ -59,7 +62,7 @@ bool Service::start(QString *error)
         const std::optional<RedisEndpoint> endpoint = RedisEndpoint::parse(m_config.store, error);
         if (!endpoint)
             return false;
-        m_store = new RedisStore(*endpoint, retention, this);
+        m_store = new RedisStore(*endpoint, retention, m_coalescer, this);
     } else {
         *error = QStringLiteral("store %1 is not supported by this build").arg(m_config.store);
         return false;
@@ -72,7 +75,7 @@ bool Service::start(QString *error)
     } else if (m_config.pipeline.startsWith(QLatin1String("exec:"))) {
         auto exec = std::make_unique<ExecPipeline>(
             m_config.pipeline.mid(5), m_config.execTimeoutSeconds, m_config.execPassCredentials,
-            m_config.execKillGraceSeconds);
+            m_coalescer, m_config.execKillGraceSeconds);
         if (!exec->isValid()) {
             *error = QStringLiteral("the exec pipeline needs a command: exec:COMMAND");
             return false;
@@ -110,17 +113,17 @@ bool Service::start(QString *error)
     serviceInfo.pipeline = m_pipeline->name();
     m_adminFeed = new AdminFeed(m_store, m_hub, serviceInfo, m_config.maxUnsentBytes,
                                 m_config.keepaliveSeconds, this);
-    m_metrics = new ServiceMetrics(m_store, m_hub, this);
-    m_adminApi = new AdminApi(m_store, m_hub, m_adminFeed, m_metrics, access, this);
+    m_metrics = new ServiceMetrics(m_store, m_hub, m_coalescer, this);
+    m_adminApi = new AdminApi(m_store, m_hub, m_adminFeed, m_metrics, access,
+                              m_config.retryAfterSeconds, this);
     m_adminApi->registerRoutes(m_router);
 
     HttpLimits limits;
     limits.maxBodyBytes = m_config.maxBodyBytes;
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
-    m_frontend = new HttpFrontend(limits, &m_router, this);
-    m_metrics->setWriteCoalescer(m_frontend->writeCoalescer());
-    // The publish routes need the frontend's coalescer (a batch is one write per subscriber).
-    m_publisher = new PublishService(m_store, m_frontend->writeCoalescer(), this);
+    m_frontend = new HttpFrontend(limits, &m_router, m_coalescer, this);
+    // A batch reaches each subscriber in one write: the publisher corks the streams.
+    m_publisher = new PublishService(m_store, m_coalescer, this);
     connect(m_publisher, &PublishService::duplicatesSkipped, m_metrics,
             &ServiceMetrics::recordDuplicates);
     connect(m_publisher, &PublishService::batchAppended, m_metrics, &ServiceMetrics::recordBatch);
@@ -133,10 +136,6 @@ bool Service::start(QString *error)
     m_metrics->setPublishStreamStats(m_publishApi->publishStreamStats());
     m_eventQueryApi = new EventQueryApi(m_store, m_config.retryAfterSeconds, this);
     m_eventQueryApi->registerRoutes(m_router);
-    if (auto *redis = qobject_cast<RedisStore *>(m_store))
-        redis->setWriteCoalescer(m_frontend->writeCoalescer());
-    if (auto *exec = dynamic_cast<ExecPipeline *>(m_pipeline.get()))
-        exec->setWriteCoalescer(m_frontend->writeCoalescer());
     connect(m_frontend, &HttpFrontend::exchangeAnswered, this,
             [this](const HttpRequest &request, const QString &route, int status, qint64 elapsedMs) {
                 m_metrics->recordRequest(route, status);

@@ -61,7 +61,35 @@ QString SessionTableModel::formatDuration(qint64 ms)
 QString SessionTableModel::stateText(const SessionSummary &summary)
 {
     // A cancelled session's state is "failed"; the table tells it apart.
-    return summary.isCancelled() ? QStringLiteral("cancelled") : summary.state;
+    return summary.isCancelled() ? QStringLiteral("cancelled") : sessionStateName(summary.state);
+}
+
+QVariant SessionTableModel::sortValue(const SessionSummary &s, int column)
+{
+    switch (column) {
+    case IdColumn:
+        return s.sessionId;
+    case UserColumn:
+        return s.userId;
+    case ModeColumn:
+        return s.mode;
+    case StateColumn:
+        return stateText(s);
+    case EventsColumn:
+        return s.eventCount;
+    case BytesColumn:
+        return s.bufferedBytes;
+    case DroppedColumn:
+        return s.droppedEvents;
+    case SubscribersColumn:
+        return s.subscribers;
+    case AgeColumn:
+        // Newest first when ascending; independent of the clock so sorting stays stable.
+        return -s.createdAtMs;
+    case ExpiresColumn:
+        return s.expiresAtMs;
+    }
+    return QVariant();
 }
 
 QVariant SessionTableModel::data(const QModelIndex &index, int role) const
@@ -86,54 +114,28 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         return QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::ForegroundRole:
         if (index.column() == StateColumn) {
-            if (s.state == QLatin1String("running"))
+            if (s.state == SessionState::Running)
                 return QBrush(QColor(0x1565c0));
             if (s.isCancelled())
                 return QBrush(QColor(0xef6c00));
-            if (s.state == QLatin1String("completed"))
+            if (s.state == SessionState::Completed)
                 return QBrush(QColor(0x2e7d32));
-            if (s.state == QLatin1String("failed"))
+            if (s.state == SessionState::Failed)
                 return QBrush(QColor(0xc62828));
         }
         if (index.column() == DroppedColumn && s.droppedEvents > 0)
             return QBrush(QColor(0xc62828));
         return QVariant();
     case SortRole:
-        switch (index.column()) {
-        case IdColumn:
-            return s.sessionId;
-        case UserColumn:
-            return s.userId;
-        case ModeColumn:
-            return s.mode;
-        case StateColumn:
-            return stateText(s);
-        case EventsColumn:
-            return s.eventCount;
-        case BytesColumn:
-            return s.bufferedBytes;
-        case DroppedColumn:
-            return s.droppedEvents;
-        case SubscribersColumn:
-            return s.subscribers;
-        case AgeColumn:
-            // Newest first when ascending; independent of the clock so sorting stays stable.
-            return -s.createdAtMs;
-        case ExpiresColumn:
-            return s.expiresAtMs;
-        }
-        return QVariant();
+        return sortValue(s, index.column());
     case Qt::DisplayRole: {
         const QLocale locale;
         switch (index.column()) {
         case IdColumn:
-            return s.sessionId;
         case UserColumn:
-            return s.userId;
         case ModeColumn:
-            return s.mode;
         case StateColumn:
-            return stateText(s);
+            return sortValue(s, index.column());
         case EventsColumn:
             return locale.toString(s.eventCount);
         case BytesColumn:
@@ -369,7 +371,7 @@ SessionTableModel::Totals SessionTableModel::totals() const
     Totals totals;
     totals.sessions = int(m_rows.size());
     for (const SessionSummary &s : m_rows) {
-        if (s.state == QLatin1String("running"))
+        if (s.state == SessionState::Running)
             ++totals.running;
         totals.subscribers += s.subscribers;
         totals.events += s.eventCount;

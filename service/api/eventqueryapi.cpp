@@ -142,7 +142,7 @@ void EventQueryApi::answer(HttpExchange &exchange, const Query &query, const Rea
     QByteArray body = "{\"session_id\":";
     JsonWriter::appendString(body, query.sessionId);
     body += ",\"state\":";
-    JsonWriter::appendString(body, result.state);
+    JsonWriter::appendString(body, sessionStateName(result.state));
     body += ",\"last_seq\":" + QByteArray::number(result.lastSeq);
     if (result.gapFrom > 0)
         body += ",\"missed_from\":" + QByteArray::number(result.gapFrom)

@@ -1,12 +1,13 @@
 #include "sessionapi.h"
 
+#include "apianswer.h"
 #include "apipaths.h"
 #include "core/contextcallback.h"
-#include "core/sessionmanager.h"
 #include "http/httpexchange.h"
 #include "http/router.h"
 #include "http/streamconnection.h"
 #include "isotime.h"
+#include "session/sessionmanager.h"
 #include "sse/subscriberhub.h"
 
 #include <QJsonDocument>
@@ -99,12 +100,6 @@ std::optional<StreamStart> streamStart(const HttpRequest &request, ApiError *err
     return start;
 }
 
-HttpResponse unavailable(int retryAfterSeconds, const QString &message)
-{
-    return HttpResponse::error(503, QStringLiteral("store_unavailable"), message)
-        .withHeader("Retry-After", QByteArray::number(retryAfterSeconds));
-}
-
 } // namespace
 
 SessionApi::SessionApi(SessionManager *sessions, SubscriberHub *hub, const AccessPolicy &access,
@@ -131,9 +126,13 @@ void SessionApi::registerRoutes(Router &router)
 
 void SessionApi::startSession(HttpExchange &exchange)
 {
+    if (const auto notJson = ApiAnswer::unlessJsonBody(exchange.request())) {
+        exchange.respond(*notJson);
+        return;
+    }
     ApiError error;
-    const std::optional<StartRequest> request = StartRequest::parse(
-        exchange.request().header("content-type"), exchange.request().body, &error);
+    const std::optional<StartRequest> request
+        = StartRequest::parse(exchange.request().body, &error);
     if (!request) {
         exchange.respond(HttpResponse::error(error));
         return;
@@ -152,9 +151,7 @@ void SessionApi::startSession(HttpExchange &exchange)
                             .withHeader("Retry-After", QByteArray::number(m_retryAfterSeconds)));
                     return;
                 case CreateStatus::Unavailable:
-                    exchange.respond(unavailable(
-                        m_retryAfterSeconds,
-                        QStringLiteral("the session store is unreachable; retry later")));
+                    exchange.respond(ApiAnswer::storeUnavailable(m_retryAfterSeconds));
                     return;
                 case CreateStatus::Created:
                     break;
@@ -188,15 +185,11 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
             [this, &exchange, sessionId,
              start = *start](const std::optional<SessionSummary> &summary) {
                 if (!m_sessions->store()->isAvailable()) {
-                    exchange.respond(unavailable(
-                        m_retryAfterSeconds,
-                        QStringLiteral("the session store is unreachable; retry later")));
+                    exchange.respond(ApiAnswer::storeUnavailable(m_retryAfterSeconds));
                     return;
                 }
                 if (!summary) {
-                    exchange.respond(HttpResponse::error(
-                        404, QStringLiteral("session_not_found"),
-                        QStringLiteral("no such session (unknown or expired)")));
+                    exchange.respond(ApiAnswer::sessionNotFound());
                     return;
                 }
                 qint64 resumeFrom = start.resumeFrom;
@@ -215,8 +208,8 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
                     return;
                 }
                 const QString peer = exchange.request().peerText();
-                if (StreamConnection *stream = exchange.startEventStream())
-                    m_hub->subscribe(stream, sessionId, resumeFrom, peer);
+                if (std::unique_ptr<StreamConnection> stream = exchange.startEventStream())
+                    m_hub->subscribe(std::move(stream), sessionId, resumeFrom, peer);
             }));
 }
 

@@ -39,8 +39,8 @@ void HttpExchange::respond(const HttpResponse &response)
     finish(response.status);
 }
 
-StreamConnection *HttpExchange::startEventStream(qint64 maxInputBytes,
-                                                 const HttpHeaders &extraHeaders)
+std::unique_ptr<StreamConnection> HttpExchange::startEventStream(qint64 maxInputBytes,
+                                                                 const HttpHeaders &extraHeaders)
 {
     if (m_answered || !m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
         finish(499);
@@ -56,7 +56,8 @@ StreamConnection *HttpExchange::startEventStream(qint64 maxInputBytes,
     head += "\r\n";
     // The handover may delete the socket later (and this exchange with it).
     QPointer<HttpExchange> self(this);
-    StreamConnection *stream = StreamConnection::take(m_socket, maxInputBytes, m_coalescer);
+    std::unique_ptr<StreamConnection> stream
+        = StreamConnection::take(m_socket, maxInputBytes, m_coalescer);
     if (stream)
         stream->write(head);
     if (self)

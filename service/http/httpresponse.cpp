@@ -4,32 +4,6 @@
 
 namespace ssebuf {
 
-QByteArray HttpRequest::header(const QByteArray &name) const
-{
-    for (const auto &pair : headers) {
-        if (pair.first.compare(name, Qt::CaseInsensitive) == 0)
-            return pair.second;
-    }
-    return {};
-}
-
-bool HttpRequest::hasHeader(const QByteArray &name) const
-{
-    for (const auto &pair : headers) {
-        if (pair.first.compare(name, Qt::CaseInsensitive) == 0)
-            return true;
-    }
-    return false;
-}
-
-QString HttpRequest::peerText() const
-{
-    const QString host = peer.protocol() == QAbstractSocket::IPv6Protocol
-        ? QLatin1Char('[') + peer.toString() + QLatin1Char(']')
-        : peer.toString();
-    return host + QLatin1Char(':') + QString::number(peerPort);
-}
-
 HttpResponse HttpResponse::json(int status, const QJsonObject &body)
 {
     return HttpResponse {

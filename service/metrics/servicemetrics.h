@@ -22,7 +22,9 @@ class ServiceMetrics : public QObject
 {
     Q_OBJECT
 public:
-    ServiceMetrics(SessionStore *store, SubscriberHub *hub, QObject *parent = nullptr);
+    // coalescer: the source of ssebuf_stream_send_calls_total.
+    ServiceMetrics(SessionStore *store, SubscriberHub *hub, const WriteCoalescer *coalescer,
+                   QObject *parent = nullptr);
 
     void recordRequest(const QString &route, int status);
     void recordRejectedConnection(int status);
@@ -30,9 +32,7 @@ public:
     // their idempotency key was known; a batch (JSON array) and the events it appended.
     void recordDuplicates(int count) { m_duplicates += count; }
     void recordBatch(int events);
-    // The source of ssebuf_stream_send_calls_total (the HTTP front end's).
-    void setWriteCoalescer(const WriteCoalescer *coalescer) { m_coalescer = coalescer; }
-    // The source of the streaming publish gauge and line counter (the session API's).
+    // The source of the streaming publish gauge and line counter (the publish API's).
     void setPublishStreamStats(const PublishStreamStats *stats) { m_streamStats = stats; }
     // Renders the exposition text; asks the store for live sessions (asynchronous).
     void render(std::function<void(const QByteArray &)> done);

@@ -50,7 +50,7 @@ private:
     void silenceTimer_timeout();
     void killTimer_timeout();
     void handleLine(const QByteArray &line);
-    void emitTerminal(const QString &status, const QString &type, const QString &message);
+    void emitTerminal(SessionState status, const QString &type, const QString &message);
     // SIGKILL to the producer and its process group (what it started).
     void killProcess();
 
@@ -73,11 +73,12 @@ class ExecPipeline : public Pipeline
 {
 public:
     // command: what follows "exec:", split into program and arguments as a shell would.
+    // coalescer: corks the streams while several lines read at once become events;
+    // killGraceSeconds: on cancel, SIGKILL this long after SIGTERM.
     ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials,
-                 int killGraceSeconds = 5);
+                 WriteCoalescer *coalescer = nullptr, int killGraceSeconds = 5);
     QString name() const override { return QStringLiteral("exec"); }
     bool isValid() const { return !m_options.program.isEmpty(); }
-    void setWriteCoalescer(WriteCoalescer *coalescer) { m_options.coalescer = coalescer; }
     SessionProducer *createProducer(const QString &sessionId, const StartRequest &request,
                                     QObject *parent) override;
 

@@ -114,7 +114,7 @@ void PublishService::cancel(const QString &sessionId, const QString &reason, Cal
 {
     EventDraft draft;
     draft.type = QStringLiteral("cancelled");
-    draft.status = QStringLiteral("failed");
+    draft.status = SessionState::Failed;
     draft.message = reason.isEmpty() ? QStringLiteral("cancelled") : reason;
     draft.final = true;
     BatchAppend batch;

@@ -23,7 +23,7 @@ struct KnownKey
 struct MemoryStore::Session
 {
     SessionRecord record;
-    QString state = QStringLiteral("running");
+    SessionState state = SessionState::Running;
     QString endedReason;
     QHash<QByteArray, KnownKey> keys;
     std::deque<QByteArray> keyOrder; // by first use, oldest first
@@ -172,7 +172,7 @@ void MemoryStore::appendBatch(const QString &sessionId, const BatchAppend &batch
         }
         fresh.append(i);
     }
-    if (!fresh.isEmpty() && session->state != QLatin1String("running")) {
+    if (!fresh.isEmpty() && isTerminal(session->state)) {
         BatchResult ended;
         ended.status = BatchStatus::Ended;
         ended.endedReason = session->endedReason;
@@ -239,7 +239,7 @@ void MemoryStore::appendEvent(const QString &sessionId, const EventDraft &draft,
         done(AppendResult {AppendStatus::NotFound, {}});
         return;
     }
-    if (session->state != QLatin1String("running")) {
+    if (isTerminal(session->state)) {
         done(AppendResult {AppendStatus::Ended, {}});
         return;
     }
@@ -271,7 +271,7 @@ void MemoryStore::readEvents(const QString &sessionId, qint64 afterSeq, int limi
     }
     const Session &session = *live;
     result.found = true;
-    result.finished = session.state != QLatin1String("running");
+    result.finished = isTerminal(session.state);
     result.lastSeq = session.buffer.lastSeq();
     result.state = session.state;
     SessionBuffer::Slice slice = session.buffer.after(afterSeq, limit);

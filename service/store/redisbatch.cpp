@@ -92,8 +92,8 @@ bool RedisBatch::arguments(const QString &sessionId, const BatchAppend &batch, q
         }
         overhead = shape->wire.size() - shape->json.size() - 1;
         *args << shape->json.left(at) << shape->json.mid(at + 1)
-              << (item.draft.final ? item.draft.status.toUtf8() : QByteArray()) << item.key
-              << item.fingerprint;
+              << (item.draft.final ? sessionStateName(item.draft.status).toUtf8() : QByteArray())
+              << item.key << item.fingerprint;
     }
     (*args)[5] = QByteArray::number(overhead);
     return true;

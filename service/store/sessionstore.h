@@ -68,7 +68,7 @@ struct ReadResult
     bool available = true; // false when the store could not be asked
     bool finished = false; // the session's terminal event is appended
     qint64 lastSeq = 0;
-    QString state; // running, completed, failed
+    SessionState state = SessionState::Running;
     qint64 gapFrom = 0; // first and last seq the reader asked for that were evicted
     qint64 gapTo = 0;
     QList<EventPtr> events; // seq ascending, contiguous
