@@ -34,6 +34,7 @@ NdjsonPublishStream::NdjsonPublishStream(HttpExchange &exchange, const QString &
     , m_appender(appender)
     , m_options(options)
     , m_stats(std::move(stats))
+    , m_lines(options.maxLineBytes)
 {
     ++m_stats->open;
     // From the last byte received, the head included: it has just arrived.
@@ -132,14 +133,13 @@ void NdjsonPublishStream::body_dataReceived(const QByteArray &bytes)
     if (m_stopped)
         return;
     m_idleTimer.start();
-    m_partial += bytes;
-    takeLines(false);
+    takeLines(bytes, false);
     pump();
     if (m_inFlight && m_body) {
         // The store is slower than the producer: stop reading (TCP holds the producer back)
         // rather than queue without bound. Resumed when the batch in flight is answered.
-        qint64 queued = m_partial.size();
-        for (const Line &line : std::as_const(m_queue))
+        qint64 queued = m_lines.pendingBytes();
+        for (const NdjsonLineSplitter::Line &line : std::as_const(m_queue))
             queued += line.text.size();
         if (queued > m_options.maxLineBytes)
             m_body->pause();
@@ -151,7 +151,7 @@ void NdjsonPublishStream::body_ended()
     if (m_stopped)
         return;
     m_bodyEnded = true;
-    takeLines(true);
+    takeLines({}, true);
     pump();
 }
 
@@ -163,46 +163,19 @@ void NdjsonPublishStream::body_gone()
     m_stopped = true; // lines completed before the close are still appended (pump)
     m_idleTimer.stop();
     if (!m_answered)
-        qCInfo(lcPublishStream).noquote()
-            << "streaming publisher of" << m_sessionId << "left after" << m_linesSeen << "lines";
+        qCInfo(lcPublishStream).noquote() << "streaming publisher of" << m_sessionId << "left after"
+                                          << m_lines.linesSeen() << "lines";
     pump();
     finishIfIdle();
 }
 
-void NdjsonPublishStream::takeLines(bool endOfBody)
+void NdjsonPublishStream::takeLines(const QByteArray &bytes, bool endOfBody)
 {
-    qsizetype start = 0;
-    for (;;) {
-        qsizetype end = m_partial.indexOf('\n', start);
-        if (end < 0 && !(endOfBody && start < m_partial.size()))
-            break;
-        if (end < 0)
-            end = m_partial.size(); // the last line of the body needs no line end
-        Line line {++m_linesSeen, m_partial.mid(start, end - start), false};
-        start = end + 1;
-        if (line.text.endsWith('\r'))
-            line.text.chop(1);
-        if (line.text.trimmed().isEmpty())
-            continue; // empty lines are ignored (and counted)
-        ++m_stats->lines;
-        if (line.text.size() > m_options.maxLineBytes) {
-            line.text.clear();
-            line.tooLong = true;
-            m_queue.append(line);
-            m_partial.clear();
-            m_stopped = true;
-            return;
-        }
-        m_queue.append(line);
-    }
-    m_partial.remove(0, qMin(start, m_partial.size()));
-    // A line longer than the limit is refused before it ends (no need to hold it whole).
-    if (m_partial.size() > m_options.maxLineBytes + 1) {
-        m_queue.append(Line {m_linesSeen + 1, {}, true});
-        ++m_stats->lines;
-        m_partial.clear();
+    const QList<NdjsonLineSplitter::Line> lines = m_lines.feed(bytes, endOfBody);
+    m_stats->lines += lines.size();
+    m_queue += lines;
+    if (m_lines.isOverLimit())
         m_stopped = true;
-    }
 }
 
 void NdjsonPublishStream::pump()
@@ -214,7 +187,7 @@ void NdjsonPublishStream::pump()
     std::optional<LineFailure> stop;
     // At most a batch's worth per append (--max-batch-events): the rest follows at once.
     while (!m_queue.isEmpty() && !stop && items.size() < m_options.maxBatchEvents) {
-        const Line line = m_queue.takeFirst();
+        const NdjsonLineSplitter::Line line = m_queue.takeFirst();
         if (line.tooLong) {
             stop = LineFailure {413,
                                 QStringLiteral("line_too_large"),

@@ -1,6 +1,7 @@
 #ifndef SSEBUF_NDJSONPUBLISHSTREAM_H
 #define SSEBUF_NDJSONPUBLISHSTREAM_H
 
+#include "ndjsonlinesplitter.h"
 #include "streamappender.h"
 
 #include "http/httpresponse.h"
@@ -59,13 +60,6 @@ public:
     void stopForShutdown();
 
 private:
-    struct Line
-    {
-        int number = 0;
-        QByteArray text; // without its line end
-        bool tooLong = false;
-    };
-
     // A line that stops the stream, answered once what was before it is appended.
     struct LineFailure
     {
@@ -84,7 +78,7 @@ private:
     void store_sessionEnded(const SessionSummary &summary);
     void store_sessionRemoved(const QString &sessionId, RemovalReason reason);
 
-    void takeLines(bool endOfBody);
+    void takeLines(const QByteArray &bytes, bool endOfBody);
     void pump();
     void submit(QList<StreamAppender::Item> items, QList<int> lines,
                 std::optional<LineFailure> then);
@@ -106,9 +100,8 @@ private:
     Options m_options;
     std::shared_ptr<PublishStreamStats> m_stats;
     QTimer m_idleTimer;
-    QByteArray m_partial; // the line being received
-    int m_linesSeen = 0; // physical lines completed so far
-    QList<Line> m_queue; // complete lines not appended yet
+    NdjsonLineSplitter m_lines;
+    QList<NdjsonLineSplitter::Line> m_queue; // complete lines not appended yet
     bool m_inFlight = false;
     bool m_bodyEnded = false;
     bool m_stopped = false; // a bad line or an end: nothing more is read
