@@ -7,10 +7,13 @@
 // instances, where a() and b() are different processes: a retry sent to b() of a request
 // answered by a() must still be a duplicate, a cancel on b() must stop a()'s producer.
 
+#include "apipaths.h"
 #include "httptestclient.h"
 #include "rawsseclient.h"
 #include "redisprocess.h"
+#include "seqrange.h"
 #include "serviceprocess.h"
+#include "sessiontestkit.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -25,6 +28,8 @@
 namespace producertest {
 
 using Headers = QList<QPair<QByteArray, QByteArray>>;
+using testkit::range;
+using namespace ssebuf;
 
 inline QJsonObject eventJson(const QString &message,
                              const QString &status = QStringLiteral("running"))
@@ -51,14 +56,6 @@ inline QByteArray compact(const QJsonObject &json)
 inline QByteArray compact(const QJsonArray &json)
 {
     return QJsonDocument(json).toJson(QJsonDocument::Compact);
-}
-
-inline QList<qint64> range(qint64 from, qint64 to)
-{
-    QList<qint64> values;
-    for (qint64 v = from; v <= to; ++v)
-        values.append(v);
-    return values;
 }
 
 // One or two ssebufd instances (see above), fresh for each test.
@@ -146,18 +143,16 @@ public:
     QString startSession(ServiceProcess &service,
                          const QString &prompt = QStringLiteral("refactor the parser"))
     {
-        const HttpTestReply reply = m_http.postJson(
-            service.url(QStringLiteral("/api/refactor")),
-            QJsonObject {{QStringLiteral("user_id"), QStringLiteral("producer_test")},
-                         {QStringLiteral("user_prompt"), prompt}});
-        return reply.status == 201 ? reply.json().value(QLatin1String("session_id")).toString()
-                                   : QString();
+        return testkit::startSession(
+            m_http, service,
+            testkit::startBody(prompt,
+                               {{QStringLiteral("user_id"), QStringLiteral("producer_test")}}));
     }
 
     HttpTestReply publish(ServiceProcess &service, const QString &id, const QByteArray &body,
                           const Headers &headers = {})
     {
-        return m_http.post(service.url(QStringLiteral("/api/sessions/%1/events").arg(id)), body,
+        return m_http.post(service.url(ApiPaths::sessionEvents(ApiPaths::segment(id))), body,
                            "application/json", headers);
     }
     HttpTestReply publish(ServiceProcess &service, const QString &id, const QJsonObject &json,
@@ -173,13 +168,13 @@ public:
     HttpTestReply cancel(ServiceProcess &service, const QString &id, const QByteArray &body = {},
                          const Headers &headers = {})
     {
-        return m_http.post(service.url(QStringLiteral("/api/refactor/%1/cancel").arg(id)), body,
+        return m_http.post(service.url(ApiPaths::sessionCancel(ApiPaths::segment(id))), body,
                            "application/json", headers);
     }
     // GET /api/refactor/{id}/events with the query.
     HttpTestReply events(ServiceProcess &service, const QString &id, const QString &query = {})
     {
-        return m_http.get(service.url(QStringLiteral("/api/refactor/%1/events").arg(id)
+        return m_http.get(service.url(ApiPaths::sessionEventsJson(ApiPaths::segment(id))
                                       + (query.isEmpty() ? QString() : QLatin1Char('?') + query)));
     }
     // The seqs of the session's buffered events, as the JSON read answers them.
@@ -197,13 +192,13 @@ public:
     QJsonObject summary(ServiceProcess &service, const QString &id)
     {
         const HttpTestReply reply
-            = m_http.get(service.url(QStringLiteral("/api/admin/sessions/%1").arg(id)));
+            = m_http.get(service.url(ApiPaths::adminSession(ApiPaths::segment(id))));
         return reply.status == 200 ? reply.json() : QJsonObject {};
     }
     // One sample of /metrics (without labels), -1 when absent.
     qint64 metric(ServiceProcess &service, const QByteArray &name)
     {
-        const QByteArray text = m_http.get(service.url(QStringLiteral("/metrics"))).body;
+        const QByteArray text = m_http.get(service.url(ApiPaths::metrics())).body;
         for (const QByteArray &line : text.split('\n')) {
             if (line.startsWith(name + ' '))
                 return line.mid(name.size() + 1).toLongLong();
@@ -212,7 +207,7 @@ public:
     }
     QUrl sseUrl(ServiceProcess &service, const QString &id, const QString &query = {})
     {
-        return service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)
+        return service.url(ApiPaths::sessionStream(ApiPaths::segment(id))
                            + (query.isEmpty() ? QString() : QLatin1Char('?') + query));
     }
 
@@ -224,8 +219,7 @@ private:
             return false;
         }
         return QTest::qWaitFor(
-            [&] { return m_http.get(service.url(QStringLiteral("/healthz"))).status == 200; },
-            10000);
+            [&] { return m_http.get(service.url(ApiPaths::health())).status == 200; }, 10000);
     }
 
     std::unique_ptr<RedisProcess> m_redis;

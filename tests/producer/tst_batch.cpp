@@ -90,12 +90,12 @@ void tst_Batch::batchIsNotInterleaved()
     QNetworkAccessManager batches;
     QList<QNetworkReply *> singleReplies;
     QList<QNetworkReply *> batchReplies;
-    auto post = [&](QNetworkAccessManager &manager, ServiceProcess &target,
-                    const QByteArray &body) {
-        QNetworkRequest request(target.url(QStringLiteral("/api/sessions/%1/events").arg(id)));
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-        return manager.post(request, body);
-    };
+    auto post
+        = [&](QNetworkAccessManager &manager, ServiceProcess &target, const QByteArray &body) {
+              QNetworkRequest request(target.url(ApiPaths::sessionEvents(ApiPaths::segment(id))));
+              request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+              return manager.post(request, body);
+          };
     for (int i = 0; i < 6; ++i) {
         batchReplies.append(
             post(batches, m_cluster.a(), compact(events(20, QStringLiteral("batch%1-").arg(i)))));

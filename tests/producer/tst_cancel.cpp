@@ -187,7 +187,7 @@ void tst_Cancel::cancelledSessionIsToldApart()
     QVERIFY(m_cluster.start());
     RawSseClient admin;
     QSignalSpy adminHeaders(&admin, &RawSseClient::headersReceived);
-    admin.open(m_cluster.b().url(QStringLiteral("/api/admin/stream")));
+    admin.open(m_cluster.b().url(ApiPaths::adminStream()));
     QVERIFY(adminHeaders.wait(5000));
     // Live messages follow the snapshot.
     QTRY_VERIFY_WITH_TIMEOUT(!admin.jsonEvents().isEmpty(), 5000);

@@ -137,7 +137,7 @@ void tst_EventsJson::longPollAnswersWithNextEvent()
     QElapsedTimer elapsed;
     elapsed.start();
     QNetworkReply *reply = manager.get(QNetworkRequest(m_cluster.b().url(
-        QStringLiteral("/api/refactor/%1/events").arg(id) + QStringLiteral("?after=1&wait=20"))));
+        ApiPaths::sessionEventsJson(ApiPaths::segment(id)) + QStringLiteral("?after=1&wait=20"))));
     QSignalSpy finished(reply, &QNetworkReply::finished);
     QVERIFY(!finished.wait(300)); // waiting, not answered empty
     QCOMPARE(m_cluster.publish(m_cluster.a(), id, eventJson(QStringLiteral("two"))).status, 201);

@@ -233,7 +233,7 @@ void tst_Idempotency::racingRetriesAppendOnce()
     QList<QNetworkReply *> replies;
     for (int i = 0; i < 12; ++i) {
         ServiceProcess &target = i % 2 ? m_cluster.b() : m_cluster.a();
-        QNetworkRequest request(target.url(QStringLiteral("/api/sessions/%1/events").arg(id)));
+        QNetworkRequest request(target.url(ApiPaths::sessionEvents(ApiPaths::segment(id))));
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
         request.setRawHeader("Idempotency-Key", "raced-key");
         replies.append(managers[i % 2].post(request, body));
