@@ -3,6 +3,7 @@
 
 #include "eventloop/writecoalescer.h"
 #include "httplimits.h"
+#include "streamedrequestbody.h"
 
 #include <QPointer>
 #include <QSslConfiguration>
@@ -21,6 +22,11 @@ public:
     GuardedTcpServer(const HttpLimits &limits, QObject *parent = nullptr);
     void setHttpServer(QObject *server) { m_httpServer = server; }
     void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
+    // Given to every connection's guard (streaming publish).
+    void setStreamedRequestHandler(const StreamedRequestHandler &handler)
+    {
+        m_streamedHandler = handler;
+    }
     // Serves TLS: every connection is a QSslSocket that starts server encryption.
     void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
 
@@ -36,6 +42,7 @@ private:
     QPointer<QObject> m_httpServer;
     QPointer<WriteCoalescer> m_coalescer;
     std::optional<QSslConfiguration> m_tls;
+    StreamedRequestHandler m_streamedHandler;
 };
 
 } // namespace ssebuf
