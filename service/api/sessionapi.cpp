@@ -89,6 +89,15 @@ void SessionApi::startSession(HttpExchange &exchange)
         *request,
         withContext<const StartOutcome &>(
             &exchange, [this, &exchange](const StartOutcome &outcome) {
+                if (outcome.producersBusy) {
+                    exchange.respond(
+                        HttpResponse::error(
+                            503, QStringLiteral("too_many_producers"),
+                            QStringLiteral("the service runs its maximum of producer processes "
+                                           "(--exec-max-producers); retry later"))
+                            .withHeader("Retry-After", QByteArray::number(m_retryAfterSeconds)));
+                    return;
+                }
                 switch (outcome.status) {
                 case CreateStatus::Full:
                     exchange.respond(
@@ -160,7 +169,7 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
 
 void SessionApi::publishEvent(HttpExchange &exchange, const QString &sessionId)
 {
-    if (const auto denied = m_access.check(exchange.request())) {
+    if (const auto denied = m_access.checkPublish(exchange.request())) {
         exchange.respond(HttpResponse::error(*denied).withHeader("WWW-Authenticate", "Bearer"));
         return;
     }
