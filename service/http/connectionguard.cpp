@@ -25,6 +25,9 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits)
     m_headTimer.setSingleShot(true);
     m_headTimer.setInterval(limits.headerTimeoutMs);
     connect(&m_headTimer, &QTimer::timeout, this, &ConnectionGuard::headTimer_timeout);
+    m_requestTimer.setSingleShot(true);
+    m_requestTimer.setInterval(limits.requestTimeoutMs);
+    connect(&m_requestTimer, &QTimer::timeout, this, &ConnectionGuard::requestTimer_timeout);
     m_idleTimer.setSingleShot(true);
     m_idleTimer.setInterval(limits.idleTimeoutMs);
     connect(&m_idleTimer, &QTimer::timeout, this, &ConnectionGuard::idleTimer_timeout);
@@ -96,6 +99,7 @@ void ConnectionGuard::beginStreaming()
 {
     m_state = State::Streaming;
     m_headTimer.stop();
+    m_requestTimer.stop();
     m_idleTimer.stop();
     detachServer();
     discardInput();
@@ -169,11 +173,15 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
                     m_head.remove(0, 2);
                 if (!m_head.isEmpty() && !m_headTimer.isActive())
                     m_headTimer.start();
+                if (!m_head.isEmpty() && !m_requestTimer.isActive())
+                    m_requestTimer.start();
                 pos += take;
                 break;
             }
             const qsizetype headEnd = end + terminator;
             pos += headEnd - before;
+            if (!m_requestTimer.isActive())
+                m_requestTimer.start(); // the whole head came in one read
             m_head.truncate(headEnd);
             m_headTimer.stop();
             if (!parseHead())
@@ -185,10 +193,8 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
             const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
             m_remaining -= take;
             pos += take;
-            if (m_remaining == 0) {
-                m_state = State::Head;
-                ++m_requestsComplete;
-            }
+            if (m_remaining == 0)
+                requestComplete();
             break;
         }
         case State::ChunkSize:
@@ -208,10 +214,8 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
             if (m_state == State::ChunkDataEnd) {
                 m_state = State::ChunkSize;
             } else if (m_state == State::Trailers) {
-                if (line.isEmpty()) {
-                    m_state = State::Head;
-                    ++m_requestsComplete;
-                }
+                if (line.isEmpty())
+                    requestComplete();
             } else {
                 bool ok = false;
                 const qint64 chunk = line.split(';').value(0).trimmed().toLongLong(&ok, 16);
@@ -219,11 +223,13 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
                     reject(400, "bad_request", "malformed chunked body");
                     return;
                 }
-                m_bodyBytes += chunk;
-                if (m_bodyBytes > m_limits.maxBodyBytes) {
+                // Compared before adding: a size near 2^63 would overflow the sum (and
+                // slip past the limit).
+                if (chunk > m_limits.maxBodyBytes - m_bodyBytes) {
                     reject(413, "payload_too_large", "the request body is larger than the limit");
                     return;
                 }
+                m_bodyBytes += chunk;
                 m_remaining = chunk;
                 m_state = chunk == 0 ? State::Trailers : State::ChunkData;
             }
@@ -321,10 +327,16 @@ bool ConnectionGuard::parseHead()
         m_remaining = contentLength;
         m_state = State::Body;
     } else {
-        m_state = State::Head;
-        ++m_requestsComplete;
+        requestComplete();
     }
     return true;
+}
+
+void ConnectionGuard::requestComplete()
+{
+    m_state = State::Head;
+    ++m_requestsComplete;
+    m_requestTimer.stop();
 }
 
 void ConnectionGuard::reject(int status, const char *code, const char *message)
@@ -335,6 +347,7 @@ void ConnectionGuard::reject(int status, const char *code, const char *message)
                               << "with" << status << code;
     m_state = State::Rejected;
     m_headTimer.stop();
+    m_requestTimer.stop();
     m_idleTimer.stop();
     detachServer();
     m_socket->write(
@@ -366,6 +379,13 @@ void ConnectionGuard::headTimer_timeout()
 {
     if (m_state == State::Head && !m_head.isEmpty())
         reject(408, "request_timeout", "the request head did not complete in time");
+}
+
+void ConnectionGuard::requestTimer_timeout()
+{
+    if (m_state != State::Head || !m_head.isEmpty())
+        reject(408, "request_timeout",
+               "the request (head and body) did not arrive within --request-timeout");
 }
 
 void ConnectionGuard::idleTimer_timeout()

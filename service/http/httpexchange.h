@@ -20,6 +20,7 @@ class HttpExchange : public QObject
 public:
     HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse,
                  class WriteCoalescer *coalescer = nullptr);
+    ~HttpExchange() override;
 
     const HttpRequest &request() const { return m_request; }
     void setRouteName(const QString &name) { m_routeName = name; }
@@ -49,6 +50,7 @@ private:
     QElapsedTimer m_elapsed;
     bool m_closeAfterResponse;
     bool m_answered = false;
+    quint64 m_ticket = 0; // its place in the connection's answer order (ResponseSequencer)
 };
 
 } // namespace ssebuf

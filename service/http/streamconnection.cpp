@@ -1,5 +1,6 @@
 #include "streamconnection.h"
 
+#include "connectioncounter.h"
 #include "connectionguard.h"
 #include "eventloop/writecoalescer.h"
 #include "socketwriter.h"
@@ -28,7 +29,9 @@ StreamConnection *StreamConnection::take(QTcpSocket *socket, qint64 maxInputByte
             // Qt closes its descriptor; the connection lives on in ours (no FIN is sent
             // while a descriptor still refers to it). QtHttpServer deletes the socket.
             socket->abort();
-            return new RawStreamConnection(descriptor, maxInputBytes, coalescer);
+            auto *stream = new RawStreamConnection(descriptor, maxInputBytes, coalescer);
+            ConnectionSlot::transfer(socket, stream); // still one open connection
+            return stream;
         }
     }
     if (ConnectionGuard *guard = ConnectionGuard::of(socket))

@@ -1,8 +1,9 @@
 #ifndef SSEBUF_SERVICEMETRICS_H
 #define SSEBUF_SERVICEMETRICS_H
 
-#include "http/httprequest.h"
 #include "eventloop/writecoalescer.h"
+#include "http/connectioncounter.h"
+#include "http/httprequest.h"
 #include "store/sessionstore.h"
 
 #include <QHash>
@@ -27,13 +28,24 @@ public:
     void recordRejectedConnection(int status);
     // The source of ssebuf_stream_send_calls_total (the HTTP front end's).
     void setWriteCoalescer(const WriteCoalescer *coalescer) { m_coalescer = coalescer; }
+    // Open and refused connections, accept() errors (the HTTP front end's).
+    void setConnectionCounter(const ConnectionCounter *counter) { m_connections = counter; }
+    // A built-in producer's event the store refused and that is tried again.
+    void recordAppendRetry() { ++m_appendRetries; }
+    // A session ended failed because the store kept refusing its producer's events.
+    void recordSessionFailedByStore() { ++m_sessionsFailedByStore; }
     // Renders the exposition text; asks the store for live sessions (asynchronous).
     void render(std::function<void(const QByteArray &)> done);
 
 private:
+    void renderHardening(QByteArray &out) const;
+
     SessionStore *m_store;
     SubscriberHub *m_hub;
     QPointer<const WriteCoalescer> m_coalescer;
+    QPointer<const ConnectionCounter> m_connections;
+    qint64 m_appendRetries = 0;
+    qint64 m_sessionsFailedByStore = 0;
     qint64 m_sessionsCreated = 0;
     qint64 m_sessionsExpired = 0;
     qint64 m_sessionsDeleted = 0;
