@@ -5,6 +5,7 @@
 #include "api/adminapi.h"
 #include "api/sessionapi.h"
 #include "core/sessionmanager.h"
+#include "http/connectioncounter.h"
 #include "http/httpfrontend.h"
 #include "isotime.h"
 #include "metrics/servicemetrics.h"
@@ -15,6 +16,8 @@
 #include "store/redisstore.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -55,7 +58,9 @@ bool Service::start(QString *error)
         const std::optional<RedisEndpoint> endpoint = RedisEndpoint::parse(m_config.store, error);
         if (!endpoint)
             return false;
-        m_store = new RedisStore(*endpoint, retention, this);
+        auto *redis = new RedisStore(*endpoint, retention, this);
+        m_store = redis;
+        awaitFirstConnection(redis);
     } else {
         *error = QStringLiteral("store %1 is not supported by this build").arg(m_config.store);
         return false;
@@ -68,6 +73,8 @@ bool Service::start(QString *error)
     } else if (m_config.pipeline.startsWith(QLatin1String("exec:"))) {
         auto exec = std::make_unique<ExecPipeline>(
             m_config.pipeline.mid(5), m_config.execTimeoutSeconds, m_config.execPassCredentials);
+        exec->setMaxProducers(m_config.execMaxProducers);
+        exec->setStderrInEvent(m_config.execStderrInEvent);
         if (!exec->isValid()) {
             *error = QStringLiteral("the exec pipeline needs a command: exec:COMMAND");
             return false;
@@ -94,7 +101,8 @@ bool Service::start(QString *error)
     connect(m_store, &SessionStore::sessionRemoved, this, &Service::scheduleMemoryTrim);
     connect(m_hub, &SubscriberHub::subscriberDisconnected, this, &Service::scheduleMemoryTrim);
 
-    const AccessPolicy access(m_config.adminToken);
+    const AccessPolicy access(m_config.adminToken, m_config.publishToken,
+                              m_config.effectiveAllowedHosts());
     m_sessionApi = new SessionApi(m_sessions, m_hub, access, m_config.retryAfterSeconds, this);
     m_sessionApi->registerRoutes(m_router);
 
@@ -106,13 +114,21 @@ bool Service::start(QString *error)
     m_adminFeed = new AdminFeed(m_store, m_hub, serviceInfo, m_config.maxUnsentBytes,
                                 m_config.keepaliveSeconds, this);
     m_metrics = new ServiceMetrics(m_store, m_hub, this);
+    connect(m_sessions, &SessionManager::appendRetried, m_metrics,
+            &ServiceMetrics::recordAppendRetry);
+    connect(m_sessions, &SessionManager::sessionFailedByStore, m_metrics,
+            &ServiceMetrics::recordSessionFailedByStore);
     m_adminApi = new AdminApi(m_store, m_hub, m_adminFeed, m_metrics, access, this);
     m_adminApi->registerRoutes(m_router);
 
     HttpLimits limits;
     limits.maxBodyBytes = m_config.maxBodyBytes;
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
+    limits.requestTimeoutMs = m_config.requestTimeoutSeconds * 1000;
+    limits.maxConnections = m_config.maxConnections;
+    limits.maxConnectionsPerIp = m_config.maxConnectionsPerIp;
     m_frontend = new HttpFrontend(limits, &m_router, this);
+    m_frontend->setTrustedProxies(TrustedProxies(m_config.trustedProxies));
     m_metrics->setWriteCoalescer(m_frontend->writeCoalescer());
     if (auto *redis = qobject_cast<RedisStore *>(m_store))
         redis->setWriteCoalescer(m_frontend->writeCoalescer());
@@ -138,9 +154,30 @@ bool Service::start(QString *error)
     }
     if (!m_frontend->listen(m_config.listenAddress, m_config.listenPort, error))
         return false;
+    m_metrics->setConnectionCounter(m_frontend->connectionCounter());
     qCInfo(lcService).noquote() << "serving on" << baseUrl() << "store" << m_store->description()
                                 << "pipeline" << m_pipeline->name();
     return true;
+}
+
+void Service::awaitFirstConnection(RedisStore *store)
+{
+    // Before listening: a request that came the moment "listening on" was printed would
+    // otherwise find the connection still being made and get 503 from a healthy fleet.
+    // Bounded: an instance whose Redis is down starts all the same and answers 503.
+    QDeadlineTimer deadline(firstConnectionWaitMs);
+    QEventLoop loop;
+    QTimer poll;
+    connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (!store->isConnecting() || deadline.hasExpired())
+            loop.quit();
+    });
+    poll.start(5);
+    if (store->isConnecting())
+        loop.exec();
+    if (!store->isAvailable())
+        qCWarning(lcService).noquote() << "starting without the Redis store" << store->description()
+                                       << "(unreachable for now): requests get 503 until it is";
 }
 
 std::optional<QSslConfiguration> Service::loadTlsConfiguration(QString *error) const

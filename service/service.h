@@ -18,6 +18,7 @@ class AdminFeed;
 class HttpFrontend;
 class ServiceMetrics;
 class Pipeline;
+class RedisStore;
 class SessionApi;
 class SessionManager;
 class SessionStore;
@@ -49,6 +50,10 @@ Q_SIGNALS:
 
 private:
     std::optional<QSslConfiguration> loadTlsConfiguration(QString *error) const;
+    // Runs the event loop until the first Redis connection attempt succeeds or fails, at
+    // most firstConnectionWaitMs.
+    void awaitFirstConnection(RedisStore *store);
+    static constexpr int firstConnectionWaitMs = 5000;
     void scheduleMemoryTrim();
     void trimTimer_timeout();
 

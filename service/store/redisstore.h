@@ -35,6 +35,8 @@ public:
     // Corks the streams while a batch of notifications becomes events.
     void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
     bool isAvailable() const override { return m_state == State::Up; }
+    // The current connection attempt has not succeeded or failed yet (start-up waits on it).
+    bool isConnecting() const { return m_state == State::Connecting; }
 
     void createSession(const SessionRecord &record, CreateCallback done) override;
     void appendEvent(const QString &sessionId, const EventDraft &draft,
