@@ -101,8 +101,9 @@ const OptionSpec kOptions[] = {
      Kind::Text, 0, 0},
     {"allowed-hosts", "SSEBUF_ALLOWED_HOSTS", "H[,H]",
      "Host values accepted on admin, metrics and publish routes when access rests on the "
-     "loopback rule",
-     "localhost,127.0.0.1,[::1] and the listen host", Kind::Text, 0, 0},
+     "loopback rule (port not compared); when unset: localhost, 127.0.0.1, [::1] and the listen "
+     "host",
+     "", Kind::Text, 0, 0},
     {"publish-token-file", "SSEBUF_PUBLISH_TOKEN", "F",
      "file holding a separate bearer token for publish and cancel only (the variable holds the "
      "token itself); the admin token also grants them",
