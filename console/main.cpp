@@ -1,6 +1,6 @@
-#include "consoleoptions.h"
-#include "consolesettings.h"
-#include "mainwindow.h"
+#include "app/consoleoptions.h"
+#include "app/consolesettings.h"
+#include "app/mainwindow.h"
 
 #include <QApplication>
 #include <QStringList>

@@ -106,11 +106,11 @@ bool Service::start(QString *error)
     m_sessionApi = new SessionApi(m_sessions, m_hub, access, m_config.retryAfterSeconds, this);
     m_sessionApi->registerRoutes(m_router);
 
-    const QJsonObject serviceInfo {
-        {QStringLiteral("version"), QStringLiteral(SSEBUF_VERSION)},
-        {QStringLiteral("started_at"), isoUtc(QDateTime::currentDateTimeUtc())},
-        {QStringLiteral("store"), m_store->description()},
-        {QStringLiteral("pipeline"), m_pipeline->name()}};
+    ServiceInfo serviceInfo;
+    serviceInfo.version = QStringLiteral(SSEBUF_VERSION);
+    serviceInfo.startedAtMs = QDateTime::currentMSecsSinceEpoch();
+    serviceInfo.store = m_store->description();
+    serviceInfo.pipeline = m_pipeline->name();
     m_adminFeed = new AdminFeed(m_store, m_hub, serviceInfo, m_config.maxUnsentBytes,
                                 m_config.keepaliveSeconds, this);
     m_metrics = new ServiceMetrics(m_store, m_hub, this);

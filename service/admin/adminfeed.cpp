@@ -6,7 +6,6 @@
 #include "sseencoder.h"
 
 #include <QDateTime>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
 
@@ -23,7 +22,7 @@ QByteArray compact(const QJsonObject &json)
 }
 } // namespace
 
-AdminFeed::AdminFeed(SessionStore *store, SubscriberHub *hub, const QJsonObject &serviceInfo,
+AdminFeed::AdminFeed(SessionStore *store, SubscriberHub *hub, const ServiceInfo &serviceInfo,
                      qint64 maxUnsentBytes, int keepaliveSeconds, QObject *parent)
     : QObject(parent)
     , m_store(store)
@@ -46,9 +45,14 @@ AdminFeed::AdminFeed(SessionStore *store, SubscriberHub *hub, const QJsonObject 
 
 AdminFeed::~AdminFeed() = default;
 
-QJsonObject AdminFeed::summaryJson(SessionSummary summary) const
+AdminStreamMessage AdminFeed::aboutSession(AdminStreamMessage::Kind kind,
+                                           SessionSummary summary) const
 {
-    return m_hub->withSubscribers(std::move(summary)).toJson();
+    AdminStreamMessage message;
+    message.kind = kind;
+    message.session = m_hub->withSubscribers(std::move(summary));
+    message.hasSession = true;
+    return message;
 }
 
 void AdminFeed::addClient(StreamConnection *stream, const QString &peer)
@@ -68,16 +72,16 @@ void AdminFeed::addClient(StreamConnection *stream, const QString &peer)
                                [&guard](const Client &c) { return guard && c.stream == guard; });
         if (it == m_clients.end())
             return;
-        QJsonArray array;
+        AdminStreamMessage snapshot;
+        snapshot.kind = AdminStreamMessage::Kind::Snapshot;
+        snapshot.service = m_serviceInfo;
+        snapshot.sessions.reserve(sessions.size());
         for (const SessionSummary &summary : sessions)
-            array.append(summaryJson(summary));
-        QJsonObject snapshot {{QStringLiteral("kind"), QStringLiteral("snapshot")},
-                              {QStringLiteral("sessions"), array},
-                              {QStringLiteral("service"), m_serviceInfo}};
+            snapshot.sessions.append(m_hub->withSubscribers(summary));
         // The snapshot may be large (every session); it is the one write allowed past the
         // unsent bound.
         if (it->stream && it->stream->isOpen())
-            it->stream->write(SseEncoder::anonymousEvent(compact(snapshot)));
+            it->stream->write(SseEncoder::anonymousEvent(compact(snapshot.toJson())));
         it->ready = true;
     });
 }
@@ -95,11 +99,11 @@ void AdminFeed::write(Client &client, const QByteArray &bytes)
     client.lastWriteMs = QDateTime::currentMSecsSinceEpoch();
 }
 
-void AdminFeed::broadcast(const QJsonObject &message)
+void AdminFeed::broadcast(const AdminStreamMessage &message)
 {
     if (m_clients.isEmpty())
         return;
-    const QByteArray frame = SseEncoder::event(m_nextId++, compact(message));
+    const QByteArray frame = SseEncoder::event(m_nextId++, compact(message.toJson()));
     for (Client &client : m_clients) {
         if (client.ready)
             write(client, frame);
@@ -130,8 +134,7 @@ void AdminFeed::closeAll()
 
 void AdminFeed::store_sessionCreated(const SessionSummary &summary)
 {
-    broadcast({{QStringLiteral("kind"), QStringLiteral("session_created")},
-               {QStringLiteral("session"), summaryJson(summary)}});
+    broadcast(aboutSession(AdminStreamMessage::Kind::SessionCreated, summary));
 }
 
 void AdminFeed::store_eventAppended(const QString &, const EventPtr &event,
@@ -139,22 +142,21 @@ void AdminFeed::store_eventAppended(const QString &, const EventPtr &event,
 {
     if (m_clients.isEmpty())
         return;
-    const QJsonObject session = summaryJson(summary);
-    broadcast({{QStringLiteral("kind"), QStringLiteral("event_appended")},
-               {QStringLiteral("session"), session},
-               {QStringLiteral("event"), event->summaryJson()}});
-    if (evicted > 0)
-        broadcast({{QStringLiteral("kind"), QStringLiteral("events_evicted")},
-                   {QStringLiteral("session"), session},
-                   {QStringLiteral("evicted"), evicted}});
+    AdminStreamMessage message = aboutSession(AdminStreamMessage::Kind::EventAppended, summary);
+    message.event = event->summary();
+    broadcast(message);
+    if (evicted > 0) {
+        message.kind = AdminStreamMessage::Kind::EventsEvicted;
+        message.evicted = evicted;
+        broadcast(message);
+    }
 }
 
 void AdminFeed::store_sessionEnded(const SessionSummary &summary)
 {
     qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId << summary.state << "events"
                               << summary.eventCount;
-    broadcast({{QStringLiteral("kind"), QStringLiteral("session_ended")},
-               {QStringLiteral("session"), summaryJson(summary)}});
+    broadcast(aboutSession(AdminStreamMessage::Kind::SessionEnded, summary));
 }
 
 void AdminFeed::store_sessionRemoved(const QString &sessionId, RemovalReason reason)
@@ -162,9 +164,11 @@ void AdminFeed::store_sessionRemoved(const QString &sessionId, RemovalReason rea
     const QString why
         = reason == RemovalReason::Deleted ? QStringLiteral("deleted") : QStringLiteral("expired");
     qCInfo(lcAdmin).noquote() << "session removed" << sessionId << why;
-    broadcast({{QStringLiteral("kind"), QStringLiteral("session_removed")},
-               {QStringLiteral("session_id"), sessionId},
-               {QStringLiteral("reason"), why}});
+    AdminStreamMessage message;
+    message.kind = AdminStreamMessage::Kind::SessionRemoved;
+    message.removedSessionId = sessionId;
+    message.reason = why;
+    broadcast(message);
 }
 
 void AdminFeed::hub_subscriberConnected(const QString &sessionId, const SseSubscriber *connected)
@@ -175,19 +179,11 @@ void AdminFeed::hub_subscriberConnected(const QString &sessionId, const SseSubsc
     if (m_clients.isEmpty())
         return;
     // Built only when an admin client listens: it costs more than the stream's own set-up.
-    const QJsonObject subscriber = connected->infoJson();
-    QPointer<AdminFeed> self(this);
-    m_store->findSession(
-        sessionId, [self, sessionId, subscriber](const std::optional<SessionSummary> &summary) {
-            if (!self)
-                return;
-            QJsonObject message {{QStringLiteral("kind"), QStringLiteral("subscriber_connected")},
-                                 {QStringLiteral("session_id"), sessionId},
-                                 {QStringLiteral("subscriber"), subscriber}};
-            if (summary)
-                message.insert(QStringLiteral("session"), self->summaryJson(*summary));
-            self->broadcast(message);
-        });
+    AdminStreamMessage message;
+    message.kind = AdminStreamMessage::Kind::SubscriberConnected;
+    message.subscriberSessionId = sessionId;
+    message.subscriber = connected->info();
+    broadcastWithSession(std::move(message));
 }
 
 void AdminFeed::hub_subscriberDisconnected(const QString &sessionId,
@@ -198,20 +194,27 @@ void AdminFeed::hub_subscriberDisconnected(const QString &sessionId,
            qPrintable(reason), static_cast<long long>(disconnected->eventsSent()));
     if (m_clients.isEmpty())
         return;
-    const QJsonObject subscriber = disconnected->infoJson();
+    AdminStreamMessage message;
+    message.kind = AdminStreamMessage::Kind::SubscriberDisconnected;
+    message.subscriberSessionId = sessionId;
+    message.subscriber = disconnected->info();
+    message.reason = reason;
+    broadcastWithSession(std::move(message));
+}
+
+void AdminFeed::broadcastWithSession(AdminStreamMessage message)
+{
     QPointer<AdminFeed> self(this);
+    const QString sessionId = message.subscriberSessionId;
     m_store->findSession(
         sessionId,
-        [self, sessionId, subscriber, reason](const std::optional<SessionSummary> &summary) {
+        [self, message = std::move(message)](const std::optional<SessionSummary> &summary) mutable {
             if (!self)
                 return;
-            QJsonObject message {
-                {QStringLiteral("kind"), QStringLiteral("subscriber_disconnected")},
-                {QStringLiteral("session_id"), sessionId},
-                {QStringLiteral("subscriber"), subscriber},
-                {QStringLiteral("reason"), reason}};
-            if (summary)
-                message.insert(QStringLiteral("session"), self->summaryJson(*summary));
+            if (summary) {
+                message.session = self->m_hub->withSubscribers(*summary);
+                message.hasSession = true;
+            }
             self->broadcast(message);
         });
 }

@@ -1,9 +1,9 @@
 #ifndef SSEBUF_ADMINFEED_H
 #define SSEBUF_ADMINFEED_H
 
+#include "adminstreammessage.h"
 #include "store/sessionstore.h"
 
-#include <QJsonObject>
 #include <QList>
 #include <QObject>
 #include <QPointer>
@@ -24,7 +24,7 @@ class AdminFeed : public QObject
 {
     Q_OBJECT
 public:
-    AdminFeed(SessionStore *store, SubscriberHub *hub, const QJsonObject &serviceInfo,
+    AdminFeed(SessionStore *store, SubscriberHub *hub, const ServiceInfo &serviceInfo,
               qint64 maxUnsentBytes, int keepaliveSeconds, QObject *parent = nullptr);
     ~AdminFeed() override;
 
@@ -41,7 +41,10 @@ private:
         bool ready = false; // snapshot written: live messages may follow
     };
 
-    void broadcast(const QJsonObject &message);
+    void broadcast(const AdminStreamMessage &message);
+    // Adds the summary of message.subscriberSessionId (when the store still has it), then
+    // broadcasts.
+    void broadcastWithSession(AdminStreamMessage message);
     void write(Client &client, const QByteArray &bytes);
     void removeClosed();
     void store_sessionCreated(const SessionSummary &summary);
@@ -53,11 +56,12 @@ private:
     void hub_subscriberDisconnected(const QString &sessionId, const SseSubscriber *subscriber,
                                     const QString &reason);
     void keepaliveTimer_timeout();
-    QJsonObject summaryJson(SessionSummary summary) const;
+    // A message about a session, with its summary (subscriber count from the hub).
+    AdminStreamMessage aboutSession(AdminStreamMessage::Kind kind, SessionSummary summary) const;
 
     SessionStore *m_store;
     SubscriberHub *m_hub;
-    QJsonObject m_serviceInfo;
+    ServiceInfo m_serviceInfo;
     qint64 m_maxUnsentBytes;
     int m_keepaliveSeconds;
     QList<Client> m_clients;

@@ -1,6 +1,7 @@
 #include "adminapi.h"
 
 #include "admin/adminfeed.h"
+#include "apipaths.h"
 #include "core/contextcallback.h"
 #include "http/httpexchange.h"
 #include "http/router.h"
@@ -66,19 +67,19 @@ AdminApi::AdminApi(SessionStore *store, SubscriberHub *hub, AdminFeed *feed,
 
 void AdminApi::registerRoutes(Router &router)
 {
-    router.add("GET", QStringLiteral("/api/admin/sessions"),
+    router.add("GET", ApiPaths::adminSessions(),
                [this](HttpExchange &exchange, const QStringList &) { listSessions(exchange); });
-    router.add("GET", QStringLiteral("/api/admin/sessions/{}"),
+    router.add("GET", ApiPaths::adminSession(ApiPaths::RouteArg),
                [this](HttpExchange &exchange, const QStringList &args) {
                    showSession(exchange, args.at(0));
                });
-    router.add("DELETE", QStringLiteral("/api/admin/sessions/{}"),
+    router.add("DELETE", ApiPaths::adminSession(ApiPaths::RouteArg),
                [this](HttpExchange &exchange, const QStringList &args) {
                    deleteSession(exchange, args.at(0));
                });
-    router.add("GET", QStringLiteral("/api/admin/stream"),
+    router.add("GET", ApiPaths::adminStream(),
                [this](HttpExchange &exchange, const QStringList &) { openStream(exchange); });
-    router.add("GET", QStringLiteral("/metrics"),
+    router.add("GET", ApiPaths::metrics(),
                [this](HttpExchange &exchange, const QStringList &) { metrics(exchange); });
 }
 

@@ -1,5 +1,6 @@
 #include "sessionapi.h"
 
+#include "apipaths.h"
 #include "core/contextcallback.h"
 #include "core/sessionmanager.h"
 #include "http/httpexchange.h"
@@ -62,17 +63,17 @@ SessionApi::SessionApi(SessionManager *sessions, SubscriberHub *hub, const Acces
 
 void SessionApi::registerRoutes(Router &router)
 {
-    router.add("POST", QStringLiteral("/api/refactor"),
+    router.add("POST", ApiPaths::startSession(),
                [this](HttpExchange &exchange, const QStringList &) { startSession(exchange); });
-    router.add("GET", QStringLiteral("/api/refactor/{}/sse"),
+    router.add("GET", ApiPaths::sessionStream(ApiPaths::RouteArg),
                [this](HttpExchange &exchange, const QStringList &args) {
                    streamSession(exchange, args.at(0));
                });
-    router.add("POST", QStringLiteral("/api/sessions/{}/events"),
+    router.add("POST", ApiPaths::sessionEvents(ApiPaths::RouteArg),
                [this](HttpExchange &exchange, const QStringList &args) {
                    publishEvent(exchange, args.at(0));
                });
-    router.add("GET", QStringLiteral("/healthz"),
+    router.add("GET", ApiPaths::health(),
                [this](HttpExchange &exchange, const QStringList &) { health(exchange); });
 }
 
@@ -115,8 +116,7 @@ void SessionApi::startSession(HttpExchange &exchange)
                 case CreateStatus::Created:
                     break;
                 }
-                const QString sseUrl
-                    = QStringLiteral("/api/refactor/%1/sse").arg(outcome.sessionId);
+                const QString sseUrl = ApiPaths::sessionStream(outcome.sessionId);
                 exchange.respond(
                     HttpResponse::json(
                         201,

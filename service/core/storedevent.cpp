@@ -129,18 +129,18 @@ std::shared_ptr<const StoredEvent> StoredEvent::fromJson(const QByteArray &bytes
     return event;
 }
 
-QJsonObject StoredEvent::summaryJson() const
+EventSummary StoredEvent::summary() const
 {
-    QJsonObject json;
-    json.insert(QStringLiteral("seq"), seq);
-    json.insert(QStringLiteral("type"), type);
-    json.insert(QStringLiteral("status"), status);
-    json.insert(QStringLiteral("stage"), stage.isEmpty() ? QJsonValue() : QJsonValue(stage));
-    json.insert(QStringLiteral("progress"), progress < 0 ? QJsonValue() : QJsonValue(progress));
-    json.insert(QStringLiteral("final"), final);
-    json.insert(QStringLiteral("timestamp"), isoUtcFromMs(timestampMs));
-    json.insert(QStringLiteral("bytes"), wire.size());
-    return json;
+    EventSummary summary;
+    summary.seq = seq;
+    summary.type = type;
+    summary.status = status;
+    summary.stage = stage;
+    summary.progress = progress;
+    summary.isFinal = final;
+    summary.timestampMs = timestampMs;
+    summary.bytes = wire.size();
+    return summary;
 }
 
 } // namespace ssebuf

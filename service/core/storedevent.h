@@ -2,6 +2,7 @@
 #define SSEBUF_STOREDEVENT_H
 
 #include "apierror.h"
+#include "eventsummary.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -50,7 +51,7 @@ struct StoredEvent
     // Rebuilds an event from the JSON make() wrote (e.g. read back from a shared store).
     static std::shared_ptr<const StoredEvent> fromJson(const QByteArray &json);
     // The admin view of the event: everything but message and data.
-    QJsonObject summaryJson() const;
+    EventSummary summary() const;
 };
 
 using EventPtr = std::shared_ptr<const StoredEvent>;

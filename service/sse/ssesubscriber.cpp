@@ -246,17 +246,17 @@ void SseSubscriber::end(const QString &reason)
     Q_EMIT ended(reason);
 }
 
-QJsonObject SseSubscriber::infoJson() const
+SubscriberInfo SseSubscriber::info() const
 {
-    return QJsonObject {
-        {QStringLiteral("id"), qint64(m_id)},
-        {QStringLiteral("peer"), m_peer},
-        {QStringLiteral("resume_from"), m_resumeFrom},
-        {QStringLiteral("next_seq"), m_nextSeq},
-        {QStringLiteral("events_sent"), m_eventsSent},
-        {QStringLiteral("lag_bytes"), unsentBytes()},
-        {QStringLiteral("connected_at"), isoUtcFromMs(m_connectedAtMs)},
-    };
+    SubscriberInfo info;
+    info.id = qint64(m_id);
+    info.peer = m_peer;
+    info.resumeFrom = m_resumeFrom;
+    info.nextSeq = m_nextSeq;
+    info.eventsSent = m_eventsSent;
+    info.lagBytes = unsentBytes();
+    info.connectedAtMs = m_connectedAtMs;
+    return info;
 }
 
 } // namespace ssebuf

@@ -4,6 +4,7 @@
 #include "sseoptions.h"
 
 #include "core/storedevent.h"
+#include "subscriberinfo.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -46,7 +47,7 @@ public:
     State state() const { return m_state; }
     qint64 eventsSent() const { return m_eventsSent; }
     qint64 unsentBytes() const;
-    QJsonObject infoJson() const;
+    SubscriberInfo info() const;
 
 Q_SIGNALS:
     // The stream is over (the subscriber is deleted later by its owner).

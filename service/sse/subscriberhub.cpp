@@ -109,7 +109,7 @@ QJsonArray SubscriberHub::subscribersJson(const QString &sessionId) const
 {
     QJsonArray array;
     for (const SseSubscriber *subscriber : m_bySession.value(sessionId))
-        array.append(subscriber->infoJson());
+        array.append(subscriber->info().toJson());
     return array;
 }
 

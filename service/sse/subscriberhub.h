@@ -40,7 +40,7 @@ public:
     const SseOptions &options() const { return m_options; }
 
 Q_SIGNALS:
-    // The subscriber is valid during the emission only (build infoJson() if it is needed).
+    // The subscriber is valid during the emission only (take info() if it is needed).
     void subscriberConnected(const QString &sessionId, const ssebuf::SseSubscriber *subscriber);
     void subscriberDisconnected(const QString &sessionId, const ssebuf::SseSubscriber *subscriber,
                                 const QString &reason);

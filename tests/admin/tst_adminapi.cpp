@@ -1,12 +1,12 @@
 // The admin API against the real ssebufd: session summaries, one session with paged events,
 // DELETE, and the admin lifecycle stream (docs/admin-api.md, contract section 4).
 
-#include "adminsupport.h"
-#include "redisprocess.h"
+#include "processtestkit.h"
+#include "sessiontestkit.h"
 
 #include <QDateTime>
 
-using namespace admintest;
+using namespace testkit;
 
 namespace {
 
@@ -55,6 +55,15 @@ private slots:
 
 private:
     QStringList storeArgs() { return freshStoreArgs(m_redis, &m_database); }
+    // Starts ssebufd on a fresh store with the extra arguments; true once it is healthy.
+    bool startService(ServiceProcess &service, const QStringList &extra)
+    {
+        if (!service.start(storeArgs() + extra)) {
+            qWarning("%s", qPrintable(service.errorText()));
+            return false;
+        }
+        return waitUntilHealthy(m_http, service);
+    }
 
     const RedisProcess *m_redis;
     int m_database = 0;
@@ -76,23 +85,23 @@ void tst_AdminApi::summaryHasEveryField()
 {
     const QString id
         = startSession(m_http, m_service,
-                       startRequest(QStringLiteral("refactor this"),
-                                    {{QStringLiteral("mode"), QStringLiteral("interactive")}}));
+                       startBody(QStringLiteral("refactor this"),
+                                 {{QStringLiteral("mode"), QStringLiteral("interactive")}}));
     QVERIFY(!id.isEmpty());
-    QCOMPARE(publish(m_http, m_service, id,
-                     eventJson(QStringLiteral("progress"), QStringLiteral("running"),
-                               QStringLiteral("step one"),
-                               {{QStringLiteral("stage"), QStringLiteral("analyzing")},
-                                {QStringLiteral("progress"), 10}})),
+    QCOMPARE(publishStatus(m_http, m_service, id,
+                           eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                                     QStringLiteral("step one"),
+                                     {{QStringLiteral("stage"), QStringLiteral("analyzing")},
+                                      {QStringLiteral("progress"), 10}})),
              201);
-    QCOMPARE(publish(m_http, m_service, id,
-                     eventJson(QStringLiteral("progress"), QStringLiteral("running"),
-                               QStringLiteral("step two"))),
+    QCOMPARE(publishStatus(m_http, m_service, id,
+                           eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                                     QStringLiteral("step two"))),
              201);
 
     // A live subscriber shows in "subscribers".
     RawSseClient live;
-    live.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    live.open(sseUrl(m_service, id));
     QTRY_COMPARE_WITH_TIMEOUT(live.events().size(), 2, 10000);
 
     HttpTestReply reply = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions")));
@@ -131,8 +140,7 @@ void tst_AdminApi::summaryHasEveryField()
 
     // One session's answer is its summary (subscribers: the count) plus the list of its
     // subscribers with their position and lag.
-    const QJsonObject detail
-        = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/") + id)).json();
+    const QJsonObject detail = m_http.get(m_service.url(adminSessionPath(id))).json();
     QCOMPARE(detail.value("subscribers").toInteger(), 1);
     const QJsonArray subscribers = detail.value("subscriber_list").toArray();
     QCOMPARE(subscribers.size(), 1);
@@ -147,9 +155,9 @@ void tst_AdminApi::summaryHasEveryField()
     QVERIFY(kIsoUtc.match(subscriber.value("connected_at").toString()).hasMatch());
 
     // Ending the session moves its state; the stream closes and subscribers drops to 0.
-    QCOMPARE(publish(m_http, m_service, id,
-                     eventJson(QStringLiteral("result"), QStringLiteral("failed"),
-                               QStringLiteral("gave up"))),
+    QCOMPARE(publishStatus(m_http, m_service, id,
+                           eventJson(QStringLiteral("result"), QStringLiteral("failed"),
+                                     QStringLiteral("gave up"))),
              201);
     QTRY_VERIFY_WITH_TIMEOUT(live.isFinished(), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(
@@ -161,7 +169,7 @@ void tst_AdminApi::summaryHasEveryField()
             .value("subscribers")
             .toInteger(),
         0, 5000);
-    reply = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/%1").arg(id)));
+    reply = m_http.get(m_service.url(adminSessionPath(id)));
     QCOMPARE(reply.status, 200);
     summary = reply.json();
     QCOMPARE(summary.value("state").toString(), QStringLiteral("failed"));
@@ -174,9 +182,9 @@ void tst_AdminApi::stateFilterAndOrder()
 {
     const QString finished = startSession(m_http, m_service);
     QVERIFY(!finished.isEmpty());
-    QCOMPARE(publish(m_http, m_service, finished,
-                     eventJson(QStringLiteral("result"), QStringLiteral("completed"),
-                               QStringLiteral("done"), {{QStringLiteral("final"), true}})),
+    QCOMPARE(publishStatus(m_http, m_service, finished,
+                           eventJson(QStringLiteral("result"), QStringLiteral("completed"),
+                                     QStringLiteral("done"), {{QStringLiteral("final"), true}})),
              201);
     const QString running = startSession(m_http, m_service);
     QVERIFY(!running.isEmpty());
@@ -226,14 +234,14 @@ void tst_AdminApi::pagedEvents()
     const QString id = startSession(m_http, m_service);
     QVERIFY(!id.isEmpty());
     for (int i = 1; i <= 5; ++i) {
-        QCOMPARE(publish(m_http, m_service, id,
-                         eventJson(QStringLiteral("progress"), QStringLiteral("running"),
-                                   QStringLiteral("message %1").arg(i),
-                                   {{QStringLiteral("data"), QJsonObject {{"i", i}}}})),
+        QCOMPARE(publishStatus(m_http, m_service, id,
+                               eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                                         QStringLiteral("message %1").arg(i),
+                                         {{QStringLiteral("data"), QJsonObject {{"i", i}}}})),
                  201);
     }
     const auto page = [this, &id](const QString &query) {
-        return m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/%1%2").arg(id, query)));
+        return m_http.get(m_service.url(adminSessionPath(id) + query));
     };
 
     // The whole event JSON, exactly as streamed (message and data included).
@@ -305,8 +313,7 @@ void tst_AdminApi::badParameters()
     QFETCH(QString, field);
     const QString id = startSession(m_http, m_service);
     QVERIFY(!id.isEmpty());
-    const HttpTestReply reply
-        = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/%1%2").arg(id, query)));
+    const HttpTestReply reply = m_http.get(m_service.url(adminSessionPath(id) + query));
     QCOMPARE(reply.status, 400);
     QCOMPARE(reply.json().value("error").toString(), QStringLiteral("invalid_parameter"));
     QCOMPARE(reply.json().value("field").toString(), field);
@@ -317,12 +324,10 @@ void tst_AdminApi::unknownSession()
 {
     const QString unknown
         = QStringLiteral("session_20260101_000000_0123456789abcdef0123456789abcdef");
-    HttpTestReply reply
-        = m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/") + unknown));
+    HttpTestReply reply = m_http.get(m_service.url(adminSessionPath(unknown)));
     QCOMPARE(reply.status, 404);
     QCOMPARE(reply.json().value("error").toString(), QStringLiteral("session_not_found"));
-    reply = m_http.sendCustom("DELETE",
-                              m_service.url(QStringLiteral("/api/admin/sessions/") + unknown));
+    reply = m_http.sendCustom("DELETE", m_service.url(adminSessionPath(unknown)));
     QCOMPARE(reply.status, 404);
 }
 
@@ -330,21 +335,20 @@ void tst_AdminApi::deleteEndsOpenStreams()
 {
     const QString id = startSession(m_http, m_service);
     QVERIFY(!id.isEmpty());
-    QCOMPARE(publish(m_http, m_service, id,
-                     eventJson(QStringLiteral("progress"), QStringLiteral("running"),
-                               QStringLiteral("one"))),
+    QCOMPARE(publishStatus(m_http, m_service, id,
+                           eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                                     QStringLiteral("one"))),
              201);
     RawSseClient first;
     RawSseClient second;
-    first.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
-    second.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)),
-                {{"Last-Event-ID", "1"}});
+    first.open(sseUrl(m_service, id));
+    second.open(sseUrl(m_service, id), {{"Last-Event-ID", "1"}});
     QTRY_COMPARE_WITH_TIMEOUT(first.events().size(), 1, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(second.headersDone(), 10000);
     QCOMPARE(second.status(), 200);
     QVERIFY(!first.isFinished());
 
-    const QUrl url = m_service.url(QStringLiteral("/api/admin/sessions/") + id);
+    const QUrl url = m_service.url(adminSessionPath(id));
     HttpTestReply reply = m_http.sendCustom("DELETE", url);
     QCOMPARE(reply.status, 204);
     QVERIFY(reply.body.isEmpty());
@@ -353,10 +357,10 @@ void tst_AdminApi::deleteEndsOpenStreams()
 
     QCOMPARE(m_http.get(url).status, 404);
     QCOMPARE(m_http.sendCustom("DELETE", url).status, 404);
-    QCOMPARE(m_http.get(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id))).status, 404);
-    QCOMPARE(publish(m_http, m_service, id,
-                     eventJson(QStringLiteral("progress"), QStringLiteral("running"),
-                               QStringLiteral("late"))),
+    QCOMPARE(m_http.get(sseUrl(m_service, id)).status, 404);
+    QCOMPARE(publishStatus(m_http, m_service, id,
+                           eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                                     QStringLiteral("late"))),
              404);
     QVERIFY(findSummary(m_http.get(m_service.url(QStringLiteral("/api/admin/sessions")))
                             .json()
@@ -394,8 +398,8 @@ void tst_AdminApi::adminStreamLifecycle()
     int cursor = 1;
     const QString id
         = startSession(m_http, m_service,
-                       startRequest(QStringLiteral("refactor the admin stream"),
-                                    {{QStringLiteral("mode"), QStringLiteral("interactive")}}));
+                       startBody(QStringLiteral("refactor the admin stream"),
+                                 {{QStringLiteral("mode"), QStringLiteral("interactive")}}));
     QVERIFY(!id.isEmpty());
     QJsonObject message = waitForMessage(admin, kindIs("session_created", id), &cursor);
     QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
@@ -407,11 +411,12 @@ void tst_AdminApi::adminStreamLifecycle()
 
     // event_appended: the summary after the append and the event's summary, never the payload.
     const QString payloadMarker = QStringLiteral("PAYLOAD-9f1c2b7e-never-on-the-admin-stream");
-    QCOMPARE(publish(m_http, m_service, id,
-                     eventJson(QStringLiteral("progress"), QStringLiteral("running"), payloadMarker,
-                               {{QStringLiteral("stage"), QStringLiteral("planning")},
-                                {QStringLiteral("progress"), 40},
-                                {QStringLiteral("data"), QJsonObject {{"note", payloadMarker}}}})),
+    QCOMPARE(publishStatus(
+                 m_http, m_service, id,
+                 eventJson(QStringLiteral("progress"), QStringLiteral("running"), payloadMarker,
+                           {{QStringLiteral("stage"), QStringLiteral("planning")},
+                            {QStringLiteral("progress"), 40},
+                            {QStringLiteral("data"), QJsonObject {{"note", payloadMarker}}}})),
              201);
     message = waitForMessage(admin, kindIs("event_appended", id), &cursor);
     QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
@@ -434,8 +439,7 @@ void tst_AdminApi::adminStreamLifecycle()
     // subscriber_connected with its resume point; subscriber_disconnected with the reason.
     {
         RawSseClient subscriber;
-        subscriber.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)),
-                        {{"Last-Event-ID", "1"}});
+        subscriber.open(sseUrl(m_service, id), {{"Last-Event-ID", "1"}});
         message = waitForMessage(admin, kindIs("subscriber_connected", id), &cursor);
         QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
         const QJsonObject info = message.value("subscriber").toObject();
@@ -458,15 +462,16 @@ void tst_AdminApi::adminStreamLifecycle()
 
     // A subscriber live when the terminal event comes leaves with reason "finished".
     RawSseClient follower;
-    follower.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    follower.open(sseUrl(m_service, id));
     message = waitForMessage(admin, kindIs("subscriber_connected", id), &cursor);
     QVERIFY(!message.isEmpty());
     QCOMPARE(message.value("subscriber").toObject().value("resume_from").toInteger(), 0);
     QTRY_COMPARE_WITH_TIMEOUT(follower.events().size(), 1, 5000);
-    QCOMPARE(publish(m_http, m_service, id,
-                     eventJson(QStringLiteral("result"), QStringLiteral("completed"),
-                               QStringLiteral("all done"), {{QStringLiteral("final"), true}})),
-             201);
+    QCOMPARE(
+        publishStatus(m_http, m_service, id,
+                      eventJson(QStringLiteral("result"), QStringLiteral("completed"),
+                                QStringLiteral("all done"), {{QStringLiteral("final"), true}})),
+        201);
     int endCursor = cursor;
     message = waitForMessage(admin, kindIs("session_ended", id), &endCursor);
     QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
@@ -482,13 +487,10 @@ void tst_AdminApi::adminStreamLifecycle()
 
     // DELETE: the open stream leaves with session_deleted, then session_removed "deleted".
     RawSseClient doomed;
-    doomed.open(m_service.url(QStringLiteral("/api/refactor/%1/sse").arg(before)));
+    doomed.open(sseUrl(m_service, before));
     message = waitForMessage(admin, kindIs("subscriber_connected", before), &cursor);
     QVERIFY(!message.isEmpty());
-    QCOMPARE(
-        m_http.sendCustom("DELETE", m_service.url(QStringLiteral("/api/admin/sessions/") + before))
-            .status,
-        204);
+    QCOMPARE(m_http.sendCustom("DELETE", m_service.url(adminSessionPath(before))).status, 204);
     int removedCursor = cursor;
     message = waitForMessage(admin, kindIs("session_removed", before), &removedCursor);
     QVERIFY2(!message.isEmpty(), admin.rawBody().constData());
@@ -512,12 +514,10 @@ void tst_AdminApi::adminStreamLifecycle()
 void tst_AdminApi::adminStreamSessionExpired()
 {
     ServiceProcess service;
-    QVERIFY2(service.start(storeArgs()
-                           + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
-                                          QStringLiteral("--session-ttl"), QStringLiteral("1"),
-                                          QStringLiteral("--sweep-interval"), QStringLiteral("1")}),
-             qPrintable(service.errorText()));
-    QVERIFY(waitUntilHealthy(m_http, service));
+    QVERIFY(startService(service,
+                         QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
+                                      QStringLiteral("--session-ttl"), QStringLiteral("1"),
+                                      QStringLiteral("--sweep-interval"), QStringLiteral("1")}));
     RawSseClient admin;
     admin.open(service.url(QStringLiteral("/api/admin/stream")));
     QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
@@ -528,26 +528,24 @@ void tst_AdminApi::adminStreamSessionExpired()
     const QJsonObject removed = waitForMessage(admin, kindIs("session_removed", id), &cursor, 5000);
     QVERIFY2(!removed.isEmpty(), admin.rawBody().constData());
     QCOMPARE(removed.value("reason").toString(), QStringLiteral("expired"));
-    QCOMPARE(m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id)).status, 404);
+    QCOMPARE(m_http.get(service.url(adminSessionPath(id))).status, 404);
 }
 
 void tst_AdminApi::adminStreamEventsEvicted()
 {
     ServiceProcess service;
-    QVERIFY2(service.start(storeArgs()
-                           + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
-                                          QStringLiteral("--max-events"), QStringLiteral("3")}),
-             qPrintable(service.errorText()));
-    QVERIFY(waitUntilHealthy(m_http, service));
+    QVERIFY(startService(service,
+                         QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
+                                      QStringLiteral("--max-events"), QStringLiteral("3")}));
     RawSseClient admin;
     admin.open(service.url(QStringLiteral("/api/admin/stream")));
     QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
     const QString id = startSession(m_http, service);
     QVERIFY(!id.isEmpty());
     for (int i = 1; i <= 5; ++i) {
-        QCOMPARE(publish(m_http, service, id,
-                         eventJson(QStringLiteral("progress"), QStringLiteral("running"),
-                                   QStringLiteral("n%1").arg(i))),
+        QCOMPARE(publishStatus(m_http, service, id,
+                               eventJson(QStringLiteral("progress"), QStringLiteral("running"),
+                                         QStringLiteral("n%1").arg(i))),
                  201);
     }
     int cursor = 1;
@@ -563,8 +561,7 @@ void tst_AdminApi::adminStreamEventsEvicted()
     // Only two: nothing was evicted by the first three appends.
     QVERIFY(waitForMessage(admin, kindIs("events_evicted", id), &cursor, 300).isEmpty());
 
-    const QJsonObject summary
-        = m_http.get(service.url(QStringLiteral("/api/admin/sessions/") + id)).json();
+    const QJsonObject summary = m_http.get(service.url(adminSessionPath(id))).json();
     QCOMPARE(summary.value("event_count").toInteger(), 5);
     QCOMPARE(summary.value("first_seq").toInteger(), 3);
     QCOMPARE(summary.value("last_seq").toInteger(), 5);
@@ -575,10 +572,8 @@ void tst_AdminApi::adminStreamEventsEvicted()
 void tst_AdminApi::adminStreamKeepaliveAndShutdown()
 {
     ServiceProcess service;
-    QVERIFY2(service.start(storeArgs()
-                           + QStringList {QStringLiteral("--keepalive"), QStringLiteral("1")}),
-             qPrintable(service.errorText()));
-    QVERIFY(waitUntilHealthy(m_http, service));
+    QVERIFY(
+        startService(service, QStringList {QStringLiteral("--keepalive"), QStringLiteral("1")}));
     RawSseClient admin;
     admin.open(service.url(QStringLiteral("/api/admin/stream")));
     QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
@@ -596,28 +591,27 @@ void tst_AdminApi::adminStreamSlowSubscriber()
     // A subscriber that stops reading is cut off; the admin stream says why and how far
     // behind it was, so the console can show it.
     ServiceProcess service;
-    QVERIFY2(service.start(storeArgs()
-                           + QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
-                                          QStringLiteral("--max-unsent-bytes"),
-                                          QStringLiteral("262144")}),
-             qPrintable(service.errorText()));
-    QVERIFY(waitUntilHealthy(m_http, service));
+    QVERIFY(
+        startService(service,
+                     QStringList {QStringLiteral("--pipeline"), QStringLiteral("external"),
+                                  QStringLiteral("--max-unsent-bytes"), QStringLiteral("262144")}));
     RawSseClient admin;
     admin.open(service.url(QStringLiteral("/api/admin/stream")));
     QTRY_VERIFY_WITH_TIMEOUT(admin.events().size() >= 1, 10000);
     const QString id = startSession(m_http, service);
     QVERIFY(!id.isEmpty());
     RawSseClient stalled;
-    stalled.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
+    stalled.open(sseUrl(service, id));
     int cursor = 1;
     QVERIFY(!waitForMessage(admin, kindIs("subscriber_connected", id), &cursor).isEmpty());
     stalled.stopReading();
     const QString bulk(60000, QLatin1Char('x'));
     QJsonObject message;
     for (int i = 0; i < 400 && message.isEmpty(); ++i) {
-        QCOMPARE(publish(m_http, service, id,
-                         eventJson(QStringLiteral("progress"), QStringLiteral("running"), bulk)),
-                 201);
+        QCOMPARE(
+            publishStatus(m_http, service, id,
+                          eventJson(QStringLiteral("progress"), QStringLiteral("running"), bulk)),
+            201);
         int probe = cursor;
         message = waitForMessage(admin, kindIs("subscriber_disconnected", id), &probe, 1);
     }
@@ -657,9 +651,9 @@ void tst_AdminApi::adminStreamSeesOtherInstances()
     QVERIFY(!id.isEmpty());
     QVERIFY2(!waitForMessage(admin, kindIs("session_created", id), &cursor).isEmpty(),
              admin.rawBody().constData());
-    QCOMPARE(publish(m_http, other, id,
-                     eventJson(QStringLiteral("result"), QStringLiteral("completed"),
-                               QStringLiteral("done elsewhere"))),
+    QCOMPARE(publishStatus(m_http, other, id,
+                           eventJson(QStringLiteral("result"), QStringLiteral("completed"),
+                                     QStringLiteral("done elsewhere"))),
              201);
     const QJsonObject appended = waitForMessage(admin, kindIs("event_appended", id), &cursor);
     QVERIFY2(!appended.isEmpty(), admin.rawBody().constData());
@@ -667,9 +661,7 @@ void tst_AdminApi::adminStreamSeesOtherInstances()
     const QJsonObject ended = waitForMessage(admin, kindIs("session_ended", id), &cursor);
     QCOMPARE(ended.value("session").toObject().value("state").toString(),
              QStringLiteral("completed"));
-    QCOMPARE(
-        m_http.sendCustom("DELETE", other.url(QStringLiteral("/api/admin/sessions/") + id)).status,
-        204);
+    QCOMPARE(m_http.sendCustom("DELETE", other.url(adminSessionPath(id))).status, 204);
     const QJsonObject removed = waitForMessage(admin, kindIs("session_removed", id), &cursor);
     QCOMPARE(removed.value("reason").toString(), QStringLiteral("deleted"));
 }

@@ -3,13 +3,13 @@
 // grabs the Events tab, replays the session and grabs the Replay tab with its verdict.
 //
 //   xvfb-run -s '-screen 0 1400x900x24' consolescreenshot URL OUT_DIR [SECONDS]
-#include <adminstreamclient.h>
-#include <bufferinspector.h>
-#include <consolesettings.h>
-#include <mainwindow.h>
-#include <replaypanel.h>
-#include <sessionfilterproxymodel.h>
-#include <sessiontablemodel.h>
+#include <app/consolesettings.h>
+#include <app/mainwindow.h>
+#include <client/adminstreamclient.h>
+#include <inspector/bufferinspector.h>
+#include <replay/replaypanel.h>
+#include <sessions/sessionfilterproxymodel.h>
+#include <sessions/sessiontablemodel.h>
 
 #include <QApplication>
 #include <QDir>

@@ -1,6 +1,7 @@
-#include <adminstreamclient.h>
+#include <client/adminstreamclient.h>
 
 #include <httptestclient.h>
+#include <processtestkit.h>
 #include <serviceprocess.h>
 
 #include <QNetworkAccessManager>
@@ -84,10 +85,7 @@ private:
 void tst_AdminStreamClient::initTestCase()
 {
     m_tokenFile = m_dir.filePath("token");
-    QFile file(m_tokenFile);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("console-test-token\n");
-    file.close();
+    QVERIFY(testkit::writeFile(m_tokenFile, "console-test-token\n"));
     QVERIFY2(m_service.start(
                  {"--pipeline", "demo", "--demo-step-ms", "20", "--admin-token-file", m_tokenFile}),
              qPrintable(m_service.errorText()));

@@ -1,7 +1,7 @@
-#include <adminstreamclient.h>
-#include <consolesettings.h>
-#include <mainwindow.h>
-#include <sessiontablemodel.h>
+#include <app/consolesettings.h>
+#include <app/mainwindow.h>
+#include <client/adminstreamclient.h>
+#include <sessions/sessiontablemodel.h>
 
 #include <serviceprocess.h>
 

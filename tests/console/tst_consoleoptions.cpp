@@ -1,5 +1,5 @@
-#include <consoleoptions.h>
-#include <consolesettings.h>
+#include <app/consoleoptions.h>
+#include <app/consolesettings.h>
 
 #include <QFile>
 #include <QTemporaryDir>

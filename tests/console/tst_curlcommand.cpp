@@ -1,5 +1,5 @@
-#include <curlcommand.h>
-#include <serviceendpoint.h>
+#include <client/serviceendpoint.h>
+#include <inspector/curlcommand.h>
 
 #include <QTest>
 

@@ -1,4 +1,4 @@
-#include <eventlistmodel.h>
+#include <inspector/eventlistmodel.h>
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

@@ -1,5 +1,5 @@
-#include <eventratehistory.h>
-#include <sparklinewidget.h>
+#include <sessions/eventratehistory.h>
+#include <sessions/sparklinewidget.h>
 
 #include <QImage>
 #include <QTest>

@@ -1,20 +1,22 @@
-#include <adminstreamclient.h>
-#include <bufferinspector.h>
-#include <consolesettings.h>
-#include <eventlistmodel.h>
-#include <lateconnectioncheck.h>
-#include <lateconnectiondialog.h>
-#include <mainwindow.h>
-#include <replayeventmodel.h>
-#include <replaypanel.h>
-#include <replaysession.h>
-#include <sessionfilterproxymodel.h>
-#include <sessiontablemodel.h>
-#include <subscribermodel.h>
+#include <app/consolesettings.h>
+#include <app/mainwindow.h>
+#include <client/adminstreamclient.h>
+#include <inspector/bufferinspector.h>
+#include <inspector/eventlistmodel.h>
+#include <inspector/subscribermodel.h>
+#include <replay/lateconnectioncheck.h>
+#include <replay/lateconnectiondialog.h>
+#include <replay/replayeventmodel.h>
+#include <replay/replaypanel.h>
+#include <replay/replaysession.h>
+#include <sessions/sessionfilterproxymodel.h>
+#include <sessions/sessiontablemodel.h>
 
 #include <httptestclient.h>
+#include <processtestkit.h>
 #include <rawsseclient.h>
 #include <serviceprocess.h>
+#include <sessiontestkit.h>
 
 #include <QAction>
 #include <QApplication>
@@ -58,9 +60,7 @@ private Q_SLOTS:
 
 private:
     void connectWindow(const QUrl &url, const QString &token);
-    QString startSession(const QString &user, const QString &prompt);
     void clickRow(QTableView *view, int row);
-    QString waitFinished(const QString &id);
     template<typename T> T *find(const char *name)
     {
         T *widget = m_window->findChild<T *>(QString::fromLatin1(name));
@@ -83,10 +83,7 @@ private:
 void tst_MainWindow::initTestCase()
 {
     const QString tokenFile = m_dir.filePath("token");
-    QFile file(tokenFile);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("gui-token\n");
-    file.close();
+    QVERIFY(testkit::writeFile(tokenFile, "gui-token\n"));
     QVERIFY2(m_service.start(
                  {"--pipeline", "demo", "--demo-step-ms", "40", "--admin-token-file", tokenFile}),
              qPrintable(m_service.errorText()));
@@ -128,29 +125,6 @@ void tst_MainWindow::connectWindow(const QUrl &url, const QString &token)
     QTest::mouseClick(find<QPushButton>("connectButton"), Qt::LeftButton);
 }
 
-QString tst_MainWindow::startSession(const QString &user, const QString &prompt)
-{
-    const HttpTestReply reply = m_http.postJson(m_service.url("/api/refactor"),
-                                                {{"user_id", user}, {"user_prompt", prompt}});
-    return reply.status == 201 ? reply.json().value("session_id").toString() : QString();
-}
-
-QString tst_MainWindow::waitFinished(const QString &id)
-{
-    QString state;
-    QDeadlineTimer deadline(10000);
-    while (!deadline.hasExpired()) {
-        state = m_http.get(m_service.url("/api/admin/sessions/" + id + "?limit=1"), m_auth)
-                    .json()
-                    .value("state")
-                    .toString();
-        if (state != QLatin1String("running"))
-            break;
-        QTest::qWait(20);
-    }
-    return state;
-}
-
 void tst_MainWindow::clickRow(QTableView *view, int row)
 {
     const QModelIndex index = view->model()->index(row, 0);
@@ -183,8 +157,10 @@ void tst_MainWindow::rejectsBadUrlAndWrongToken()
 
 void tst_MainWindow::connectsAndListsSessions()
 {
-    const QString a = startSession("alice", "hello");
-    const QString b = startSession("bob", "refactor the cart module");
+    const QString a = testkit::startSession(m_http, m_service,
+                                            testkit::startBody("hello", {{"user_id", "alice"}}));
+    const QString b = testkit::startSession(
+        m_http, m_service, testkit::startBody("refactor the cart module", {{"user_id", "bob"}}));
     QVERIFY(!a.isEmpty() && !b.isEmpty());
     connectWindow(m_service.baseUrl(), "gui-token");
     auto *state = find<QLabel>("connectionState");
@@ -195,7 +171,8 @@ void tst_MainWindow::connectsAndListsSessions()
     SessionTableModel *model = m_window->sessionModel();
     QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(a) >= 0 && model->rowOf(b) >= 0, 5000);
     // Sessions created after connecting arrive through the stream, no polling.
-    const QString c = startSession("carol", "hello");
+    const QString c = testkit::startSession(m_http, m_service,
+                                            testkit::startBody("hello", {{"user_id", "carol"}}));
     QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(c) >= 0, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(model->summary(c)->state, QStringLiteral("completed"), 5000);
     QTRY_COMPARE_WITH_TIMEOUT(model->summary(b)->state, QStringLiteral("completed"), 10000);
@@ -215,8 +192,10 @@ void tst_MainWindow::connectsAndListsSessions()
 
 void tst_MainWindow::selectShowsBufferAndJson()
 {
-    const QString id = startSession("dave", "refactor the ledger module");
-    QCOMPARE(waitFinished(id), QStringLiteral("completed"));
+    const QString id = testkit::startSession(
+        m_http, m_service, testkit::startBody("refactor the ledger module", {{"user_id", "dave"}}));
+    QCOMPARE(testkit::waitUntilEnded(m_http, m_service, id, m_auth).value("state").toString(),
+             QStringLiteral("completed"));
     connectWindow(m_service.baseUrl(), "gui-token");
     QTRY_VERIFY_WITH_TIMEOUT(m_window->sessionModel()->rowOf(id) >= 0, 5000);
     auto *view = find<QTableView>("sessionTable");
@@ -258,8 +237,11 @@ void tst_MainWindow::selectShowsBufferAndJson()
 
 void tst_MainWindow::replayGivesVerdict()
 {
-    const QString id = startSession("erin", "refactor the shipping module");
-    QCOMPARE(waitFinished(id), QStringLiteral("completed"));
+    const QString id = testkit::startSession(
+        m_http, m_service,
+        testkit::startBody("refactor the shipping module", {{"user_id", "erin"}}));
+    QCOMPARE(testkit::waitUntilEnded(m_http, m_service, id, m_auth).value("state").toString(),
+             QStringLiteral("completed"));
     connectWindow(m_service.baseUrl(), "gui-token");
     QTRY_VERIFY_WITH_TIMEOUT(m_window->selectSession(id), 5000);
     const qint64 lastSeq = m_window->sessionModel()->summary(id)->lastSeq;
@@ -346,7 +328,8 @@ void tst_MainWindow::followsRunningSessionAndSubscribers()
 void tst_MainWindow::filterByTextAndState()
 {
     const QString unique = QStringLiteral("grace_%1").arg(QDateTime::currentMSecsSinceEpoch());
-    const QString id = startSession(unique, "hello");
+    const QString id = testkit::startSession(m_http, m_service,
+                                             testkit::startBody("hello", {{"user_id", unique}}));
     connectWindow(m_service.baseUrl(), "gui-token");
     QTRY_VERIFY_WITH_TIMEOUT(m_window->sessionModel()->rowOf(id) >= 0, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->sessionModel()->summary(id)->state,
@@ -373,7 +356,8 @@ void tst_MainWindow::filterByTextAndState()
 
 void tst_MainWindow::deleteAsksFirst()
 {
-    const QString id = startSession("heidi", "hello");
+    const QString id = testkit::startSession(m_http, m_service,
+                                             testkit::startBody("hello", {{"user_id", "heidi"}}));
     connectWindow(m_service.baseUrl(), "gui-token");
     QTRY_VERIFY_WITH_TIMEOUT(m_window->selectSession(id), 5000);
     auto *view = find<QTableView>("sessionTable");
@@ -385,7 +369,7 @@ void tst_MainWindow::deleteAsksFirst()
     QCOMPARE(m_questions.size(), 1);
     QVERIFY(m_questions.first().contains(id));
     QCOMPARE(deleted.count(), 0);
-    QCOMPARE(m_http.get(m_service.url("/api/admin/sessions/" + id + "?limit=1"), m_auth).status,
+    QCOMPARE(m_http.get(m_service.url(testkit::adminSessionPath(id) + "?limit=1"), m_auth).status,
              200);
 
     m_answer = true;
@@ -395,13 +379,15 @@ void tst_MainWindow::deleteAsksFirst()
     QCOMPARE(deleted.at(0).at(0).toString(), id);
     QCOMPARE(deleted.at(0).at(1).toString(), QString());
     QTRY_COMPARE_WITH_TIMEOUT(m_window->sessionModel()->rowOf(id), -1, 5000);
-    QCOMPARE(m_http.get(m_service.url("/api/admin/sessions/" + id), m_auth).status, 404);
+    QCOMPARE(m_http.get(m_service.url(testkit::adminSessionPath(id)), m_auth).status, 404);
 }
 
 void tst_MainWindow::exportAndCurl()
 {
-    const QString id = startSession("ivan", "refactor the export module");
-    QCOMPARE(waitFinished(id), QStringLiteral("completed"));
+    const QString id = testkit::startSession(
+        m_http, m_service, testkit::startBody("refactor the export module", {{"user_id", "ivan"}}));
+    QCOMPARE(testkit::waitUntilEnded(m_http, m_service, id, m_auth).value("state").toString(),
+             QStringLiteral("completed"));
     connectWindow(m_service.baseUrl(), "gui-token");
     QTRY_VERIFY_WITH_TIMEOUT(m_window->selectSession(id), 5000);
     const QString path = m_dir.filePath("export.ndjson");

@@ -1,4 +1,4 @@
-#include <ndjsonexport.h>
+#include <inspector/ndjsonexport.h>
 
 #include <QFile>
 #include <QJsonDocument>

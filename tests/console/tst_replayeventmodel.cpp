@@ -1,4 +1,4 @@
-#include <replayeventmodel.h>
+#include <replay/replayeventmodel.h>
 
 #include <QAbstractItemModelTester>
 #include <QDateTime>

@@ -1,4 +1,4 @@
-#include <replaypacer.h>
+#include <replay/replaypacer.h>
 
 #include <QElapsedTimer>
 #include <QSignalSpy>

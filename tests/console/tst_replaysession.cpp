@@ -1,10 +1,11 @@
-#include <adminclient.h>
-#include <lateconnectioncheck.h>
-#include <replaysession.h>
-#include <replayverifier.h>
+#include <client/adminclient.h>
+#include <replay/lateconnectioncheck.h>
+#include <replay/replaysession.h>
+#include <replay/replayverifier.h>
 
 #include <httptestclient.h>
 #include <serviceprocess.h>
+#include <sessiontestkit.h>
 
 #include <QNetworkAccessManager>
 #include <QSignalSpy>
@@ -27,7 +28,6 @@ private Q_SLOTS:
     void lateConnectionCheck();
 
 private:
-    QString startSession(ServiceProcess &service, const QString &prompt);
     QString finishedSession(ServiceProcess &service, const QString &prompt, qint64 *lastSeq);
 
     QNetworkAccessManager m_manager;
@@ -45,38 +45,24 @@ void tst_ReplaySession::initTestCase()
         qPrintable(m_smallBuffer.errorText()));
 }
 
-QString tst_ReplaySession::startSession(ServiceProcess &service, const QString &prompt)
-{
-    const HttpTestReply reply = m_http.postJson(
-        service.url("/api/refactor"), {{"user_id", "replay_test"}, {"user_prompt", prompt}});
-    if (reply.status != 201)
-        return QString();
-    return reply.json().value("session_id").toString();
-}
-
 // Starts a session and waits (through the admin API) until it has ended.
 QString tst_ReplaySession::finishedSession(ServiceProcess &service, const QString &prompt,
                                            qint64 *lastSeq)
 {
-    const QString id = startSession(service, prompt);
-    QString state;
-    QDeadlineTimer deadline(10000);
-    while (!deadline.hasExpired()) {
-        const HttpTestReply reply
-            = m_http.get(service.url("/api/admin/sessions/" + id + "?limit=1"));
-        state = reply.json().value("state").toString();
-        if (state != QLatin1String("running")) {
-            *lastSeq = reply.json().value("last_seq").toInteger();
-            return id;
-        }
-        QTest::qWait(20);
-    }
-    return QString();
+    const QString id = testkit::startSession(
+        m_http, service, testkit::startBody(prompt, {{"user_id", "replay_test"}}));
+    const QJsonObject summary = testkit::waitUntilEnded(m_http, service, id);
+    if (summary.value("state").toString() == QLatin1String("running"))
+        return QString();
+    *lastSeq = summary.value("last_seq").toInteger();
+    return id;
 }
 
 void tst_ReplaySession::replayFromStartAfterDelay()
 {
-    const QString id = startSession(m_service, "refactor the payment module");
+    const QString id = testkit::startSession(
+        m_http, m_service,
+        testkit::startBody("refactor the payment module", {{"user_id", "replay_test"}}));
     QVERIFY(!id.isEmpty());
     ReplaySession replay(&m_manager);
     QSignalSpy finished(&replay, &ReplaySession::finished);

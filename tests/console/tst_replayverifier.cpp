@@ -1,4 +1,4 @@
-#include <replayverifier.h>
+#include <replay/replayverifier.h>
 
 #include <QTest>
 

@@ -1,4 +1,4 @@
-#include <serviceendpoint.h>
+#include <client/serviceendpoint.h>
 
 #include <QTest>
 

@@ -1,5 +1,5 @@
-#include <sessionfilterproxymodel.h>
-#include <sessiontablemodel.h>
+#include <sessions/sessionfilterproxymodel.h>
+#include <sessions/sessiontablemodel.h>
 
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>

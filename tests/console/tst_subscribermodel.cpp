@@ -1,4 +1,4 @@
-#include <subscribermodel.h>
+#include <inspector/subscribermodel.h>
 
 #include <QAbstractItemModelTester>
 #include <QTest>
@@ -24,6 +24,7 @@ class tst_SubscriberModel : public QObject
 private Q_SLOTS:
     void lagAndResume();
     void upsertAndRemove();
+    void listingOlderThanStreamMessages();
 };
 
 void tst_SubscriberModel::lagAndResume()
@@ -63,6 +64,27 @@ void tst_SubscriberModel::upsertAndRemove()
     QCOMPARE(model.subscriberAt(0).id, 6);
     model.clear();
     QCOMPARE(model.rowCount(), 0);
+}
+
+// The listing of GET /api/admin/sessions/{id} and the admin stream use two connections: a
+// listing taken before a subscriber_disconnected (or _connected) may arrive after it.
+void tst_SubscriberModel::listingOlderThanStreamMessages()
+{
+    SubscriberModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setSubscribers({subscriber(1, 0, 4)});
+    model.remove(1); // subscriber_disconnected
+    model.upsert(subscriber(2, 0, 1)); // subscriber_connected
+    model.applyListing({subscriber(1, 0, 4)}); // taken before both
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.subscriberAt(0).id, 2);
+    // A newer listing updates the rows it names and drops the ones it no longer names.
+    model.applyListing({subscriber(2, 0, 7), subscriber(3, 5, 6)});
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.subscriberAt(0).nextSeq, 7);
+    model.applyListing({subscriber(3, 5, 6)});
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.subscriberAt(0).id, 3);
 }
 
 QTEST_GUILESS_MAIN(tst_SubscriberModel)

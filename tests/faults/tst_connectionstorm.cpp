@@ -3,9 +3,10 @@
 // reset. Afterwards the service answers, its descriptor count is back near its baseline, no
 // subscriber is left, and the session still holds every acknowledged event.
 
-#include "faultsupport.h"
 #include "httptestclient.h"
+#include "processtestkit.h"
 #include "serviceprocess.h"
+#include "sessiontestkit.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -16,7 +17,7 @@
 #include <sys/resource.h>
 #include <vector>
 
-using namespace faults;
+using namespace testkit;
 
 class tst_ConnectionStorm : public QObject
 {
@@ -58,7 +59,7 @@ void tst_ConnectionStorm::tenThousandConnectionsOpenedAndDropped()
     const QString id = startSession(http, service);
     QVERIFY(!id.isEmpty());
     for (int n = 1; n <= 10; ++n)
-        QCOMPARE(publish(http, service, id, progressEvent(n)), n);
+        QCOMPARE(publishSeq(http, service, id, paddedProgressEvent(n)), n);
     qint64 acknowledged = 10;
     const int baselineFds = openDescriptors(pid);
     const qint64 baselineRss = residentKib(pid);
@@ -105,7 +106,8 @@ void tst_ConnectionStorm::tenThousandConnectionsOpenedAndDropped()
         // had their 408 by now.)
         peakFds = qMax<qint64>(peakFds, openDescriptors(pid));
         // A live event reaches the open streams of this batch.
-        QCOMPARE(publish(http, service, id, progressEvent(int(++acknowledged))), acknowledged);
+        QCOMPARE(publishSeq(http, service, id, paddedProgressEvent(int(++acknowledged))),
+                 acknowledged);
         const QByteArray live = "id: " + QByteArray::number(acknowledged) + "\n";
         for (int i = 2; i < count; i += 3)
             QTRY_VERIFY_WITH_TIMEOUT(
@@ -127,7 +129,7 @@ void tst_ConnectionStorm::tenThousandConnectionsOpenedAndDropped()
     QCOMPARE(http.get(service.url(QStringLiteral("/healthz"))).status, 200);
     QTRY_VERIFY_WITH_TIMEOUT(openDescriptors(pid) <= baselineFds + 2, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(
-        summary(http, service, id).value(QStringLiteral("subscribers")).toInt(-1), 0, 10000);
+        fetchSummary(http, service, id).value(QStringLiteral("subscribers")).toInt(-1), 0, 10000);
     QCOMPARE(storedSeqs(http, service, id), range(1, acknowledged));
     // The memory the connections cost is given back: ssebufd trims its heap a second after
     // streams close (not checked under AddressSanitizer, whose quarantine holds freed memory

@@ -6,13 +6,14 @@
 // Covered elsewhere, not repeated here: oversized headers (431) and bodies (413), Expect:
 // 100-continue, chunked bodies, requests pipelined on a stream and stalled readers in
 // tests/service/tst_ssebufd_limits.cpp; a producer that crashes or floods in
-// tests/admin/tst_execpipeline.cpp (crashFails, floodStaysBounded); Redis killed and
+// tests/pipeline/tst_execpipeline.cpp (crashFails, floodStaysBounded); Redis killed and
 // restarted under open streams in tests/redis/tst_redisstore.cpp (redisOutageAndRecovery).
 
-#include "faultsupport.h"
 #include "httptestclient.h"
+#include "processtestkit.h"
 #include "rawsseclient.h"
 #include "serviceprocess.h"
+#include "sessiontestkit.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -28,7 +29,7 @@
 #include <memory>
 #include <vector>
 
-using namespace faults;
+using namespace testkit;
 
 class tst_Faults : public QObject
 {
@@ -70,7 +71,7 @@ void tst_Faults::expectHealthy()
 // One subscriber, which was sent part of the session and owes the client the rest.
 bool tst_Faults::midReplay(const QString &sessionId)
 {
-    const QJsonObject session = summary(m_http, m_service, sessionId);
+    const QJsonObject session = fetchSummary(m_http, m_service, sessionId);
     const QJsonArray subscribers = session.value(QStringLiteral("subscriber_list")).toArray();
     if (subscribers.size() != 1)
         return false;
@@ -104,7 +105,7 @@ void tst_Faults::clientDisconnectsAtEveryStage()
     // socket buffers and the replay's slices hold).
     const int backlog = stage == QLatin1String("replay") ? 2000 : 20;
     for (int n = 1; n <= backlog; ++n)
-        QCOMPARE(publish(m_http, m_service, id, progressEvent(n, 4000)), n);
+        QCOMPARE(publishSeq(m_http, m_service, id, paddedProgressEvent(n, 4000)), n);
     qint64 acknowledged = backlog;
     const int baselineFds = openDescriptors(pid);
     const qint64 baselineRss = residentKib(pid);
@@ -138,21 +139,24 @@ void tst_Faults::clientDisconnectsAtEveryStage()
             } else {
                 QTRY_COMPARE_WITH_TIMEOUT(client.sequence().size(), qsizetype(acknowledged), 5000);
                 // Live: an event arrives, then the client vanishes while more are published.
-                QCOMPARE(publish(m_http, m_service, id, progressEvent(int(++acknowledged))),
-                         acknowledged);
+                QCOMPARE(
+                    publishSeq(m_http, m_service, id, paddedProgressEvent(int(++acknowledged))),
+                    acknowledged);
                 QTRY_COMPARE_WITH_TIMEOUT(client.sequence().last(), acknowledged, 5000);
             }
             client.close();
             if (stage == QLatin1String("live"))
-                QCOMPARE(publish(m_http, m_service, id, progressEvent(int(++acknowledged))),
-                         acknowledged);
+                QCOMPARE(
+                    publishSeq(m_http, m_service, id, paddedProgressEvent(int(++acknowledged))),
+                    acknowledged);
         }
     }
 
     expectHealthy();
     // Every dropped stream was noticed and torn down.
     QTRY_COMPARE_WITH_TIMEOUT(
-        summary(m_http, m_service, id).value(QStringLiteral("subscribers")).toInt(-1), 0, 10000);
+        fetchSummary(m_http, m_service, id).value(QStringLiteral("subscribers")).toInt(-1), 0,
+        10000);
     QTRY_VERIFY_WITH_TIMEOUT(openDescriptors(pid) <= baselineFds + 2, 10000);
     // Bounded: 40 dropped replays of 8 MB must not have left their output behind. (Not
     // under AddressSanitizer, whose quarantine holds freed memory on purpose.)
@@ -212,8 +216,8 @@ void tst_Faults::slowHeadsAreCutAndDoNotBlock()
     QVERIFY(!id.isEmpty());
     RawSseClient stream;
     stream.open(m_service.url(ssePath(id)));
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
-    QCOMPARE(publish(m_http, m_service, id, finalEvent()), 2);
+    QCOMPARE(publishSeq(m_http, m_service, id, paddedProgressEvent(1)), 1);
+    QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), 2);
     QTRY_VERIFY_WITH_TIMEOUT(stream.isFinished(), 5000);
     QCOMPARE(stream.sequence(), range(1, 2));
     expectHealthy();
@@ -267,7 +271,7 @@ void tst_Faults::sigtermUnderLoad()
     QList<qint64> acknowledged(4, 0);
     for (int n = 1; n <= 50; ++n) {
         for (int s = 0; s < 4; ++s) {
-            QCOMPARE(publish(http, service, sessions.at(s), progressEvent(n, 2000)), n);
+            QCOMPARE(publishSeq(http, service, sessions.at(s), paddedProgressEvent(n, 2000)), n);
             acknowledged[s] = n;
         }
     }
@@ -278,7 +282,8 @@ void tst_Faults::sigtermUnderLoad()
         QNetworkRequest request(service.url(eventsPath(sessions.at(n % 4))));
         request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
         burst.append(burstManager.post(
-            request, QJsonDocument(progressEvent(1000 + n, 2000)).toJson(QJsonDocument::Compact)));
+            request,
+            QJsonDocument(paddedProgressEvent(1000 + n, 2000)).toJson(QJsonDocument::Compact)));
     }
     QTRY_VERIFY_WITH_TIMEOUT(
         std::any_of(burst.cbegin(), burst.cend(), [](QNetworkReply *r) { return r->isFinished(); }),

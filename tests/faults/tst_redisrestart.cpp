@@ -8,10 +8,10 @@
 // This one needs its own redis-server command line (persistence), so it does not use
 // tests/support/redisprocess, which runs Redis without persistence.
 
-#include "faultsupport.h"
 #include "httptestclient.h"
 #include "rawsseclient.h"
 #include "serviceprocess.h"
+#include "sessiontestkit.h"
 
 #include <QDeadlineTimer>
 #include <QProcess>
@@ -21,7 +21,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-using namespace faults;
+using namespace testkit;
 
 class tst_RedisRestart : public QObject
 {
@@ -110,7 +110,7 @@ void tst_RedisRestart::killedAndRestartedMidStream()
     QTRY_VERIFY_WITH_TIMEOUT(before.headersDone(), 5000);
     QList<qint64> acknowledged;
     for (int n = 1; n <= 50; ++n) {
-        const qint64 seq = publish(http, service, id, progressEvent(n));
+        const qint64 seq = publishSeq(http, service, id, paddedProgressEvent(n));
         QCOMPARE(seq, n);
         acknowledged.append(seq);
     }
@@ -122,7 +122,7 @@ void tst_RedisRestart::killedAndRestartedMidStream()
     QTRY_COMPARE_WITH_TIMEOUT(http.get(service.url(QStringLiteral("/healthz"))).status, 503, 10000);
     int refused = 0;
     for (int n = 0; n < 5; ++n) {
-        const qint64 seq = publish(http, service, id, progressEvent(100 + n));
+        const qint64 seq = publishSeq(http, service, id, paddedProgressEvent(100 + n));
         QVERIFY2(seq == -503, qPrintable(QString::number(seq)));
         ++refused;
     }
@@ -139,11 +139,11 @@ void tst_RedisRestart::killedAndRestartedMidStream()
     QTRY_VERIFY_WITH_TIMEOUT(resumed.headersDone(), 5000);
     QCOMPARE(resumed.status(), 200);
     for (int n = 51; n <= 80; ++n) {
-        const qint64 seq = publish(http, service, id, progressEvent(n));
+        const qint64 seq = publishSeq(http, service, id, paddedProgressEvent(n));
         QCOMPARE(seq, n); // seq goes on where it was: nothing acknowledged was forgotten
         acknowledged.append(seq);
     }
-    QCOMPARE(publish(http, service, id, finalEvent()), 81);
+    QCOMPARE(publishSeq(http, service, id, finalEvent()), 81);
     acknowledged.append(81);
     QTRY_VERIFY_WITH_TIMEOUT(resumed.isFinished(), 10000);
     QCOMPARE(before.sequence() + resumed.sequence(), acknowledged);

@@ -4,6 +4,7 @@
 // the TLS port refused.
 
 #include "serviceprocess.h"
+#include "sessiontestkit.h"
 
 #include <sseparser.h>
 
@@ -138,7 +139,7 @@ void tst_Tls::httpsRequests()
 
     // The greeting, buffered, read as a whole response over HTTPS (the stream ends after
     // the final event).
-    QNetworkReply *stream = send(manager, "GET", QStringLiteral("/api/refactor/%1/sse").arg(id));
+    QNetworkReply *stream = send(manager, "GET", testkit::ssePath(id));
     QSignalSpy streamDone(stream, &QNetworkReply::finished);
     QVERIFY(streamDone.wait(10000));
     QCOMPARE(stream->error(), QNetworkReply::NoError);

@@ -5,7 +5,7 @@
 
 #include "hardeningsupport.h"
 #include "rawsseclient.h"
-#include "sessiontestkit.h"
+#include "processtestkit.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -7,6 +7,7 @@
 #include "rawsseclient.h"
 #include "redisprocess.h"
 #include "serviceprocess.h"
+#include "sessiontestkit.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -17,24 +18,14 @@
 
 #include <memory>
 
+using namespace testkit;
+
 namespace {
 
-using Headers = QList<QPair<QByteArray, QByteArray>>;
-
-QJsonObject eventJson(const QString &message, const QString &status = QStringLiteral("running"))
-{
-    return QJsonObject {{QStringLiteral("type"), QStringLiteral("progress")},
-                        {QStringLiteral("status"), status},
-                        {QStringLiteral("message"), message}};
-}
-
-QList<qint64> range(qint64 from, qint64 to)
-{
-    QList<qint64> values;
-    for (qint64 v = from; v <= to; ++v)
-        values.append(v);
-    return values;
-}
+// Every session of these tests is started by this user.
+const QJsonObject kStartBody
+    = startBody(QStringLiteral("refactor my code"),
+                {{QStringLiteral("user_id"), QStringLiteral("redis_test_user")}});
 
 // calls=N of one command in INFO commandstats (commands run by scripts count too).
 qint64 commandCalls(const QByteArray &commandStats, const QByteArray &command)
@@ -45,16 +36,6 @@ qint64 commandCalls(const QByteArray &commandStats, const QByteArray &command)
         return 0;
     const qsizetype start = at + prefix.size();
     return commandStats.mid(start, commandStats.indexOf(',', start) - start).toLongLong();
-}
-
-QString ssePath(const QString &id)
-{
-    return QStringLiteral("/api/refactor/%1/sse").arg(id);
-}
-
-QString eventsPath(const QString &id)
-{
-    return QStringLiteral("/api/sessions/%1/events").arg(id);
 }
 
 } // namespace
@@ -83,9 +64,6 @@ private:
     // until its /healthz says the store is reachable.
     bool startInstance(ServiceProcess &service, const QStringList &extra = {});
     int health(ServiceProcess &service);
-    QString startSession(ServiceProcess &service);
-    HttpTestReply publish(ServiceProcess &service, const QString &id, const QJsonObject &json);
-    QJsonObject summary(ServiceProcess &service, const QString &id);
 
     RedisProcess m_redis;
     HttpTestClient m_http;
@@ -138,37 +116,13 @@ int tst_RedisInstances::health(ServiceProcess &service)
     return m_http.get(service.url(QStringLiteral("/healthz"))).status;
 }
 
-QString tst_RedisInstances::startSession(ServiceProcess &service)
-{
-    const HttpTestReply reply = m_http.postJson(
-        service.url(QStringLiteral("/api/refactor")),
-        QJsonObject {{QStringLiteral("user_id"), QStringLiteral("redis_test_user")},
-                     {QStringLiteral("user_prompt"), QStringLiteral("refactor my code")}});
-    if (reply.status != 201)
-        return {};
-    return reply.json().value(QLatin1String("session_id")).toString();
-}
-
-HttpTestReply tst_RedisInstances::publish(ServiceProcess &service, const QString &id,
-                                          const QJsonObject &json)
-{
-    return m_http.postJson(service.url(eventsPath(id)), json);
-}
-
-QJsonObject tst_RedisInstances::summary(ServiceProcess &service, const QString &id)
-{
-    const HttpTestReply reply
-        = m_http.get(service.url(QStringLiteral("/api/admin/sessions/%1").arg(id)));
-    return reply.status == 200 ? reply.json() : QJsonObject {};
-}
-
 // A session started on A is streamed, live, from B; events appended on either instance
 // reach subscribers of both, in seq order, once each.
 void tst_RedisInstances::liveAcrossInstances()
 {
     QVERIFY(startInstance(*m_a));
     QVERIFY(startInstance(*m_b));
-    const QString id = startSession(*m_a);
+    const QString id = startSession(m_http, *m_a, kStartBody);
     QVERIFY(!id.isEmpty());
 
     RawSseClient onB;
@@ -184,14 +138,23 @@ void tst_RedisInstances::liveAcrossInstances()
     QCOMPARE(onB.sequence(), QList<qint64> {});
 
     // Appended on A after B's client connected: only the live path can bring it to B.
-    QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("one"))).json().value("seq").toInteger(),
+    QCOMPARE(postEvent(m_http, *m_a, id, messageEvent(QStringLiteral("one")))
+                 .json()
+                 .value("seq")
+                 .toInteger(),
              1);
     QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), QList<qint64> {1}, 5000);
-    QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("two"))).json().value("seq").toInteger(),
+    QCOMPARE(postEvent(m_http, *m_a, id, messageEvent(QStringLiteral("two")))
+                 .json()
+                 .value("seq")
+                 .toInteger(),
              2);
     QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), (QList<qint64> {1, 2}), 5000);
     // And the other way round.
-    QCOMPARE(publish(*m_b, id, eventJson(QStringLiteral("three"))).json().value("seq").toInteger(),
+    QCOMPARE(postEvent(m_http, *m_b, id, messageEvent(QStringLiteral("three")))
+                 .json()
+                 .value("seq")
+                 .toInteger(),
              3);
     QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), range(1, 3), 5000);
     QTRY_COMPARE_WITH_TIMEOUT(onA.sequence(), range(1, 3), 5000);
@@ -204,16 +167,17 @@ void tst_RedisInstances::liveAcrossInstances()
     QCOMPARE(onA.rawBody(), onB.rawBody()); // the very same bytes from both instances
 
     // The terminal event, appended on A, ends the streams of both instances.
-    QCOMPARE(
-        publish(*m_a, id, eventJson(QStringLiteral("done"), QStringLiteral("completed"))).status,
-        201);
+    QCOMPARE(postEvent(m_http, *m_a, id,
+                       messageEvent(QStringLiteral("done"), QStringLiteral("completed")))
+                 .status,
+             201);
     QTRY_VERIFY_WITH_TIMEOUT(onB.isFinished(), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(onA.isFinished(), 5000);
     QCOMPARE(onB.sequence(), range(1, 4));
     QCOMPARE(onB.jsonEvents().last().value("final").toBool(), true);
 
     // Both instances see the same summary; B learnt the session ended from A's append.
-    const QJsonObject onBSummary = summary(*m_b, id);
+    const QJsonObject onBSummary = fetchSummary(m_http, *m_b, id);
     QCOMPARE(onBSummary.value("state").toString(), QStringLiteral("completed"));
     QCOMPARE(onBSummary.value("event_count").toInteger(), 4);
     QCOMPARE(onBSummary.value("first_seq").toInteger(), 1);
@@ -221,10 +185,10 @@ void tst_RedisInstances::liveAcrossInstances()
     // buffered_bytes counts the encoded SSE frames: exactly what a full replay carries.
     QCOMPARE(onBSummary.value("buffered_bytes").toInteger(),
              qint64(onB.rawBody().size() - QByteArrayLiteral("retry: 3000\n\n").size()));
-    QCOMPARE(summary(*m_a, id).value("updated_at"), onBSummary.value("updated_at"));
+    QCOMPARE(fetchSummary(m_http, *m_a, id).value("updated_at"), onBSummary.value("updated_at"));
 
     // Appending to the ended session is refused by either instance.
-    QCOMPARE(publish(*m_b, id, eventJson(QStringLiteral("late"))).status, 409);
+    QCOMPARE(postEvent(m_http, *m_b, id, messageEvent(QStringLiteral("late"))).status, 409);
     // Resuming from the last id of a finished session: 204 (browsers stop reconnecting).
     QCOMPARE(m_http.get(m_b->url(ssePath(id)), {{"Last-Event-ID", "4"}}).status, 204);
 }
@@ -235,7 +199,7 @@ void tst_RedisInstances::concurrentAppendsKeepSeqContiguous()
 {
     QVERIFY(startInstance(*m_a));
     QVERIFY(startInstance(*m_b));
-    const QString id = startSession(*m_a);
+    const QString id = startSession(m_http, *m_a, kStartBody);
     QVERIFY(!id.isEmpty());
     RawSseClient onB;
     onB.open(m_b->url(ssePath(id)));
@@ -250,7 +214,7 @@ void tst_RedisInstances::concurrentAppendsKeepSeqContiguous()
             QNetworkRequest request(service->url(eventsPath(id)));
             request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
             replies.append(manager->post(
-                request, QJsonDocument(eventJson(QStringLiteral("m%1").arg(i))).toJson()));
+                request, QJsonDocument(messageEvent(QStringLiteral("m%1").arg(i))).toJson()));
         }
     }
     const auto allFinished = [&replies] {
@@ -269,7 +233,7 @@ void tst_RedisInstances::concurrentAppendsKeepSeqContiguous()
 
     QTRY_COMPARE_WITH_TIMEOUT(onB.sequence().size(), 2 * perInstance, 10000);
     QCOMPARE(onB.sequence(), range(1, 2 * perInstance));
-    QCOMPARE(summary(*m_a, id).value("last_seq").toInteger(), 2 * perInstance);
+    QCOMPARE(fetchSummary(m_http, *m_a, id).value("last_seq").toInteger(), 2 * perInstance);
 }
 
 // The live path fans out locally: N subscribers of a session on an instance cost Redis
@@ -278,7 +242,7 @@ void tst_RedisInstances::liveDeliveryReadsNothingPerEvent()
 {
     QVERIFY(startInstance(*m_a));
     QVERIFY(startInstance(*m_b));
-    const QString id = startSession(*m_a);
+    const QString id = startSession(m_http, *m_a, kStartBody);
     QVERIFY(!id.isEmpty());
     constexpr int subscribers = 5;
     constexpr int events = 20;
@@ -291,13 +255,14 @@ void tst_RedisInstances::liveDeliveryReadsNothingPerEvent()
     }
     // A first event brings every subscriber past its initial replay read into the live
     // state; count from there.
-    QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("e1"))).status, 201);
+    QCOMPARE(postEvent(m_http, *m_a, id, messageEvent(QStringLiteral("e1"))).status, 201);
     for (const auto &client : clients)
         QTRY_COMPARE_WITH_TIMEOUT(client->sequence(), QList<qint64> {1}, 5000);
     QCOMPARE(m_redis.cli({QStringLiteral("CONFIG"), QStringLiteral("RESETSTAT")}),
              QByteArray("OK"));
     for (int i = 2; i <= events + 1; ++i)
-        QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("e%1").arg(i))).status, 201);
+        QCOMPARE(postEvent(m_http, *m_a, id, messageEvent(QStringLiteral("e%1").arg(i))).status,
+                 201);
     for (const auto &client : clients)
         QTRY_COMPARE_WITH_TIMEOUT(client->sequence(), range(1, events + 1), 5000);
     const QByteArray stats = m_redis.cli({QStringLiteral("INFO"), QStringLiteral("commandstats")});
@@ -313,13 +278,14 @@ void tst_RedisInstances::sigkilledInstanceFailover()
 {
     QVERIFY(startInstance(*m_a));
     QVERIFY(startInstance(*m_b));
-    const QString id = startSession(*m_a);
+    const QString id = startSession(m_http, *m_a, kStartBody);
     QVERIFY(!id.isEmpty());
 
     RawSseClient first;
     first.open(m_a->url(ssePath(id)));
     for (int i = 1; i <= 5; ++i)
-        QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("a%1").arg(i))).status, 201);
+        QCOMPARE(postEvent(m_http, *m_a, id, messageEvent(QStringLiteral("a%1").arg(i))).status,
+                 201);
     QTRY_COMPARE_WITH_TIMEOUT(first.sequence(), range(1, 5), 5000);
 
     QSignalSpy firstFinished(&first, &RawSseClient::finished);
@@ -328,7 +294,9 @@ void tst_RedisInstances::sigkilledInstanceFailover()
 
     // The producer carries on through B while the client is away...
     for (int i = 6; i <= 8; ++i)
-        QCOMPARE(publish(*m_b, id, eventJson(QStringLiteral("b%1").arg(i))).json().value("seq"),
+        QCOMPARE(postEvent(m_http, *m_b, id, messageEvent(QStringLiteral("b%1").arg(i)))
+                     .json()
+                     .value("seq"),
                  QJsonValue(i));
     // ...and the client resumes on B from the last id it saw.
     const QByteArray lastSeen = QByteArray::number(first.sequence().last());
@@ -337,10 +305,11 @@ void tst_RedisInstances::sigkilledInstanceFailover()
     QTRY_COMPARE_WITH_TIMEOUT(resumed.sequence(), range(6, 8), 5000);
     QCOMPARE(resumed.status(), 200);
     // Live again, through B.
-    QCOMPARE(publish(*m_b, id, eventJson(QStringLiteral("b9"))).status, 201);
-    QCOMPARE(
-        publish(*m_b, id, eventJson(QStringLiteral("end"), QStringLiteral("completed"))).status,
-        201);
+    QCOMPARE(postEvent(m_http, *m_b, id, messageEvent(QStringLiteral("b9"))).status, 201);
+    QCOMPARE(postEvent(m_http, *m_b, id,
+                       messageEvent(QStringLiteral("end"), QStringLiteral("completed")))
+                 .status,
+             201);
     QTRY_VERIFY_WITH_TIMEOUT(resumed.isFinished(), 5000);
 
     const QList<qint64> seen = first.sequence() + resumed.sequence();
@@ -355,28 +324,33 @@ void tst_RedisInstances::sigkilledInstanceFailover()
 void tst_RedisInstances::restartedInstanceFindsSessions()
 {
     QVERIFY(startInstance(*m_a));
-    const QString running = startSession(*m_a);
-    const QString finished = startSession(*m_a);
+    const QString running = startSession(m_http, *m_a, kStartBody);
+    const QString finished = startSession(m_http, *m_a, kStartBody);
     QVERIFY(!running.isEmpty() && !finished.isEmpty());
     for (int i = 1; i <= 3; ++i)
-        QCOMPARE(publish(*m_a, running, eventJson(QStringLiteral("r%1").arg(i))).status, 201);
-    QCOMPARE(
-        publish(*m_a, finished, eventJson(QStringLiteral("bye"), QStringLiteral("failed"))).status,
-        201);
+        QCOMPARE(
+            postEvent(m_http, *m_a, running, messageEvent(QStringLiteral("r%1").arg(i))).status,
+            201);
+    QCOMPARE(postEvent(m_http, *m_a, finished,
+                       messageEvent(QStringLiteral("bye"), QStringLiteral("failed")))
+                 .status,
+             201);
     QCOMPARE(m_a->terminate(), 0);
 
     m_a = std::make_unique<ServiceProcess>();
     QVERIFY(startInstance(*m_a));
-    QJsonObject found = summary(*m_a, running);
+    QJsonObject found = fetchSummary(m_http, *m_a, running);
     QCOMPARE(found.value("state").toString(), QStringLiteral("running"));
     QCOMPARE(found.value("event_count").toInteger(), 3);
-    QCOMPARE(summary(*m_a, finished).value("state").toString(), QStringLiteral("failed"));
+    QCOMPARE(fetchSummary(m_http, *m_a, finished).value("state").toString(),
+             QStringLiteral("failed"));
 
     RawSseClient client;
     client.open(m_a->url(ssePath(running)));
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), range(1, 3), 5000);
-    QCOMPARE(publish(*m_a, running, eventJson(QStringLiteral("r4"))).json().value("seq"),
-             QJsonValue(4));
+    QCOMPARE(
+        postEvent(m_http, *m_a, running, messageEvent(QStringLiteral("r4"))).json().value("seq"),
+        QJsonValue(4));
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), range(1, 4), 5000);
 
     // Same after SIGKILL.
@@ -384,9 +358,10 @@ void tst_RedisInstances::restartedInstanceFindsSessions()
     QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
     m_a = std::make_unique<ServiceProcess>();
     QVERIFY(startInstance(*m_a));
-    QCOMPARE(summary(*m_a, running).value("event_count").toInteger(), 4);
-    QCOMPARE(publish(*m_a, running, eventJson(QStringLiteral("r5"))).json().value("seq"),
-             QJsonValue(5));
+    QCOMPARE(fetchSummary(m_http, *m_a, running).value("event_count").toInteger(), 4);
+    QCOMPARE(
+        postEvent(m_http, *m_a, running, messageEvent(QStringLiteral("r5"))).json().value("seq"),
+        QJsonValue(5));
 }
 
 // The retention limits of contract section 6 hold for the session as a whole, whichever
@@ -398,13 +373,14 @@ void tst_RedisInstances::limitsHoldAcrossInstances()
                               QStringLiteral("--max-sessions"),     QStringLiteral("3")};
     QVERIFY(startInstance(*m_a, limits));
     QVERIFY(startInstance(*m_b, limits));
-    const QString id = startSession(*m_a);
+    const QString id = startSession(m_http, *m_a, kStartBody);
     QVERIFY(!id.isEmpty());
     for (int i = 1; i <= 8; ++i) {
         ServiceProcess &via = i % 2 ? *m_a : *m_b;
-        QCOMPARE(publish(via, id, eventJson(QStringLiteral("e%1").arg(i))).status, 201);
+        QCOMPARE(postEvent(m_http, via, id, messageEvent(QStringLiteral("e%1").arg(i))).status,
+                 201);
     }
-    QJsonObject state = summary(*m_b, id);
+    QJsonObject state = fetchSummary(m_http, *m_b, id);
     QCOMPARE(state.value("event_count").toInteger(), 8);
     QCOMPARE(state.value("first_seq").toInteger(), 4);
     QCOMPARE(state.value("last_seq").toInteger(), 8);
@@ -440,8 +416,8 @@ void tst_RedisInstances::limitsHoldAcrossInstances()
 
     // A big event makes room by evicting old ones until the bytes fit.
     const QString big(1500, QLatin1Char('x'));
-    QCOMPARE(publish(*m_a, id, eventJson(big)).json().value("seq"), QJsonValue(9));
-    state = summary(*m_a, id);
+    QCOMPARE(postEvent(m_http, *m_a, id, messageEvent(big)).json().value("seq"), QJsonValue(9));
+    state = fetchSummary(m_http, *m_a, id);
     QVERIFY2(state.value("buffered_bytes").toInteger() <= 2000,
              QJsonDocument(state).toJson().constData());
     QVERIFY(state.value("buffered_bytes").toInteger() > 1500);
@@ -452,14 +428,15 @@ void tst_RedisInstances::limitsHoldAcrossInstances()
     QTRY_COMPARE_WITH_TIMEOUT(replay.sequence().last(), 9, 5000);
 
     // An event larger than the whole byte limit is refused and changes nothing.
-    const HttpTestReply tooLarge = publish(*m_b, id, eventJson(QString(2100, QLatin1Char('y'))));
+    const HttpTestReply tooLarge
+        = postEvent(m_http, *m_b, id, messageEvent(QString(2100, QLatin1Char('y'))));
     QCOMPARE(tooLarge.status, 422);
     QCOMPARE(tooLarge.json().value("error").toString(), QStringLiteral("event_too_large"));
-    QCOMPARE(summary(*m_b, id).value("last_seq").toInteger(), 9);
+    QCOMPARE(fetchSummary(m_http, *m_b, id).value("last_seq").toInteger(), 9);
 
     // --max-sessions counts the sessions of every instance.
-    QVERIFY(!startSession(*m_b).isEmpty());
-    QVERIFY(!startSession(*m_a).isEmpty());
+    QVERIFY(!startSession(m_http, *m_b, kStartBody).isEmpty());
+    QVERIFY(!startSession(m_http, *m_a, kStartBody).isEmpty());
     const HttpTestReply full = m_http.postJson(
         m_b->url(QStringLiteral("/api/refactor")),
         QJsonObject {{QStringLiteral("user_id"), QStringLiteral("u")},
@@ -477,7 +454,7 @@ void tst_RedisInstances::removalReachesEveryInstance()
     QVERIFY(startInstance(*m_a, shortLived));
     QVERIFY(startInstance(*m_b, shortLived));
 
-    const QString deleted = startSession(*m_a);
+    const QString deleted = startSession(m_http, *m_a, kStartBody);
     QVERIFY(!deleted.isEmpty());
     RawSseClient onB;
     QSignalSpy headers(&onB, &RawSseClient::headersReceived);
@@ -485,18 +462,18 @@ void tst_RedisInstances::removalReachesEveryInstance()
     QVERIFY(headers.wait(5000));
     QCOMPARE(onB.status(), 200);
     QCOMPARE(
-        m_http.sendCustom("DELETE", m_a->url(QStringLiteral("/api/admin/sessions/%1").arg(deleted)))
+        m_http.sendCustom("DELETE", m_a->url(adminSessionPath(deleted)))
             .status,
         204);
     QTRY_VERIFY_WITH_TIMEOUT(onB.isFinished(), 5000);
     QCOMPARE(m_http.get(m_b->url(ssePath(deleted))).status, 404);
-    QCOMPARE(publish(*m_b, deleted, eventJson(QStringLiteral("late"))).status, 404);
+    QCOMPARE(postEvent(m_http, *m_b, deleted, messageEvent(QStringLiteral("late"))).status, 404);
 
     // Expiry: 2 s after its last event the session is gone everywhere, and the streams of
     // both instances end.
-    const QString expiring = startSession(*m_b);
+    const QString expiring = startSession(m_http, *m_b, kStartBody);
     QVERIFY(!expiring.isEmpty());
-    QCOMPARE(publish(*m_b, expiring, eventJson(QStringLiteral("only"))).status, 201);
+    QCOMPARE(postEvent(m_http, *m_b, expiring, messageEvent(QStringLiteral("only"))).status, 201);
     RawSseClient expiringOnA;
     expiringOnA.open(m_a->url(ssePath(expiring)));
     QTRY_COMPARE_WITH_TIMEOUT(expiringOnA.sequence(), QList<qint64> {1}, 5000);
@@ -522,9 +499,9 @@ void tst_RedisInstances::redisOutageAndRecovery()
 {
     QVERIFY(startInstance(*m_a));
     QVERIFY(startInstance(*m_b));
-    const QString id = startSession(*m_a);
+    const QString id = startSession(m_http, *m_a, kStartBody);
     QVERIFY(!id.isEmpty());
-    QCOMPARE(publish(*m_a, id, eventJson(QStringLiteral("before"))).status, 201);
+    QCOMPARE(postEvent(m_http, *m_a, id, messageEvent(QStringLiteral("before"))).status, 201);
     RawSseClient onB;
     onB.open(m_b->url(ssePath(id)));
     QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), QList<qint64> {1}, 5000);
@@ -547,7 +524,8 @@ void tst_RedisInstances::redisOutageAndRecovery()
     QCOMPARE(start.json().value("error").toString(), QStringLiteral("store_unavailable"));
     QVERIFY(start.json().value("message").toString().contains(QLatin1String("unreachable")));
     QVERIFY(!start.header("Retry-After").isEmpty());
-    const HttpTestReply append = publish(*m_b, id, eventJson(QStringLiteral("during")));
+    const HttpTestReply append
+        = postEvent(m_http, *m_b, id, messageEvent(QStringLiteral("during")));
     QCOMPARE(append.status, 503);
     QCOMPARE(append.json().value("error").toString(), QStringLiteral("store_unavailable"));
     QCOMPARE(m_http.get(m_b->url(ssePath(id))).status, 503);
@@ -566,12 +544,13 @@ void tst_RedisInstances::redisOutageAndRecovery()
 
     // Fully working again, across instances. (This Redis keeps nothing on disk, so the
     // session of before the outage is gone: see docs/redis.md on persistence.)
-    const QString after = startSession(*m_a);
+    const QString after = startSession(m_http, *m_a, kStartBody);
     QVERIFY(!after.isEmpty());
     RawSseClient live;
     live.open(m_b->url(ssePath(after)));
-    QCOMPARE(publish(late, after, eventJson(QStringLiteral("back"))).json().value("seq"),
-             QJsonValue(1));
+    QCOMPARE(
+        postEvent(m_http, late, after, messageEvent(QStringLiteral("back"))).json().value("seq"),
+        QJsonValue(1));
     QTRY_COMPARE_WITH_TIMEOUT(live.sequence(), QList<qint64> {1}, 5000);
     QVERIFY(m_a->output().contains("ssebuf.store: lost redis://127.0.0.1:"));
 }

@@ -2,7 +2,11 @@
 
 #include <QTest>
 
+#include <seqrange.h>
+
 using namespace ssebuf;
+
+using testkit::range;
 
 namespace {
 
@@ -27,14 +31,6 @@ QList<qint64> seqs(const QList<EventPtr> &events)
     QList<qint64> result;
     for (const EventPtr &event : events)
         result.append(event->seq);
-    return result;
-}
-
-QList<qint64> range(qint64 from, qint64 to)
-{
-    QList<qint64> result;
-    for (qint64 seq = from; seq <= to; ++seq)
-        result.append(seq);
     return result;
 }
 

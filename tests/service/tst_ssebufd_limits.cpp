@@ -2,7 +2,10 @@
 // JSON the client can read (also with Expect: 100-continue and chunked bodies), requests
 // pipelined on an open stream, and clients that stop reading.
 
-#include "ssebufdtest.h"
+#include "bulkpublisher.h"
+#include "processtestkit.h"
+#include "rawexchange.h"
+#include "sessiontestkit.h"
 
 #include <algorithm>
 
@@ -10,7 +13,7 @@
 #include <QJsonArray>
 #include <QSignalSpy>
 
-using namespace ssebuftest;
+using namespace testkit;
 
 namespace {
 
@@ -94,6 +97,11 @@ qint64 metricValue(const QByteArray &exposition, const QByteArray &name)
 // requests wait on one connection, more are answered 429.
 constexpr int maxPipelinedRequests = 64;
 
+// The external pipeline, at most 64 KiB unsent per subscriber, room for 10 MB of events.
+const QStringList kSmallUnsentLargeBuffer {
+    "--pipeline",         "external", "--max-unsent-bytes", "65536",
+    "--max-buffer-bytes", "10000000", "--max-events",       "100000"};
+
 } // namespace
 
 class tst_SsebufdLimits : public QObject
@@ -153,7 +161,7 @@ void tst_SsebufdLimits::bodyOverLimit()
         = m_http.postJson(eventsUrl(m_service, id), progressEvent(1, QString(8000, 'x')));
     QCOMPARE(publishReply.status, 413);
     // And the service goes on serving.
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(1)), 1);
 }
 
 void tst_SsebufdLimits::bodyOverLimitRaw_data()
@@ -539,7 +547,7 @@ void tst_SsebufdLimits::pipelinedRequestOnStream()
 {
     QFETCH(bool, sameWrite);
     const QString id = startSession(m_http, m_service);
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(1)), 1);
     const QByteArray pipelined = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                                  "POST /api/sessions/"
         + id.toUtf8()
@@ -552,9 +560,9 @@ void tst_SsebufdLimits::pipelinedRequestOnStream()
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), QList<qint64> {1}, 5000);
     if (!sameWrite)
         client.sendRaw(pipelined);
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(2)), 2);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(2)), 2);
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), range(1, 2), 5000);
-    QCOMPARE(publish(m_http, m_service, id, finalEvent()), 3);
+    QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), 3);
     QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
     // Nothing but the event stream in the body: no HTTP answer inside it.
     QCOMPARE(client.sequence(), range(1, 3));
@@ -576,7 +584,7 @@ void tst_SsebufdLimits::streamInputIsBounded()
     // Others are unaffected.
     RawSseClient other;
     other.open(sseUrl(m_service, id));
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(1)), 1);
     QTRY_COMPARE_WITH_TIMEOUT(other.sequence(), QList<qint64> {1}, 5000);
 }
 
@@ -611,9 +619,7 @@ void tst_SsebufdLimits::shutdownWithStalledClient()
 void tst_SsebufdLimits::slowConsumerIsCutOff()
 {
     ServiceProcess service;
-    QVERIFY2(service.start({"--pipeline", "external", "--max-unsent-bytes", "65536",
-                            "--max-buffer-bytes", "10000000", "--max-events", "100000"}),
-             qPrintable(service.errorText()));
+    QVERIFY2(service.start(kSmallUnsentLargeBuffer), qPrintable(service.errorText()));
     HttpTestClient http;
     const QString id = startSession(http, service);
     QVERIFY(!id.isEmpty());
@@ -639,13 +645,13 @@ void tst_SsebufdLimits::slowConsumerIsCutOff()
     QCOMPARE(publisher.created(), count);
     // Before the session ends, the service has dropped the stalled client and streams to the
     // reading one only.
-    const QUrl admin = service.url("/api/admin/sessions/" + id + "?limit=1");
+    const QUrl admin = service.url(adminSessionPath(id) + "?limit=1");
     // (the summary's "subscribers" counts them, "subscriber_list" describes them)
     QTRY_COMPARE_WITH_TIMEOUT(http.get(admin).json().value("subscribers").toInt(), 1, 5000);
     const QJsonArray remaining = http.get(admin).json().value("subscriber_list").toArray();
     QCOMPARE(remaining.size(), 1);
     QCOMPARE(remaining.at(0).toObject().value("events_sent").toInteger(), count);
-    QCOMPARE(publish(http, service, id, finalEvent()), count + 1);
+    QCOMPARE(publishSeq(http, service, id, finalEvent()), count + 1);
 
     // The reading client got everything...
     QTRY_VERIFY_WITH_TIMEOUT(reader.isFinished(), 10000);
@@ -683,9 +689,7 @@ void tst_SsebufdLimits::lateStalledClientStaysBounded()
     // A client that connects to a large buffer and does not read: what the service queues
     // for it stays within --max-unsent-bytes (the replay is written in slices).
     ServiceProcess service;
-    QVERIFY2(service.start({"--pipeline", "external", "--max-unsent-bytes", "65536",
-                            "--max-buffer-bytes", "10000000", "--max-events", "100000"}),
-             qPrintable(service.errorText()));
+    QVERIFY2(service.start(kSmallUnsentLargeBuffer), qPrintable(service.errorText()));
     HttpTestClient http;
     const QString id = startSession(http, service);
     // About 10 MB in events of 64 KB: more than the kernel's socket buffers take.
@@ -700,7 +704,7 @@ void tst_SsebufdLimits::lateStalledClientStaysBounded()
     RawSseClient stalled;
     stalled.stopReading();
     stalled.open(sseUrl(service, id));
-    const QUrl admin = service.url("/api/admin/sessions/" + id + "?limit=1");
+    const QUrl admin = service.url(adminSessionPath(id) + "?limit=1");
     auto lagBytes = [&]() -> qint64 {
         const QJsonArray list = http.get(admin).json().value("subscriber_list").toArray();
         return list.isEmpty() ? -1 : list.at(0).toObject().value("lag_bytes").toInteger();
@@ -710,7 +714,7 @@ void tst_SsebufdLimits::lateStalledClientStaysBounded()
     qint64 highest = 0;
     for (int i = 0; i < 5; ++i) {
         highest = qMax(highest, lagBytes());
-        QCOMPARE(publish(http, service, id, progressEvent(count + 1 + i, QString(100, 'q'))),
+        QCOMPARE(publishSeq(http, service, id, progressEvent(count + 1 + i, QString(100, 'q'))),
                  count + 1 + i);
     }
     highest = qMax(highest, lagBytes());

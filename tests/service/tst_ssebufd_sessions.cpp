@@ -1,7 +1,7 @@
 // Contract sections 1, 3, 6 and 8 against the real ssebufd: starting sessions, the seed's
 // three scenarios, publishing, session limits, expiry and the command line.
 
-#include "ssebufdtest.h"
+#include "sessiontestkit.h"
 
 #include <isotime.h>
 
@@ -12,7 +12,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
-using namespace ssebuftest;
+using namespace testkit;
 
 class tst_SsebufdSessions : public QObject
 {
@@ -30,7 +30,7 @@ private Q_SLOTS:
     void immediateConnection(); // seed "Test 2: Immediate Connection"
     void unpacedPipeline();
 
-    void publish();
+    void publishSeq();
     void maxSessions();
     void sessionExpires();
     void activeSessionDoesNotExpire();
@@ -91,7 +91,7 @@ void tst_SsebufdSessions::startSession()
     const auto match = idPattern.match(id);
     QVERIFY2(match.hasMatch(), qPrintable(id));
     QCOMPARE(body.value("status").toString(), QStringLiteral("started"));
-    const QString sse = QStringLiteral("/api/refactor/%1/sse").arg(id);
+    const QString sse = ssePath(id);
     QCOMPARE(body.value("sse_url").toString(), sse);
     QCOMPARE(reply.header("Location"), sse.toUtf8());
     QVERIFY(!reply.body.contains("ghp_not_echoed"));
@@ -113,7 +113,7 @@ void tst_SsebufdSessions::startSession()
              created.toUTC().toString("yyyyMMdd_HHmmss"));
 
     // Ids are random: two sessions never share one, even in the same second.
-    const QString other = ssebuftest::startSession(m_http, m_demo, "hello");
+    const QString other = testkit::startSession(m_http, m_demo, startBody("hello"));
     QVERIFY(!other.isEmpty());
     QVERIFY(other != id);
     QVERIFY(other.right(32) != id.right(32));
@@ -177,7 +177,7 @@ void tst_SsebufdSessions::unknownSession()
     QVERIFY(!stream.json().value("message").toString().isEmpty());
     QCOMPARE(m_http.get(sseUrl(m_demo, "not-even-an-id")).status, 404);
     QCOMPARE(m_http.get(sseUrl(m_demo, "a%20b")).status, 404);
-    QCOMPARE(ssebuftest::publish(m_http, m_external, unknown, progressEvent(1)), -404);
+    QCOMPARE(testkit::publishSeq(m_http, m_external, unknown, progressEvent(1)), -404);
 }
 
 void tst_SsebufdSessions::greetingBufferedForLateClient()
@@ -262,7 +262,7 @@ void tst_SsebufdSessions::immediateConnection()
     for (const QString prompt : {QStringLiteral("hello"), QStringLiteral("rename the helpers")}) {
         auto client = std::make_unique<RawSseClient>();
         QSignalSpy finished(client.get(), &RawSseClient::finished);
-        const QString id = ssebuftest::startSession(m_http, m_demo, prompt);
+        const QString id = testkit::startSession(m_http, m_demo, startBody(prompt));
         client->open(sseUrl(m_demo, id)); // right after the 201
         QVERIFY(finished.wait(5000));
         QCOMPARE(client->status(), 200);
@@ -285,7 +285,7 @@ void tst_SsebufdSessions::unpacedPipeline()
     HttpTestClient http;
     for (int i = 0; i < 10; ++i) {
         auto immediate = std::make_unique<RawSseClient>();
-        const QString id = ssebuftest::startSession(http, service, "split the module");
+        const QString id = testkit::startSession(http, service, startBody("split the module"));
         immediate->open(sseUrl(service, id));
         QTRY_VERIFY_WITH_TIMEOUT(immediate->isFinished(), 5000);
         const QList<qint64> sequence = immediate->sequence();
@@ -297,16 +297,16 @@ void tst_SsebufdSessions::unpacedPipeline()
     }
 }
 
-void tst_SsebufdSessions::publish()
+void tst_SsebufdSessions::publishSeq()
 {
-    const QString id = ssebuftest::startSession(m_http, m_external);
+    const QString id = testkit::startSession(m_http, m_external);
     QVERIFY(!id.isEmpty());
     const QUrl url = eventsUrl(m_external, id);
 
     HttpTestReply reply = m_http.postJson(url, progressEvent(1));
     QCOMPARE(reply.status, 201);
     QCOMPARE(reply.json(), QJsonObject({{"seq", 1}}));
-    QCOMPARE(ssebuftest::publish(m_http, m_external, id, progressEvent(2)), 2);
+    QCOMPARE(testkit::publishSeq(m_http, m_external, id, progressEvent(2)), 2);
 
     reply = m_http.postJson(url, QJsonObject {{"status", "running"}, {"message", "m"}});
     QCOMPARE(reply.status, 422);
@@ -328,8 +328,8 @@ void tst_SsebufdSessions::publish()
     QJsonObject spoofed = progressEvent(3);
     spoofed.insert("seq", 99);
     spoofed.insert("session_id", "session_other");
-    QCOMPARE(ssebuftest::publish(m_http, m_external, id, spoofed), 3);
-    QCOMPARE(ssebuftest::publish(m_http, m_external, id, finalEvent()), 4);
+    QCOMPARE(testkit::publishSeq(m_http, m_external, id, spoofed), 3);
+    QCOMPARE(testkit::publishSeq(m_http, m_external, id, finalEvent()), 4);
     // 409 once the terminal event is in.
     reply = m_http.postJson(url, progressEvent(5));
     QCOMPARE(reply.status, 409);
@@ -349,11 +349,11 @@ void tst_SsebufdSessions::maxSessions()
     QVERIFY2(service.start({"--max-sessions", "2", "--retry-after", "7", "--pipeline", "external"}),
              qPrintable(service.errorText()));
     HttpTestClient http;
-    QVERIFY(!ssebuftest::startSession(http, service).isEmpty());
-    const QString second = ssebuftest::startSession(http, service);
+    QVERIFY(!testkit::startSession(http, service).isEmpty());
+    const QString second = testkit::startSession(http, service);
     QVERIFY(!second.isEmpty());
     // Finished sessions count as well until they expire.
-    QCOMPARE(ssebuftest::publish(http, service, second, finalEvent()), 1);
+    QCOMPARE(testkit::publishSeq(http, service, second, finalEvent()), 1);
     const HttpTestReply full = http.postJson(service.url("/api/refactor"), startBody("p"));
     QCOMPARE(full.status, 503);
     QCOMPARE(full.header("Retry-After"), QByteArray("7"));
@@ -369,18 +369,18 @@ void tst_SsebufdSessions::sessionExpires()
                             "--max-sessions", "1"}),
              qPrintable(service.errorText()));
     HttpTestClient http;
-    const QString id = ssebuftest::startSession(http, service);
+    const QString id = testkit::startSession(http, service);
     QVERIFY(!id.isEmpty());
-    QCOMPARE(ssebuftest::publish(http, service, id, progressEvent(1)), 1);
+    QCOMPARE(testkit::publishSeq(http, service, id, progressEvent(1)), 1);
     // An open stream of the session ends when the session expires (1 s after its last event).
     RawSseClient client;
     client.open(sseUrl(service, id));
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), QList<qint64> {1}, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
     QTRY_COMPARE_WITH_TIMEOUT(http.get(sseUrl(service, id)).status, 404, 5000);
-    QCOMPARE(ssebuftest::publish(http, service, id, progressEvent(2)), -404);
+    QCOMPARE(testkit::publishSeq(http, service, id, progressEvent(2)), -404);
     // Its place is free again (--max-sessions 1).
-    QVERIFY(!ssebuftest::startSession(http, service).isEmpty());
+    QVERIFY(!testkit::startSession(http, service).isEmpty());
 }
 
 void tst_SsebufdSessions::activeSessionDoesNotExpire()
@@ -391,17 +391,17 @@ void tst_SsebufdSessions::activeSessionDoesNotExpire()
         service.start({"--session-ttl", "1", "--sweep-interval", "1", "--pipeline", "external"}),
         qPrintable(service.errorText()));
     HttpTestClient http;
-    const QString id = ssebuftest::startSession(http, service);
+    const QString id = testkit::startSession(http, service);
     QVERIFY(!id.isEmpty());
     QList<qint64> answers;
     QTimer pacer;
     pacer.setInterval(300);
-    bool busy = false; // publish() runs a nested event loop in which the timer may fire
+    bool busy = false; // publishSeq() runs a nested event loop in which the timer may fire
     QObject::connect(&pacer, &QTimer::timeout, &pacer, [&] {
         if (busy || answers.size() >= 8)
             return;
         const QScopedValueRollback<bool> guard(busy, true);
-        answers.append(ssebuftest::publish(http, service, id, progressEvent(answers.size() + 1)));
+        answers.append(testkit::publishSeq(http, service, id, progressEvent(answers.size() + 1)));
     });
     pacer.start();
     QTRY_COMPARE_WITH_TIMEOUT(answers.size(), 8, 10000); // about 2.4 s, more than the TTL
@@ -419,7 +419,7 @@ void tst_SsebufdSessions::expiredSessionsFreeTheirPlace()
     HttpTestClient http;
     QElapsedTimer elapsed;
     elapsed.start();
-    QVERIFY(!ssebuftest::startSession(http, service).isEmpty());
+    QVERIFY(!testkit::startSession(http, service).isEmpty());
     QCOMPARE(http.postJson(service.url("/api/refactor"), startBody("p")).status, 503);
     QTRY_VERIFY_WITH_TIMEOUT(elapsed.elapsed() > 1200, 5000); // the first one expires
     const HttpTestReply again = http.postJson(service.url("/api/refactor"), startBody("p"));
@@ -432,14 +432,14 @@ void tst_SsebufdSessions::eventLargerThanBuffer()
     QVERIFY2(service.start({"--pipeline", "external", "--max-buffer-bytes", "2048"}),
              qPrintable(service.errorText()));
     HttpTestClient http;
-    const QString id = ssebuftest::startSession(http, service);
+    const QString id = testkit::startSession(http, service);
     const HttpTestReply tooLarge
         = http.postJson(eventsUrl(service, id), progressEvent(1, QString(3000, 'x')));
     QCOMPARE(tooLarge.status, 422);
     QVERIFY(!tooLarge.json().value("error").toString().isEmpty());
     QCOMPARE(tooLarge.json().value("field").toString(), QStringLiteral("message"));
     // Nothing was appended: the next event is still seq 1.
-    QCOMPARE(ssebuftest::publish(http, service, id, progressEvent(1, QString(1500, 'x'))), 1);
+    QCOMPARE(testkit::publishSeq(http, service, id, progressEvent(1, QString(1500, 'x'))), 1);
 }
 
 void tst_SsebufdSessions::unknownRouteAndMethod()
@@ -520,10 +520,10 @@ void tst_SsebufdSessions::configFile()
     ServiceProcess service;
     QVERIFY2(service.start({"--config", ini.fileName()}), qPrintable(service.errorText()));
     HttpTestClient http;
-    const QString id = ssebuftest::startSession(http, service);
+    const QString id = testkit::startSession(http, service);
     QVERIFY(!id.isEmpty());
     // external: nothing but the publish API produces events, so this is event 1.
-    QCOMPARE(ssebuftest::publish(http, service, id, finalEvent()), 1);
+    QCOMPARE(testkit::publishSeq(http, service, id, finalEvent()), 1);
     QCOMPARE(http.postJson(service.url("/api/refactor"), startBody("p")).status, 503);
     const auto client = streamToEnd(service, id);
     QVERIFY(client->rawBody().startsWith("retry: 1234\n\n"));
@@ -533,8 +533,8 @@ void tst_SsebufdSessions::configFile()
     env.insert("SSEBUF_MAX_SESSIONS", "2");
     QVERIFY2(overridden.start({"--config", ini.fileName()}, env),
              qPrintable(overridden.errorText()));
-    QVERIFY(!ssebuftest::startSession(http, overridden).isEmpty());
-    QVERIFY(!ssebuftest::startSession(http, overridden).isEmpty());
+    QVERIFY(!testkit::startSession(http, overridden).isEmpty());
+    QVERIFY(!testkit::startSession(http, overridden).isEmpty());
     QCOMPARE(http.postJson(overridden.url("/api/refactor"), startBody("p")).status, 503);
 }
 
@@ -563,7 +563,7 @@ void tst_SsebufdSessions::listenAddress()
     QVERIFY(service.port() > 0); // port 0 was replaced by the real one
     HttpTestClient http;
     QCOMPARE(http.get(service.url("/healthz")).status, 200);
-    QVERIFY(!ssebuftest::startSession(http, service, "hello").isEmpty());
+    QVERIFY(!testkit::startSession(http, service, startBody("hello")).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_SsebufdSessions)

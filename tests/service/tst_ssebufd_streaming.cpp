@@ -2,7 +2,9 @@
 // keep-alives, gaps after eviction, many subscribers, the replay/live race, clients that
 // vanish, and a clean end on SIGTERM.
 
-#include "ssebufdtest.h"
+#include "bulkpublisher.h"
+#include "rawexchange.h"
+#include "sessiontestkit.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -10,7 +12,7 @@
 #include <csignal>
 
 using ssebuf::SseParser;
-using namespace ssebuftest;
+using namespace testkit;
 
 class tst_SsebufdStreaming : public QObject
 {
@@ -55,7 +57,7 @@ QString tst_SsebufdStreaming::sessionWithEvents(int count, bool finished)
     const QString id = startSession(m_http, m_service);
     for (int i = 1; i <= count; ++i) {
         const bool last = finished && i == count;
-        if (publish(m_http, m_service, id, last ? finalEvent() : progressEvent(i)) != i)
+        if (publishSeq(m_http, m_service, id, last ? finalEvent() : progressEvent(i)) != i)
             return {};
     }
     return id;
@@ -113,7 +115,7 @@ void tst_SsebufdStreaming::resumePoint()
     client.open(sseUrl(m_service, id, query), headers);
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), expected, 5000);
     // Then live events follow on the same stream.
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(6)), 6);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(6)), 6);
     expected.append(6);
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), expected, 5000);
     QCOMPARE(client.events().size(), expected.size()); // no gap event
@@ -137,7 +139,7 @@ void tst_SsebufdStreaming::invalidLastEventId()
     client.open(sseUrl(m_service, id), {{"Last-Event-ID", "9007199254740991"}});
     QTRY_VERIFY_WITH_TIMEOUT(client.rawBody().startsWith("retry: "), 5000);
     QCOMPARE(client.status(), 200);
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(2)), 2);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(2)), 2);
     QCOMPARE(m_http.get(m_service.url("/healthz")).status, 200);
     QVERIFY(client.events().isEmpty());
     QCOMPARE(m_service.process().state(), QProcess::Running);
@@ -185,11 +187,11 @@ void tst_SsebufdStreaming::liveEventsThenEndAfterTerminal()
     QTRY_VERIFY_WITH_TIMEOUT(client.headersDone(), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(client.rawBody().startsWith("retry: "), 5000);
     for (int i = 1; i <= 3; ++i) {
-        QCOMPARE(publish(m_http, m_service, id, progressEvent(i)), i);
+        QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(i)), i);
         QTRY_COMPARE_WITH_TIMEOUT(client.sequence().size(), i, 5000);
     }
     QVERIFY(!client.isFinished());
-    QCOMPARE(publish(m_http, m_service, id, finalEvent()), 4);
+    QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), 4);
     QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
     QCOMPARE(client.sequence(), range(1, 4));
     const QJsonObject last = client.jsonEvents().last();
@@ -207,13 +209,13 @@ void tst_SsebufdStreaming::failedTerminalEventEndsStream()
     client.open(sseUrl(m_service, id));
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), range(1, 2), 5000);
     const QJsonObject failed {{"type", "error"}, {"status", "failed"}, {"message", "boom"}};
-    QCOMPARE(publish(m_http, m_service, id, failed), 3);
+    QCOMPARE(publishSeq(m_http, m_service, id, failed), 3);
     QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
     QCOMPARE(client.sequence(), range(1, 3));
     const QJsonObject last = client.jsonEvents().last();
     QCOMPARE(last.value("status").toString(), QStringLiteral("failed"));
     QCOMPARE(last.value("final").toBool(), true);
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(4)), -409);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(4)), -409);
     QCOMPARE(m_http.get(sseUrl(m_service, id, "last_event_id=3")).status, 204);
 }
 
@@ -235,7 +237,7 @@ void tst_SsebufdStreaming::keepAlive()
     QVERIFY(client.rawBody().contains("\n\n: keepalive\n\n"));
     QVERIFY(client.events().isEmpty());
     // Events still come, and a stream that is busy needs no keep-alive.
-    QCOMPARE(publish(http, service, id, progressEvent(1)), 1);
+    QCOMPARE(publishSeq(http, service, id, progressEvent(1)), 1);
     QTRY_COMPARE_WITH_TIMEOUT(client.sequence(), QList<qint64> {1}, 5000);
 }
 
@@ -263,7 +265,7 @@ void tst_SsebufdStreaming::gapAfterEviction()
     HttpTestClient http;
     const QString id = startSession(http, service);
     for (int i = 1; i <= 10; ++i)
-        QCOMPARE(publish(http, service, id, progressEvent(i)), i);
+        QCOMPARE(publishSeq(http, service, id, progressEvent(i)), i);
 
     RawSseClient client;
     QList<QPair<QByteArray, QByteArray>> headers;
@@ -311,7 +313,7 @@ void tst_SsebufdStreaming::manySubscribers()
     publisher.start();
     QTRY_VERIFY_WITH_TIMEOUT(publisher.isDone(), 15000);
     QCOMPARE(publisher.created(), 50);
-    QCOMPARE(publish(m_http, m_service, id, finalEvent()), 54);
+    QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), 54);
     for (const auto &client : clients) {
         QTRY_VERIFY_WITH_TIMEOUT(client->isFinished(), 5000);
         QCOMPARE(client->sequence(), range(1, 54));
@@ -329,12 +331,12 @@ void tst_SsebufdStreaming::sessionsAreSeparate()
     clientB.open(sseUrl(m_service, b));
     QTRY_VERIFY_WITH_TIMEOUT(clientA.headersDone() && clientB.headersDone(), 5000);
     for (int i = 1; i <= 5; ++i) {
-        QCOMPARE(publish(m_http, m_service, a, progressEvent(i)), i);
+        QCOMPARE(publishSeq(m_http, m_service, a, progressEvent(i)), i);
         if (i % 2)
-            QCOMPARE(publish(m_http, m_service, b, progressEvent(i)), (i + 1) / 2);
+            QCOMPARE(publishSeq(m_http, m_service, b, progressEvent(i)), (i + 1) / 2);
     }
-    QCOMPARE(publish(m_http, m_service, a, finalEvent()), 6);
-    QCOMPARE(publish(m_http, m_service, b, finalEvent()), 4);
+    QCOMPARE(publishSeq(m_http, m_service, a, finalEvent()), 6);
+    QCOMPARE(publishSeq(m_http, m_service, b, finalEvent()), 4);
     QTRY_VERIFY_WITH_TIMEOUT(clientA.isFinished() && clientB.isFinished(), 5000);
     QCOMPARE(clientA.sequence(), range(1, 6));
     QCOMPARE(clientB.sequence(), range(1, 4));
@@ -363,7 +365,7 @@ void tst_SsebufdStreaming::streamOnReusedConnection()
                            .value("session_id")
                            .toString();
     QVERIFY(!id.isEmpty());
-    QCOMPARE(publish(m_http, m_service, id, progressEvent(1)), 1);
+    QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(1)), 1);
 
     received.clear();
     socket.write("GET /api/refactor/" + id.toUtf8()
@@ -371,7 +373,7 @@ void tst_SsebufdStreaming::streamOnReusedConnection()
     QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll()).contains("\nid: 1\n"), 5000);
     QVERIFY2(received.startsWith("HTTP/1.1 200 "), received.constData());
     QVERIFY(received.contains("text/event-stream"));
-    QCOMPARE(publish(m_http, m_service, id, finalEvent()), 2);
+    QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), 2);
     QTRY_VERIFY_WITH_TIMEOUT(socket.state() == QAbstractSocket::UnconnectedState
                                  || (received += socket.readAll()).contains("\nid: 2\n"),
                              5000);
@@ -414,7 +416,7 @@ void tst_SsebufdStreaming::replayLiveRace()
     publisher.start();
     QTRY_VERIFY_WITH_TIMEOUT(publisher.isDone(), 30000);
     QCOMPARE(publisher.created(), total);
-    QCOMPARE(publish(m_http, m_service, id, finalEvent()), total + 1);
+    QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), total + 1);
 
     QTRY_VERIFY_WITH_TIMEOUT(fromStart.isFinished(), 10000);
     QCOMPARE(fromStart.sequence(), range(1, total + 1));
@@ -438,7 +440,7 @@ void tst_SsebufdStreaming::lateClientReplaysThousandEvents()
                             [](int i) { return progressEvent(i, QString(200, 'm')); });
     publisher.start();
     QTRY_VERIFY_WITH_TIMEOUT(publisher.isDone(), 30000);
-    QCOMPARE(publish(m_http, m_service, id, finalEvent()), total);
+    QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), total);
 
     RawSseClient late;
     QSignalSpy finished(&late, &RawSseClient::finished);
@@ -465,8 +467,8 @@ void tst_SsebufdStreaming::vanishedClientCostsNothing()
     QTRY_COMPARE_WITH_TIMEOUT(staying.sequence(), QList<qint64> {1}, 5000);
     vanishing.close(); // a reset, mid-stream
     for (int i = 2; i <= 20; ++i)
-        QCOMPARE(publish(m_http, m_service, id, progressEvent(i, QString(2000, 'v'))), i);
-    QCOMPARE(publish(m_http, m_service, id, finalEvent()), 21);
+        QCOMPARE(publishSeq(m_http, m_service, id, progressEvent(i, QString(2000, 'v'))), i);
+    QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), 21);
     QTRY_VERIFY_WITH_TIMEOUT(staying.isFinished(), 5000);
     QCOMPARE(staying.sequence(), range(1, 21));
     QCOMPARE(m_http.get(m_service.url("/healthz")).status, 200);
@@ -489,7 +491,7 @@ void tst_SsebufdStreaming::signalEndsStreamsCleanly()
     std::vector<std::unique_ptr<RawSseClient>> clients;
     for (int i = 0; i < 3; ++i) {
         const QString id = startSession(http, service);
-        QCOMPARE(publish(http, service, id, progressEvent(1)), 1);
+        QCOMPARE(publishSeq(http, service, id, progressEvent(1)), 1);
         clients.push_back(std::make_unique<RawSseClient>());
         clients.back()->open(sseUrl(service, id));
         QTRY_COMPARE_WITH_TIMEOUT(clients.back()->sequence(), QList<qint64> {1}, 5000);

@@ -2,6 +2,7 @@
 #include "sse/ssesubscriber.h"
 #include "store/memorystore.h"
 
+#include <seqrange.h>
 #include <sseparser.h>
 
 #include <QDateTime>
@@ -12,6 +13,8 @@
 #include <QTest>
 
 using namespace ssebuf;
+
+using testkit::range;
 
 namespace {
 
@@ -100,12 +103,13 @@ Parsed parse(const QByteArray &bytes)
     return parsed;
 }
 
-QList<qint64> range(qint64 from, qint64 to)
+// Default SseOptions but for one member.
+template<typename Member, typename Value>
+SseOptions optionsWith(Member SseOptions::*member, Value value)
 {
-    QList<qint64> result;
-    for (qint64 i = from; i <= to; ++i)
-        result.append(i);
-    return result;
+    SseOptions options;
+    options.*member = Member(value);
+    return options;
 }
 
 } // namespace
@@ -182,9 +186,7 @@ void tst_SseSubscriber::replayThenLiveThenEnd()
     for (int i = 0; i < 3; ++i)
         append();
     auto *stream = new FakeStream;
-    SseOptions options;
-    options.retryMs = 2500;
-    SseSubscriber *subscriber = subscribe(stream, 1, options);
+    auto *subscriber = subscribe(stream, 1, optionsWith(&SseOptions::retryMs, 2500));
     QSignalSpy ended(subscriber, &SseSubscriber::ended);
     subscriber->start();
     QVERIFY(stream->delivered().startsWith("retry: 2500\n\nid: 2\n"));
@@ -225,9 +227,7 @@ void tst_SseSubscriber::replayStaysWithinUnsentBound()
         largest = qMax<qint64>(largest, append(messageSize)->wire.size());
     auto *stream = new FakeStream;
     stream->setAccepting(false); // the client reads only when the test drains
-    SseOptions options;
-    options.maxUnsentBytes = maxUnsent;
-    SseSubscriber *subscriber = subscribe(stream, 0, options);
+    auto *subscriber = subscribe(stream, 0, optionsWith(&SseOptions::maxUnsentBytes, maxUnsent));
     QSignalSpy ended(subscriber, &SseSubscriber::ended);
     subscriber->start();
     for (int round = 0;
@@ -258,9 +258,7 @@ void tst_SseSubscriber::evictedWhileBehindBecomesGap()
         append(1000);
     auto *stream = new FakeStream;
     stream->setAccepting(false);
-    SseOptions options;
-    options.maxUnsentBytes = 4096;
-    SseSubscriber *subscriber = subscribe(stream, 0, options);
+    auto *subscriber = subscribe(stream, 0, optionsWith(&SseOptions::maxUnsentBytes, 4096));
     subscriber->start();
     // The client is behind; meanwhile 30 more events push out what it has not read yet.
     for (int i = 0; i < 30; ++i)
@@ -295,9 +293,7 @@ void tst_SseSubscriber::evictedWhileBehindBecomesGap()
 void tst_SseSubscriber::liveSlowConsumerIsCutOff()
 {
     auto *stream = new FakeStream;
-    SseOptions options;
-    options.maxUnsentBytes = 8192;
-    SseSubscriber *subscriber = subscribe(stream, 0, options);
+    auto *subscriber = subscribe(stream, 0, optionsWith(&SseOptions::maxUnsentBytes, 8192));
     QSignalSpy ended(subscriber, &SseSubscriber::ended);
     subscriber->start();
     QCOMPARE(subscriber->state(), SseSubscriber::State::Live);
@@ -320,9 +316,7 @@ void tst_SseSubscriber::stalledClientIsCutOff()
     append();
     auto *stream = new FakeStream;
     stream->setAccepting(false);
-    SseOptions options;
-    options.stallTimeoutSeconds = 1;
-    SseSubscriber *subscriber = subscribe(stream, 0, options);
+    auto *subscriber = subscribe(stream, 0, optionsWith(&SseOptions::stallTimeoutSeconds, 1));
     QSignalSpy ended(subscriber, &SseSubscriber::ended);
     subscriber->start();
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -340,9 +334,7 @@ void tst_SseSubscriber::directWritesCountAsProgress()
     // A client that reads takes every write at once (no bytesWritten: nothing was queued).
     // A moment of queued output later must not make it look stalled since it connected.
     auto *stream = new FakeStream;
-    SseOptions options;
-    options.stallTimeoutSeconds = 1;
-    SseSubscriber *subscriber = subscribe(stream, 0, options);
+    auto *subscriber = subscribe(stream, 0, optionsWith(&SseOptions::stallTimeoutSeconds, 1));
     QSignalSpy ended(subscriber, &SseSubscriber::ended);
     subscriber->start();
     QElapsedTimer elapsed;
@@ -361,9 +353,7 @@ void tst_SseSubscriber::directWritesCountAsProgress()
 void tst_SseSubscriber::keepAlive()
 {
     auto *stream = new FakeStream;
-    SseOptions options;
-    options.keepaliveSeconds = 1;
-    SseSubscriber *subscriber = subscribe(stream, 0, options);
+    auto *subscriber = subscribe(stream, 0, optionsWith(&SseOptions::keepaliveSeconds, 1));
     subscriber->start();
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     subscriber->tick(now + 200);
