@@ -10,7 +10,7 @@ QJsonObject SessionSummary::toJson() const
     json.insert(QStringLiteral("session_id"), sessionId);
     json.insert(QStringLiteral("user_id"), userId);
     json.insert(QStringLiteral("mode"), mode);
-    json.insert(QStringLiteral("state"), state);
+    json.insert(QStringLiteral("state"), sessionStateName(state));
     json.insert(QStringLiteral("created_at"), isoUtcFromMs(createdAtMs));
     json.insert(QStringLiteral("updated_at"), isoUtcFromMs(updatedAtMs));
     json.insert(QStringLiteral("event_count"), eventCount);
@@ -29,7 +29,8 @@ SessionSummary SessionSummary::fromJson(const QJsonObject &json)
     summary.sessionId = json.value(QLatin1String("session_id")).toString();
     summary.userId = json.value(QLatin1String("user_id")).toString();
     summary.mode = json.value(QLatin1String("mode")).toString();
-    summary.state = json.value(QLatin1String("state")).toString();
+    summary.state = sessionStateFromString(json.value(QLatin1String("state")).toString())
+                        .value_or(SessionState::Running);
     summary.createdAtMs = msFromIso(json.value(QLatin1String("created_at")).toString());
     summary.updatedAtMs = msFromIso(json.value(QLatin1String("updated_at")).toString());
     summary.eventCount = json.value(QLatin1String("event_count")).toInteger();

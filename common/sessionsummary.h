@@ -1,6 +1,8 @@
 #ifndef SSEBUF_SESSIONSUMMARY_H
 #define SSEBUF_SESSIONSUMMARY_H
 
+#include "sessionstate.h"
+
 #include <QJsonObject>
 #include <QString>
 
@@ -13,7 +15,7 @@ struct SessionSummary
     QString sessionId;
     QString userId;
     QString mode; // "autonomous" or "interactive"
-    QString state; // "running", "completed" or "failed"
+    SessionState state = SessionState::Running;
     qint64 createdAtMs = 0;
     qint64 updatedAtMs = 0;
     qint64 eventCount = 0; // events ever appended, equal to lastSeq
@@ -24,7 +26,7 @@ struct SessionSummary
     int subscribers = 0;
     qint64 expiresAtMs = 0;
 
-    bool isFinished() const { return state != QLatin1String("running"); }
+    bool isFinished() const { return isTerminal(state); }
 
     QJsonObject toJson() const;
     static SessionSummary fromJson(const QJsonObject &json);

@@ -4,13 +4,15 @@
 #include "api/accesspolicy.h"
 #include "api/adminapi.h"
 #include "api/sessionapi.h"
-#include "core/sessionmanager.h"
+#include "eventloop/writecoalescer.h"
 #include "http/connectioncounter.h"
 #include "http/httpfrontend.h"
 #include "isotime.h"
 #include "metrics/servicemetrics.h"
 #include "pipeline/demopipeline.h"
 #include "pipeline/execpipeline.h"
+#include "pipeline/externalpipeline.h"
+#include "session/sessionmanager.h"
 #include "sse/subscriberhub.h"
 #include "store/memorystore.h"
 #include "store/redisstore.h"
@@ -51,6 +53,7 @@ bool Service::start(QString *error)
     retention.maxSessions = m_config.maxSessions;
     retention.sweepIntervalSeconds = m_config.sweepIntervalSeconds;
 
+    m_coalescer = new WriteCoalescer(this);
     if (m_config.store == QLatin1String("memory")) {
         m_store = new MemoryStore(retention, this);
     } else if (m_config.store.startsWith(QLatin1String("redis://"))) {
@@ -58,7 +61,7 @@ bool Service::start(QString *error)
         const std::optional<RedisEndpoint> endpoint = RedisEndpoint::parse(m_config.store, error);
         if (!endpoint)
             return false;
-        auto *redis = new RedisStore(*endpoint, retention, this);
+        auto *redis = new RedisStore(*endpoint, retention, m_coalescer, this);
         m_store = redis;
         awaitFirstConnection(redis);
     } else {
@@ -71,8 +74,9 @@ bool Service::start(QString *error)
     } else if (m_config.pipeline == QLatin1String("external")) {
         m_pipeline = std::make_unique<ExternalPipeline>();
     } else if (m_config.pipeline.startsWith(QLatin1String("exec:"))) {
-        auto exec = std::make_unique<ExecPipeline>(
-            m_config.pipeline.mid(5), m_config.execTimeoutSeconds, m_config.execPassCredentials);
+        auto exec
+            = std::make_unique<ExecPipeline>(m_config.pipeline.mid(5), m_config.execTimeoutSeconds,
+                                             m_config.execPassCredentials, m_coalescer);
         exec->setMaxProducers(m_config.execMaxProducers);
         exec->setStderrInEvent(m_config.execStderrInEvent);
         if (!exec->isValid()) {
@@ -113,12 +117,13 @@ bool Service::start(QString *error)
     serviceInfo.pipeline = m_pipeline->name();
     m_adminFeed = new AdminFeed(m_store, m_hub, serviceInfo, m_config.maxUnsentBytes,
                                 m_config.keepaliveSeconds, this);
-    m_metrics = new ServiceMetrics(m_store, m_hub, this);
+    m_metrics = new ServiceMetrics(m_store, m_hub, m_coalescer, this);
     connect(m_sessions, &SessionManager::appendRetried, m_metrics,
             &ServiceMetrics::recordAppendRetry);
     connect(m_sessions, &SessionManager::sessionFailedByStore, m_metrics,
             &ServiceMetrics::recordSessionFailedByStore);
-    m_adminApi = new AdminApi(m_store, m_hub, m_adminFeed, m_metrics, access, this);
+    m_adminApi = new AdminApi(m_store, m_hub, m_adminFeed, m_metrics, access,
+                              m_config.retryAfterSeconds, this);
     m_adminApi->registerRoutes(m_router);
 
     HttpLimits limits;
@@ -127,13 +132,8 @@ bool Service::start(QString *error)
     limits.requestTimeoutMs = m_config.requestTimeoutSeconds * 1000;
     limits.maxConnections = m_config.maxConnections;
     limits.maxConnectionsPerIp = m_config.maxConnectionsPerIp;
-    m_frontend = new HttpFrontend(limits, &m_router, this);
+    m_frontend = new HttpFrontend(limits, &m_router, m_coalescer, this);
     m_frontend->setTrustedProxies(TrustedProxies(m_config.trustedProxies));
-    m_metrics->setWriteCoalescer(m_frontend->writeCoalescer());
-    if (auto *redis = qobject_cast<RedisStore *>(m_store))
-        redis->setWriteCoalescer(m_frontend->writeCoalescer());
-    if (auto *exec = dynamic_cast<ExecPipeline *>(m_pipeline.get()))
-        exec->setWriteCoalescer(m_frontend->writeCoalescer());
     connect(m_frontend, &HttpFrontend::exchangeAnswered, this,
             [this](const HttpRequest &request, const QString &route, int status, qint64 elapsedMs) {
                 m_metrics->recordRequest(route, status);

@@ -23,6 +23,7 @@ class SessionApi;
 class SessionManager;
 class SessionStore;
 class SubscriberHub;
+class WriteCoalescer;
 
 // ssebufd put together: store, pipeline, sessions, streams, routes and the HTTP frontend.
 class Service : public QObject
@@ -67,6 +68,9 @@ private:
     ServiceMetrics *m_metrics = nullptr;
     AdminApi *m_adminApi = nullptr;
     HttpFrontend *m_frontend = nullptr;
+    // Corks the event streams of a pass that brings several events (pipelined publishes,
+    // exec lines, Redis notifications); lives as long as the service.
+    WriteCoalescer *m_coalescer = nullptr;
     Router m_router;
     QTimer m_graceTimer;
     QTimer m_trimTimer;

@@ -89,9 +89,8 @@ void MainWindow::createWidgets()
     m_stateCombo = new QComboBox(central);
     m_stateCombo->setObjectName(QStringLiteral("stateFilterCombo"));
     m_stateCombo->addItem(tr("all states"), QString());
-    m_stateCombo->addItem(QStringLiteral("running"), QStringLiteral("running"));
-    m_stateCombo->addItem(QStringLiteral("completed"), QStringLiteral("completed"));
-    m_stateCombo->addItem(QStringLiteral("failed"), QStringLiteral("failed"));
+    for (SessionState state : allSessionStates)
+        m_stateCombo->addItem(sessionStateName(state), sessionStateName(state));
     connect(m_stateCombo, &QComboBox::currentIndexChanged, this,
             &MainWindow::stateCombo_currentIndexChanged);
     m_sparkline = new SparklineWidget(central);

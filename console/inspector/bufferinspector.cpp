@@ -222,10 +222,11 @@ void BufferInspector::updateTitle()
         return;
     }
     QString text = QStringLiteral("<b>%1</b>").arg(m_sessionId.toHtmlEscaped());
-    if (!m_summary.state.isEmpty()) {
+    if (m_summary.createdAtMs > 0) { // the summary has come
         text += tr(" · %1 · %2 · %3 · %4 events (seq %5–%6 buffered, %7) · %8 dropped · %9 "
                    "subscribers")
-                    .arg(m_summary.userId.toHtmlEscaped(), m_summary.mode, m_summary.state)
+                    .arg(m_summary.userId.toHtmlEscaped(), m_summary.mode,
+                         sessionStateName(m_summary.state))
                     .arg(m_summary.eventCount)
                     .arg(m_summary.firstSeq)
                     .arg(m_summary.lastSeq)

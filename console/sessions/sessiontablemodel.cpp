@@ -67,7 +67,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     case SessionIdRole:
         return s.sessionId;
     case StateRole:
-        return s.state;
+        return sessionStateName(s.state);
     case UserIdRole:
         return s.userId;
     case Qt::ToolTipRole:
@@ -80,11 +80,11 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         return QVariant(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::ForegroundRole:
         if (index.column() == StateColumn) {
-            if (s.state == QLatin1String("running"))
+            if (s.state == SessionState::Running)
                 return QBrush(QColor(0x1565c0));
-            if (s.state == QLatin1String("completed"))
+            if (s.state == SessionState::Completed)
                 return QBrush(QColor(0x2e7d32));
-            if (s.state == QLatin1String("failed"))
+            if (s.state == SessionState::Failed)
                 return QBrush(QColor(0xc62828));
         }
         if (index.column() == DroppedColumn && s.droppedEvents > 0)
@@ -99,7 +99,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         case ModeColumn:
             return s.mode;
         case StateColumn:
-            return s.state;
+            return sessionStateName(s.state);
         case EventsColumn:
             return s.eventCount;
         case BytesColumn:
@@ -125,7 +125,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         case ModeColumn:
             return s.mode;
         case StateColumn:
-            return s.state;
+            return sessionStateName(s.state);
         case EventsColumn:
             return locale.toString(s.eventCount);
         case BytesColumn:
@@ -361,7 +361,7 @@ SessionTableModel::Totals SessionTableModel::totals() const
     Totals totals;
     totals.sessions = int(m_rows.size());
     for (const SessionSummary &s : m_rows) {
-        if (s.state == QLatin1String("running"))
+        if (s.state == SessionState::Running)
             ++totals.running;
         totals.subscribers += s.subscribers;
         totals.events += s.eventCount;

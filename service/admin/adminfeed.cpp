@@ -1,5 +1,6 @@
 #include "adminfeed.h"
 
+#include "core/contextcallback.h"
 #include "http/streamconnection.h"
 #include "sse/ssesubscriber.h"
 #include "sse/subscriberhub.h"
@@ -55,8 +56,9 @@ AdminStreamMessage AdminFeed::aboutSession(AdminStreamMessage::Kind kind,
     return message;
 }
 
-void AdminFeed::addClient(StreamConnection *stream, const QString &peer)
+void AdminFeed::addClient(std::unique_ptr<StreamConnection> owned, const QString &peer)
 {
+    StreamConnection *stream = owned.release();
     stream->setParent(this);
     Client client;
     client.stream = stream;
@@ -67,23 +69,25 @@ void AdminFeed::addClient(StreamConnection *stream, const QString &peer)
     write(m_clients.last(), SseEncoder::retry(3000));
     qCInfo(lcAdmin).noquote() << "admin stream client connected from" << peer;
     QPointer<StreamConnection> guard(stream);
-    m_store->listSessions([this, guard](const QList<SessionSummary> &sessions) {
-        auto it = std::find_if(m_clients.begin(), m_clients.end(),
-                               [&guard](const Client &c) { return guard && c.stream == guard; });
-        if (it == m_clients.end())
-            return;
-        AdminStreamMessage snapshot;
-        snapshot.kind = AdminStreamMessage::Kind::Snapshot;
-        snapshot.service = m_serviceInfo;
-        snapshot.sessions.reserve(sessions.size());
-        for (const SessionSummary &summary : sessions)
-            snapshot.sessions.append(m_hub->withSubscribers(summary));
-        // The snapshot may be large (every session); it is the one write allowed past the
-        // unsent bound.
-        if (it->stream && it->stream->isOpen())
-            it->stream->write(SseEncoder::anonymousEvent(compact(snapshot.toJson())));
-        it->ready = true;
-    });
+    m_store->listSessions(withContext<const QList<SessionSummary> &>(
+        this, [this, guard](const QList<SessionSummary> &sessions) {
+            auto it = std::find_if(m_clients.begin(), m_clients.end(), [&guard](const Client &c) {
+                return guard && c.stream == guard;
+            });
+            if (it == m_clients.end())
+                return;
+            AdminStreamMessage snapshot;
+            snapshot.kind = AdminStreamMessage::Kind::Snapshot;
+            snapshot.service = m_serviceInfo;
+            snapshot.sessions.reserve(sessions.size());
+            for (const SessionSummary &summary : sessions)
+                snapshot.sessions.append(m_hub->withSubscribers(summary));
+            // The snapshot may be large (every session); it is the one write allowed past the
+            // unsent bound.
+            if (it->stream && it->stream->isOpen())
+                it->stream->write(SseEncoder::anonymousEvent(compact(snapshot.toJson())));
+            it->ready = true;
+        }));
 }
 
 void AdminFeed::write(Client &client, const QByteArray &bytes)
@@ -154,8 +158,8 @@ void AdminFeed::store_eventAppended(const QString &, const EventPtr &event,
 
 void AdminFeed::store_sessionEnded(const SessionSummary &summary)
 {
-    qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId << summary.state << "events"
-                              << summary.eventCount;
+    qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId
+                              << sessionStateName(summary.state) << "events" << summary.eventCount;
     broadcast(aboutSession(AdminStreamMessage::Kind::SessionEnded, summary));
 }
 

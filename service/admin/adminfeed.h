@@ -9,6 +9,8 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <memory>
+
 namespace ssebuf {
 
 class SseSubscriber;
@@ -29,7 +31,7 @@ public:
     ~AdminFeed() override;
 
     // Takes over an event stream whose headers are written (becomes its parent).
-    void addClient(StreamConnection *stream, const QString &peer);
+    void addClient(std::unique_ptr<StreamConnection> stream, const QString &peer);
     void closeAll();
     int clientCount() const { return int(m_clients.size()); }
 

@@ -2,6 +2,7 @@
 
 #include "admin/adminfeed.h"
 #include "apipaths.h"
+#include "apianswer.h"
 #include "core/contextcallback.h"
 #include "http/httpexchange.h"
 #include "http/router.h"
@@ -18,19 +19,6 @@
 namespace ssebuf {
 
 namespace {
-
-HttpResponse notFound()
-{
-    return HttpResponse::error(404, QStringLiteral("session_not_found"),
-                               QStringLiteral("no such session (unknown or expired)"));
-}
-
-HttpResponse storeDown()
-{
-    return HttpResponse::error(503, QStringLiteral("store_unavailable"),
-                               QStringLiteral("the session store is unreachable; retry later"))
-        .withHeader("Retry-After", "5");
-}
 
 // A non-negative integer query parameter within [minimum, maximum]; fallback when absent.
 std::optional<qint64> intParameter(const HttpRequest &request, const QString &name, qint64 fallback,
@@ -55,13 +43,15 @@ std::optional<qint64> intParameter(const HttpRequest &request, const QString &na
 } // namespace
 
 AdminApi::AdminApi(SessionStore *store, SubscriberHub *hub, AdminFeed *feed,
-                   ServiceMetrics *metrics, const AccessPolicy &access, QObject *parent)
+                   ServiceMetrics *metrics, const AccessPolicy &access, int retryAfterSeconds,
+                   QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_hub(hub)
     , m_feed(feed)
     , m_metrics(metrics)
     , m_access(access)
+    , m_retryAfterSeconds(retryAfterSeconds)
 {
 }
 
@@ -86,7 +76,7 @@ void AdminApi::registerRoutes(Router &router)
 bool AdminApi::allowed(HttpExchange &exchange) const
 {
     if (const auto denied = m_access.check(exchange.request())) {
-        exchange.respond(HttpResponse::error(*denied).withHeader("WWW-Authenticate", "Bearer"));
+        exchange.respond(ApiAnswer::denied(*denied));
         return false;
     }
     return true;
@@ -96,9 +86,9 @@ void AdminApi::listSessions(HttpExchange &exchange)
 {
     if (!allowed(exchange))
         return;
-    const QString state = exchange.request().query.queryItemValue(QStringLiteral("state"));
-    if (!state.isEmpty() && state != QLatin1String("running") && state != QLatin1String("completed")
-        && state != QLatin1String("failed")) {
+    const QString stateName = exchange.request().query.queryItemValue(QStringLiteral("state"));
+    const std::optional<SessionState> state = sessionStateFromString(stateName);
+    if (!stateName.isEmpty() && !state) {
         exchange.respond(HttpResponse::error(
             ApiError {400, QStringLiteral("invalid_parameter"),
                       QStringLiteral("state must be running, completed or failed"),
@@ -106,14 +96,14 @@ void AdminApi::listSessions(HttpExchange &exchange)
         return;
     }
     if (!m_store->isAvailable()) {
-        exchange.respond(storeDown());
+        exchange.respond(ApiAnswer::storeUnavailable(m_retryAfterSeconds));
         return;
     }
     m_store->listSessions(withContext<const QList<SessionSummary> &>(
         &exchange, [this, &exchange, state](const QList<SessionSummary> &sessions) {
             QList<SessionSummary> sorted;
             for (const SessionSummary &summary : sessions) {
-                if (state.isEmpty() || summary.state == state)
+                if (!state || summary.state == *state)
                     sorted.append(summary);
             }
             // Newest first; the store lists oldest first, so ties keep creation order
@@ -146,7 +136,7 @@ void AdminApi::showSession(HttpExchange &exchange, const QString &sessionId)
         return;
     }
     if (!m_store->isAvailable()) {
-        exchange.respond(storeDown());
+        exchange.respond(ApiAnswer::storeUnavailable(m_retryAfterSeconds));
         return;
     }
     m_store->findSession(
@@ -156,7 +146,7 @@ void AdminApi::showSession(HttpExchange &exchange, const QString &sessionId)
             [this, &exchange, sessionId, after = *after,
              limit = *limit](const std::optional<SessionSummary> &summary) {
                 if (!summary) {
-                    exchange.respond(notFound());
+                    exchange.respond(ApiAnswer::sessionNotFound());
                     return;
                 }
                 m_store->readEvents(
@@ -187,11 +177,12 @@ void AdminApi::deleteSession(HttpExchange &exchange, const QString &sessionId)
     if (!allowed(exchange))
         return;
     if (!m_store->isAvailable()) {
-        exchange.respond(storeDown());
+        exchange.respond(ApiAnswer::storeUnavailable(m_retryAfterSeconds));
         return;
     }
     m_store->deleteSession(sessionId, withContext<bool>(&exchange, [&exchange](bool found) {
-                               exchange.respond(found ? HttpResponse::empty(204) : notFound());
+                               exchange.respond(found ? HttpResponse::empty(204)
+                                                      : ApiAnswer::sessionNotFound());
                            }));
 }
 
@@ -200,8 +191,8 @@ void AdminApi::openStream(HttpExchange &exchange)
     if (!allowed(exchange))
         return;
     const QString peer = exchange.request().peerText();
-    if (StreamConnection *stream = exchange.startEventStream())
-        m_feed->addClient(stream, peer);
+    if (std::unique_ptr<StreamConnection> stream = exchange.startEventStream())
+        m_feed->addClient(std::move(stream), peer);
 }
 
 void AdminApi::metrics(HttpExchange &exchange)

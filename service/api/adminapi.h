@@ -21,7 +21,7 @@ class AdminApi : public QObject
     Q_OBJECT
 public:
     AdminApi(SessionStore *store, SubscriberHub *hub, AdminFeed *feed, ServiceMetrics *metrics,
-             const AccessPolicy &access, QObject *parent = nullptr);
+             const AccessPolicy &access, int retryAfterSeconds, QObject *parent = nullptr);
 
     void registerRoutes(Router &router);
 
@@ -38,6 +38,7 @@ private:
     AdminFeed *m_feed;
     ServiceMetrics *m_metrics;
     AccessPolicy m_access;
+    int m_retryAfterSeconds;
 };
 
 } // namespace ssebuf

@@ -1,12 +1,13 @@
 #include "sessionapi.h"
 
+#include "apianswer.h"
 #include "apipaths.h"
 #include "core/contextcallback.h"
-#include "core/sessionmanager.h"
 #include "http/httpexchange.h"
 #include "http/router.h"
 #include "http/streamconnection.h"
 #include "isotime.h"
+#include "session/sessionmanager.h"
 #include "sse/subscriberhub.h"
 
 #include <QJsonDocument>
@@ -43,12 +44,6 @@ std::optional<qint64> resumePoint(const HttpRequest &request, ApiError *error)
     return value;
 }
 
-HttpResponse unavailable(int retryAfterSeconds, const QString &message)
-{
-    return HttpResponse::error(503, QStringLiteral("store_unavailable"), message)
-        .withHeader("Retry-After", QByteArray::number(retryAfterSeconds));
-}
-
 } // namespace
 
 SessionApi::SessionApi(SessionManager *sessions, SubscriberHub *hub, const AccessPolicy &access,
@@ -79,9 +74,13 @@ void SessionApi::registerRoutes(Router &router)
 
 void SessionApi::startSession(HttpExchange &exchange)
 {
+    if (const auto notJson = ApiAnswer::unlessJsonBody(exchange.request())) {
+        exchange.respond(*notJson);
+        return;
+    }
     ApiError error;
-    const std::optional<StartRequest> request = StartRequest::parse(
-        exchange.request().header("content-type"), exchange.request().body, &error);
+    const std::optional<StartRequest> request
+        = StartRequest::parse(exchange.request().body, &error);
     if (!request) {
         exchange.respond(HttpResponse::error(error));
         return;
@@ -109,9 +108,7 @@ void SessionApi::startSession(HttpExchange &exchange)
                             .withHeader("Retry-After", QByteArray::number(m_retryAfterSeconds)));
                     return;
                 case CreateStatus::Unavailable:
-                    exchange.respond(unavailable(
-                        m_retryAfterSeconds,
-                        QStringLiteral("the session store is unreachable; retry later")));
+                    exchange.respond(ApiAnswer::storeUnavailable(m_retryAfterSeconds));
                     return;
                 case CreateStatus::Created:
                     break;
@@ -145,15 +142,11 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
             &exchange,
             [this, &exchange, sessionId, resumeFrom](const std::optional<SessionSummary> &summary) {
                 if (!m_sessions->store()->isAvailable()) {
-                    exchange.respond(unavailable(
-                        m_retryAfterSeconds,
-                        QStringLiteral("the session store is unreachable; retry later")));
+                    exchange.respond(ApiAnswer::storeUnavailable(m_retryAfterSeconds));
                     return;
                 }
                 if (!summary) {
-                    exchange.respond(HttpResponse::error(
-                        404, QStringLiteral("session_not_found"),
-                        QStringLiteral("no such session (unknown or expired)")));
+                    exchange.respond(ApiAnswer::sessionNotFound());
                     return;
                 }
                 if (summary->isFinished() && resumeFrom >= summary->lastSeq) {
@@ -162,23 +155,19 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
                     return;
                 }
                 const QString peer = exchange.request().peerText();
-                if (StreamConnection *stream = exchange.startEventStream())
-                    m_hub->subscribe(stream, sessionId, resumeFrom, peer);
+                if (std::unique_ptr<StreamConnection> stream = exchange.startEventStream())
+                    m_hub->subscribe(std::move(stream), sessionId, resumeFrom, peer);
             }));
 }
 
 void SessionApi::publishEvent(HttpExchange &exchange, const QString &sessionId)
 {
     if (const auto denied = m_access.checkPublish(exchange.request())) {
-        exchange.respond(HttpResponse::error(*denied).withHeader("WWW-Authenticate", "Bearer"));
+        exchange.respond(ApiAnswer::denied(*denied));
         return;
     }
-    const QByteArray mime
-        = exchange.request().header("content-type").split(';').value(0).trimmed().toLower();
-    if (mime != "application/json") {
-        exchange.respond(
-            HttpResponse::error(415, QStringLiteral("unsupported_media_type"),
-                                QStringLiteral("Content-Type must be application/json")));
+    if (const auto notJson = ApiAnswer::unlessJsonBody(exchange.request())) {
+        exchange.respond(*notJson);
         return;
     }
     QJsonParseError parseError;
@@ -203,9 +192,7 @@ void SessionApi::publishEvent(HttpExchange &exchange, const QString &sessionId)
                     201, QJsonObject {{QStringLiteral("seq"), result.event->seq}}));
                 return;
             case AppendStatus::NotFound:
-                exchange.respond(
-                    HttpResponse::error(404, QStringLiteral("session_not_found"),
-                                        QStringLiteral("no such session (unknown or expired)")));
+                exchange.respond(ApiAnswer::sessionNotFound());
                 return;
             case AppendStatus::Ended:
                 exchange.respond(HttpResponse::error(
@@ -219,9 +206,7 @@ void SessionApi::publishEvent(HttpExchange &exchange, const QString &sessionId)
                     QStringLiteral("message")}));
                 return;
             case AppendStatus::Unavailable:
-                exchange.respond(
-                    unavailable(m_retryAfterSeconds,
-                                QStringLiteral("the session store is unreachable; retry later")));
+                exchange.respond(ApiAnswer::storeUnavailable(m_retryAfterSeconds));
                 return;
             }
         }));

@@ -7,13 +7,6 @@ namespace ssebuf {
 
 namespace {
 
-bool isJsonContentType(const QByteArray &contentType)
-{
-    const QByteArray mime = contentType.split(';').value(0).trimmed().toLower();
-    return mime == "application/json"
-        || (mime.startsWith("application/") && mime.endsWith("+json"));
-}
-
 // Length in characters (code points), as the contract counts them.
 qsizetype characterCount(const QString &text)
 {
@@ -27,8 +20,7 @@ qsizetype characterCount(const QString &text)
 
 } // namespace
 
-std::optional<StartRequest> StartRequest::parse(const QByteArray &contentType,
-                                                const QByteArray &body, ApiError *error)
+std::optional<StartRequest> StartRequest::parse(const QByteArray &body, ApiError *error)
 {
     auto fail = [error](int status, const QString &code, const QString &message,
                         const QString &field = QString()) {
@@ -36,9 +28,6 @@ std::optional<StartRequest> StartRequest::parse(const QByteArray &contentType,
             *error = ApiError {status, code, message, field};
         return std::nullopt;
     };
-    if (!isJsonContentType(contentType))
-        return fail(415, QStringLiteral("unsupported_media_type"),
-                    QStringLiteral("Content-Type must be application/json"));
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
     if (parseError.error != QJsonParseError::NoError || !document.isObject())

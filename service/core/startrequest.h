@@ -23,9 +23,9 @@ struct StartRequest
     QJsonObject githubCredentials;
     bool hasCredentials = false;
 
-    // Validates a request body given its Content-Type; the error carries 400, 415 or 422.
-    static std::optional<StartRequest> parse(const QByteArray &contentType, const QByteArray &body,
-                                             ApiError *error);
+    // Validates a request body (the HTTP edge has checked that it is JSON); the error
+    // carries 400 or 422.
+    static std::optional<StartRequest> parse(const QByteArray &body, ApiError *error);
 };
 
 } // namespace ssebuf

@@ -1,36 +1,16 @@
 #ifndef SSEBUF_STOREDEVENT_H
 #define SSEBUF_STOREDEVENT_H
 
-#include "apierror.h"
+#include "eventdraft.h"
 #include "eventsummary.h"
 
 #include <QByteArray>
 #include <QJsonObject>
-#include <QJsonValue>
 #include <QString>
 
 #include <memory>
-#include <optional>
 
 namespace ssebuf {
-
-// An event as a producer hands it in, before the service gives it seq, session_id and
-// timestamp. Validated by fromJson() (publish API, exec pipeline).
-struct EventDraft
-{
-    QString type;
-    QString status; // running, completed, failed
-    QString message;
-    QString stage; // optional
-    int progress = -1; // 0..100, -1 when absent
-    QJsonValue data = QJsonValue(QJsonValue::Undefined); // optional
-    bool final = false; // true exactly when status is completed or failed
-
-    // Field rules: type 1..64 chars; status running|completed|failed; message a string of
-    // at most 65536 chars; stage at most 128 chars; progress an integer 0..100; final a bool
-    // that must agree with status (absent means "status is not running").
-    static std::optional<EventDraft> fromJson(const QJsonObject &json, ApiError *error);
-};
 
 // An appended event: its JSON (one line) and its SSE frame, both encoded once at append
 // time and shared by every subscriber.
@@ -41,7 +21,7 @@ struct StoredEvent
     QByteArray json;
     QByteArray wire; // "id: <seq>\ndata: <json>\n\n"
     QString type;
-    QString status;
+    SessionState status = SessionState::Running;
     QString stage;
     int progress = -1;
     bool final = false;

@@ -42,8 +42,8 @@ void HttpExchange::respond(const HttpResponse &response)
     finish(response.status);
 }
 
-StreamConnection *HttpExchange::startEventStream(qint64 maxInputBytes,
-                                                 const HttpHeaders &extraHeaders)
+std::unique_ptr<StreamConnection> HttpExchange::startEventStream(qint64 maxInputBytes,
+                                                                 const HttpHeaders &extraHeaders)
 {
     if (m_answered || !m_socket || m_socket->state() != QAbstractSocket::ConnectedState) {
         finish(499);
@@ -61,7 +61,8 @@ StreamConnection *HttpExchange::startEventStream(qint64 maxInputBytes,
     QPointer<HttpExchange> self(this);
     // Its place in the answer order ends here: a stream owns the connection from now on.
     ResponseSequencer::of(m_socket)->abandon(m_ticket);
-    StreamConnection *stream = StreamConnection::take(m_socket, maxInputBytes, m_coalescer);
+    std::unique_ptr<StreamConnection> stream
+        = StreamConnection::take(m_socket, maxInputBytes, m_coalescer);
     if (stream)
         stream->write(head);
     if (self)

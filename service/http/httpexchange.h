@@ -9,7 +9,12 @@
 #include <QPointer>
 #include <QTcpSocket>
 
+#include <memory>
+
 namespace ssebuf {
+
+class StreamConnection;
+class WriteCoalescer;
 
 // One request and its answer. Lives as a child of its socket, so an answer that comes
 // after the client left (asynchronous store calls) is dropped: callbacks use the
@@ -19,7 +24,7 @@ class HttpExchange : public QObject
     Q_OBJECT
 public:
     HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse,
-                 class WriteCoalescer *coalescer = nullptr);
+                 WriteCoalescer *coalescer = nullptr);
     ~HttpExchange() override;
 
     const HttpRequest &request() const { return m_request; }
@@ -30,10 +35,10 @@ public:
     // Writes the whole response; nothing happens when the client is gone.
     void respond(const HttpResponse &response);
     // Writes "200 OK" and the event-stream headers, takes the connection out of
-    // QtHttpServer's hands and returns it for an SSE writer to own (no parent); nullptr
-    // when the client is gone.
-    class StreamConnection *startEventStream(qint64 maxInputBytes = 65536,
-                                             const HttpHeaders &extraHeaders = {});
+    // QtHttpServer's hands and hands it over to an SSE writer; nullptr when the client is
+    // gone.
+    std::unique_ptr<StreamConnection> startEventStream(qint64 maxInputBytes = 65536,
+                                                       const HttpHeaders &extraHeaders = {});
 
 Q_SIGNALS:
     // Emitted once, when answered (for access logs and metrics).

@@ -40,11 +40,12 @@ QByteArray methodName(QHttpServerRequest::Method method)
 
 } // namespace
 
-HttpFrontend::HttpFrontend(const HttpLimits &limits, Router *router, QObject *parent)
+HttpFrontend::HttpFrontend(const HttpLimits &limits, Router *router, WriteCoalescer *coalescer,
+                           QObject *parent)
     : QAbstractHttpServer(parent)
     , m_limits(limits)
     , m_router(router)
-    , m_coalescer(new WriteCoalescer(this))
+    , m_coalescer(coalescer)
 {
 }
 

@@ -25,7 +25,9 @@ class HttpFrontend : public QAbstractHttpServer
 {
     Q_OBJECT
 public:
-    HttpFrontend(const HttpLimits &limits, Router *router, QObject *parent = nullptr);
+    // coalescer: corks the event streams this front end hands over (not owned).
+    HttpFrontend(const HttpLimits &limits, Router *router, WriteCoalescer *coalescer,
+                 QObject *parent = nullptr);
 
     // Serves HTTPS from now on (call before listen()).
     void setTlsConfiguration(const QSslConfiguration &configuration);
@@ -35,7 +37,6 @@ public:
     const class ConnectionCounter *connectionCounter() const;
     bool listen(const QHostAddress &address, quint16 port, QString *error = nullptr);
     quint16 port() const;
-    WriteCoalescer *writeCoalescer() const { return m_coalescer; }
     // Stops accepting connections (shutdown).
     void close();
 
@@ -51,7 +52,7 @@ protected:
 private:
     HttpLimits m_limits;
     Router *m_router;
-    WriteCoalescer *m_coalescer; // corks the event streams this front end hands over
+    QPointer<WriteCoalescer> m_coalescer;
     QPointer<GuardedTcpServer> m_tcpServer;
     std::optional<QSslConfiguration> m_tls;
     TrustedProxies m_trustedProxies;

@@ -32,6 +32,9 @@ struct HttpRequest
     QByteArray header(const QByteArray &name) const;
     bool hasHeader(const QByteArray &name) const;
     QString peerText() const;
+    // Content-Type is application/json or application/*+json (parameters allowed).
+    bool hasJsonBody() const;
+    static bool isJsonMediaType(const QByteArray &contentType);
 };
 
 } // namespace ssebuf

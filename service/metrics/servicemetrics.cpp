@@ -32,10 +32,12 @@ QByteArray escapeLabel(const QString &value)
 
 } // namespace
 
-ServiceMetrics::ServiceMetrics(SessionStore *store, SubscriberHub *hub, QObject *parent)
+ServiceMetrics::ServiceMetrics(SessionStore *store, SubscriberHub *hub,
+                               const WriteCoalescer *coalescer, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_hub(hub)
+    , m_coalescer(coalescer)
 {
     connect(store, &SessionStore::sessionCreated, this, [this] { ++m_sessionsCreated; });
     connect(store, &SessionStore::sessionRemoved, this,

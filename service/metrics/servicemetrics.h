@@ -22,13 +22,14 @@ class ServiceMetrics : public QObject
 {
     Q_OBJECT
 public:
-    ServiceMetrics(SessionStore *store, SubscriberHub *hub, QObject *parent = nullptr);
+    // coalescer: the source of ssebuf_stream_send_calls_total.
+    ServiceMetrics(SessionStore *store, SubscriberHub *hub, const WriteCoalescer *coalescer,
+                   QObject *parent = nullptr);
 
     void recordRequest(const QString &route, int status);
     void recordRejectedConnection(int status);
-    // The source of ssebuf_stream_send_calls_total (the HTTP front end's).
-    void setWriteCoalescer(const WriteCoalescer *coalescer) { m_coalescer = coalescer; }
-    // Open and refused connections, accept() errors (the HTTP front end's).
+    // Open and refused connections, accept() errors (the HTTP front end's; it has them
+    // only once listening).
     void setConnectionCounter(const ConnectionCounter *counter) { m_connections = counter; }
     // A built-in producer's event the store refused and that is tried again.
     void recordAppendRetry() { ++m_appendRetries; }

@@ -54,7 +54,7 @@ void DemoProducer::start()
                 return;
             EventDraft greeting;
             greeting.type = QStringLiteral("greeting");
-            greeting.status = QStringLiteral("completed");
+            greeting.status = SessionState::Completed;
             greeting.message = QStringLiteral(
                 "Hello! I'm the ssebuf demo assistant. Ask me to refactor some code and I'll "
                 "stream my progress.");
@@ -83,7 +83,6 @@ void DemoProducer::stepTimer_timeout()
     if (m_step < kStageCount) {
         const DemoStage &stage = kStages[m_step];
         event.type = QStringLiteral("progress");
-        event.status = QStringLiteral("running");
         event.stage = QLatin1String(stage.stage);
         event.progress = stage.progress;
         event.message = QLatin1String(stage.message);
@@ -92,7 +91,7 @@ void DemoProducer::stepTimer_timeout()
         return;
     }
     event.type = QStringLiteral("result");
-    event.status = QStringLiteral("completed");
+    event.status = SessionState::Completed;
     event.stage = QStringLiteral("done");
     event.progress = 100;
     event.message = QStringLiteral("Refactoring completed");

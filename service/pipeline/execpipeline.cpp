@@ -147,7 +147,6 @@ void ExecProducer::process_readyReadStandardOutput()
                 m_discardingLongLine = true;
                 EventDraft error;
                 error.type = QStringLiteral("error");
-                error.status = QStringLiteral("running");
                 error.message
                     = QStringLiteral(
                           "the producer wrote a line longer than %1 bytes; it was dropped")
@@ -184,7 +183,6 @@ void ExecProducer::handleLine(const QByteArray &line)
     if (!draft) {
         EventDraft invalid;
         invalid.type = QStringLiteral("error");
-        invalid.status = QStringLiteral("running");
         invalid.message
             = QStringLiteral("the producer wrote an invalid event line: %1").arg(error.message);
         Q_EMIT eventProduced(invalid);
@@ -203,7 +201,7 @@ void ExecProducer::process_readyReadStandardError()
         m_stderrTail = m_stderrTail.right(2048);
 }
 
-void ExecProducer::emitTerminal(const QString &status, const QString &type, const QString &message)
+void ExecProducer::emitTerminal(SessionState status, const QString &type, const QString &message)
 {
     if (m_terminalSent || m_stopped)
         return;
@@ -233,17 +231,17 @@ void ExecProducer::process_finished(int exitCode, QProcess::ExitStatus status)
         qCInfo(lcExec).noquote() << "stderr of the producer of" << m_sessionId << ":" << tail;
     const bool tailInEvent = m_options.stderrInEvent && !tail.isEmpty();
     if (m_timedOut) {
-        emitTerminal(QStringLiteral("failed"), QStringLiteral("error"),
+        emitTerminal(SessionState::Failed, QStringLiteral("error"),
                      QStringLiteral("the producer was silent for %1 s and was killed")
                          .arg(m_options.silenceTimeoutSeconds));
     } else if (status == QProcess::NormalExit && exitCode == 0) {
-        emitTerminal(QStringLiteral("completed"), QStringLiteral("result"),
+        emitTerminal(SessionState::Completed, QStringLiteral("result"),
                      QStringLiteral("the producer finished"));
     } else {
         const QString how = status == QProcess::CrashExit
             ? QStringLiteral("crashed")
             : QStringLiteral("exited with code %1").arg(exitCode);
-        emitTerminal(QStringLiteral("failed"), QStringLiteral("error"),
+        emitTerminal(SessionState::Failed, QStringLiteral("error"),
                      tailInEvent ? QStringLiteral("the producer %1: %2").arg(how, tail)
                                  : QStringLiteral("the producer %1").arg(how));
     }
@@ -259,7 +257,7 @@ void ExecProducer::process_errorOccurred(QProcess::ProcessError error)
     if (error == QProcess::FailedToStart) {
         m_silenceTimer.stop();
         emitTerminal(
-            QStringLiteral("failed"), QStringLiteral("error"),
+            SessionState::Failed, QStringLiteral("error"),
             QStringLiteral("the producer could not be started: %1").arg(m_process->errorString()));
         if (!m_stopped) {
             m_stopped = true;
@@ -294,8 +292,10 @@ void ExecProducer::killGroup()
 #endif
 }
 
-ExecPipeline::ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials)
+ExecPipeline::ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials,
+                           WriteCoalescer *coalescer)
 {
+    m_options.coalescer = coalescer;
     const QStringList parts = QProcess::splitCommand(command);
     if (!parts.isEmpty()) {
         m_options.program = parts.first();

@@ -53,7 +53,7 @@ private:
     void process_errorOccurred(QProcess::ProcessError error);
     void silenceTimer_timeout();
     void handleLine(const QByteArray &line);
-    void emitTerminal(const QString &status, const QString &type, const QString &message);
+    void emitTerminal(SessionState status, const QString &type, const QString &message);
     // SIGKILL to the producer and its process group (what it started).
     void killProcess();
     // SIGKILL to its process group only (the producer itself may have exited).
@@ -77,13 +77,14 @@ class ExecPipeline : public Pipeline
 {
 public:
     // command: what follows "exec:", split into program and arguments as a shell would.
-    ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials);
+    // coalescer: corks the streams while several lines read at once become events.
+    ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials,
+                 WriteCoalescer *coalescer = nullptr);
     QString name() const override { return QStringLiteral("exec"); }
     int maxConcurrentProducers() const override { return m_options.maxProducers; }
     void setMaxProducers(int maximum) { m_options.maxProducers = maximum; }
     void setStderrInEvent(bool enabled) { m_options.stderrInEvent = enabled; }
     bool isValid() const { return !m_options.program.isEmpty(); }
-    void setWriteCoalescer(WriteCoalescer *coalescer) { m_options.coalescer = coalescer; }
     SessionProducer *createProducer(const QString &sessionId, const StartRequest &request,
                                     QObject *parent) override;
 

@@ -2,30 +2,12 @@
 #define SSEBUF_PIPELINE_H
 
 #include "core/startrequest.h"
-#include "core/storedevent.h"
+#include "sessionproducer.h"
 
 #include <QObject>
 #include <QString>
 
 namespace ssebuf {
-
-// Produces the events of one session. Created by a Pipeline when the session starts,
-// owned by the SessionManager, stopped when the session is deleted or the service stops.
-class SessionProducer : public QObject
-{
-    Q_OBJECT
-public:
-    using QObject::QObject;
-
-    virtual void start() = 0;
-    // Stops producing; no eventProduced() is emitted afterwards.
-    virtual void stop() = 0;
-
-Q_SIGNALS:
-    void eventProduced(const ssebuf::EventDraft &draft);
-    // The producer will emit nothing more (after its terminal event, or on failure).
-    void finished();
-};
 
 // What produces a session's events (contract section 8, --pipeline).
 class Pipeline
@@ -40,17 +22,6 @@ public:
     virtual SessionProducer *createProducer(const QString &sessionId, const StartRequest &request,
                                             QObject *parent)
         = 0;
-};
-
-// --pipeline external: the publish API is the only producer.
-class ExternalPipeline : public Pipeline
-{
-public:
-    QString name() const override { return QStringLiteral("external"); }
-    SessionProducer *createProducer(const QString &, const StartRequest &, QObject *) override
-    {
-        return nullptr;
-    }
 };
 
 } // namespace ssebuf

@@ -3,6 +3,7 @@
 #include "core/contextcallback.h"
 #include "http/streamconnection.h"
 #include "isotime.h"
+#include "sessionstate.h"
 #include "sseencoder.h"
 #include "store/sessionstore.h"
 
@@ -175,7 +176,7 @@ void SseSubscriber::writeGap(qint64 from, qint64 to)
     QJsonObject gap;
     gap.insert(QStringLiteral("type"), QStringLiteral("gap"));
     gap.insert(QStringLiteral("session_id"), m_sessionId);
-    gap.insert(QStringLiteral("status"), QStringLiteral("running"));
+    gap.insert(QStringLiteral("status"), sessionStateName(SessionState::Running));
     gap.insert(QStringLiteral("missed_from"), from);
     gap.insert(QStringLiteral("missed_to"), to);
     gap.insert(QStringLiteral("message"),

@@ -31,11 +31,12 @@ SubscriberHub::SubscriberHub(SessionStore *store, const SseOptions &options, QOb
 
 SubscriberHub::~SubscriberHub() = default;
 
-SseSubscriber *SubscriberHub::subscribe(StreamConnection *stream, const QString &sessionId,
-                                        qint64 resumeFrom, const QString &peer)
+SseSubscriber *SubscriberHub::subscribe(std::unique_ptr<StreamConnection> stream,
+                                        const QString &sessionId, qint64 resumeFrom,
+                                        const QString &peer)
 {
-    auto *subscriber = new SseSubscriber(m_nextId++, sessionId, stream, resumeFrom, peer, m_store,
-                                         m_options, this);
+    auto *subscriber = new SseSubscriber(m_nextId++, sessionId, stream.release(), resumeFrom, peer,
+                                         m_store, m_options, this);
     m_bySession[sessionId].append(subscriber);
     ++m_count;
     connect(subscriber, &SseSubscriber::ended, this,

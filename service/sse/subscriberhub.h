@@ -12,6 +12,8 @@
 #include <QObject>
 #include <QTimer>
 
+#include <memory>
+
 namespace ssebuf {
 
 // Every open event stream of this instance, grouped by session. Fans each appended event
@@ -25,8 +27,8 @@ public:
     ~SubscriberHub() override;
 
     // Starts streaming the session to the socket (the 200 and headers are written).
-    SseSubscriber *subscribe(StreamConnection *stream, const QString &sessionId, qint64 resumeFrom,
-                             const QString &peer);
+    SseSubscriber *subscribe(std::unique_ptr<StreamConnection> stream, const QString &sessionId,
+                             qint64 resumeFrom, const QString &peer);
     // Ends every stream (shutdown); emits allClosed() when none is left.
     void closeAll(const QString &reason);
 

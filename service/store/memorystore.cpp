@@ -12,7 +12,7 @@ namespace ssebuf {
 struct MemoryStore::Session
 {
     SessionRecord record;
-    QString state = QStringLiteral("running");
+    SessionState state = SessionState::Running;
     qint64 updatedAtMs = 0;
     SessionBuffer buffer;
     quint64 ordinal; // creation order, for sessions created within one millisecond
@@ -96,7 +96,7 @@ void MemoryStore::appendEvent(const QString &sessionId, const EventDraft &draft,
         done(AppendResult {AppendStatus::NotFound, {}});
         return;
     }
-    if (session->state != QLatin1String("running")) {
+    if (isTerminal(session->state)) {
         done(AppendResult {AppendStatus::Ended, {}});
         return;
     }
@@ -128,7 +128,7 @@ void MemoryStore::readEvents(const QString &sessionId, qint64 afterSeq, int limi
     }
     const Session &session = *live;
     result.found = true;
-    result.finished = session.state != QLatin1String("running");
+    result.finished = isTerminal(session.state);
     result.lastSeq = session.buffer.lastSeq();
     SessionBuffer::Slice slice = session.buffer.after(afterSeq, limit);
     result.gapFrom = slice.gapFrom;

@@ -1,6 +1,6 @@
 #include "redisstore.h"
 
-#include <hiredis/hiredis.h>
+#include "redisreply.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -15,32 +15,7 @@ namespace ssebuf {
 
 namespace {
 
-constexpr int firstRetryDelayMs = 200;
-constexpr int maxRetryDelayMs = 5000;
-constexpr int heartbeatIntervalMs = 1000;
-// A PING unanswered this long, or a connection attempt that long, means Redis is gone
-// even when no socket error says so (a half-open connection, a black-holed address).
-constexpr int unresponsiveAfterMs = 3000;
 constexpr int sweepBatch = 1000;
-
-QByteArray replyText(const redisReply *reply)
-{
-    if (!reply
-        || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS
-            && reply->type != REDIS_REPLY_ERROR))
-        return {};
-    return QByteArray(reply->str, int(reply->len));
-}
-
-bool isError(const redisReply *reply)
-{
-    return reply && reply->type == REDIS_REPLY_ERROR;
-}
-
-bool isArray(const redisReply *reply, size_t minElements = 0)
-{
-    return reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= minElements;
-}
 
 // HGETALL's flat field/value array as a hash.
 QHash<QByteArray, QByteArray> fieldsOf(const redisReply *reply)
@@ -86,12 +61,10 @@ qsizetype topLevelValueOffset(const QByteArray &json, const QByteArray &name)
 } // namespace
 
 RedisStore::RedisStore(const RedisEndpoint &endpoint, const RetentionPolicy &policy,
-                       QObject *parent)
+                       WriteCoalescer *coalescer, QObject *parent)
     : SessionStore(parent)
     , m_endpoint(endpoint)
     , m_policy(policy)
-    , m_commands(new RedisConnection(QStringLiteral("commands"), this))
-    , m_notifications(new RedisConnection(QStringLiteral("notifications"), this))
     , m_createScript(RedisScript::create())
     , m_appendScript(RedisScript::append())
     , m_readScript(RedisScript::read())
@@ -102,32 +75,33 @@ RedisStore::RedisStore(const RedisEndpoint &endpoint, const RetentionPolicy &pol
     , m_indexKey(m_keyPrefix + "sessions")
     // Pub/sub ignores the database number: keep deployments on different databases apart.
     , m_channel(m_keyPrefix + "notify:" + QByteArray::number(endpoint.database))
-    , m_retryDelayMs(firstRetryDelayMs)
+    , m_coalescer(coalescer)
+    , m_supervisor(new RedisSupervisor(endpoint,
+                                       {&m_createScript, &m_appendScript, &m_readScript,
+                                        &m_listScript, &m_removeScript, &m_sweepScript},
+                                       m_channel, this))
 {
-    connect(m_commands, &RedisConnection::opened, this, &RedisStore::commands_opened);
-    connect(m_notifications, &RedisConnection::opened, this, &RedisStore::notifications_opened);
-    connect(m_commands, &RedisConnection::lost, this, &RedisStore::connection_lost);
-    connect(m_notifications, &RedisConnection::lost, this, &RedisStore::connection_lost);
-
-    m_reconnectTimer.setSingleShot(true);
-    connect(&m_reconnectTimer, &QTimer::timeout, this, &RedisStore::reconnectTimer_timeout);
-    m_heartbeatTimer.setInterval(heartbeatIntervalMs);
-    connect(&m_heartbeatTimer, &QTimer::timeout, this, &RedisStore::heartbeatTimer_timeout);
-    m_heartbeatTimer.start();
+    connect(m_supervisor, &RedisSupervisor::availabilityChanged, this,
+            &SessionStore::availabilityChanged);
+    connect(m_supervisor, &RedisSupervisor::notificationArrived, this,
+            &RedisStore::supervisor_notificationArrived);
     m_sweepTimer.setInterval(std::max(1, policy.sweepIntervalSeconds) * 1000);
     connect(&m_sweepTimer, &QTimer::timeout, this, &RedisStore::sweepTimer_timeout);
     m_sweepTimer.start();
-
-    connectNow();
 }
 
 RedisStore::~RedisStore()
 {
-    // Pending handlers are called (with nullptr) while the connections close; they must not
-    // reach callers any more.
-    m_closing = true;
-    m_commands->close();
-    m_notifications->close();
+    m_supervisor->close();
+}
+
+void RedisStore::supervisor_notificationArrived(const QByteArray &payload)
+{
+    // Notifications come in batches (one read of the pub/sub connection): the events of a
+    // batch go out together when this loop pass ends.
+    if (m_coalescer)
+        m_coalescer->corkThisPass();
+    handleNotification(payload);
 }
 
 QByteArray RedisStore::metaKey(const QString &sessionId) const
@@ -140,180 +114,9 @@ QByteArray RedisStore::streamKey(const QString &sessionId) const
     return m_keyPrefix + "e:" + sessionId.toUtf8();
 }
 
-void RedisStore::connectNow()
-{
-    m_state = State::Connecting;
-    m_commandsReady = false;
-    m_subscribed = false;
-    m_pingSentMs = 0;
-    m_attemptStartedMs = QDateTime::currentMSecsSinceEpoch();
-    QString error;
-    if (!m_commands->open(m_endpoint.host, m_endpoint.port, &error)
-        || !m_notifications->open(m_endpoint.host, m_endpoint.port, &error))
-        connection_lost(error);
-}
-
-void RedisStore::authenticate(RedisConnection *connection, std::function<void()> next)
-{
-    if (m_endpoint.password.isEmpty()) {
-        next();
-        return;
-    }
-    QList<QByteArray> auth {"AUTH"};
-    if (!m_endpoint.username.isEmpty())
-        auth.append(m_endpoint.username.toUtf8());
-    auth.append(m_endpoint.password.toUtf8());
-    connection->command(auth, [this, next = std::move(next)](const redisReply *reply) {
-        if (m_closing || !reply || m_state != State::Connecting)
-            return;
-        if (isError(reply)) {
-            // Redis' answer (WRONGPASS, ...) never repeats the password.
-            connection_lost(
-                QStringLiteral("AUTH failed: %1").arg(QString::fromUtf8(replyText(reply))));
-            return;
-        }
-        next();
-    });
-}
-
-void RedisStore::commands_opened()
-{
-    authenticate(m_commands, [this] { commands_authenticated(); });
-}
-
-void RedisStore::commands_authenticated()
-{
-    if (m_endpoint.database != 0) {
-        send({"SELECT", QByteArray::number(m_endpoint.database)}, [this](const redisReply *reply) {
-            if (isError(reply))
-                connection_lost(QStringLiteral("SELECT %1 failed: %2")
-                                    .arg(m_endpoint.database)
-                                    .arg(QString::fromUtf8(replyText(reply))));
-        });
-    }
-    // Loaded before the store says it is up, so that EVALSHA does not answer NOSCRIPT for one
-    // append while another of the same producer, sent later, already runs.
-    const RedisScript *scripts[] = {&m_createScript, &m_appendScript, &m_readScript,
-                                    &m_listScript,   &m_removeScript, &m_sweepScript};
-    const int count = int(std::size(scripts));
-    auto remaining = std::make_shared<int>(count);
-    for (const RedisScript *script : scripts) {
-        send({"SCRIPT", "LOAD", script->source}, [this, remaining](const redisReply *reply) {
-            if (!reply || m_state != State::Connecting)
-                return;
-            if (isError(reply)) {
-                connection_lost(QStringLiteral("SCRIPT LOAD failed: %1")
-                                    .arg(QString::fromUtf8(replyText(reply))));
-                return;
-            }
-            if (--*remaining == 0) {
-                m_commandsReady = true;
-                becomeUpWhenReady();
-            }
-        });
-    }
-}
-
-void RedisStore::notifications_opened()
-{
-    authenticate(m_notifications, [this] {
-        m_notifications->subscribe(m_channel, [this](const redisReply *reply) {
-            if (!m_closing)
-                notifications_message(reply);
-        });
-    });
-}
-
-void RedisStore::notifications_message(const redisReply *reply)
-{
-    if (!reply) {
-        connection_lost(QStringLiteral("notification connection lost"));
-        return;
-    }
-    if (!isArray(reply, 3))
-        return;
-    const QByteArray kind = replyText(reply->element[0]);
-    if (kind == "subscribe") {
-        m_subscribed = true;
-        becomeUpWhenReady();
-    } else if (kind == "message") {
-        // Notifications come in batches (one read of the pub/sub connection): the events
-        // of a batch go out together when this loop pass ends.
-        if (m_coalescer)
-            m_coalescer->corkThisPass();
-        handleNotification(replyText(reply->element[2]));
-    }
-}
-
-void RedisStore::becomeUpWhenReady()
-{
-    if (m_state != State::Connecting || !m_commandsReady || !m_subscribed)
-        return;
-    m_state = State::Up;
-    m_retryDelayMs = firstRetryDelayMs;
-    m_reportedDown = false;
-    qCInfo(lcRedisStore).noquote() << "connected to" << description();
-    Q_EMIT availabilityChanged(true);
-}
-
-void RedisStore::connection_lost(const QString &reason)
-{
-    if (m_closing || m_state == State::Waiting)
-        return;
-    const bool wasUp = m_state == State::Up;
-    m_state = State::Waiting;
-    m_commandsReady = false;
-    m_subscribed = false;
-    m_pingSentMs = 0;
-    // Closing calls every pending handler with nullptr: their callers get Unavailable now.
-    m_commands->close();
-    m_notifications->close();
-    if (wasUp) {
-        qCWarning(lcRedisStore).noquote()
-            << QStringLiteral("lost %1 (%2); retrying").arg(description(), reason);
-        Q_EMIT availabilityChanged(false);
-    } else if (!m_reportedDown) {
-        qCWarning(lcRedisStore).noquote()
-            << QStringLiteral("cannot reach %1 (%2); retrying").arg(description(), reason);
-    } else {
-        qCDebug(lcRedisStore).noquote() << "still cannot reach" << description() << reason;
-    }
-    m_reportedDown = true;
-    m_reconnectTimer.start(m_retryDelayMs);
-    m_retryDelayMs = std::min(m_retryDelayMs * 2, maxRetryDelayMs);
-}
-
-void RedisStore::reconnectTimer_timeout()
-{
-    connectNow();
-}
-
-void RedisStore::heartbeatTimer_timeout()
-{
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    if (m_state == State::Connecting) {
-        if (now - m_attemptStartedMs > unresponsiveAfterMs)
-            connection_lost(QStringLiteral("no connection within %1 ms").arg(unresponsiveAfterMs));
-        return;
-    }
-    if (m_state != State::Up)
-        return;
-    if (m_pingSentMs != 0) {
-        if (now - m_pingSentMs > unresponsiveAfterMs)
-            connection_lost(
-                QStringLiteral("no answer to PING within %1 ms").arg(unresponsiveAfterMs));
-        return;
-    }
-    m_pingSentMs = now;
-    send({"PING"}, [this](const redisReply *reply) {
-        if (reply)
-            m_pingSentMs = 0;
-    });
-}
-
 void RedisStore::sweepTimer_timeout()
 {
-    if (m_state != State::Up)
+    if (!isAvailable())
         return;
     const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
     evaluate(
@@ -370,10 +173,7 @@ void RedisStore::handleNotification(const QByteArray &payload)
 
 void RedisStore::send(const QList<QByteArray> &args, RedisConnection::ReplyHandler handler)
 {
-    m_commands->command(args, [this, handler = std::move(handler)](const redisReply *reply) {
-        if (!m_closing)
-            handler(reply);
-    });
+    m_supervisor->send(args, std::move(handler));
 }
 
 void RedisStore::evaluate(const RedisScript &script, const QList<QByteArray> &keys,
@@ -400,7 +200,8 @@ SessionSummary RedisStore::summaryOf(const QString &sessionId, const Fields &fie
     summary.sessionId = sessionId;
     summary.userId = QString::fromUtf8(fields.value("user_id"));
     summary.mode = QString::fromUtf8(fields.value("mode"));
-    summary.state = QString::fromUtf8(fields.value("state"));
+    summary.state = sessionStateFromString(QString::fromUtf8(fields.value("state")))
+                        .value_or(SessionState::Running);
     summary.createdAtMs = fields.value("created_at").toLongLong();
     summary.updatedAtMs = fields.value("updated_at").toLongLong();
     summary.lastSeq = fields.value("last_seq").toLongLong();
@@ -467,8 +268,8 @@ void RedisStore::appendEvent(const QString &sessionId, const EventDraft &draft, 
         m_appendScript, {metaKey(sessionId), streamKey(sessionId), m_indexKey},
         {sessionId.toUtf8(), head, tail, QByteArray::number(now), QByteArray::number(ttlMs()),
          QByteArray::number(m_policy.maxEvents), QByteArray::number(m_policy.maxBufferBytes),
-         QByteArray::number(overhead), draft.final ? draft.status.toUtf8() : QByteArray(),
-         m_channel},
+         QByteArray::number(overhead),
+         draft.final ? sessionStateName(draft.status).toUtf8() : QByteArray(), m_channel},
         [done = std::move(done), head, tail](const redisReply *reply) {
             if (!isArray(reply, 1)) {
                 if (reply)

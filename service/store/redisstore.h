@@ -5,6 +5,7 @@
 #include "redisconnection.h"
 #include "redisendpoint.h"
 #include "redisscript.h"
+#include "redissupervisor.h"
 #include "retentionpolicy.h"
 #include "sessionstore.h"
 
@@ -27,16 +28,15 @@ class RedisStore : public SessionStore
 {
     Q_OBJECT
 public:
+    // coalescer: corks the streams while a batch of notifications becomes events.
     RedisStore(const RedisEndpoint &endpoint, const RetentionPolicy &policy,
-               QObject *parent = nullptr);
+               WriteCoalescer *coalescer = nullptr, QObject *parent = nullptr);
     ~RedisStore() override;
 
     QString description() const override { return m_endpoint.toString(); }
-    // Corks the streams while a batch of notifications becomes events.
-    void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
-    bool isAvailable() const override { return m_state == State::Up; }
+    bool isAvailable() const override { return m_supervisor->isUp(); }
     // The current connection attempt has not succeeded or failed yet (start-up waits on it).
-    bool isConnecting() const { return m_state == State::Connecting; }
+    bool isConnecting() const { return m_supervisor->isConnecting(); }
 
     void createSession(const SessionRecord &record, CreateCallback done) override;
     void appendEvent(const QString &sessionId, const EventDraft &draft,
@@ -48,20 +48,9 @@ public:
     void deleteSession(const QString &sessionId, DeleteCallback done) override;
 
 private:
-    enum class State { Connecting, Up, Waiting };
     using Fields = QHash<QByteArray, QByteArray>;
 
-    void connectNow();
-    // AUTH when the URL has a password, then next(); a refusal counts as a lost connection.
-    void authenticate(RedisConnection *connection, std::function<void()> next);
-    void commands_opened();
-    void commands_authenticated();
-    void notifications_opened();
-    void notifications_message(const redisReply *reply);
-    void connection_lost(const QString &reason);
-    void becomeUpWhenReady();
-    void reconnectTimer_timeout();
-    void heartbeatTimer_timeout();
+    void supervisor_notificationArrived(const QByteArray &payload);
     void sweepTimer_timeout();
     void handleNotification(const QByteArray &payload);
 
@@ -78,8 +67,6 @@ private:
 
     RedisEndpoint m_endpoint;
     RetentionPolicy m_policy;
-    RedisConnection *m_commands;
-    RedisConnection *m_notifications;
     const RedisScript m_createScript;
     const RedisScript m_appendScript;
     const RedisScript m_readScript;
@@ -89,17 +76,8 @@ private:
     const QByteArray m_keyPrefix;
     const QByteArray m_indexKey;
     const QByteArray m_channel;
-    State m_state = State::Connecting;
-    bool m_commandsReady = false;
-    bool m_subscribed = false;
-    bool m_closing = false;
     QPointer<WriteCoalescer> m_coalescer;
-    bool m_reportedDown = false;
-    qint64 m_attemptStartedMs = 0;
-    qint64 m_pingSentMs = 0; // 0 while no PING is outstanding
-    int m_retryDelayMs;
-    QTimer m_reconnectTimer;
-    QTimer m_heartbeatTimer;
+    RedisSupervisor *m_supervisor;
     QTimer m_sweepTimer;
 };
 

@@ -43,7 +43,7 @@ int main(int argc, char *argv[])
         // Preferably a running session with a subscriber, halfway through.
         SessionTableModel *model = window.sessionModel();
         const auto score = [](const SessionSummary &s) {
-            return (s.state == QLatin1String("running") ? 10000 : 0) + qMin(s.subscribers, 3) * 1000
+            return (s.state == SessionState::Running ? 10000 : 0) + qMin(s.subscribers, 3) * 1000
                 + (s.eventCount <= 5 ? s.eventCount : 0);
         };
         int best = -1;

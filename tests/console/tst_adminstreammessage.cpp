@@ -73,7 +73,7 @@ void tst_AdminStreamMessage::snapshot()
     QCOMPARE(message->kind, Kind::Snapshot);
     QCOMPARE(message->sessions.size(), 2);
     QCOMPARE(message->sessions.at(1).sessionId, QStringLiteral("session_b"));
-    QCOMPARE(message->sessions.at(1).state, QStringLiteral("failed"));
+    QCOMPARE(sessionStateName(message->sessions.at(1).state), QStringLiteral("failed"));
     QCOMPARE(message->sessions.at(1).lastSeq, 9);
     QCOMPARE(message->sessions.at(0).bufferedBytes, 912);
     QCOMPARE(message->sessions.at(0).expiresAtMs,

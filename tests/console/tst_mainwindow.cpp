@@ -174,8 +174,10 @@ void tst_MainWindow::connectsAndListsSessions()
     const QString c = testkit::startSession(m_http, m_service,
                                             testkit::startBody("hello", {{"user_id", "carol"}}));
     QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(c) >= 0, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(model->summary(c)->state, QStringLiteral("completed"), 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(model->summary(b)->state, QStringLiteral("completed"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(sessionStateName(model->summary(c)->state),
+                              QStringLiteral("completed"), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(sessionStateName(model->summary(b)->state),
+                              QStringLiteral("completed"), 10000);
     const int rows = model->rowCount();
     auto *view = find<QTableView>("sessionTable");
     QCOMPARE(view->model()->rowCount(), rows);
@@ -318,7 +320,7 @@ void tst_MainWindow::followsRunningSessionAndSubscribers()
              QStringLiteral("third"));
     QCOMPARE(publish("done", true), 201);
     QTRY_COMPARE_WITH_TIMEOUT(events->model()->rowCount(), 4, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->sessionModel()->summary(id)->state,
+    QTRY_COMPARE_WITH_TIMEOUT(sessionStateName(m_window->sessionModel()->summary(id)->state),
                               QStringLiteral("completed"), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(client.isFinished(), 5000);
     QTRY_COMPARE_WITH_TIMEOUT(subscribers->model()->rowCount(), 0, 5000);
@@ -332,7 +334,7 @@ void tst_MainWindow::filterByTextAndState()
                                              testkit::startBody("hello", {{"user_id", unique}}));
     connectWindow(m_service.baseUrl(), "gui-token");
     QTRY_VERIFY_WITH_TIMEOUT(m_window->sessionModel()->rowOf(id) >= 0, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->sessionModel()->summary(id)->state,
+    QTRY_COMPARE_WITH_TIMEOUT(sessionStateName(m_window->sessionModel()->summary(id)->state),
                               QStringLiteral("completed"), 5000);
     auto *view = find<QTableView>("sessionTable");
     QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);

@@ -20,7 +20,7 @@ SessionSummary makeSummary(const QString &id, const QString &state = QStringLite
     s.sessionId = id;
     s.userId = user;
     s.mode = QStringLiteral("autonomous");
-    s.state = state;
+    s.state = sessionStateFromString(state).value_or(SessionState::Running);
     s.createdAtMs = Now - 65000;
     s.updatedAtMs = Now - 1000;
     s.eventCount = events;
@@ -133,7 +133,7 @@ void tst_SessionTableModel::batchesUpdates()
     QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 1);
     QCOMPARE(changed.at(0).at(1).value<QModelIndex>().row(), 3);
     QCOMPARE(model.summary("s2")->eventCount, 100);
-    QCOMPARE(model.summary("s4")->state, QStringLiteral("failed"));
+    QCOMPARE(sessionStateName(model.summary("s4")->state), QStringLiteral("failed"));
     QCOMPARE(model.index(4, 0).data().toString(), QStringLiteral("s5"));
     QCOMPARE(model.index(5, 0).data().toString(), QStringLiteral("s6"));
 }
@@ -180,7 +180,7 @@ void tst_SessionTableModel::upsertThenRemoveInOneBatch()
     model.flush();
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(model.summaryAt(0).sessionId, QStringLiteral("old"));
-    QCOMPARE(model.summaryAt(0).state, QStringLiteral("failed"));
+    QCOMPARE(sessionStateName(model.summaryAt(0).state), QStringLiteral("failed"));
 }
 
 void tst_SessionTableModel::filterAndSort()

@@ -1,3 +1,4 @@
+#include "core/eventdraft.h"
 #include "core/storedevent.h"
 #include "isotime.h"
 #include "sseencoder.h"
@@ -137,7 +138,7 @@ void tst_EventDraft::fieldsAreCopied()
     const auto draft = EventDraft::fromJson(json, nullptr);
     QVERIFY(draft);
     QCOMPARE(draft->type, QStringLiteral("progress"));
-    QCOMPARE(draft->status, QStringLiteral("running"));
+    QCOMPARE(sessionStateName(draft->status), QStringLiteral("running"));
     QCOMPARE(draft->message, QStringLiteral("Applying"));
     QCOMPARE(draft->stage, QStringLiteral("refactoring"));
     QCOMPARE(draft->progress, 60);

@@ -14,7 +14,7 @@ EventPtr makeEvent(qint64 seq, int messageSize = 10)
 {
     EventDraft draft;
     draft.type = QStringLiteral("progress");
-    draft.status = QStringLiteral("running");
+    draft.status = SessionState::Running;
     draft.message = QString(messageSize, QLatin1Char('m'));
     // A fixed timestamp keeps every frame of the same seq width equally long.
     return StoredEvent::make(QStringLiteral("session_x"), seq, 1700000000000, draft);

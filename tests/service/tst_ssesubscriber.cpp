@@ -161,7 +161,7 @@ EventPtr tst_SseSubscriber::append(int messageSize, bool final)
 {
     EventDraft draft;
     draft.type = QStringLiteral("progress");
-    draft.status = final ? QStringLiteral("completed") : QStringLiteral("running");
+    draft.status = final ? SessionState::Completed : SessionState::Running;
     draft.final = final;
     draft.message = QString(messageSize, QLatin1Char('m'));
     EventPtr appended;

@@ -57,141 +57,115 @@ private Q_SLOTS:
 
 void tst_StartRequest::parse_data()
 {
-    QTest::addColumn<QByteArray>("contentType");
     QTest::addColumn<QByteArray>("body");
     QTest::addColumn<int>("status"); // 0: accepted
     QTest::addColumn<QString>("code");
     QTest::addColumn<QString>("field");
 
-    const QByteArray json = "application/json";
-    QTest::newRow("valid") << json << toJson(valid()) << 0 << QString() << QString();
-    QTest::newRow("seed request")
-        << json
-        << QByteArray(R"({"user_id":"demo_user","user_prompt":"hello",)"
-                      R"("github_credentials":{"token":"x"},"mode":"autonomous"})")
-        << 0 << QString() << QString();
-
-    // 415: the Content-Type.
-    QTest::newRow("charset") << QByteArray("application/json; charset=utf-8") << toJson(valid())
-                             << 0 << QString() << QString();
-    QTest::newRow("upper case type")
-        << QByteArray("Application/JSON") << toJson(valid()) << 0 << QString() << QString();
-    QTest::newRow("text/plain") << QByteArray("text/plain") << toJson(valid()) << 415
-                                << "unsupported_media_type" << QString();
-    QTest::newRow("no type") << QByteArray() << toJson(valid()) << 415 << "unsupported_media_type"
-                             << QString();
-    QTest::newRow("form") << QByteArray("application/x-www-form-urlencoded")
-                          << QByteArray("user_id=a") << 415 << "unsupported_media_type"
-                          << QString();
-    QTest::newRow("json prefix only") << QByteArray("application/jsonp") << toJson(valid()) << 415
-                                      << "unsupported_media_type" << QString();
+    QTest::newRow("valid") << toJson(valid()) << 0 << QString() << QString();
+    QTest::newRow("seed request") << QByteArray(
+        R"({"user_id":"demo_user","user_prompt":"hello",)"
+        R"("github_credentials":{"token":"x"},"mode":"autonomous"})")
+                                  << 0 << QString() << QString();
 
     // 400: not a JSON object.
-    QTest::newRow("empty body") << json << QByteArray() << 400 << "invalid_json" << QString();
-    QTest::newRow("broken json") << json << QByteArray("{\"user_id\":") << 400 << "invalid_json"
+    QTest::newRow("empty body") << QByteArray() << 400 << "invalid_json" << QString();
+    QTest::newRow("broken json") << QByteArray("{\"user_id\":") << 400 << "invalid_json"
                                  << QString();
-    QTest::newRow("array") << json << QByteArray("[]") << 400 << "invalid_json" << QString();
-    QTest::newRow("string") << json << QByteArray("\"hello\"") << 400 << "invalid_json"
-                            << QString();
-    QTest::newRow("null") << json << QByteArray("null") << 400 << "invalid_json" << QString();
+    QTest::newRow("array") << QByteArray("[]") << 400 << "invalid_json" << QString();
+    QTest::newRow("string") << QByteArray("\"hello\"") << 400 << "invalid_json" << QString();
+    QTest::newRow("null") << QByteArray("null") << 400 << "invalid_json" << QString();
     QTest::newRow("trailing garbage")
-        << json << toJson(valid()) + "x" << 400 << "invalid_json" << QString();
+        << toJson(valid()) + "x" << 400 << "invalid_json" << QString();
 
     // 422 user_id: required string of 1..128 characters.
-    QTest::newRow("user_id missing") << json << toJson(without("user_id")) << 422 << "missing_field"
+    QTest::newRow("user_id missing") << toJson(without("user_id")) << 422 << "missing_field"
                                      << "user_id";
-    QTest::newRow("user_id null") << json << toJson(with("user_id", QJsonValue::Null)) << 422
+    QTest::newRow("user_id null") << toJson(with("user_id", QJsonValue::Null)) << 422
                                   << "missing_field"
                                   << "user_id";
-    QTest::newRow("user_id number") << json << toJson(with("user_id", 42)) << 422 << "invalid_field"
+    QTest::newRow("user_id number") << toJson(with("user_id", 42)) << 422 << "invalid_field"
                                     << "user_id";
     QTest::newRow("user_id object")
-        << json << toJson(with("user_id", QJsonObject())) << 422 << "invalid_field"
+        << toJson(with("user_id", QJsonObject())) << 422 << "invalid_field"
         << "user_id";
-    QTest::newRow("user_id empty") << json << toJson(with("user_id", "")) << 422 << "invalid_field"
+    QTest::newRow("user_id empty") << toJson(with("user_id", "")) << 422 << "invalid_field"
                                    << "user_id";
-    QTest::newRow("user_id 1") << json << toJson(with("user_id", "u")) << 0 << QString()
-                               << QString();
-    QTest::newRow("user_id 128") << json << toJson(with("user_id", QString(128, 'u'))) << 0
-                                 << QString() << QString();
-    QTest::newRow("user_id 129") << json << toJson(with("user_id", QString(129, 'u'))) << 422
+    QTest::newRow("user_id 1") << toJson(with("user_id", "u")) << 0 << QString() << QString();
+    QTest::newRow("user_id 128") << toJson(with("user_id", QString(128, 'u'))) << 0 << QString()
+                                 << QString();
+    QTest::newRow("user_id 129") << toJson(with("user_id", QString(129, 'u'))) << 422
                                  << "invalid_field"
                                  << "user_id";
     QTest::newRow("user_id 128 non-BMP")
-        << json << toJson(with("user_id", nonBmp(128))) << 0 << QString() << QString();
+        << toJson(with("user_id", nonBmp(128))) << 0 << QString() << QString();
     QTest::newRow("user_id 129 non-BMP")
-        << json << toJson(with("user_id", nonBmp(129))) << 422 << "invalid_field"
+        << toJson(with("user_id", nonBmp(129))) << 422 << "invalid_field"
         << "user_id";
     QTest::newRow("user_id 128 umlauts")
-        << json << toJson(with("user_id", QString(128, QChar(0xFC)))) << 0 << QString()
-        << QString();
+        << toJson(with("user_id", QString(128, QChar(0xFC)))) << 0 << QString() << QString();
 
     // 422 user_prompt: required string of 1..65536 characters.
-    QTest::newRow("prompt missing")
-        << json << toJson(without("user_prompt")) << 422 << "missing_field"
-        << "user_prompt";
-    QTest::newRow("prompt bool") << json << toJson(with("user_prompt", true)) << 422
-                                 << "invalid_field"
+    QTest::newRow("prompt missing") << toJson(without("user_prompt")) << 422 << "missing_field"
+                                    << "user_prompt";
+    QTest::newRow("prompt bool") << toJson(with("user_prompt", true)) << 422 << "invalid_field"
                                  << "user_prompt";
-    QTest::newRow("prompt array") << json << toJson(with("user_prompt", QJsonArray {"a"})) << 422
+    QTest::newRow("prompt array") << toJson(with("user_prompt", QJsonArray {"a"})) << 422
                                   << "invalid_field"
                                   << "user_prompt";
-    QTest::newRow("prompt empty") << json << toJson(with("user_prompt", "")) << 422
-                                  << "invalid_field"
+    QTest::newRow("prompt empty") << toJson(with("user_prompt", "")) << 422 << "invalid_field"
                                   << "user_prompt";
-    QTest::newRow("prompt 65536") << json << toJson(with("user_prompt", QString(65536, 'p'))) << 0
+    QTest::newRow("prompt 65536") << toJson(with("user_prompt", QString(65536, 'p'))) << 0
                                   << QString() << QString();
-    QTest::newRow("prompt 65537") << json << toJson(with("user_prompt", QString(65537, 'p'))) << 422
+    QTest::newRow("prompt 65537") << toJson(with("user_prompt", QString(65537, 'p'))) << 422
                                   << "invalid_field"
                                   << "user_prompt";
     QTest::newRow("prompt 65536 non-BMP")
-        << json << toJson(with("user_prompt", nonBmp(65536))) << 0 << QString() << QString();
+        << toJson(with("user_prompt", nonBmp(65536))) << 0 << QString() << QString();
     QTest::newRow("prompt 65537 non-BMP")
-        << json << toJson(with("user_prompt", nonBmp(65537))) << 422 << "invalid_field"
+        << toJson(with("user_prompt", nonBmp(65537))) << 422 << "invalid_field"
         << "user_prompt";
 
     // 422 mode: autonomous (default) or interactive.
     QTest::newRow("mode autonomous")
-        << json << toJson(with("mode", "autonomous")) << 0 << QString() << QString();
+        << toJson(with("mode", "autonomous")) << 0 << QString() << QString();
     QTest::newRow("mode interactive")
-        << json << toJson(with("mode", "interactive")) << 0 << QString() << QString();
-    QTest::newRow("mode wrong case")
-        << json << toJson(with("mode", "Autonomous")) << 422 << "invalid_field"
-        << "mode";
-    QTest::newRow("mode unknown") << json << toJson(with("mode", "batch")) << 422 << "invalid_field"
+        << toJson(with("mode", "interactive")) << 0 << QString() << QString();
+    QTest::newRow("mode wrong case") << toJson(with("mode", "Autonomous")) << 422 << "invalid_field"
+                                     << "mode";
+    QTest::newRow("mode unknown") << toJson(with("mode", "batch")) << 422 << "invalid_field"
                                   << "mode";
-    QTest::newRow("mode empty") << json << toJson(with("mode", "")) << 422 << "invalid_field"
+    QTest::newRow("mode empty") << toJson(with("mode", "")) << 422 << "invalid_field"
                                 << "mode";
-    QTest::newRow("mode number") << json << toJson(with("mode", 1)) << 422 << "invalid_field"
+    QTest::newRow("mode number") << toJson(with("mode", 1)) << 422 << "invalid_field"
                                  << "mode";
 
     // 422 github_credentials: an optional object.
     QTest::newRow("credentials object")
-        << json << toJson(with("github_credentials", QJsonObject {{"token", "t"}})) << 0
-        << QString() << QString();
+        << toJson(with("github_credentials", QJsonObject {{"token", "t"}})) << 0 << QString()
+        << QString();
     QTest::newRow("credentials string")
-        << json << toJson(with("github_credentials", "ghp_x")) << 422 << "invalid_field"
+        << toJson(with("github_credentials", "ghp_x")) << 422 << "invalid_field"
         << "github_credentials";
     QTest::newRow("credentials array")
-        << json << toJson(with("github_credentials", QJsonArray {})) << 422 << "invalid_field"
+        << toJson(with("github_credentials", QJsonArray {})) << 422 << "invalid_field"
         << "github_credentials";
 
     // Unknown fields are ignored, whatever their type.
     QTest::newRow("unknown fields")
-        << json << toJson(with("extra", QJsonObject {{"nested", QJsonArray {1, 2}}})) << 0
-        << QString() << QString();
+        << toJson(with("extra", QJsonObject {{"nested", QJsonArray {1, 2}}})) << 0 << QString()
+        << QString();
 }
 
 void tst_StartRequest::parse()
 {
-    QFETCH(QByteArray, contentType);
     QFETCH(QByteArray, body);
     QFETCH(int, status);
     QFETCH(QString, code);
     QFETCH(QString, field);
     ApiError error;
     error.httpStatus = 0;
-    const std::optional<StartRequest> request = StartRequest::parse(contentType, body, &error);
+    const std::optional<StartRequest> request = StartRequest::parse(body, &error);
     if (status == 0) {
         QVERIFY2(request.has_value(), qPrintable(error.message));
         return;
@@ -205,21 +179,21 @@ void tst_StartRequest::parse()
     QCOMPARE(json.value("error").toString(), code);
     QCOMPARE(json.contains("field"), !field.isEmpty());
     // Also without an error out-parameter.
-    QVERIFY(!StartRequest::parse(contentType, body, nullptr));
+    QVERIFY(!StartRequest::parse(body, nullptr));
 }
 
 void tst_StartRequest::fieldsAreCopied()
 {
     const QJsonObject body {
         {"user_id", "alice"}, {"user_prompt", "refactor the parser"}, {"mode", "interactive"}};
-    const auto request = StartRequest::parse("application/json", toJson(body), nullptr);
+    const auto request = StartRequest::parse(toJson(body), nullptr);
     QVERIFY(request);
     QCOMPARE(request->userId, QStringLiteral("alice"));
     QCOMPARE(request->prompt, QStringLiteral("refactor the parser"));
     QCOMPARE(request->mode, QStringLiteral("interactive"));
     QVERIFY(!request->hasCredentials);
 
-    const auto defaulted = StartRequest::parse("application/json", toJson(valid()), nullptr);
+    const auto defaulted = StartRequest::parse(toJson(valid()), nullptr);
     QVERIFY(defaulted);
     QCOMPARE(defaulted->mode, QStringLiteral("autonomous"));
     QCOMPARE(defaulted->publicJson.value("mode").toString(), QStringLiteral("autonomous"));
@@ -228,8 +202,8 @@ void tst_StartRequest::fieldsAreCopied()
 void tst_StartRequest::credentialsNeverInPublicJson()
 {
     const QJsonObject credentials {{"token", "ghp_secret_value"}, {"owner", "acme"}};
-    const auto request = StartRequest::parse(
-        "application/json", toJson(with("github_credentials", credentials)), nullptr);
+    const auto request
+        = StartRequest::parse(toJson(with("github_credentials", credentials)), nullptr);
     QVERIFY(request);
     QVERIFY(request->hasCredentials);
     QCOMPARE(request->githubCredentials, credentials);
@@ -239,8 +213,8 @@ void tst_StartRequest::credentialsNeverInPublicJson()
     QVERIFY(!toJson(request->publicJson).contains("ghp_secret_value"));
 
     // An explicit null is "no credentials", and is not passed on either.
-    const auto nulled = StartRequest::parse(
-        "application/json", toJson(with("github_credentials", QJsonValue::Null)), nullptr);
+    const auto nulled
+        = StartRequest::parse(toJson(with("github_credentials", QJsonValue::Null)), nullptr);
     QVERIFY(nulled);
     QVERIFY(!nulled->hasCredentials);
     QVERIFY(!nulled->publicJson.contains("github_credentials"));
@@ -251,7 +225,7 @@ void tst_StartRequest::unknownFieldsIgnored()
     QJsonObject body = valid();
     body.insert("priority", 5);
     body.insert("user_prompt_2", QJsonArray {"x"});
-    const auto request = StartRequest::parse("application/json", toJson(body), nullptr);
+    const auto request = StartRequest::parse(toJson(body), nullptr);
     QVERIFY(request);
     QCOMPARE(request->userId, QStringLiteral("demo_user"));
     QCOMPARE(request->prompt, QStringLiteral("hello"));

@@ -10,7 +10,7 @@
 
 #include "eventloop/epolleventdispatcher.h"
 #include "eventloop/writecoalescer.h"
-#include "http/streamconnection.h"
+#include "http/rawstreamconnection.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>

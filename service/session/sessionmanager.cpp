@@ -188,7 +188,7 @@ void SessionManager::failByStore(const QString &sessionId, AppendQueue &queue)
     queue.attempts = 0;
     EventDraft terminal;
     terminal.type = QStringLiteral("error");
-    terminal.status = QStringLiteral("failed");
+    terminal.status = SessionState::Failed;
     terminal.message = reason;
     terminal.final = true;
     queue.drafts.push_back(terminal);

@@ -1,0 +1,239 @@
+#include "redissupervisor.h"
+
+#include "redisreply.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+#include <algorithm>
+#include <memory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcRedisStore)
+
+namespace ssebuf {
+
+namespace {
+
+constexpr int firstRetryDelayMs = 200;
+constexpr int maxRetryDelayMs = 5000;
+constexpr int heartbeatIntervalMs = 1000;
+// A PING unanswered this long, or a connection attempt that long, means Redis is gone
+// even when no socket error says so (a half-open connection, a black-holed address).
+constexpr int unresponsiveAfterMs = 3000;
+
+} // namespace
+
+RedisSupervisor::RedisSupervisor(const RedisEndpoint &endpoint, QList<const RedisScript *> scripts,
+                                 const QByteArray &channel, QObject *parent)
+    : QObject(parent)
+    , m_endpoint(endpoint)
+    , m_scripts(std::move(scripts))
+    , m_channel(channel)
+    , m_commands(new RedisConnection(QStringLiteral("commands"), this))
+    , m_notifications(new RedisConnection(QStringLiteral("notifications"), this))
+    , m_retryDelayMs(firstRetryDelayMs)
+{
+    connect(m_commands, &RedisConnection::opened, this, &RedisSupervisor::commands_opened);
+    connect(m_notifications, &RedisConnection::opened, this,
+            &RedisSupervisor::notifications_opened);
+    connect(m_commands, &RedisConnection::lost, this, &RedisSupervisor::connection_lost);
+    connect(m_notifications, &RedisConnection::lost, this, &RedisSupervisor::connection_lost);
+
+    m_reconnectTimer.setSingleShot(true);
+    connect(&m_reconnectTimer, &QTimer::timeout, this, &RedisSupervisor::reconnectTimer_timeout);
+    m_heartbeatTimer.setInterval(heartbeatIntervalMs);
+    connect(&m_heartbeatTimer, &QTimer::timeout, this, &RedisSupervisor::heartbeatTimer_timeout);
+    m_heartbeatTimer.start();
+
+    connectNow();
+}
+
+RedisSupervisor::~RedisSupervisor()
+{
+    close();
+}
+
+void RedisSupervisor::close()
+{
+    // Pending handlers are called (with nullptr) while the connections close; they must not
+    // reach callers any more.
+    m_closing = true;
+    m_reconnectTimer.stop();
+    m_heartbeatTimer.stop();
+    m_commands->close();
+    m_notifications->close();
+}
+
+void RedisSupervisor::connectNow()
+{
+    m_state = State::Connecting;
+    m_commandsReady = false;
+    m_subscribed = false;
+    m_pingSentMs = 0;
+    m_attemptStartedMs = QDateTime::currentMSecsSinceEpoch();
+    QString error;
+    if (!m_commands->open(m_endpoint.host, m_endpoint.port, &error)
+        || !m_notifications->open(m_endpoint.host, m_endpoint.port, &error))
+        connection_lost(error);
+}
+
+void RedisSupervisor::authenticate(RedisConnection *connection, std::function<void()> next)
+{
+    if (m_endpoint.password.isEmpty()) {
+        next();
+        return;
+    }
+    QList<QByteArray> auth {"AUTH"};
+    if (!m_endpoint.username.isEmpty())
+        auth.append(m_endpoint.username.toUtf8());
+    auth.append(m_endpoint.password.toUtf8());
+    connection->command(auth, [this, next = std::move(next)](const redisReply *reply) {
+        if (m_closing || !reply || m_state != State::Connecting)
+            return;
+        if (isError(reply)) {
+            // Redis' answer (WRONGPASS, ...) never repeats the password.
+            connection_lost(
+                QStringLiteral("AUTH failed: %1").arg(QString::fromUtf8(replyText(reply))));
+            return;
+        }
+        next();
+    });
+}
+
+void RedisSupervisor::commands_opened()
+{
+    authenticate(m_commands, [this] { commands_authenticated(); });
+}
+
+void RedisSupervisor::commands_authenticated()
+{
+    if (m_endpoint.database != 0) {
+        send({"SELECT", QByteArray::number(m_endpoint.database)}, [this](const redisReply *reply) {
+            if (isError(reply))
+                connection_lost(QStringLiteral("SELECT %1 failed: %2")
+                                    .arg(m_endpoint.database)
+                                    .arg(QString::fromUtf8(replyText(reply))));
+        });
+    }
+    // Loaded before the store says it is up, so that EVALSHA does not answer NOSCRIPT for one
+    // append while another of the same producer, sent later, already runs.
+    auto remaining = std::make_shared<int>(int(m_scripts.size()));
+    for (const RedisScript *script : std::as_const(m_scripts)) {
+        send({"SCRIPT", "LOAD", script->source}, [this, remaining](const redisReply *reply) {
+            if (!reply || m_state != State::Connecting)
+                return;
+            if (isError(reply)) {
+                connection_lost(QStringLiteral("SCRIPT LOAD failed: %1")
+                                    .arg(QString::fromUtf8(replyText(reply))));
+                return;
+            }
+            if (--*remaining == 0) {
+                m_commandsReady = true;
+                becomeUpWhenReady();
+            }
+        });
+    }
+}
+
+void RedisSupervisor::notifications_opened()
+{
+    authenticate(m_notifications, [this] {
+        m_notifications->subscribe(m_channel, [this](const redisReply *reply) {
+            if (!m_closing)
+                notifications_message(reply);
+        });
+    });
+}
+
+void RedisSupervisor::notifications_message(const redisReply *reply)
+{
+    if (!reply) {
+        connection_lost(QStringLiteral("notification connection lost"));
+        return;
+    }
+    if (!isArray(reply, 3))
+        return;
+    const QByteArray kind = replyText(reply->element[0]);
+    if (kind == "subscribe") {
+        m_subscribed = true;
+        becomeUpWhenReady();
+    } else if (kind == "message") {
+        Q_EMIT notificationArrived(replyText(reply->element[2]));
+    }
+}
+
+void RedisSupervisor::becomeUpWhenReady()
+{
+    if (m_state != State::Connecting || !m_commandsReady || !m_subscribed)
+        return;
+    m_state = State::Up;
+    m_retryDelayMs = firstRetryDelayMs;
+    m_reportedDown = false;
+    qCInfo(lcRedisStore).noquote() << "connected to" << m_endpoint.toString();
+    Q_EMIT availabilityChanged(true);
+}
+
+void RedisSupervisor::connection_lost(const QString &reason)
+{
+    if (m_closing || m_state == State::Waiting)
+        return;
+    const bool wasUp = m_state == State::Up;
+    m_state = State::Waiting;
+    m_commandsReady = false;
+    m_subscribed = false;
+    m_pingSentMs = 0;
+    // Closing calls every pending handler with nullptr: their callers get Unavailable now.
+    m_commands->close();
+    m_notifications->close();
+    if (wasUp) {
+        qCWarning(lcRedisStore).noquote()
+            << QStringLiteral("lost %1 (%2); retrying").arg(m_endpoint.toString(), reason);
+        Q_EMIT availabilityChanged(false);
+    } else if (!m_reportedDown) {
+        qCWarning(lcRedisStore).noquote()
+            << QStringLiteral("cannot reach %1 (%2); retrying").arg(m_endpoint.toString(), reason);
+    } else {
+        qCDebug(lcRedisStore).noquote() << "still cannot reach" << m_endpoint.toString() << reason;
+    }
+    m_reportedDown = true;
+    m_reconnectTimer.start(m_retryDelayMs);
+    m_retryDelayMs = std::min(m_retryDelayMs * 2, maxRetryDelayMs);
+}
+
+void RedisSupervisor::reconnectTimer_timeout()
+{
+    connectNow();
+}
+
+void RedisSupervisor::heartbeatTimer_timeout()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (m_state == State::Connecting) {
+        if (now - m_attemptStartedMs > unresponsiveAfterMs)
+            connection_lost(QStringLiteral("no connection within %1 ms").arg(unresponsiveAfterMs));
+        return;
+    }
+    if (m_state != State::Up)
+        return;
+    if (m_pingSentMs != 0) {
+        if (now - m_pingSentMs > unresponsiveAfterMs)
+            connection_lost(
+                QStringLiteral("no answer to PING within %1 ms").arg(unresponsiveAfterMs));
+        return;
+    }
+    m_pingSentMs = now;
+    send({"PING"}, [this](const redisReply *reply) {
+        if (reply)
+            m_pingSentMs = 0;
+    });
+}
+
+void RedisSupervisor::send(const QList<QByteArray> &args, RedisConnection::ReplyHandler handler)
+{
+    m_commands->command(args, [this, handler = std::move(handler)](const redisReply *reply) {
+        if (!m_closing)
+            handler(reply);
+    });
+}
+
+} // namespace ssebuf
