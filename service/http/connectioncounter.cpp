@@ -55,6 +55,14 @@ ConnectionSlot::ConnectionSlot(ConnectionCounter *counter, QString key)
 
 ConnectionSlot::~ConnectionSlot()
 {
+    release();
+}
+
+void ConnectionSlot::release()
+{
+    if (m_released)
+        return;
+    m_released = true;
     if (m_counter)
         m_counter->release(m_key);
 }
@@ -63,8 +71,10 @@ void ConnectionSlot::transfer(QObject *from, QObject *to)
 {
     if (!from || !to)
         return;
-    if (auto *slot = from->findChild<ConnectionSlot *>(QString(), Qt::FindDirectChildrenOnly))
+    if (auto *slot = from->findChild<ConnectionSlot *>(QString(), Qt::FindDirectChildrenOnly)) {
+        QObject::disconnect(from, nullptr, slot, nullptr);
         slot->setParent(to);
+    }
 }
 
 } // namespace ssebuf

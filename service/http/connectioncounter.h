@@ -51,7 +51,11 @@ class ConnectionSlot : public QObject
     Q_OBJECT
 public:
     ~ConnectionSlot() override;
-    // Moves the slot of from (if it has one) to to: the connection lives on there.
+    // The connection closed (its socket's disconnected()): the count drops at once, not
+    // when the socket object is deleted later. Once only.
+    void release();
+    // Moves the slot of from (if it has one) to to: the connection lives on there, and
+    // from's disconnected() no longer releases it. Call before from is closed.
     static void transfer(QObject *from, QObject *to);
 
 private:
@@ -60,6 +64,7 @@ private:
 
     QPointer<ConnectionCounter> m_counter;
     QString m_key; // empty: not counted per address
+    bool m_released = false;
 };
 
 } // namespace ssebuf

@@ -101,6 +101,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
         }
     }
     slot->setParent(socket);
+    connect(socket, &QAbstractSocket::disconnected, slot, &ConnectionSlot::release);
     // TCP_NODELAY: what a loop pass writes goes out at once, in as few sends as the service
     // can make it (WriteCoalescer); Nagle's algorithm would hold a second small write (the
     // answer to a pipelined request, the next event) until the client's delayed ACK, up to

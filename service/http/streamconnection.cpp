@@ -22,10 +22,10 @@ std::unique_ptr<StreamConnection> StreamConnection::take(QTcpSocket *socket, qin
         if (descriptor >= 0) {
             // Qt closes its descriptor; the connection lives on in ours (no FIN is sent
             // while a descriptor still refers to it). QtHttpServer deletes the socket.
-            socket->abort();
             auto stream
                 = std::make_unique<RawStreamConnection>(descriptor, maxInputBytes, coalescer);
             ConnectionSlot::transfer(socket, stream.get()); // still one open connection
+            socket->abort();
             return stream;
         }
     }
