@@ -58,6 +58,34 @@ QString SessionTableModel::formatDuration(qint64 ms)
     return negative ? QStringLiteral("-") + text : text;
 }
 
+QVariant SessionTableModel::sortValue(const SessionSummary &s, int column)
+{
+    switch (column) {
+    case IdColumn:
+        return s.sessionId;
+    case UserColumn:
+        return s.userId;
+    case ModeColumn:
+        return s.mode;
+    case StateColumn:
+        return sessionStateName(s.state);
+    case EventsColumn:
+        return s.eventCount;
+    case BytesColumn:
+        return s.bufferedBytes;
+    case DroppedColumn:
+        return s.droppedEvents;
+    case SubscribersColumn:
+        return s.subscribers;
+    case AgeColumn:
+        // Newest first when ascending; independent of the clock so sorting stays stable.
+        return -s.createdAtMs;
+    case ExpiresColumn:
+        return s.expiresAtMs;
+    }
+    return QVariant();
+}
+
 QVariant SessionTableModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -91,41 +119,15 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
             return QBrush(QColor(0xc62828));
         return QVariant();
     case SortRole:
-        switch (index.column()) {
-        case IdColumn:
-            return s.sessionId;
-        case UserColumn:
-            return s.userId;
-        case ModeColumn:
-            return s.mode;
-        case StateColumn:
-            return sessionStateName(s.state);
-        case EventsColumn:
-            return s.eventCount;
-        case BytesColumn:
-            return s.bufferedBytes;
-        case DroppedColumn:
-            return s.droppedEvents;
-        case SubscribersColumn:
-            return s.subscribers;
-        case AgeColumn:
-            // Newest first when ascending; independent of the clock so sorting stays stable.
-            return -s.createdAtMs;
-        case ExpiresColumn:
-            return s.expiresAtMs;
-        }
-        return QVariant();
+        return sortValue(s, index.column());
     case Qt::DisplayRole: {
         const QLocale locale;
         switch (index.column()) {
         case IdColumn:
-            return s.sessionId;
         case UserColumn:
-            return s.userId;
         case ModeColumn:
-            return s.mode;
         case StateColumn:
-            return sessionStateName(s.state);
+            return sortValue(s, index.column());
         case EventsColumn:
             return locale.toString(s.eventCount);
         case BytesColumn:

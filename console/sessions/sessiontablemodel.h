@@ -80,6 +80,8 @@ public:
     Totals totals() const;
 
     static QString formatBytes(qint64 bytes);
+    // The raw value of a column: what SortRole sorts by (and the text of the text columns).
+    static QVariant sortValue(const SessionSummary &summary, int column);
     static QString formatDuration(qint64 ms);
 
 Q_SIGNALS:

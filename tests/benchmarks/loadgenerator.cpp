@@ -302,6 +302,14 @@ void LoadGenerator::startPublishing(int eventsPerSession)
     pumpPublishers();
 }
 
+void LoadGenerator::publishAndDrain(int eventsPerSession)
+{
+    startPublishing(eventsPerSession);
+    runUntil([this] { return publishingDone(); });
+    runUntil([this] { return subscribersDone(); },
+             monotonicNs() + int64_t(m_options.drainSeconds * nsPerSecond));
+}
+
 bool LoadGenerator::publishingDone() const
 {
     for (size_t i = 0; i < m_cursors.size(); ++i) {
@@ -427,10 +435,7 @@ BenchResult LoadGenerator::run()
             log("subscribers ready: " + std::to_string(m_ready));
             before = sampleProcesses(m_options.serverPids);
             phaseStartNs = monotonicNs();
-            startPublishing(events);
-            runUntil([this] { return publishingDone(); });
-            runUntil([this] { return subscribersDone(); },
-                     monotonicNs() + int64_t(m_options.drainSeconds * nsPerSecond));
+            publishAndDrain(events);
             after = sampleProcesses(m_options.serverPids);
             break;
         case Workload::LateJoin:
@@ -460,10 +465,7 @@ BenchResult LoadGenerator::run()
                 log("streams ended while idle: " + std::to_string(m_finished - finishedBeforeHold));
             before = held;
             phaseStartNs = monotonicNs();
-            startPublishing(events);
-            runUntil([this] { return publishingDone(); });
-            runUntil([this] { return subscribersDone(); },
-                     monotonicNs() + int64_t(m_options.drainSeconds * nsPerSecond));
+            publishAndDrain(events);
             after = sampleProcesses(m_options.serverPids);
             break;
         }

@@ -46,6 +46,8 @@ private:
     bool waitForConnections();
     void startPublishing(int eventsPerSession);
     bool publishingDone() const;
+    // Publishes every event, then waits (at most --drain seconds) for the subscribers.
+    void publishAndDrain(int eventsPerSession);
     bool subscribersDone() const;
     bool runUntil(const std::function<bool()> &done, int64_t deadlineNs = 0);
     void pumpConnects();

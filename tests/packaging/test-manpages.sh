@@ -29,15 +29,22 @@ man_defaults() {
 # "key value" pairs of the configuration file, commented out or not.
 conf_settings() { sed -n 's/^;\{0,1\}\([a-z][a-z-]*\) = \(.*\)$/\1 \2/p' "$conf" | sort; }
 
-echo "--- ssebufd --help against man/ssebufd.1"
-status=0
-help=$("$ssebufd" --help) || status=$?
-echo "$help"
-check "ssebufd --help exits 0" equals "$status" 0
-from_help=$(help_options <<<"$help")
-from_man=$(man_options "$man_dir/ssebufd.1")
-diff <(echo "$from_help") <(echo "$from_man") || true
-check "the man page documents exactly the options --help prints" equals "$from_man" "$from_help"
+# check_help_against_man NAME MAN_PAGE COMMAND...: runs COMMAND (NAME --help), checks it exits
+# 0 and that the man page documents exactly the options it prints; sets $help and $from_help.
+check_help_against_man() {
+    local name=$1 man_page=$2 status=0 from_man
+    shift 2
+    echo "--- $name --help against man/$(basename "$man_page")"
+    help=$("$@") || status=$?
+    echo "$help"
+    check "$name --help exits 0" equals "$status" 0
+    from_help=$(help_options <<<"$help")
+    from_man=$(man_options "$man_page")
+    diff <(echo "$from_help") <(echo "$from_man") || true
+    check "the man page documents exactly the options --help prints" equals "$from_man" "$from_help"
+}
+
+check_help_against_man ssebufd "$man_dir/ssebufd.1" "$ssebufd" --help
 for option in --listen --pipeline --store --admin-token-file --session-ttl --max-events \
     --max-buffer-bytes --max-sessions --sweep-interval --keepalive --demo-step-ms --config \
     --log-level --log-format; do
@@ -70,14 +77,7 @@ check "the man page gives the contract's defaults" \
     "keepalive 15 listen 127.0.0.1:8000 max-events 1000 session-ttl 300 "
 
 if [ -n "$console" ]; then
-    echo "--- ssebuf-console --help against man/ssebuf-console.1"
-    status=0
-    help=$(QT_QPA_PLATFORM=offscreen timeout 30 "$console" --help) || status=$?
-    echo "$help"
-    check "ssebuf-console --help exits 0" equals "$status" 0
-    from_help=$(help_options <<<"$help")
-    from_man=$(man_options "$man_dir/ssebuf-console.1")
-    diff <(echo "$from_help") <(echo "$from_man") || true
-    check "the man page documents exactly the options --help prints" equals "$from_man" "$from_help"
+    check_help_against_man ssebuf-console "$man_dir/ssebuf-console.1" \
+        env QT_QPA_PLATFORM=offscreen timeout 30 "$console" --help
 fi
 finish

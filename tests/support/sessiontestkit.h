@@ -7,6 +7,7 @@
 // Its neighbours: processtestkit.h (files, /proc, stopping the service), metricsexposition.h
 // (/metrics), rawexchange.h (HTTP over a raw socket), bulkpublisher.h (many events at once).
 
+#include "apipaths.h"
 #include "httptestclient.h"
 #include "rawsseclient.h"
 #include "redisprocess.h"
@@ -42,24 +43,25 @@ inline Headers bearer(const QByteArray &token)
 
 // --- paths and URLs (docs/http-api.md) ---
 
+// The service's own path builders (common/apipaths.h), under the names the tests use.
 inline QString startPath()
 {
-    return QStringLiteral("/api/refactor");
+    return ssebuf::ApiPaths::startSession();
 }
 
 inline QString ssePath(const QString &sessionId)
 {
-    return QStringLiteral("/api/refactor/%1/sse").arg(sessionId);
+    return ssebuf::ApiPaths::sessionStream(sessionId);
 }
 
 inline QString eventsPath(const QString &sessionId)
 {
-    return QStringLiteral("/api/sessions/%1/events").arg(sessionId);
+    return ssebuf::ApiPaths::sessionEvents(sessionId);
 }
 
 inline QString adminSessionPath(const QString &sessionId)
 {
-    return QStringLiteral("/api/admin/sessions/%1").arg(sessionId);
+    return ssebuf::ApiPaths::adminSession(sessionId);
 }
 
 inline QUrl sseUrl(const ServiceProcess &service, const QString &sessionId,
