@@ -94,8 +94,12 @@ QJsonObject AdminStreamMessage::toJson() const
         json.insert(QStringLiteral("session_id"), removedSessionId);
         json.insert(QStringLiteral("reason"), reason);
         break;
-    case Kind::SessionCreated:
     case Kind::SessionEnded:
+        // Tells a cancelled session (state failed) from one that failed on its own.
+        json.insert(QStringLiteral("reason"),
+                    session.isCancelled() ? session.endedReason : sessionStateName(session.state));
+        break;
+    case Kind::SessionCreated:
     case Kind::Unknown:
         break;
     }
@@ -157,8 +161,12 @@ std::optional<AdminStreamMessage> AdminStreamMessage::fromJson(const QByteArray 
         message.removedSessionId = json.value(QLatin1String("session_id")).toString();
         message.reason = json.value(QLatin1String("reason")).toString();
         break;
-    case Kind::SessionCreated:
     case Kind::SessionEnded:
+        message.reason = json.value(QLatin1String("reason")).toString();
+        if (message.reason == QLatin1String("cancelled"))
+            message.session.endedReason = message.reason;
+        break;
+    case Kind::SessionCreated:
     case Kind::Unknown:
         break;
     }

@@ -54,7 +54,7 @@ struct AdminStreamMessage
     SubscriberInfo subscriber; // SubscriberConnected, SubscriberDisconnected
     QString subscriberSessionId; // SubscriberConnected, SubscriberDisconnected: "session_id"
     qint64 evicted = 0; // EventsEvicted
-    QString reason; // SubscriberDisconnected, SessionRemoved
+    QString reason; // SubscriberDisconnected, SessionRemoved; SessionEnded: its ended_reason
     QString removedSessionId; // SessionRemoved: "session_id"
 
     // The session the message is about, empty for a snapshot.

@@ -28,6 +28,15 @@ inline QString sessionEvents(const QString &sessionSegment)
 {
     return QStringLiteral("/api/sessions/%1/events").arg(sessionSegment);
 }
+// Contract 1.1: cancel a session (section 13), its events as JSON (section 15).
+inline QString sessionCancel(const QString &sessionSegment)
+{
+    return QStringLiteral("/api/refactor/%1/cancel").arg(sessionSegment);
+}
+inline QString sessionEventsJson(const QString &sessionSegment)
+{
+    return QStringLiteral("/api/refactor/%1/events").arg(sessionSegment);
+}
 inline QString health()
 {
     return QStringLiteral("/healthz");

@@ -20,6 +20,11 @@ QJsonObject SessionSummary::toJson() const
     json.insert(QStringLiteral("dropped_events"), droppedEvents);
     json.insert(QStringLiteral("subscribers"), subscribers);
     json.insert(QStringLiteral("expires_at"), isoUtcFromMs(expiresAtMs));
+    // Why it ended: the state it ended in, or "cancelled" (state "failed") after a cancel.
+    json.insert(QStringLiteral("ended_reason"),
+                !isFinished() ? QJsonValue()
+                              : QJsonValue(isCancelled() ? endedReason : sessionStateName(state)));
+    json.insert(QStringLiteral("cancelled"), isCancelled());
     return json;
 }
 
@@ -40,6 +45,9 @@ SessionSummary SessionSummary::fromJson(const QJsonObject &json)
     summary.droppedEvents = json.value(QLatin1String("dropped_events")).toInteger();
     summary.subscribers = json.value(QLatin1String("subscribers")).toInt();
     summary.expiresAtMs = msFromIso(json.value(QLatin1String("expires_at")).toString());
+    if (json.value(QLatin1String("cancelled")).toBool()
+        || json.value(QLatin1String("ended_reason")).toString() == QLatin1String("cancelled"))
+        summary.endedReason = QStringLiteral("cancelled");
     return summary;
 }
 

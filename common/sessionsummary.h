@@ -25,6 +25,9 @@ struct SessionSummary
     qint64 droppedEvents = 0;
     int subscribers = 0;
     qint64 expiresAtMs = 0;
+    QString endedReason; // "cancelled" when a cancel ended the session, else empty
+
+    bool isCancelled() const { return endedReason == QLatin1String("cancelled"); }
 
     bool isFinished() const { return isTerminal(state); }
 

@@ -3,6 +3,8 @@
 #include "admin/adminfeed.h"
 #include "api/accesspolicy.h"
 #include "api/adminapi.h"
+#include "api/eventqueryapi.h"
+#include "api/publishapi.h"
 #include "api/sessionapi.h"
 #include "eventloop/writecoalescer.h"
 #include "http/connectioncounter.h"
@@ -12,6 +14,7 @@
 #include "pipeline/demopipeline.h"
 #include "pipeline/execpipeline.h"
 #include "pipeline/externalpipeline.h"
+#include "session/publishservice.h"
 #include "session/sessionmanager.h"
 #include "sse/subscriberhub.h"
 #include "store/memorystore.h"
@@ -52,6 +55,7 @@ bool Service::start(QString *error)
     retention.maxBufferBytes = m_config.maxBufferBytes;
     retention.maxSessions = m_config.maxSessions;
     retention.sweepIntervalSeconds = m_config.sweepIntervalSeconds;
+    retention.maxIdempotencyKeys = m_config.maxIdempotencyKeys;
 
     m_coalescer = new WriteCoalescer(this);
     if (m_config.store == QLatin1String("memory")) {
@@ -74,9 +78,9 @@ bool Service::start(QString *error)
     } else if (m_config.pipeline == QLatin1String("external")) {
         m_pipeline = std::make_unique<ExternalPipeline>();
     } else if (m_config.pipeline.startsWith(QLatin1String("exec:"))) {
-        auto exec
-            = std::make_unique<ExecPipeline>(m_config.pipeline.mid(5), m_config.execTimeoutSeconds,
-                                             m_config.execPassCredentials, m_coalescer);
+        auto exec = std::make_unique<ExecPipeline>(
+            m_config.pipeline.mid(5), m_config.execTimeoutSeconds, m_config.execPassCredentials,
+            m_coalescer, m_config.execKillGraceSeconds);
         exec->setMaxProducers(m_config.execMaxProducers);
         exec->setStderrInEvent(m_config.execStderrInEvent);
         if (!exec->isValid()) {
@@ -134,6 +138,17 @@ bool Service::start(QString *error)
     limits.maxConnectionsPerIp = m_config.maxConnectionsPerIp;
     m_frontend = new HttpFrontend(limits, &m_router, m_coalescer, this);
     m_frontend->setTrustedProxies(TrustedProxies(m_config.trustedProxies));
+    // A batch reaches each subscriber in one write: the publisher corks the streams.
+    m_publisher = new PublishService(m_store, m_coalescer, this);
+    connect(m_publisher, &PublishService::duplicatesSkipped, m_metrics,
+            &ServiceMetrics::recordDuplicates);
+    connect(m_publisher, &PublishService::batchAppended, m_metrics, &ServiceMetrics::recordBatch);
+    m_publishApi = new PublishApi(
+        m_publisher, access,
+        PublishApi::Options {m_config.maxBatchEvents, m_config.retryAfterSeconds}, this);
+    m_publishApi->registerRoutes(m_router);
+    m_eventQueryApi = new EventQueryApi(m_store, m_config.retryAfterSeconds, this);
+    m_eventQueryApi->registerRoutes(m_router);
     connect(m_frontend, &HttpFrontend::exchangeAnswered, this,
             [this](const HttpRequest &request, const QString &route, int status, qint64 elapsedMs) {
                 m_metrics->recordRequest(route, status);

@@ -18,6 +18,9 @@ class AdminFeed;
 class HttpFrontend;
 class ServiceMetrics;
 class Pipeline;
+class PublishApi;
+class PublishService;
+class EventQueryApi;
 class RedisStore;
 class SessionApi;
 class SessionManager;
@@ -43,6 +46,7 @@ public:
     SessionStore *store() const { return m_store; }
     SessionManager *sessions() const { return m_sessions; }
     SubscriberHub *hub() const { return m_hub; }
+    PublishService *publisher() const { return m_publisher; }
     HttpFrontend *frontend() const { return m_frontend; }
     Router &router() { return m_router; }
 
@@ -64,6 +68,9 @@ private:
     SessionManager *m_sessions = nullptr;
     SubscriberHub *m_hub = nullptr;
     SessionApi *m_sessionApi = nullptr;
+    PublishService *m_publisher = nullptr;
+    PublishApi *m_publishApi = nullptr;
+    EventQueryApi *m_eventQueryApi = nullptr;
     AdminFeed *m_adminFeed = nullptr;
     ServiceMetrics *m_metrics = nullptr;
     AdminApi *m_adminApi = nullptr;

@@ -91,6 +91,7 @@ void MainWindow::createWidgets()
     m_stateCombo->addItem(tr("all states"), QString());
     for (SessionState state : allSessionStates)
         m_stateCombo->addItem(sessionStateName(state), sessionStateName(state));
+    m_stateCombo->addItem(QStringLiteral("cancelled"), QStringLiteral("cancelled"));
     connect(m_stateCombo, &QComboBox::currentIndexChanged, this,
             &MainWindow::stateCombo_currentIndexChanged);
     m_sparkline = new SparklineWidget(central);
@@ -170,6 +171,10 @@ void MainWindow::createActions()
     m_deleteAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_sessionView->addAction(m_deleteAction);
     connect(m_deleteAction, &QAction::triggered, this, &MainWindow::deleteSelectedSession);
+    m_cancelAction = new QAction(tr("C&ancel session…"), this);
+    m_cancelAction->setObjectName(QStringLiteral("cancelAction"));
+    m_cancelAction->setToolTip(tr("Stop the selected running session (its producer too)"));
+    connect(m_cancelAction, &QAction::triggered, this, &MainWindow::cancelSelectedSession);
     m_exportAction = new QAction(tr("&Export events as NDJSON…"), this);
     m_exportAction->setObjectName(QStringLiteral("exportAction"));
     m_exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -196,9 +201,10 @@ void MainWindow::createActions()
     addAction(refresh);
     // Right-click on a session offers what the Session menu does.
     m_sessionView->setContextMenuPolicy(Qt::ActionsContextMenu);
-    m_sessionView->insertActions(m_deleteAction,
-                                 {m_replayAction, m_exportAction, m_curlAction, refresh});
+    m_sessionView->insertActions(
+        m_deleteAction, {m_replayAction, m_exportAction, m_curlAction, refresh, m_cancelAction});
     sessionMenu->addAction(refresh);
+    sessionMenu->addAction(m_cancelAction);
     sessionMenu->addAction(m_deleteAction);
     sessionMenu->addAction(m_exportAction);
     sessionMenu->addAction(m_curlAction);
@@ -217,6 +223,7 @@ void MainWindow::createActions()
     sessionBar->addAction(m_lateAction);
     sessionBar->addAction(m_exportAction);
     sessionBar->addAction(m_curlAction);
+    sessionBar->addAction(m_cancelAction);
     sessionBar->addAction(m_deleteAction);
 }
 
@@ -413,6 +420,8 @@ void MainWindow::updateActions()
     const bool selected = !selectedSessionId().isEmpty();
     const bool connected = m_stream->endpoint().isValid();
     m_deleteAction->setEnabled(selected && connected);
+    const int row = selected ? m_model->rowOf(selectedSessionId()) : -1;
+    m_cancelAction->setEnabled(connected && row >= 0 && !m_model->summaryAt(row).isFinished());
     m_exportAction->setEnabled(selected && connected);
     m_curlAction->setEnabled(selected && connected);
     m_replayAction->setEnabled(selected && connected);
@@ -422,26 +431,6 @@ void MainWindow::updateActions()
 void MainWindow::showStatus(const QString &text, int timeoutMs)
 {
     statusBar()->showMessage(text, timeoutMs);
-}
-
-void MainWindow::deleteSelectedSession()
-{
-    m_commands->deleteSession(selectedSessionId());
-}
-
-void MainWindow::exportSelectedSession()
-{
-    m_commands->exportSession(selectedSessionId());
-}
-
-void MainWindow::copyCurlCommand()
-{
-    m_commands->copyCurlCommand(selectedSessionId());
-}
-
-void MainWindow::showLateConnectionCheck()
-{
-    m_commands->showLateConnectionCheck();
 }
 
 } // namespace ssebuf

@@ -58,10 +58,12 @@ public:
 
     QString selectedSessionId() const;
     bool selectSession(const QString &sessionId);
-    void deleteSelectedSession();
-    void exportSelectedSession();
-    void copyCurlCommand();
-    void showLateConnectionCheck();
+    // The Session menu's commands, on the selected session.
+    void cancelSelectedSession() { m_commands->cancelSession(selectedSessionId()); }
+    void deleteSelectedSession() { m_commands->deleteSession(selectedSessionId()); }
+    void exportSelectedSession() { m_commands->exportSession(selectedSessionId()); }
+    void copyCurlCommand() { m_commands->copyCurlCommand(selectedSessionId()); }
+    void showLateConnectionCheck() { m_commands->showLateConnectionCheck(); }
 
     AdminStreamClient *streamClient() const { return m_stream; }
     AdminClient *adminClient() const { return m_admin; }
@@ -117,6 +119,7 @@ private:
     QLabel *m_totalsLabel = nullptr;
 
     QAction *m_deleteAction = nullptr;
+    QAction *m_cancelAction = nullptr;
     QAction *m_exportAction = nullptr;
     QAction *m_curlAction = nullptr;
     QAction *m_replayAction = nullptr;

@@ -47,6 +47,23 @@ void SessionCommands::deleteSession(const QString &id)
     });
 }
 
+void SessionCommands::cancelSession(const QString &id)
+{
+    if (id.isEmpty())
+        return;
+    if (!m_confirm(tr("Cancel session"),
+                   tr("Cancel session %1?\nIts producer is stopped and its streams end with a "
+                      "\"cancelled\" event.")
+                       .arg(id)))
+        return;
+    m_admin->cancelSession(
+        id, tr("cancelled from the console"), this, [this, id](const QString &error) {
+            Q_EMIT status(error.isEmpty() ? tr("Cancelled %1").arg(id)
+                                          : tr("Could not cancel %1: %2").arg(id, error));
+            Q_EMIT sessionCancelled(id, error);
+        });
+}
+
 void SessionCommands::exportSession(const QString &id)
 {
     if (id.isEmpty())

@@ -14,8 +14,9 @@ namespace ssebuf {
 class AdminClient;
 class LateConnectionDialog;
 
-// What the Session menu does to a session: delete it (after asking), export its events as
-// NDJSON, copy a curl command for its stream, open the late-connection check.
+// What the Session menu does to a session: cancel a running one or delete it (after asking),
+// export its events as NDJSON, copy a curl command for its stream, open the late-connection
+// check.
 class SessionCommands : public QObject
 {
     Q_OBJECT
@@ -32,6 +33,9 @@ public:
     void setSavePathFunction(SavePathFunction savePath) { m_savePath = std::move(savePath); }
 
     void deleteSession(const QString &sessionId);
+    // Asks, then cancels: the service appends the terminal "cancelled" event and stops the
+    // session's producer.
+    void cancelSession(const QString &sessionId);
     void exportSession(const QString &sessionId);
     void copyCurlCommand(const QString &sessionId);
     void showLateConnectionCheck();
@@ -39,6 +43,7 @@ public:
 
 Q_SIGNALS:
     void sessionDeleted(const QString &sessionId, const QString &error);
+    void sessionCancelled(const QString &sessionId, const QString &error);
     void exportFinished(const QString &path, const QString &error);
     // A line for the status bar.
     void status(const QString &text);

@@ -144,6 +144,21 @@ void AdminClient::deleteSession(const QString &sessionId, QObject *context, Done
                  [this, callback](QNetworkReply *reply) { callback(failureOf(reply)); });
 }
 
+void AdminClient::cancelSession(const QString &sessionId, const QString &reason, QObject *context,
+                                DoneCallback callback)
+{
+    QNetworkRequest request
+        = m_endpoint.adminRequest(ApiPaths::sessionCancel(ApiPaths::segment(sessionId)));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    const QByteArray body = reason.isEmpty()
+        ? QByteArray()
+        : QJsonDocument(QJsonObject {{QStringLiteral("reason"), reason}})
+              .toJson(QJsonDocument::Compact);
+    QNetworkReply *reply = m_manager->post(request, body);
+    whenFinished(reply, context,
+                 [this, callback](QNetworkReply *reply) { callback(failureOf(reply)); });
+}
+
 void AdminClient::startSession(const QString &userId, const QString &prompt, const QString &mode,
                                QObject *context, StartedCallback callback)
 {

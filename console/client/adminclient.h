@@ -55,6 +55,10 @@ public:
     void fetchSession(const QString &sessionId, qint64 after, QObject *context,
                       PageCallback callback);
     void deleteSession(const QString &sessionId, QObject *context, DoneCallback callback);
+    // POST /api/refactor/{id}/cancel with the admin token (which grants publish access);
+    // an empty reason lets the service say "cancelled".
+    void cancelSession(const QString &sessionId, const QString &reason, QObject *context,
+                       DoneCallback callback);
     // POST /api/refactor (a public route: no token is sent).
     void startSession(const QString &userId, const QString &prompt, const QString &mode,
                       QObject *context, StartedCallback callback);

@@ -38,6 +38,19 @@ ReplayPanel::ReplayPanel(AdminClient *admin, QNetworkAccessManager *manager, QWi
         tr("Sent as the Last-Event-ID header: the replay starts after this seq"));
     m_lastEventId->setEnabled(false);
     connect(m_fromId, &QRadioButton::toggled, m_lastEventId, &QSpinBox::setEnabled);
+    m_fromNow = new QRadioButton(tr("From now"), this);
+    m_fromNow->setObjectName(QStringLiteral("replayFromNow"));
+    m_fromNow->setToolTip(tr("?from=now: no replay, only events appended after connecting"));
+    m_fromTail = new QRadioButton(tr("Last"), this);
+    m_fromTail->setObjectName(QStringLiteral("replayFromTail"));
+    m_tail = new QSpinBox(this);
+    m_tail->setObjectName(QStringLiteral("replayTail"));
+    m_tail->setRange(1, 1000000);
+    m_tail->setValue(10);
+    m_tail->setSuffix(tr(" events"));
+    m_tail->setToolTip(tr("?tail=N: the last N buffered events, then live"));
+    m_tail->setEnabled(false);
+    connect(m_fromTail, &QRadioButton::toggled, m_tail, &QSpinBox::setEnabled);
     m_delay = new QSpinBox(this);
     m_delay->setObjectName(QStringLiteral("replayDelay"));
     m_delay->setRange(0, 600000);
@@ -85,6 +98,9 @@ ReplayPanel::ReplayPanel(AdminClient *admin, QNetworkAccessManager *manager, QWi
     startRow->addWidget(m_fromStart);
     startRow->addWidget(m_fromId);
     startRow->addWidget(m_lastEventId);
+    startRow->addWidget(m_fromNow);
+    startRow->addWidget(m_fromTail);
+    startRow->addWidget(m_tail);
     startRow->addStretch();
     auto *form = new QFormLayout;
     form->addRow(tr("Start"), startRow);
@@ -145,6 +161,8 @@ void ReplayPanel::startReplay()
     ReplaySession::Options options;
     options.lastEventId = m_fromId->isChecked() ? m_lastEventId->value() : 0;
     options.delayMs = m_delay->value();
+    options.fromNow = m_fromNow->isChecked();
+    options.tail = m_fromTail->isChecked() ? m_tail->value() : 0;
     m_replay->start(m_admin->endpoint(), m_sessionId, options);
 }
 
@@ -228,10 +246,24 @@ void ReplayPanel::replay_finished()
                 showVerdict(verdict);
                 return;
             }
-            showVerdict(ReplayVerifier::verify(
-                m_replay->received(), m_replay->options().lastEventId, page.summary.firstSeq,
-                page.summary.lastSeq, m_replay->stoppedEarly()));
+            showVerdict(ReplayVerifier::verify(m_replay->received(), replayedAfter(),
+                                               page.summary.firstSeq, page.summary.lastSeq,
+                                               m_replay->stoppedEarly()));
         });
+}
+
+qint64 ReplayPanel::replayedAfter() const
+{
+    const ReplaySession::Options options = m_replay->options();
+    if (!options.fromNow && options.tail == 0)
+        return options.lastEventId;
+    // From now or the last N: the service chose where to start; what came must be
+    // contiguous from the first event received.
+    for (const ReplayEvent &event : m_replay->received()) {
+        if (event.seq > 0)
+            return event.seq - 1;
+    }
+    return options.lastEventId;
 }
 
 void ReplayPanel::showVerdict(const ReplayVerdict &verdict)

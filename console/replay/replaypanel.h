@@ -22,9 +22,10 @@ class ReplayPacer;
 class ReplaySession;
 struct ReplayEvent;
 
-// The Replay tab: opens the selected session's stream as a late client (from the start or
-// after a Last-Event-ID, after an optional delay), lists what arrives with arrival times at
-// the chosen display pace, and verifies the result against the buffer.
+// The Replay tab: opens the selected session's stream as a late client (from the start,
+// after a Last-Event-ID, from now or with the last N events, after an optional delay), lists what
+// arrives with arrival times at the chosen display pace, and verifies the result against the
+// buffer.
 class ReplayPanel : public QWidget
 {
     Q_OBJECT
@@ -52,6 +53,8 @@ private:
     void pacer_released(const ssebuf::ReplayEvent &event);
     void paceCombo_currentIndexChanged();
     void showVerdict(const ReplayVerdict &verdict);
+    // The seq the replay started after, for the verifier.
+    qint64 replayedAfter() const;
     void updateButtons();
 
     QPointer<AdminClient> m_admin;
@@ -61,6 +64,9 @@ private:
     QRadioButton *m_fromStart = nullptr;
     QRadioButton *m_fromId = nullptr;
     QSpinBox *m_lastEventId = nullptr;
+    QRadioButton *m_fromNow = nullptr;
+    QRadioButton *m_fromTail = nullptr;
+    QSpinBox *m_tail = nullptr;
     QSpinBox *m_delay = nullptr;
     QComboBox *m_pace = nullptr;
     QPushButton *m_startButton = nullptr;

@@ -1,5 +1,7 @@
 #include "replaysession.h"
 
+#include <QUrlQuery>
+
 #include "client/consolelogging.h"
 
 #include <QDateTime>
@@ -63,8 +65,13 @@ void ReplaySession::delayTimer_timeout()
         end(State::Failed, QStringLiteral("No network access"));
         return;
     }
+    QUrlQuery query;
+    if (m_options.fromNow)
+        query.addQueryItem(QStringLiteral("from"), QStringLiteral("now"));
+    else if (m_options.tail > 0)
+        query.addQueryItem(QStringLiteral("tail"), QString::number(m_options.tail));
     QNetworkRequest request
-        = m_endpoint.publicRequest(ServiceEndpoint::sessionStreamPath(m_sessionId));
+        = m_endpoint.publicRequest(ServiceEndpoint::sessionStreamPath(m_sessionId), query);
     if (m_options.lastEventId > 0)
         request.setRawHeader("Last-Event-ID", QByteArray::number(m_options.lastEventId));
     setState(State::Connecting);

@@ -29,6 +29,10 @@ public:
     {
         qint64 lastEventId = 0; // 0 streams from the start
         int delayMs = 0; // before connecting
+        // Contract section 14, instead of a Last-Event-ID: only new events (?from=now), or
+        // the last N buffered ones (?tail=N, N > 0).
+        bool fromNow = false;
+        int tail = 0;
     };
 
     explicit ReplaySession(QNetworkAccessManager *manager, QObject *parent = nullptr);

@@ -58,6 +58,12 @@ QString SessionTableModel::formatDuration(qint64 ms)
     return negative ? QStringLiteral("-") + text : text;
 }
 
+QString SessionTableModel::stateText(const SessionSummary &summary)
+{
+    // A cancelled session's state is "failed"; the table tells it apart.
+    return summary.isCancelled() ? QStringLiteral("cancelled") : sessionStateName(summary.state);
+}
+
 QVariant SessionTableModel::sortValue(const SessionSummary &s, int column)
 {
     switch (column) {
@@ -68,7 +74,7 @@ QVariant SessionTableModel::sortValue(const SessionSummary &s, int column)
     case ModeColumn:
         return s.mode;
     case StateColumn:
-        return sessionStateName(s.state);
+        return stateText(s);
     case EventsColumn:
         return s.eventCount;
     case BytesColumn:
@@ -95,7 +101,7 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
     case SessionIdRole:
         return s.sessionId;
     case StateRole:
-        return sessionStateName(s.state);
+        return stateText(s);
     case UserIdRole:
         return s.userId;
     case Qt::ToolTipRole:
@@ -110,6 +116,8 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
         if (index.column() == StateColumn) {
             if (s.state == SessionState::Running)
                 return QBrush(QColor(0x1565c0));
+            if (s.isCancelled())
+                return QBrush(QColor(0xef6c00));
             if (s.state == SessionState::Completed)
                 return QBrush(QColor(0x2e7d32));
             if (s.state == SessionState::Failed)

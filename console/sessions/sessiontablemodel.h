@@ -76,6 +76,8 @@ public:
 
     int rowOf(const QString &sessionId) const { return m_rowById.value(sessionId, -1); }
     SessionSummary summaryAt(int row) const { return m_rows.at(row); }
+    // What the State column shows: the state, or "cancelled" for a cancelled session.
+    static QString stateText(const SessionSummary &summary);
     std::optional<SessionSummary> summary(const QString &sessionId) const;
     Totals totals() const;
 

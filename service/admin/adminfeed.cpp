@@ -159,7 +159,9 @@ void AdminFeed::store_eventAppended(const QString &, const EventPtr &event,
 void AdminFeed::store_sessionEnded(const SessionSummary &summary)
 {
     qCInfo(lcAdmin).noquote() << "session ended" << summary.sessionId
-                              << sessionStateName(summary.state) << "events" << summary.eventCount;
+                              << sessionStateName(summary.state)
+                              << (summary.isCancelled() ? "(cancelled)" : "") << "events"
+                              << summary.eventCount;
     broadcast(aboutSession(AdminStreamMessage::Kind::SessionEnded, summary));
 }
 

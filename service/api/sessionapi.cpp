@@ -17,6 +17,14 @@ namespace ssebuf {
 
 namespace {
 
+struct StreamStart
+{
+    enum Kind { Resume, Now, Tail };
+    Kind kind = Resume;
+    qint64 resumeFrom = 0; // Resume
+    qint64 tail = 0; // Tail
+};
+
 // Resume point from Last-Event-ID (the header wins) or ?last_event_id=; 0 for none.
 std::optional<qint64> resumePoint(const HttpRequest &request, ApiError *error)
 {
@@ -44,6 +52,54 @@ std::optional<qint64> resumePoint(const HttpRequest &request, ApiError *error)
     return value;
 }
 
+ApiError badStart(const QString &field, const QString &message)
+{
+    return ApiError {400, QStringLiteral("invalid_start"), message, field};
+}
+
+// Contract section 14: where a stream starts. Last-Event-ID (the header) wins over
+// ?from=now and ?tail=N, so a browser reconnecting to a ?tail= URL resumes.
+std::optional<StreamStart> streamStart(const HttpRequest &request, ApiError *error)
+{
+    const QUrlQuery &query = request.query;
+    const bool hasFrom = query.hasQueryItem(QStringLiteral("from"));
+    const bool hasTail = query.hasQueryItem(QStringLiteral("tail"));
+    if (hasFrom && hasTail) {
+        *error
+            = badStart(QStringLiteral("tail"), QStringLiteral("from and tail exclude each other"));
+        return std::nullopt;
+    }
+    if ((hasFrom || hasTail) && query.hasQueryItem(QStringLiteral("last_event_id"))) {
+        *error = badStart(hasFrom ? QStringLiteral("from") : QStringLiteral("tail"),
+                          QStringLiteral("last_event_id excludes from and tail"));
+        return std::nullopt;
+    }
+    StreamStart start;
+    if (hasFrom) {
+        if (query.queryItemValue(QStringLiteral("from")) != QLatin1String("now")) {
+            *error = badStart(QStringLiteral("from"), QStringLiteral("from must be now"));
+            return std::nullopt;
+        }
+        start.kind = StreamStart::Now;
+    } else if (hasTail) {
+        bool ok = false;
+        start.tail = query.queryItemValue(QStringLiteral("tail")).toLongLong(&ok);
+        if (!ok || start.tail < 1 || start.tail > 9007199254740991) {
+            *error = badStart(QStringLiteral("tail"),
+                              QStringLiteral("tail must be an integer of at least 1"));
+            return std::nullopt;
+        }
+        start.kind = StreamStart::Tail;
+    }
+    const std::optional<qint64> resume = resumePoint(request, error);
+    if (!resume)
+        return std::nullopt;
+    start.resumeFrom = *resume;
+    if (request.hasHeader("last-event-id"))
+        start.kind = StreamStart::Resume;
+    return start;
+}
+
 } // namespace
 
 SessionApi::SessionApi(SessionManager *sessions, SubscriberHub *hub, const AccessPolicy &access,
@@ -63,10 +119,6 @@ void SessionApi::registerRoutes(Router &router)
     router.add("GET", ApiPaths::sessionStream(ApiPaths::RouteArg),
                [this](HttpExchange &exchange, const QStringList &args) {
                    streamSession(exchange, args.at(0));
-               });
-    router.add("POST", ApiPaths::sessionEvents(ApiPaths::RouteArg),
-               [this](HttpExchange &exchange, const QStringList &args) {
-                   publishEvent(exchange, args.at(0));
                });
     router.add("GET", ApiPaths::health(),
                [this](HttpExchange &exchange, const QStringList &) { health(exchange); });
@@ -130,17 +182,17 @@ void SessionApi::startSession(HttpExchange &exchange)
 void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
 {
     ApiError error;
-    const std::optional<qint64> resume = resumePoint(exchange.request(), &error);
-    if (!resume) {
+    const std::optional<StreamStart> start = streamStart(exchange.request(), &error);
+    if (!start) {
         exchange.respond(HttpResponse::error(error));
         return;
     }
-    const qint64 resumeFrom = *resume;
     m_sessions->store()->findSession(
         sessionId,
         withContext<const std::optional<SessionSummary> &>(
             &exchange,
-            [this, &exchange, sessionId, resumeFrom](const std::optional<SessionSummary> &summary) {
+            [this, &exchange, sessionId,
+             start = *start](const std::optional<SessionSummary> &summary) {
                 if (!m_sessions->store()->isAvailable()) {
                     exchange.respond(ApiAnswer::storeUnavailable(m_retryAfterSeconds));
                     return;
@@ -149,7 +201,17 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
                     exchange.respond(ApiAnswer::sessionNotFound());
                     return;
                 }
-                if (summary->isFinished() && resumeFrom >= summary->lastSeq) {
+                qint64 resumeFrom = start.resumeFrom;
+                if (start.kind == StreamStart::Now)
+                    resumeFrom = summary->lastSeq;
+                else if (start.kind == StreamStart::Tail)
+                    // The last N still buffered: the skipped ones were asked to be skipped,
+                    // so no gap is reported for them.
+                    resumeFrom = std::max(summary->lastSeq - start.tail,
+                                          summary->firstSeq > 0 ? summary->firstSeq - 1
+                                                                : summary->lastSeq);
+                if (summary->isFinished()
+                    && (start.kind != StreamStart::Resume || resumeFrom >= summary->lastSeq)) {
                     // Nothing more will come: 204 stops EventSource from reconnecting.
                     exchange.respond(HttpResponse::empty(204));
                     return;
@@ -158,58 +220,6 @@ void SessionApi::streamSession(HttpExchange &exchange, const QString &sessionId)
                 if (std::unique_ptr<StreamConnection> stream = exchange.startEventStream())
                     m_hub->subscribe(std::move(stream), sessionId, resumeFrom, peer);
             }));
-}
-
-void SessionApi::publishEvent(HttpExchange &exchange, const QString &sessionId)
-{
-    if (const auto denied = m_access.checkPublish(exchange.request())) {
-        exchange.respond(ApiAnswer::denied(*denied));
-        return;
-    }
-    if (const auto notJson = ApiAnswer::unlessJsonBody(exchange.request())) {
-        exchange.respond(*notJson);
-        return;
-    }
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(exchange.request().body, &parseError);
-    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
-        exchange.respond(HttpResponse::error(400, QStringLiteral("invalid_json"),
-                                             QStringLiteral("the body must be a JSON object")));
-        return;
-    }
-    ApiError error;
-    const std::optional<EventDraft> draft = EventDraft::fromJson(document.object(), &error);
-    if (!draft) {
-        exchange.respond(HttpResponse::error(error));
-        return;
-    }
-    m_sessions->publish(
-        sessionId, *draft,
-        withContext<const AppendResult &>(&exchange, [this, &exchange](const AppendResult &result) {
-            switch (result.status) {
-            case AppendStatus::Appended:
-                exchange.respond(HttpResponse::json(
-                    201, QJsonObject {{QStringLiteral("seq"), result.event->seq}}));
-                return;
-            case AppendStatus::NotFound:
-                exchange.respond(ApiAnswer::sessionNotFound());
-                return;
-            case AppendStatus::Ended:
-                exchange.respond(HttpResponse::error(
-                    409, QStringLiteral("session_ended"),
-                    QStringLiteral("the session already has its terminal event")));
-                return;
-            case AppendStatus::TooLarge:
-                exchange.respond(HttpResponse::error(ApiError {
-                    422, QStringLiteral("event_too_large"),
-                    QStringLiteral("the encoded event is larger than the per-session buffer limit"),
-                    QStringLiteral("message")}));
-                return;
-            case AppendStatus::Unavailable:
-                exchange.respond(ApiAnswer::storeUnavailable(m_retryAfterSeconds));
-                return;
-            }
-        }));
 }
 
 void SessionApi::health(HttpExchange &exchange)

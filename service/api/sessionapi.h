@@ -13,7 +13,8 @@ class Router;
 class SessionManager;
 class SubscriberHub;
 
-// Contract sections 1, 2 and 3: start a session, stream it, publish into it; and /healthz.
+// Contract sections 1, 2 and 14: start a session, stream it (from where the client asks);
+// and /healthz. Publishing is PublishApi's.
 class SessionApi : public QObject
 {
     Q_OBJECT
@@ -26,7 +27,6 @@ public:
 private:
     void startSession(HttpExchange &exchange);
     void streamSession(HttpExchange &exchange, const QString &sessionId);
-    void publishEvent(HttpExchange &exchange, const QString &sessionId);
     void health(HttpExchange &exchange);
 
     SessionManager *m_sessions;

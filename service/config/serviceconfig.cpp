@@ -79,6 +79,13 @@ const OptionSpec kOptions[] = {
     {"exec-pass-credentials", "SSEBUF_EXEC_PASS_CREDENTIALS", "BOOL",
      "exec pipeline: include github_credentials in the request JSON on stdin", "false", Kind::Flag,
      0, 0},
+    {"max-idempotency-keys", "SSEBUF_MAX_IDEMPOTENCY_KEYS", "N",
+     "idempotency keys a session remembers (oldest first use forgotten first)", "10000",
+     Kind::Integer, 1, 10000000},
+    {"max-batch-events", "SSEBUF_MAX_BATCH_EVENTS", "N", "events in one batch publish (JSON array)",
+     "1000", Kind::Integer, 1, 1000000},
+    {"exec-kill-grace", "SSEBUF_EXEC_KILL_GRACE", "SECONDS",
+     "exec pipeline: on cancel, SIGKILL this long after SIGTERM", "5", Kind::Integer, 0, 3600},
     {"tls-cert", "SSEBUF_TLS_CERT", "FILE",
      "PEM certificate (chain) to serve HTTPS with; needs --tls-key", "", Kind::Text, 0, 0},
     {"tls-key", "SSEBUF_TLS_KEY", "FILE", "PEM private key of --tls-cert", "", Kind::Text, 0, 0},
@@ -353,6 +360,12 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             config.shutdownGraceSeconds = int(number);
         } else if (name == QLatin1String("exec-timeout")) {
             config.execTimeoutSeconds = int(number);
+        } else if (name == QLatin1String("max-idempotency-keys")) {
+            config.maxIdempotencyKeys = int(number);
+        } else if (name == QLatin1String("max-batch-events")) {
+            config.maxBatchEvents = int(number);
+        } else if (name == QLatin1String("exec-kill-grace")) {
+            config.execKillGraceSeconds = int(number);
         } else if (name == QLatin1String("exec-pass-credentials")) {
             const std::optional<bool> flag = parseFlag(value);
             if (!flag) {

@@ -36,6 +36,9 @@ struct ServiceConfig
     int shutdownGraceSeconds = 5;
     int execTimeoutSeconds = 120;
     bool execPassCredentials = false;
+    int maxIdempotencyKeys = 10000;
+    int maxBatchEvents = 1000;
+    int execKillGraceSeconds = 5;
     QString tlsCertificateFile; // PEM; with tlsKeyFile, serves HTTPS
     QString tlsKeyFile;
     QString logLevel = QStringLiteral("info");

@@ -53,6 +53,26 @@ ServiceMetrics::ServiceMetrics(SessionStore *store, SubscriberHub *hub,
                 m_eventsEvicted += evicted;
             });
     connect(hub, &SubscriberHub::subscriberConnected, this, [this] { ++m_subscribersConnected; });
+    connect(store, &SessionStore::sessionEnded, this, [this](const SessionSummary &summary) {
+        if (summary.isCancelled())
+            ++m_sessionsCancelled;
+    });
+}
+
+namespace {
+constexpr qint64 batchBounds[] = {1, 10, 100, 1000, 10000};
+}
+
+void ServiceMetrics::recordBatch(int events)
+{
+    ++m_batches;
+    m_batchEvents += events;
+    for (int i = 0; i < 5; ++i) {
+        if (events <= batchBounds[i]) {
+            ++m_batchBuckets[i];
+            break;
+        }
+    }
 }
 
 void ServiceMetrics::recordRequest(const QString &route, int status)
@@ -146,6 +166,27 @@ void ServiceMetrics::render(std::function<void(const QByteArray &)> done)
                "ssebuf_events_delivered_total when writes of one loop pass were coalesced.");
         sample(out, "ssebuf_stream_send_calls_total",
                self->m_coalescer ? qint64(self->m_coalescer->sendCalls()) : 0);
+        family(out, "ssebuf_sessions_cancelled_total", "counter",
+               "Sessions ended by a cancel (POST /api/refactor/{id}/cancel), on any instance.");
+        sample(out, "ssebuf_sessions_cancelled_total", self->m_sessionsCancelled);
+        family(out, "ssebuf_publish_duplicates_total", "counter",
+               "Published events, and whole requests under an Idempotency-Key, not appended "
+               "again because their key was known (this instance).");
+        sample(out, "ssebuf_publish_duplicates_total", self->m_duplicates);
+        family(out, "ssebuf_publish_batches_total", "counter",
+               "Batch publishes (JSON arrays) appended on this instance.");
+        sample(out, "ssebuf_publish_batches_total", self->m_batches);
+        family(out, "ssebuf_publish_batch_events", "histogram",
+               "Events appended per batch publish (duplicates not counted).");
+        qint64 cumulative = 0;
+        for (int i = 0; i < 5; ++i) {
+            cumulative += self->m_batchBuckets[i];
+            sample(out, "ssebuf_publish_batch_events_bucket", cumulative,
+                   "le=\"" + QByteArray::number(batchBounds[i]) + '"');
+        }
+        sample(out, "ssebuf_publish_batch_events_bucket", self->m_batches, "le=\"+Inf\"");
+        sample(out, "ssebuf_publish_batch_events_sum", self->m_batchEvents);
+        sample(out, "ssebuf_publish_batch_events_count", self->m_batches);
         family(out, "ssebuf_store_up", "gauge", "1 when the session store is reachable.");
         sample(out, "ssebuf_store_up", self->m_store->isAvailable() ? 1 : 0);
         self->renderHardening(out);

@@ -35,6 +35,10 @@ public:
     void recordAppendRetry() { ++m_appendRetries; }
     // A session ended failed because the store kept refusing its producer's events.
     void recordSessionFailedByStore() { ++m_sessionsFailedByStore; }
+    // Publish requests on this instance: events or requests not appended again because
+    // their idempotency key was known; a batch (JSON array) and the events it appended.
+    void recordDuplicates(int count) { m_duplicates += count; }
+    void recordBatch(int events);
     // Renders the exposition text; asks the store for live sessions (asynchronous).
     void render(std::function<void(const QByteArray &)> done);
 
@@ -53,6 +57,11 @@ private:
     qint64 m_eventsAppended = 0;
     qint64 m_eventsEvicted = 0;
     qint64 m_subscribersConnected = 0;
+    qint64 m_sessionsCancelled = 0;
+    qint64 m_duplicates = 0;
+    qint64 m_batches = 0;
+    qint64 m_batchEvents = 0;
+    qint64 m_batchBuckets[5] = {}; // le 1, 10, 100, 1000, 10000 (not cumulative here)
     QHash<QPair<QString, int>, qint64> m_requests;
 };
 

@@ -90,6 +90,9 @@ ExecProducer::ExecProducer(const QString &sessionId, const StartRequest &request
     m_silenceTimer.setSingleShot(true);
     m_silenceTimer.setInterval(options.silenceTimeoutSeconds * 1000);
     connect(&m_silenceTimer, &QTimer::timeout, this, &ExecProducer::silenceTimer_timeout);
+    m_killTimer.setSingleShot(true);
+    m_killTimer.setInterval(std::max(0, options.killGraceSeconds) * 1000);
+    connect(&m_killTimer, &QTimer::timeout, this, &ExecProducer::killTimer_timeout);
 }
 
 ExecProducer::~ExecProducer()
@@ -126,6 +129,30 @@ void ExecProducer::stop()
         qCInfo(lcExec).noquote() << "killing the producer of" << m_sessionId;
         killProcess();
     }
+}
+
+bool ExecProducer::cancel()
+{
+    m_stopped = true;
+    m_silenceTimer.stop();
+    if (m_process->state() == QProcess::NotRunning)
+        return false;
+    m_cancelled = true;
+    qCInfo(lcExec).noquote() << "cancelled: SIGTERM to the producer of" << m_sessionId;
+#ifdef Q_OS_UNIX
+    if (m_pid > 0)
+        ::kill(-pid_t(m_pid), SIGTERM);
+#endif
+    m_process->terminate();
+    m_killTimer.start();
+    return true;
+}
+
+void ExecProducer::killTimer_timeout()
+{
+    qCInfo(lcExec).noquote() << "the producer of" << m_sessionId << "outlived its"
+                             << m_options.killGraceSeconds << "s grace: SIGKILL";
+    killProcess();
 }
 
 void ExecProducer::process_readyReadStandardOutput()
@@ -246,7 +273,11 @@ void ExecProducer::process_finished(int exitCode, QProcess::ExitStatus status)
                                  : QStringLiteral("the producer %1").arg(how));
     }
     qCInfo(lcExec).noquote() << "producer of" << m_sessionId << "ended, exit code" << exitCode;
-    if (!m_stopped) {
+    m_killTimer.stop();
+    if (m_cancelled) {
+        m_cancelled = false;
+        Q_EMIT finished();
+    } else if (!m_stopped) {
         m_stopped = true;
         Q_EMIT finished();
     }
@@ -293,9 +324,10 @@ void ExecProducer::killGroup()
 }
 
 ExecPipeline::ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials,
-                           WriteCoalescer *coalescer)
+                           WriteCoalescer *coalescer, int killGraceSeconds)
 {
     m_options.coalescer = coalescer;
+    m_options.killGraceSeconds = killGraceSeconds;
     const QStringList parts = QProcess::splitCommand(command);
     if (!parts.isEmpty()) {
         m_options.program = parts.first();

@@ -33,6 +33,7 @@ public:
         bool stderrInEvent = false; // --exec-stderr-in-event
         int maxProducers = 100; // --exec-max-producers
         qint64 maxLineBytes = 1048576;
+        int killGraceSeconds = 5; // after SIGTERM on cancel, SIGKILL
         // Corks the streams while several lines read at once become events.
         QPointer<WriteCoalescer> coalescer;
     };
@@ -45,6 +46,8 @@ public:
     void stop() override;
     // Request bytes still held for the process's stdin (0 once written).
     qint64 heldInputBytes() const { return m_input.size(); }
+    // SIGTERM to the process group, SIGKILL after the grace; finished() when it is gone.
+    bool cancel() override;
 
 private:
     void process_readyReadStandardOutput();
@@ -52,6 +55,7 @@ private:
     void process_finished(int exitCode, QProcess::ExitStatus status);
     void process_errorOccurred(QProcess::ProcessError error);
     void silenceTimer_timeout();
+    void killTimer_timeout();
     void handleLine(const QByteArray &line);
     void emitTerminal(SessionState status, const QString &type, const QString &message);
     // SIGKILL to the producer and its process group (what it started).
@@ -65,21 +69,24 @@ private:
     QProcess *m_process; // outlives the producer until reaped when still running at deletion
     qint64 m_pid = 0; // its process group
     QTimer m_silenceTimer;
+    QTimer m_killTimer;
     QByteArray m_partialLine;
     QByteArray m_stderrTail;
     bool m_discardingLongLine = false;
     bool m_terminalSent = false;
     bool m_stopped = false;
     bool m_timedOut = false;
+    bool m_cancelled = false;
 };
 
 class ExecPipeline : public Pipeline
 {
 public:
     // command: what follows "exec:", split into program and arguments as a shell would.
-    // coalescer: corks the streams while several lines read at once become events.
+    // coalescer: corks the streams while several lines read at once become events;
+    // killGraceSeconds: on cancel, SIGKILL this long after SIGTERM.
     ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials,
-                 WriteCoalescer *coalescer = nullptr);
+                 WriteCoalescer *coalescer = nullptr, int killGraceSeconds = 5);
     QString name() const override { return QStringLiteral("exec"); }
     int maxConcurrentProducers() const override { return m_options.maxProducers; }
     void setMaxProducers(int maximum) { m_options.maxProducers = maximum; }

@@ -18,6 +18,14 @@ public:
     virtual void start() = 0;
     // Stops producing; no eventProduced() is emitted afterwards.
     virtual void stop() = 0;
+    // The session was cancelled (contract section 13): stops producing, more gently than
+    // stop() where that matters. True when the producer is still winding down and emits
+    // finished() once it is done (an exec process given its grace period).
+    virtual bool cancel()
+    {
+        stop();
+        return false;
+    }
 
 Q_SIGNALS:
     void eventProduced(const ssebuf::EventDraft &draft);

@@ -17,6 +17,7 @@ SessionManager::SessionManager(SessionStore *store, Pipeline *pipeline, QObject 
     , m_pipeline(pipeline)
 {
     connect(m_store, &SessionStore::sessionRemoved, this, &SessionManager::store_sessionRemoved);
+    connect(m_store, &SessionStore::sessionEnded, this, &SessionManager::store_sessionEnded);
 }
 
 SessionManager::~SessionManager()
@@ -217,6 +218,25 @@ void SessionManager::store_sessionRemoved(const QString &sessionId)
 {
     dropProducer(sessionId);
     m_queues.remove(sessionId);
+}
+
+void SessionManager::store_sessionEnded(const SessionSummary &summary)
+{
+    if (!summary.isCancelled())
+        return;
+    QPointer<SessionProducer> producer = m_producers.take(summary.sessionId);
+    if (!producer)
+        return;
+    qCInfo(lcSession).noquote() << "session cancelled" << summary.sessionId
+                                << ": stopping its producer";
+    producer->disconnect(this);
+    if (producer->cancel()) {
+        // Winding down (an exec process in its grace period): deleted once it is gone, or
+        // with the manager (which kills it) at shutdown.
+        connect(producer, &SessionProducer::finished, producer, &QObject::deleteLater);
+        return;
+    }
+    producer->deleteLater();
 }
 
 void SessionManager::stopAll()

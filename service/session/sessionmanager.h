@@ -83,6 +83,8 @@ private:
     void appended(const QString &sessionId, const std::shared_ptr<AppendQueue> &queue,
                   const AppendResult &result);
     void failByStore(const QString &sessionId, AppendQueue &queue);
+    // A cancel, on this instance or another: the session's producer here is stopped.
+    void store_sessionEnded(const SessionSummary &summary);
 
     SessionStore *m_store;
     Pipeline *m_pipeline;

@@ -4,15 +4,29 @@
 #include <QLoggingCategory>
 
 #include <algorithm>
+#include <deque>
 
 Q_LOGGING_CATEGORY(lcMemoryStore, "ssebuf.store")
 
 namespace ssebuf {
 
+// What a session remembers of an idempotency key: the request's fingerprint and answer.
+struct KnownKey
+{
+    QByteArray fingerprint;
+    qint64 firstSeq = 0;
+    qint64 lastSeq = 0;
+    int count = 0;
+    int duplicates = 0;
+};
+
 struct MemoryStore::Session
 {
     SessionRecord record;
     SessionState state = SessionState::Running;
+    QString endedReason;
+    QHash<QByteArray, KnownKey> keys;
+    std::deque<QByteArray> keyOrder; // by first use, oldest first
     qint64 updatedAtMs = 0;
     SessionBuffer buffer;
     quint64 ordinal; // creation order, for sessions created within one millisecond
@@ -52,6 +66,7 @@ SessionSummary MemoryStore::summaryOf(const Session &session) const
     summary.bufferedBytes = session.buffer.bufferedBytes();
     summary.droppedEvents = session.buffer.droppedEvents();
     summary.expiresAtMs = session.updatedAtMs + qint64(m_policy.sessionTtlSeconds) * 1000;
+    summary.endedReason = session.endedReason;
     return summary;
 }
 
@@ -86,6 +101,134 @@ void MemoryStore::createSession(const SessionRecord &record, CreateCallback done
     // session it was not told about.
     Q_EMIT sessionCreated(summaryOf(*session));
     done(CreateStatus::Created);
+}
+
+void MemoryStore::rememberKey(Session &session, const QByteArray &key, const KnownKey &known)
+{
+    session.keys.insert(key, known);
+    session.keyOrder.push_back(key);
+    while (session.keyOrder.size() > size_t(std::max(1, m_policy.maxIdempotencyKeys))) {
+        session.keys.remove(session.keyOrder.front());
+        session.keyOrder.pop_front();
+    }
+}
+
+void MemoryStore::appendBatch(const QString &sessionId, const BatchAppend &batch,
+                              BatchCallback done)
+{
+    BatchResult result;
+    const std::shared_ptr<Session> session = liveSession(sessionId);
+    if (!session) {
+        result.status = BatchStatus::NotFound;
+        done(result);
+        return;
+    }
+    if (!batch.requestKey.isEmpty()) {
+        const auto known = session->keys.constFind(batch.requestKey);
+        if (known != session->keys.constEnd()) {
+            if (known->fingerprint != batch.requestFingerprint) {
+                result.status = BatchStatus::KeyConflict;
+            } else {
+                result.status = BatchStatus::Appended;
+                result.duplicateRequest = true;
+                result.firstSeq = known->firstSeq;
+                result.lastSeq = known->lastSeq;
+                result.count = known->count;
+                result.duplicates = known->duplicates;
+            }
+            done(result);
+            return;
+        }
+    }
+    // Classify first, append after: all or nothing.
+    QList<int> fresh;
+    QList<int> sameAs(batch.items.size(), -1); // a duplicate of an earlier item of the batch
+    QHash<QByteArray, int> batchKeys;
+    for (int i = 0; i < batch.items.size(); ++i) {
+        const BatchItem &item = batch.items.at(i);
+        result.seqs.append(0);
+        if (!item.key.isEmpty()) {
+            const int earlier = batchKeys.value(item.key, -1);
+            const auto known = session->keys.constFind(item.key);
+            const QByteArray *fingerprint = earlier >= 0
+                ? &batch.items.at(earlier).fingerprint
+                : (known != session->keys.constEnd() ? &known->fingerprint : nullptr);
+            if (item.key == batch.requestKey || (fingerprint && *fingerprint != item.fingerprint)) {
+                result.status = BatchStatus::KeyConflict;
+                result.index = i;
+                result.seqs.clear();
+                done(result);
+                return;
+            }
+            if (fingerprint) {
+                ++result.duplicates;
+                if (earlier >= 0)
+                    sameAs[i] = earlier;
+                else
+                    result.seqs[i] = known->firstSeq;
+                continue;
+            }
+            batchKeys.insert(item.key, i);
+        }
+        fresh.append(i);
+    }
+    if (!fresh.isEmpty() && isTerminal(session->state)) {
+        BatchResult ended;
+        ended.status = BatchStatus::Ended;
+        ended.endedReason = session->endedReason;
+        done(ended);
+        return;
+    }
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QList<EventPtr> events;
+    for (int n = 0; n < fresh.size(); ++n) {
+        EventPtr event = StoredEvent::make(sessionId, session->buffer.lastSeq() + 1 + n, now,
+                                           batch.items.at(fresh.at(n)).draft);
+        if (event->wire.size() > m_policy.maxBufferBytes) {
+            BatchResult tooLarge;
+            tooLarge.status = BatchStatus::TooLarge;
+            tooLarge.index = fresh.at(n);
+            done(tooLarge);
+            return;
+        }
+        result.seqs[fresh.at(n)] = event->seq;
+        events.append(std::move(event));
+    }
+    for (int i = 0; i < sameAs.size(); ++i) {
+        if (sameAs.at(i) >= 0)
+            result.seqs[i] = result.seqs.at(sameAs.at(i));
+    }
+    result.status = BatchStatus::Appended;
+    result.count = int(events.size());
+    if (!events.isEmpty()) {
+        result.firstSeq = events.first()->seq;
+        result.lastSeq = events.last()->seq;
+    }
+    for (int n = 0; n < fresh.size(); ++n) {
+        const BatchItem &item = batch.items.at(fresh.at(n));
+        if (!item.key.isEmpty())
+            rememberKey(*session, item.key,
+                        KnownKey {item.fingerprint, result.seqs.at(fresh.at(n)),
+                                  result.seqs.at(fresh.at(n)), 1, 0});
+    }
+    if (!batch.requestKey.isEmpty())
+        rememberKey(*session, batch.requestKey,
+                    KnownKey {batch.requestFingerprint, result.firstSeq, result.lastSeq,
+                              result.count, result.duplicates});
+    for (const EventPtr &event : std::as_const(events)) {
+        const int evicted = session->buffer.append(event);
+        session->updatedAtMs = now;
+        if (event->final) {
+            session->state = event->status;
+            session->endedReason = batch.endReason;
+        }
+        const SessionSummary summary = summaryOf(*session);
+        Q_EMIT eventAppended(sessionId, event, summary, evicted);
+        if (event->final)
+            Q_EMIT sessionEnded(summary);
+    }
+    result.events = std::move(events);
+    done(result);
 }
 
 void MemoryStore::appendEvent(const QString &sessionId, const EventDraft &draft,
@@ -130,6 +273,7 @@ void MemoryStore::readEvents(const QString &sessionId, qint64 afterSeq, int limi
     result.found = true;
     result.finished = isTerminal(session.state);
     result.lastSeq = session.buffer.lastSeq();
+    result.state = session.state;
     SessionBuffer::Slice slice = session.buffer.after(afterSeq, limit);
     result.gapFrom = slice.gapFrom;
     result.gapTo = slice.gapTo;

@@ -27,6 +27,8 @@ public:
     void createSession(const SessionRecord &record, CreateCallback done) override;
     void appendEvent(const QString &sessionId, const EventDraft &draft,
                      AppendCallback done) override;
+    void appendBatch(const QString &sessionId, const BatchAppend &batch,
+                     BatchCallback done) override;
     void readEvents(const QString &sessionId, qint64 afterSeq, int limit,
                     ReadCallback done) override;
     void findSession(const QString &sessionId, FindCallback done) override;
@@ -40,6 +42,7 @@ public:
 private:
     struct Session;
     SessionSummary summaryOf(const Session &session) const;
+    void rememberKey(Session &session, const QByteArray &key, const struct KnownKey &known);
     std::shared_ptr<Session> liveSession(const QString &sessionId);
 
     RetentionPolicy m_policy;

@@ -57,66 +57,189 @@ return 'ok'
 )lua");
 }
 
-// ARGV: id, json head, json tail, now_ms, ttl_ms, max_events, max_bytes, wire overhead,
-//       final status ('' unless final), channel
-// The event JSON is head .. seq .. tail: only the script knows seq, and it decides it
+// KEYS: meta, stream, index, keys (hash: idempotency key -> "fingerprint first last count
+//       duplicates"), key order (list of keys by first use)
+// ARGV: id, now_ms, ttl_ms, max_events, max_bytes, wire overhead, channel, max_keys,
+//       request key, request fingerprint, end reason, item count, then per item: json head,
+//       json tail, final status ('' unless final), key, fingerprint
+// Each event's JSON is head .. seq .. tail: only the script knows seq, and it decides it
 // under Redis' single-threaded execution, so two instances appending at once get
-// consecutive numbers and the stream order is the seq order.
+// consecutive numbers and the stream order is the seq order. A batch is all or nothing:
+// everything is checked before anything is written. Keys are checked and recorded in the
+// same step, so a retry is a duplicate whichever instance runs it, even while the original
+// is still in flight.
 RedisScript RedisScript::append()
 {
     return fromSource(R"lua(
-local meta, stream, index = KEYS[1], KEYS[2], KEYS[3]
+local meta, stream, index, khash, korder = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local state = redis.call('HGET', meta, 'state')
 if not state then
     return {'not_found'}
 end
-if state ~= 'running' then
-    return {'ended'}
+local reqKey, reqFp = ARGV[9], ARGV[10]
+if reqKey ~= '' then
+    local known = redis.call('HGET', khash, reqKey)
+    if known then
+        local fp, first, last, count, dups = string.match(known, '^(%S+) (%d+) (%d+) (%d+) (%d+)$')
+        if fp ~= reqFp then
+            return {'conflict', -1}
+        end
+        return {'duplicate_request', tonumber(first), tonumber(last), tonumber(count),
+            tonumber(dups)}
+    end
 end
-local seq = tonumber(redis.call('HGET', meta, 'last_seq')) + 1
-local seqText = string.format('%d', seq)
-local json = ARGV[2] .. seqText .. ARGV[3]
-local overhead = tonumber(ARGV[8])
-local size = #json + overhead + #seqText
-local maxEvents = tonumber(ARGV[6])
-local maxBytes = tonumber(ARGV[7])
-if size > maxBytes then
-    return {'too_large'}
+local n = tonumber(ARGV[12])
+local fresh, sameAs, knownSeq, batchKeys = {}, {}, {}, {}
+local dups = 0
+for i = 1, n do
+    local o = 12 + (i - 1) * 5
+    local key, fp = ARGV[o + 4], ARGV[o + 5]
+    local isDup = false
+    if key ~= '' then
+        if key == reqKey then
+            return {'conflict', i - 1}
+        end
+        local earlier = batchKeys[key]
+        local knownFp, knownFirst
+        if earlier then
+            knownFp = ARGV[12 + (earlier - 1) * 5 + 5]
+        else
+            local known = redis.call('HGET', khash, key)
+            if known then
+                knownFp, knownFirst = string.match(known, '^(%S+) (%d+)')
+            end
+        end
+        if knownFp then
+            if knownFp ~= fp then
+                return {'conflict', i - 1}
+            end
+            dups = dups + 1
+            isDup = true
+            if earlier then
+                sameAs[i] = earlier
+            else
+                knownSeq[i] = tonumber(knownFirst)
+            end
+        else
+            batchKeys[key] = i
+        end
+    end
+    if not isDup then
+        fresh[#fresh + 1] = i
+    end
+end
+if #fresh > 0 and state ~= 'running' then
+    return {'ended', redis.call('HGET', meta, 'ended_reason') or ''}
+end
+local lastSeq = tonumber(redis.call('HGET', meta, 'last_seq'))
+local overhead = tonumber(ARGV[6])
+local maxEvents = tonumber(ARGV[4])
+local maxBytes = tonumber(ARGV[5])
+local jsons, sizes, seqOf = {}, {}, {}
+for j, i in ipairs(fresh) do
+    local o = 12 + (i - 1) * 5
+    local seqText = string.format('%d', lastSeq + j)
+    local json = ARGV[o + 1] .. seqText .. ARGV[o + 2]
+    local size = #json + overhead + #seqText
+    if size > maxBytes then
+        return {'too_large', i - 1}
+    end
+    jsons[j], sizes[j], seqOf[i] = json, size, lastSeq + j
 end
 local count = tonumber(redis.call('HGET', meta, 'count'))
 local bytes = tonumber(redis.call('HGET', meta, 'bytes'))
 local evicted = 0
--- Make room, oldest first, exactly as the memory store does.
-while count > 0 and (count + 1 > maxEvents or bytes + size > maxBytes) do
-    local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
-    if not oldest then
-        count = 0
-        bytes = 0
-        break
+local finalStatus = ''
+for j, i in ipairs(fresh) do
+    local size = sizes[j]
+    -- Make room, oldest first, exactly as the memory store does.
+    while count > 0 and (count + 1 > maxEvents or bytes + size > maxBytes) do
+        local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+        if not oldest then
+            count = 0
+            bytes = 0
+            break
+        end
+        local oldSeq = string.match(oldest[1], '^(%d+)')
+        bytes = bytes - (#oldest[2][2] + overhead + #oldSeq)
+        redis.call('XDEL', stream, oldest[1])
+        count = count - 1
+        evicted = evicted + 1
     end
-    local oldSeq = string.match(oldest[1], '^(%d+)')
-    bytes = bytes - (#oldest[2][2] + overhead + #oldSeq)
-    redis.call('XDEL', stream, oldest[1])
-    count = count - 1
-    evicted = evicted + 1
+    redis.call('XADD', stream, 'MAXLEN', maxEvents, string.format('%d', seqOf[i]) .. '-0', 'j',
+        jsons[j])
+    count = count + 1
+    bytes = bytes + size
+    local o = 12 + (i - 1) * 5
+    if ARGV[o + 3] ~= '' then
+        finalStatus = ARGV[o + 3]
+    end
 end
-redis.call('XADD', stream, 'MAXLEN', maxEvents, seqText .. '-0', 'j', json)
-redis.call('HSET', meta, 'last_seq', seqText, 'first_seq', string.format('%d', seq - count),
-    'count', count + 1, 'bytes', string.format('%d', bytes + size), 'updated_at', ARGV[4])
+local seqs = {}
+for i = 1, n do
+    seqs[i] = seqOf[i] or knownSeq[i] or 0
+end
+for i = 1, n do
+    if sameAs[i] then
+        seqs[i] = seqs[sameAs[i]]
+    end
+end
+local first = #fresh > 0 and lastSeq + 1 or 0
+local last = #fresh > 0 and lastSeq + #fresh or 0
+local ttl = tonumber(ARGV[3])
+for _, i in ipairs(fresh) do
+    local o = 12 + (i - 1) * 5
+    if ARGV[o + 4] ~= '' then
+        redis.call('HSET', khash, ARGV[o + 4], ARGV[o + 5] .. ' ' .. seqs[i] .. ' ' .. seqs[i]
+            .. ' 1 0')
+        redis.call('RPUSH', korder, ARGV[o + 4])
+    end
+end
+if reqKey ~= '' then
+    redis.call('HSET', khash, reqKey, string.format('%s %d %d %d %d', reqFp, first, last, #fresh,
+        dups))
+    redis.call('RPUSH', korder, reqKey)
+end
+local excess = redis.call('LLEN', korder) - tonumber(ARGV[8])
+for _ = 1, excess do
+    redis.call('HDEL', khash, redis.call('LPOP', korder))
+end
+if redis.call('EXISTS', khash) == 1 then
+    redis.call('PEXPIRE', khash, ttl)
+    redis.call('PEXPIRE', korder, ttl)
+end
+if #fresh == 0 then
+    local out = {'ok', 0, 0, dups}
+    for i = 1, n do
+        out[#out + 1] = seqs[i]
+    end
+    return out
+end
+redis.call('HSET', meta, 'last_seq', string.format('%d', last), 'first_seq',
+    string.format('%d', last - count + 1), 'count', count, 'bytes', string.format('%d', bytes),
+    'updated_at', ARGV[2])
 if evicted > 0 then
     redis.call('HINCRBY', meta, 'dropped', evicted)
 end
-if ARGV[9] ~= '' then
-    redis.call('HSET', meta, 'state', ARGV[9])
+if finalStatus ~= '' then
+    redis.call('HSET', meta, 'state', finalStatus)
+    if ARGV[11] ~= '' then
+        redis.call('HSET', meta, 'ended_reason', ARGV[11])
+    end
 end
-local ttl = tonumber(ARGV[5])
 redis.call('PEXPIRE', meta, ttl)
 redis.call('PEXPIRE', stream, ttl)
-redis.call('ZADD', index, tonumber(ARGV[4]) + ttl, ARGV[1])
--- The event JSON follows the header line as it is: receivers parse it once, not unescape it.
-redis.call('PUBLISH', ARGV[10], cjson.encode({k = 'appended', id = ARGV[1], m = fields(meta),
-    x = evicted}) .. '\n' .. json)
-return {'ok', seq, evicted}
+redis.call('ZADD', index, tonumber(ARGV[2]) + ttl, ARGV[1])
+-- One message for the whole batch: the event JSONs follow the header line, one a line, as
+-- they are (compact JSON has no raw newline), so receivers parse each once and deliver the
+-- batch in one pass.
+redis.call('PUBLISH', ARGV[7], cjson.encode({k = 'appended', id = ARGV[1], m = fields(meta),
+    x = evicted, n = #fresh}) .. '\n' .. table.concat(jsons, '\n'))
+local out = {'ok', first, #fresh, dups}
+for i = 1, n do
+    out[#out + 1] = seqs[i]
+end
+return out
 )lua");
 }
 
@@ -154,7 +277,7 @@ RedisScript RedisScript::remove()
 {
     return fromSource(R"lua(
 local existed = redis.call('DEL', KEYS[1])
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
 redis.call('ZREM', KEYS[3], ARGV[1])
 if existed == 1 then
     redis.call('PUBLISH', ARGV[2], cjson.encode({k = 'removed', id = ARGV[1], r = 'deleted'}))
@@ -163,7 +286,8 @@ return existed
 )lua");
 }
 
-// ARGV: now_ms, meta key prefix, stream key prefix, channel, batch size.
+// ARGV: now_ms, meta key prefix, stream key prefix, channel, batch size, keys prefix,
+//       key order prefix.
 // Every instance runs it; ZREM inside the script makes exactly one of them announce
 // each expiry. The keys expire on their own (PEXPIRE); deleting them here only settles a
 // clock difference between this instance and Redis in favour of the index.
@@ -173,7 +297,7 @@ RedisScript RedisScript::sweep()
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[5]))
 for _, id in ipairs(ids) do
     redis.call('ZREM', KEYS[1], id)
-    redis.call('DEL', ARGV[2] .. id, ARGV[3] .. id)
+    redis.call('DEL', ARGV[2] .. id, ARGV[3] .. id, ARGV[6] .. id, ARGV[7] .. id)
     redis.call('PUBLISH', ARGV[4], cjson.encode({k = 'removed', id = id, r = 'expired'}))
 end
 return #ids

@@ -14,10 +14,10 @@ struct RedisScript
     QByteArray sha1; // hex, as EVALSHA wants it
 
     static RedisScript create(); // KEYS meta, index
-    static RedisScript append(); // KEYS meta, stream, index
+    static RedisScript append(); // KEYS meta, stream, index, keys, key order (a batch)
     static RedisScript read(); // KEYS meta, stream
     static RedisScript list(); // KEYS index
-    static RedisScript remove(); // KEYS meta, stream, index
+    static RedisScript remove(); // KEYS meta, stream, index, keys, key order
     static RedisScript sweep(); // KEYS index
 
 private:

@@ -1,5 +1,6 @@
 #include "redisstore.h"
 
+#include "redisbatch.h"
 #include "redisreply.h"
 
 #include <QDateTime>
@@ -26,36 +27,6 @@ QHash<QByteArray, QByteArray> fieldsOf(const redisReply *reply)
     for (size_t i = 0; i + 1 < reply->elements; i += 2)
         fields.insert(replyText(reply->element[i]), replyText(reply->element[i + 1]));
     return fields;
-}
-
-// Where the value of the top-level field `name` starts in compact JSON, or -1. Scans
-// strings and nesting so that a key of the same name inside "data", or the text in a
-// message, is never taken for it.
-qsizetype topLevelValueOffset(const QByteArray &json, const QByteArray &name)
-{
-    int depth = 0;
-    qsizetype stringStart = -1;
-    for (qsizetype i = 0; i < json.size(); ++i) {
-        const char c = json.at(i);
-        if (stringStart >= 0) {
-            if (c == '\\') {
-                ++i;
-            } else if (c == '"') {
-                if (depth == 1 && i + 1 < json.size() && json.at(i + 1) == ':'
-                    && QByteArrayView(json).sliced(stringStart + 1, i - stringStart - 1) == name)
-                    return i + 2;
-                stringStart = -1;
-            }
-            continue;
-        }
-        if (c == '"')
-            stringStart = i;
-        else if (c == '{' || c == '[')
-            ++depth;
-        else if (c == '}' || c == ']')
-            --depth;
-    }
-    return -1;
 }
 
 } // namespace
@@ -114,27 +85,37 @@ QByteArray RedisStore::streamKey(const QString &sessionId) const
     return m_keyPrefix + "e:" + sessionId.toUtf8();
 }
 
+QByteArray RedisStore::keysKey(const QString &sessionId) const
+{
+    return m_keyPrefix + "k:" + sessionId.toUtf8();
+}
+
+QByteArray RedisStore::keyOrderKey(const QString &sessionId) const
+{
+    return m_keyPrefix + "ko:" + sessionId.toUtf8();
+}
+
 void RedisStore::sweepTimer_timeout()
 {
     if (!isAvailable())
         return;
     const QByteArray now = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
-    evaluate(
-        m_sweepScript, {m_indexKey},
-        {now, m_keyPrefix + "s:", m_keyPrefix + "e:", m_channel, QByteArray::number(sweepBatch)},
-        [this](const redisReply *reply) {
-            if (!reply)
-                return;
-            if (isError(reply)) {
-                qCWarning(lcRedisStore).noquote()
-                    << "sweep failed:" << QString::fromUtf8(replyText(reply));
-                return;
-            }
-            if (reply->integer > 0)
-                qCInfo(lcRedisStore) << "swept" << reply->integer << "expired sessions";
-            if (reply->integer >= sweepBatch)
-                sweepTimer_timeout();
-        });
+    evaluate(m_sweepScript, {m_indexKey},
+             {now, m_keyPrefix + "s:", m_keyPrefix + "e:", m_channel,
+              QByteArray::number(sweepBatch), m_keyPrefix + "k:", m_keyPrefix + "ko:"},
+             [this](const redisReply *reply) {
+                 if (!reply)
+                     return;
+                 if (isError(reply)) {
+                     qCWarning(lcRedisStore).noquote()
+                         << "sweep failed:" << QString::fromUtf8(replyText(reply));
+                     return;
+                 }
+                 if (reply->integer > 0)
+                     qCInfo(lcRedisStore) << "swept" << reply->integer << "expired sessions";
+                 if (reply->integer >= sweepBatch)
+                     sweepTimer_timeout();
+             });
 }
 
 void RedisStore::handleNotification(const QByteArray &payload)
@@ -160,14 +141,19 @@ void RedisStore::handleNotification(const QByteArray &payload)
     const SessionSummary summary = summaryOf(sessionId, fields);
     if (kind == QLatin1String("created")) {
         Q_EMIT sessionCreated(summary);
-    } else if (kind == QLatin1String("appended")) {
-        const EventPtr event
-            = newline < 0 ? EventPtr() : StoredEvent::fromJson(payload.mid(newline + 1));
-        if (!event)
-            return;
-        Q_EMIT eventAppended(sessionId, event, summary, message.value(QLatin1String("x")).toInt());
-        if (event->final)
-            Q_EMIT sessionEnded(summary);
+    } else if (kind == QLatin1String("appended") && newline >= 0) {
+        // A batch's events, one JSON a line ("n" of them; one when absent).
+        const QList<QByteArray> lines = payload.mid(newline + 1).split('\n');
+        int evicted = message.value(QLatin1String("x")).toInt();
+        for (const QByteArray &line : lines) {
+            const EventPtr event = StoredEvent::fromJson(line);
+            if (!event)
+                continue;
+            Q_EMIT eventAppended(sessionId, event, summary, evicted);
+            evicted = 0;
+            if (event->final)
+                Q_EMIT sessionEnded(summary);
+        }
     }
 }
 
@@ -210,6 +196,7 @@ SessionSummary RedisStore::summaryOf(const QString &sessionId, const Fields &fie
     summary.bufferedBytes = fields.value("bytes").toLongLong();
     summary.droppedEvents = fields.value("dropped").toLongLong();
     summary.expiresAtMs = summary.updatedAtMs + ttlMs();
+    summary.endedReason = QString::fromUtf8(fields.value("ended_reason"));
     return summary;
 }
 
@@ -243,56 +230,58 @@ void RedisStore::createSession(const SessionRecord &record, CreateCallback done)
 
 void RedisStore::appendEvent(const QString &sessionId, const EventDraft &draft, AppendCallback done)
 {
+    BatchAppend batch;
+    batch.items.append(BatchItem {draft, {}, {}});
+    appendBatch(sessionId, batch, [done = std::move(done)](const BatchResult &result) {
+        AppendResult answer;
+        switch (result.status) {
+        case BatchStatus::Appended:
+            answer.status = AppendStatus::Appended;
+            break;
+        case BatchStatus::NotFound:
+            answer.status = AppendStatus::NotFound;
+            break;
+        case BatchStatus::Ended:
+            answer.status = AppendStatus::Ended;
+            break;
+        case BatchStatus::TooLarge:
+            answer.status = AppendStatus::TooLarge;
+            break;
+        case BatchStatus::KeyConflict:
+        case BatchStatus::Unavailable:
+            answer.status = AppendStatus::Unavailable;
+            break;
+        }
+        if (!result.events.isEmpty())
+            answer.event = result.events.first();
+        done(answer);
+    });
+}
+
+void RedisStore::appendBatch(const QString &sessionId, const BatchAppend &batch, BatchCallback done)
+{
+    BatchResult refused;
     if (!isAvailable()) {
-        done(AppendResult {AppendStatus::Unavailable, {}});
+        done(refused);
         return;
     }
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    // The JSON is encoded here, with seq 0, and split around that 0: the script puts the
-    // real seq in, because only the script can decide it atomically.
-    const EventPtr shape = StoredEvent::make(sessionId, 0, now, draft);
-    if (shape->wire.size() > m_policy.maxBufferBytes) {
-        done(AppendResult {AppendStatus::TooLarge, {}});
+    QList<QByteArray> args;
+    int tooLarge = -1;
+    if (!RedisBatch::arguments(sessionId, batch, QDateTime::currentMSecsSinceEpoch(), m_policy,
+                               m_channel, &args, &tooLarge)) {
+        if (tooLarge >= 0) {
+            refused.status = BatchStatus::TooLarge;
+            refused.index = tooLarge;
+        }
+        done(refused);
         return;
     }
-    const qsizetype at = topLevelValueOffset(shape->json, "seq");
-    if (at < 0 || shape->json.at(at) != '0') {
-        qCCritical(lcRedisStore) << "cannot find seq in the event JSON";
-        done(AppendResult {AppendStatus::Unavailable, {}});
-        return;
-    }
-    const QByteArray head = shape->json.left(at);
-    const QByteArray tail = shape->json.mid(at + 1);
-    const qint64 overhead = shape->wire.size() - shape->json.size() - 1;
-    evaluate(
-        m_appendScript, {metaKey(sessionId), streamKey(sessionId), m_indexKey},
-        {sessionId.toUtf8(), head, tail, QByteArray::number(now), QByteArray::number(ttlMs()),
-         QByteArray::number(m_policy.maxEvents), QByteArray::number(m_policy.maxBufferBytes),
-         QByteArray::number(overhead),
-         draft.final ? sessionStateName(draft.status).toUtf8() : QByteArray(), m_channel},
-        [done = std::move(done), head, tail](const redisReply *reply) {
-            if (!isArray(reply, 1)) {
-                if (reply)
-                    qCWarning(lcRedisStore).noquote()
-                        << "append failed:" << QString::fromUtf8(replyText(reply));
-                done(AppendResult {AppendStatus::Unavailable, {}});
-                return;
-            }
-            const QByteArray answer = replyText(reply->element[0]);
-            if (answer == "ok" && reply->elements >= 2) {
-                const qint64 seq = reply->element[1]->integer;
-                done(AppendResult {AppendStatus::Appended,
-                                   StoredEvent::fromJson(head + QByteArray::number(seq) + tail)});
-            } else if (answer == "not_found") {
-                done(AppendResult {AppendStatus::NotFound, {}});
-            } else if (answer == "ended") {
-                done(AppendResult {AppendStatus::Ended, {}});
-            } else if (answer == "too_large") {
-                done(AppendResult {AppendStatus::TooLarge, {}});
-            } else {
-                done(AppendResult {AppendStatus::Unavailable, {}});
-            }
-        });
+    evaluate(m_appendScript,
+             {metaKey(sessionId), streamKey(sessionId), m_indexKey, keysKey(sessionId),
+              keyOrderKey(sessionId)},
+             args, [done = std::move(done), args](const redisReply *reply) {
+                 done(RedisBatch::result(reply, args));
+             });
 }
 
 void RedisStore::readEvents(const QString &sessionId, qint64 afterSeq, int limit, ReadCallback done)
@@ -323,6 +312,7 @@ void RedisStore::readEvents(const QString &sessionId, qint64 afterSeq, int limit
                  result.found = true;
                  result.finished = summary.isFinished();
                  result.lastSeq = summary.lastSeq;
+                 result.state = summary.state;
                  if (afterSeq < summary.lastSeq && summary.firstSeq > 0
                      && afterSeq + 1 < summary.firstSeq) {
                      result.gapFrom = afterSeq + 1;
@@ -383,7 +373,9 @@ void RedisStore::deleteSession(const QString &sessionId, DeleteCallback done)
         done(false);
         return;
     }
-    evaluate(m_removeScript, {metaKey(sessionId), streamKey(sessionId), m_indexKey},
+    evaluate(m_removeScript,
+             {metaKey(sessionId), streamKey(sessionId), m_indexKey, keysKey(sessionId),
+              keyOrderKey(sessionId)},
              {sessionId.toUtf8(), m_channel}, [done = std::move(done)](const redisReply *reply) {
                  done(reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1);
              });

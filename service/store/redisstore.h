@@ -41,6 +41,8 @@ public:
     void createSession(const SessionRecord &record, CreateCallback done) override;
     void appendEvent(const QString &sessionId, const EventDraft &draft,
                      AppendCallback done) override;
+    void appendBatch(const QString &sessionId, const BatchAppend &batch,
+                     BatchCallback done) override;
     void readEvents(const QString &sessionId, qint64 afterSeq, int limit,
                     ReadCallback done) override;
     void findSession(const QString &sessionId, FindCallback done) override;
@@ -63,6 +65,8 @@ private:
     SessionSummary summaryOf(const QString &sessionId, const Fields &fields) const;
     QByteArray metaKey(const QString &sessionId) const;
     QByteArray streamKey(const QString &sessionId) const;
+    QByteArray keysKey(const QString &sessionId) const; // idempotency keys
+    QByteArray keyOrderKey(const QString &sessionId) const;
     qint64 ttlMs() const { return qint64(m_policy.sessionTtlSeconds) * 1000; }
 
     RedisEndpoint m_endpoint;

@@ -13,6 +13,7 @@ struct RetentionPolicy
     qint64 maxBufferBytes = 1048576; // per session, encoded SSE bytes
     int maxSessions = 10000; // held at once, running or finished
     int sweepIntervalSeconds = 60;
+    int maxIdempotencyKeys = 10000; // per session, header and per-event keys together
 };
 
 } // namespace ssebuf

@@ -30,12 +30,45 @@ struct AppendResult
     EventPtr event; // set when appended
 };
 
+// One event of an atomic batch append, with its idempotency key (contract section 10).
+struct BatchItem
+{
+    EventDraft draft;
+    QByteArray key; // empty when the event has none
+    QByteArray fingerprint; // tells a retry of the event from another event reusing the key
+};
+
+struct BatchAppend
+{
+    QList<BatchItem> items; // a final event only as the last one
+    QByteArray requestKey; // Idempotency-Key header: covers the whole request; may be empty
+    QByteArray requestFingerprint; // of the whole request body
+    QString endReason; // "cancelled": recorded with the session when the batch ends it
+};
+
+enum class BatchStatus { Appended, NotFound, Ended, KeyConflict, TooLarge, Unavailable };
+
+struct BatchResult
+{
+    BatchStatus status = BatchStatus::Unavailable;
+    int index = -1; // KeyConflict, TooLarge: the item at fault (-1: the request key)
+    qint64 firstSeq = 0; // 0 when nothing was appended
+    qint64 lastSeq = 0;
+    int count = 0; // appended
+    int duplicates = 0; // skipped: their key was known with the same fingerprint
+    bool duplicateRequest = false; // the request key was known: the first answer's numbers
+    QList<qint64> seqs; // per item: its seq, or the seq it was first appended under
+    QList<EventPtr> events; // the events appended, seq ascending
+    QString endedReason; // Ended: "cancelled" after a cancel, else empty
+};
+
 struct ReadResult
 {
     bool found = false;
     bool available = true; // false when the store could not be asked
     bool finished = false; // the session's terminal event is appended
     qint64 lastSeq = 0;
+    SessionState state = SessionState::Running;
     qint64 gapFrom = 0; // first and last seq the reader asked for that were evicted
     qint64 gapTo = 0;
     QList<EventPtr> events; // seq ascending, contiguous
@@ -54,6 +87,7 @@ class SessionStore : public QObject
 public:
     using CreateCallback = std::function<void(CreateStatus)>;
     using AppendCallback = std::function<void(const AppendResult &)>;
+    using BatchCallback = std::function<void(const BatchResult &)>;
     using ReadCallback = std::function<void(const ReadResult &)>;
     using FindCallback = std::function<void(const std::optional<SessionSummary> &)>;
     using ListCallback = std::function<void(const QList<SessionSummary> &)>;
@@ -68,6 +102,13 @@ public:
     virtual void createSession(const SessionRecord &record, CreateCallback done) = 0;
     // Appends the next event: seq is the session's last seq + 1.
     virtual void appendEvent(const QString &sessionId, const EventDraft &draft, AppendCallback done)
+        = 0;
+    // Appends the batch's new items with consecutive seqs in one atomic step, or nothing:
+    // keys known with the same fingerprint are duplicates (skipped, and a batch of only
+    // duplicates succeeds even after the session ended), with another one a KeyConflict.
+    // Keys are remembered with the session, at most maxIdempotencyKeys (oldest first use
+    // forgotten first). Subscribers get the batch's events in one signal pass.
+    virtual void appendBatch(const QString &sessionId, const BatchAppend &batch, BatchCallback done)
         = 0;
     // Events with seq > afterSeq, at most limit of them.
     virtual void readEvents(const QString &sessionId, qint64 afterSeq, int limit, ReadCallback done)

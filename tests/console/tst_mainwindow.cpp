@@ -24,6 +24,7 @@
 #include <QComboBox>
 #include <QFile>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -54,6 +55,8 @@ private Q_SLOTS:
     void followsRunningSessionAndSubscribers();
     void filterByTextAndState();
     void deleteAsksFirst();
+    void cancelAsksFirstAndShowsCancelled();
+    void replayFromNowAndLastN();
     void exportAndCurl();
     void lateConnectionCheckDialog();
     void remembersUrlAndLayout();
@@ -61,6 +64,9 @@ private Q_SLOTS:
 private:
     void connectWindow(const QUrl &url, const QString &token);
     void clickRow(QTableView *view, int row);
+    // A session of the external-pipeline service, and publishing into it.
+    QString startExternal();
+    int publishExternal(const QString &id, const QString &message, bool final = false);
     template<typename T> T *find(const char *name)
     {
         T *widget = m_window->findChild<T *>(QString::fromLatin1(name));
@@ -123,6 +129,20 @@ void tst_MainWindow::connectWindow(const QUrl &url, const QString &token)
     tokenEdit->clear();
     QTest::keyClicks(tokenEdit, token);
     QTest::mouseClick(find<QPushButton>("connectButton"), Qt::LeftButton);
+}
+
+QString tst_MainWindow::startExternal()
+{
+    return testkit::startSession(m_http, m_external,
+                                 testkit::startBody("refactor", {{"user_id", "ivan"}}));
+}
+
+int tst_MainWindow::publishExternal(const QString &id, const QString &message, bool final)
+{
+    return testkit::publishStatus(
+        m_http, m_external, id,
+        testkit::messageEvent(message,
+                              final ? QStringLiteral("completed") : QStringLiteral("running")));
 }
 
 void tst_MainWindow::clickRow(QTableView *view, int row)
@@ -234,7 +254,7 @@ void tst_MainWindow::selectShowsBufferAndJson()
         contextActions << action->objectName();
     QCOMPARE(contextActions,
              QStringList({"replayAction", "exportAction", "copyCurlAction", "refreshAction",
-                          "deleteAction"}));
+                          "cancelAction", "deleteAction"}));
 }
 
 void tst_MainWindow::replayGivesVerdict()
@@ -382,6 +402,85 @@ void tst_MainWindow::deleteAsksFirst()
     QCOMPARE(deleted.at(0).at(1).toString(), QString());
     QTRY_COMPARE_WITH_TIMEOUT(m_window->sessionModel()->rowOf(id), -1, 5000);
     QCOMPARE(m_http.get(m_service.url(testkit::adminSessionPath(id)), m_auth).status, 404);
+}
+
+// Session > Cancel asks first (the seam answers), then the service ends the session with its
+// "cancelled" event; the table shows it as cancelled, not failed, and the action is off.
+void tst_MainWindow::cancelAsksFirstAndShowsCancelled()
+{
+    const QString id = startExternal();
+    QCOMPARE(publishExternal(id, "working"), 201);
+    connectWindow(m_external.baseUrl(), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->selectSession(id), 5000);
+    auto *cancel = m_window->findChild<QAction *>("cancelAction");
+    QVERIFY(cancel);
+    QTRY_VERIFY_WITH_TIMEOUT(cancel->isEnabled(), 5000);
+
+    m_answer = false;
+    cancel->trigger();
+    QCOMPARE(m_questions.size(), 1);
+    QVERIFY(m_questions.first().contains(id));
+    QCOMPARE(m_http.get(m_external.url("/api/admin/sessions/" + id)).json().value("state"),
+             QJsonValue("running"));
+
+    m_answer = true;
+    cancel->trigger();
+    QCOMPARE(m_questions.size(), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->sessionModel()->summary(id)->isCancelled(), 5000);
+    const QJsonObject summary = m_http.get(m_external.url("/api/admin/sessions/" + id)).json();
+    QCOMPARE(summary.value("state").toString(), QStringLiteral("failed"));
+    QCOMPARE(summary.value("cancelled").toBool(), true);
+    const QJsonArray events = summary.value("events").toArray();
+    QCOMPARE(events.last().toObject().value("type").toString(), QStringLiteral("cancelled"));
+    QCOMPARE(events.last().toObject().value("message").toString(),
+             QStringLiteral("cancelled from the console"));
+    auto *model = m_window->sessionModel();
+    const QModelIndex state = model->index(model->rowOf(id), SessionTableModel::StateColumn);
+    QTRY_COMPARE_WITH_TIMEOUT(state.data().toString(), QStringLiteral("cancelled"), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!cancel->isEnabled(), 5000);
+    // The state filter tells cancelled from failed.
+    auto *combo = find<QComboBox>("stateFilterCombo");
+    combo->setCurrentIndex(combo->findData("failed"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->selectSession(id), false, 5000);
+    combo->setCurrentIndex(combo->findData("cancelled"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->selectSession(id), 5000);
+}
+
+// The replay panel starts "from now" (only new events) or with the "last N" events.
+void tst_MainWindow::replayFromNowAndLastN()
+{
+    const QString id = startExternal();
+    for (int i = 1; i <= 5; ++i)
+        QCOMPARE(publishExternal(id, QStringLiteral("e%1").arg(i)), 201);
+    connectWindow(m_external.baseUrl(), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->selectSession(id), 5000);
+    find<QTabWidget>("inspectorTabs")->setCurrentIndex(BufferInspector::ReplayTab);
+    ReplaySession *replay = m_window->inspector()->replayPanel()->replaySession();
+    auto *table = find<QTableView>("replayTable");
+    auto *verdict = find<QLabel>("replayVerdict");
+
+    QTest::mouseClick(find<QWidget>("replayFromTail"), Qt::LeftButton);
+    auto *tail = find<QSpinBox>("replayTail");
+    QVERIFY(tail->isEnabled());
+    tail->setValue(2);
+    QTest::mouseClick(find<QPushButton>("replayStartButton"), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 2, 5000);
+    QCOMPARE(table->model()->index(0, ReplayEventModel::SeqColumn).data().toLongLong(), 4);
+    QCOMPARE(replay->options().tail, 2);
+    QTest::mouseClick(find<QPushButton>("replayStopButton"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!verdict->text().isEmpty(), 5000);
+
+    QTest::mouseClick(find<QWidget>("replayFromNow"), Qt::LeftButton);
+    QVERIFY(!tail->isEnabled());
+    QTest::mouseClick(find<QPushButton>("replayStartButton"), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(replay->state(), ReplaySession::State::Streaming, 5000);
+    QVERIFY(replay->options().fromNow);
+    QCOMPARE(publishExternal(id, "live"), 201);
+    QCOMPARE(publishExternal(id, "done", true), 201);
+    QTRY_COMPARE_WITH_TIMEOUT(verdict->text(),
+                              QStringLiteral("✔ 2 of 2 received, in order, no duplicates"), 10000);
+    QCOMPARE(table->model()->rowCount(), 2);
+    QCOMPARE(table->model()->index(0, ReplayEventModel::SeqColumn).data().toLongLong(), 6);
 }
 
 void tst_MainWindow::exportAndCurl()

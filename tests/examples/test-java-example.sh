@@ -1,7 +1,7 @@
 #!/bin/bash
 # Compiles examples/java with the JDK's javac and runs it against a real ssebufd: the
 # Spring-style late connection (start, save to the database, then stream) gets the
-# greeting, and a dropped stream resumes with Last-Event-ID.
+# greeting, a dropped stream resumes with Last-Event-ID, and a Stop cancels the session.
 # Usage: test-java-example.sh SSEBUFD_BINARY SOURCE_DIR CLASSES_DIR
 . "$(dirname "$0")/harness.sh"
 ssebufd=$1
@@ -54,6 +54,23 @@ check "the last event is the terminal one" \
     contains "$(grep '^event ' <<<"$out" | tail -n 1)" "^event seq=$last .* status=completed .*final=true"
 check "two connections, every event stored in order" \
     contains "$out" "^finished status=completed last_seq=$last stored=$last connections=2 in_order=true$"
+
+echo "--- cancel: refactoring prompt, Stop pressed after 2 events"
+status=0
+out=$(run_example --prompt "refactor the billing module" --db-delay-ms 0 --cancel-after 2) ||
+    status=$?
+echo "$out"
+check "exits 0" equals "$status" 0
+cancelled=$(sed -n 's/^cancelled, terminal event seq=\([0-9]*\)$/\1/p' <<<"$out")
+check "cancel answered with the seq of the terminal event, after the 2 events" \
+    test "${cancelled:-0}" -ge 3
+check "the stream ended with the service's cancelled event" \
+    contains "$(grep '^event ' <<<"$out" | tail -n 1)" \
+    "^event seq=$cancelled type=cancelled status=failed final=true message=the user pressed Stop$"
+check "every event once, in order, on one connection" \
+    contains "$out" "^finished status=failed last_seq=$cancelled stored=$cancelled connections=1 in_order=true$"
+check "a second cancel is refused: the session has ended" \
+    contains "$out" '^second cancel answered 409$'
 
 stop_ssebufd
 check "ssebufd exits 0 on SIGTERM" equals "$SSEBUFD_EXIT" 0

@@ -25,6 +25,9 @@ const QStringList kFamilies {
     "ssebuf_slow_subscribers_disconnected_total",
     "ssebuf_store_up",
     "ssebuf_http_requests_total",
+    "ssebuf_sessions_cancelled_total",
+    "ssebuf_publish_duplicates_total",
+    "ssebuf_publish_batches_total",
 };
 
 QString requests(const QString &route, int status)
@@ -99,10 +102,12 @@ void tst_Metrics::expositionFormat()
         QVERIFY2(exposition.type.contains(family), qPrintable(family));
     }
     for (auto it = exposition.type.cbegin(); it != exposition.type.cend(); ++it) {
-        // Counters end in _total; everything else here is a gauge.
-        QCOMPARE(it.value(),
-                 it.key().endsWith(QLatin1String("_total")) ? QStringLiteral("counter")
-                                                            : QStringLiteral("gauge"));
+        // Counters end in _total; the batch sizes are a histogram; everything else a gauge.
+        const QString expected = it.key().endsWith(QLatin1String("_total"))
+            ? QStringLiteral("counter")
+            : it.key() == QLatin1String("ssebuf_publish_batch_events") ? QStringLiteral("histogram")
+                                                                       : QStringLiteral("gauge");
+        QCOMPARE(it.value(), expected);
         QVERIFY2(exposition.help.contains(it.key()), qPrintable(it.key()));
     }
     // A fresh service: nothing happened yet.

@@ -58,10 +58,17 @@ inline Exposition parseExposition(const QByteArray &text)
             result.problems.append(QStringLiteral("bad sample line: ") + line);
             continue;
         }
-        const QString family = match.captured(1);
+        QString family = match.captured(1);
+        // A histogram's samples carry suffixes of its family name.
+        for (const char *suffix : {"_bucket", "_sum", "_count"}) {
+            const QString base = family.chopped(qMin(family.size(), qsizetype(qstrlen(suffix))));
+            if (family.endsWith(QLatin1String(suffix))
+                && result.type.value(base) == QLatin1String("histogram"))
+                family = base;
+        }
         if (!result.type.contains(family) || !result.help.contains(family))
             result.problems.append(QStringLiteral("sample before its HELP and TYPE: ") + line);
-        result.samples.insert(family + match.captured(2), match.captured(3).toDouble());
+        result.samples.insert(match.captured(1) + match.captured(2), match.captured(3).toDouble());
     }
     return result;
 }

@@ -20,10 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * java -cp CLASSES com.example.ssebuf.LateConnectionExample [--base-url URL] [--prompt TEXT]
- *      [--user ID] [--db-delay-ms MS] [--drop-after N] [--timeout-s S]
+ *      [--user ID] [--db-delay-ms MS] [--drop-after N] [--cancel-after N] [--timeout-s S]
  * </pre>
  * --drop-after N closes the first connection after N events to show a resume with
- * Last-Event-ID. Exit status 0 when the session completed and every event arrived once.
+ * Last-Event-ID. --cancel-after N cancels the session after N events, as a Stop button
+ * would: the stream then ends with the service's "cancelled" event. Exit status 0 when the
+ * session completed (or, with --cancel-after, was cancelled) and every event arrived once.
  */
 public final class LateConnectionExample {
 
@@ -68,6 +70,7 @@ public final class LateConnectionExample {
         String user = options.getOrDefault("user", "demo_user");
         long dbDelayMs = Long.parseLong(options.getOrDefault("db-delay-ms", "2000"));
         int dropAfter = Integer.parseInt(options.getOrDefault("drop-after", "0"));
+        int cancelAfter = Integer.parseInt(options.getOrDefault("cancel-after", "0"));
         long timeoutS = Long.parseLong(options.getOrDefault("timeout-s", "60"));
 
         SsebufClient client = new SsebufClient(URI.create(baseUrl), Duration.ofSeconds(45), 5);
@@ -92,10 +95,14 @@ public final class LateConnectionExample {
                         try {
                             return client.stream(session.sessionId(), 0,
                                     new SsebufClient.Listener() {
+                                        private int received;
+
                                         @Override
                                         public void onEvent(ProgressUpdate update) {
                                             repository.saveProgressUpdate(conversation.id(), update);
                                             System.out.println(describe(update));
+                                            if (++received == cancelAfter)
+                                                stop(client, session.sessionId());
                                         }
 
                                         @Override
@@ -120,9 +127,34 @@ public final class LateConnectionExample {
             System.out.println("finished status=" + result.status() + " last_seq=" + result.lastSeq()
                     + " stored=" + stored.size() + " connections=" + result.connections()
                     + " in_order=" + inOrder);
-            System.exit("completed".equals(result.status()) && inOrder ? 0 : 1);
+            boolean ended;
+            if (cancelAfter > 0) {
+                // The stream ended with the service's terminal event, and a second Stop is
+                // refused: the session has ended.
+                ProgressUpdate last = stored.get(stored.size() - 1);
+                ended = "failed".equals(result.status()) && "cancelled".equals(last.type());
+                try {
+                    client.cancel(session.sessionId(), null);
+                    ended = false;
+                } catch (SsebufClient.SsebufException e) {
+                    System.out.println("second cancel answered " + e.statusCode());
+                }
+            } else {
+                ended = "completed".equals(result.status());
+            }
+            System.exit(ended && inOrder ? 0 : 1);
         } finally {
             streams.shutdownNow();
+        }
+    }
+
+    /** What a Stop button's handler does. */
+    static void stop(SsebufClient client, String sessionId) {
+        try {
+            long seq = client.cancel(sessionId, "the user pressed Stop");
+            System.out.println("cancelled, terminal event seq=" + seq);
+        } catch (Exception e) {
+            System.out.println("cancel failed: " + e.getMessage());
         }
     }
 

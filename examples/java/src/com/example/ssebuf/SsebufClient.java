@@ -109,6 +109,31 @@ public final class SsebufClient {
                 (String) json.get("created_at"));
     }
 
+    /**
+     * Cancels a running session (the user pressed Stop): ssebufd appends the terminal event
+     * {@code {"type": "cancelled", "status": "failed", "final": true, "message": reason}},
+     * every open stream delivers it and ends, and the session's producer is stopped.
+     *
+     * @param reason at most 256 characters, shown as the terminal event's message; null for
+     *               the default "cancelled"
+     * @return the seq of the terminal event
+     * @throws SsebufException 409 when the session had already ended, 404 when unknown
+     */
+    public long cancel(String sessionId, String reason) throws IOException, InterruptedException {
+        String body = reason == null ? "" : "{\"reason\": " + Json.quote(reason) + "}";
+        HttpRequest request =
+                HttpRequest.newBuilder(baseUrl.resolve("/api/refactor/" + sessionId + "/cancel"))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200)
+            throw new SsebufException(response.statusCode(),
+                    "cancel answered " + response.statusCode() + ": " + response.body());
+        return ((Number) Json.parseObject(response.body()).get("seq")).longValue();
+    }
+
     /** Streams a session from its first buffered event until its terminal event. */
     public StreamResult stream(String sessionId, Listener listener)
             throws IOException, InterruptedException {

@@ -1,0 +1,207 @@
+#include "publishapi.h"
+
+#include "apipaths.h"
+#include "core/contextcallback.h"
+#include "http/httpexchange.h"
+#include "http/router.h"
+#include "session/publishservice.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+
+namespace ssebuf {
+
+namespace {
+
+QJsonValue seqOrNull(qint64 seq)
+{
+    return seq > 0 ? QJsonValue(seq) : QJsonValue();
+}
+
+HttpResponse withIndex(const ApiError &error, int index)
+{
+    QJsonObject json = error.toJson();
+    json.insert(QStringLiteral("index"), index);
+    return HttpResponse::json(error.httpStatus, json);
+}
+
+} // namespace
+
+PublishApi::PublishApi(PublishService *publisher, const AccessPolicy &access,
+                       const Options &options, QObject *parent)
+    : QObject(parent)
+    , m_publisher(publisher)
+    , m_access(access)
+    , m_options(options)
+{
+}
+
+void PublishApi::registerRoutes(Router &router)
+{
+    router.add(
+        "POST", ApiPaths::sessionEvents(ApiPaths::RouteArg),
+        [this](HttpExchange &exchange, const QStringList &args) { publish(exchange, args.at(0)); });
+    router.add(
+        "POST", ApiPaths::sessionCancel(ApiPaths::RouteArg),
+        [this](HttpExchange &exchange, const QStringList &args) { cancel(exchange, args.at(0)); });
+}
+
+bool PublishApi::allowed(HttpExchange &exchange) const
+{
+    // Publish and cancel: the publish token (--publish-token-file) or the admin token.
+    if (const auto denied = m_access.checkPublish(exchange.request())) {
+        exchange.respond(HttpResponse::error(*denied).withHeader("WWW-Authenticate", "Bearer"));
+        return false;
+    }
+    return true;
+}
+
+void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
+{
+    if (!allowed(exchange))
+        return;
+    const HttpRequest &request = exchange.request();
+    const QByteArray mime = request.header("content-type").split(';').value(0).trimmed().toLower();
+    if (mime != "application/json") {
+        exchange.respond(
+            HttpResponse::error(415, QStringLiteral("unsupported_media_type"),
+                                QStringLiteral("Content-Type must be application/json")));
+        return;
+    }
+    const bool hasKey = request.hasHeader("idempotency-key");
+    const QByteArray requestKey = request.header("idempotency-key");
+    if (hasKey && !PublishService::isValidKey(requestKey)) {
+        exchange.respond(HttpResponse::error(
+            400, QStringLiteral("invalid_idempotency_key"),
+            QStringLiteral(
+                "Idempotency-Key must be 1..255 printable ASCII characters ('!' to '~')")));
+        return;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
+    if (parseError.error != QJsonParseError::NoError
+        || (!document.isObject() && !document.isArray())) {
+        exchange.respond(
+            HttpResponse::error(400, QStringLiteral("invalid_json"),
+                                QStringLiteral("the body must be a JSON object or an array of "
+                                               "event objects")));
+        return;
+    }
+    const bool isBatch = document.isArray();
+    QList<PublishEvent> events;
+    if (isBatch) {
+        const QJsonArray array = document.array();
+        if (array.isEmpty() || array.size() > m_options.maxBatchEvents) {
+            exchange.respond(HttpResponse::error(ApiError {
+                422,
+                array.isEmpty() ? QStringLiteral("empty_batch") : QStringLiteral("batch_too_large"),
+                QStringLiteral("a batch holds 1 to %1 events (--max-batch-events)")
+                    .arg(m_options.maxBatchEvents),
+                {}}));
+            return;
+        }
+        for (int i = 0; i < array.size(); ++i) {
+            ApiError error {422,
+                            QStringLiteral("invalid_event"),
+                            QStringLiteral("each element must be an event object"),
+                            {}};
+            std::optional<PublishEvent> event;
+            if (array.at(i).isObject())
+                event = PublishEvent::fromJson(array.at(i).toObject(), &error);
+            if (!event) {
+                exchange.respond(withIndex(error, i));
+                return;
+            }
+            events.append(std::move(*event));
+        }
+    } else {
+        ApiError error;
+        std::optional<PublishEvent> event = PublishEvent::fromJson(document.object(), &error);
+        if (!event) {
+            exchange.respond(HttpResponse::error(error));
+            return;
+        }
+        events.append(std::move(*event));
+    }
+    m_publisher->publishRequest(
+        sessionId, events, hasKey ? requestKey : QByteArray(), request.body,
+        withContext<const PublishOutcome &>(
+            &exchange, [this, &exchange, isBatch](const PublishOutcome &outcome) {
+                if (outcome.status != PublishOutcome::Status::Appended) {
+                    respondFailure(exchange, outcome, isBatch);
+                    return;
+                }
+                const bool duplicate = outcome.duplicateRequest || outcome.count == 0;
+                QJsonObject answer;
+                if (!isBatch) {
+                    answer.insert(QStringLiteral("seq"),
+                                  outcome.duplicateRequest ? outcome.firstSeq
+                                                           : outcome.seqs.value(0));
+                } else {
+                    answer.insert(QStringLiteral("first_seq"), seqOrNull(outcome.firstSeq));
+                    answer.insert(QStringLiteral("last_seq"), seqOrNull(outcome.lastSeq));
+                    answer.insert(QStringLiteral("count"), outcome.count);
+                    answer.insert(QStringLiteral("duplicates"), outcome.duplicates);
+                }
+                // "duplicate": the request appended nothing because it was seen before (a
+                // batch whose every event is a duplicate only says so by its count).
+                if (outcome.duplicateRequest || (!isBatch && duplicate))
+                    answer.insert(QStringLiteral("duplicate"), true);
+                exchange.respond(HttpResponse::json(duplicate ? 200 : 201, answer));
+            }));
+}
+
+void PublishApi::respondFailure(HttpExchange &exchange, const PublishOutcome &outcome, bool isBatch)
+{
+    QJsonObject json = outcome.error.toJson();
+    if (outcome.status == PublishOutcome::Status::Ended && !outcome.endedReason.isEmpty())
+        json.insert(QStringLiteral("reason"), outcome.endedReason);
+    if (outcome.status == PublishOutcome::Status::Rejected && isBatch && outcome.index >= 0)
+        json.insert(QStringLiteral("index"), outcome.index);
+    HttpResponse response = HttpResponse::json(outcome.error.httpStatus, json);
+    if (outcome.status == PublishOutcome::Status::Unavailable)
+        response.withHeader("Retry-After", QByteArray::number(m_options.retryAfterSeconds));
+    exchange.respond(response);
+}
+
+void PublishApi::cancel(HttpExchange &exchange, const QString &sessionId)
+{
+    if (!allowed(exchange))
+        return;
+    const QByteArray body = exchange.request().body.trimmed();
+    QString reason;
+    if (!body.isEmpty()) {
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
+        if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+            exchange.respond(HttpResponse::error(
+                400, QStringLiteral("invalid_json"),
+                QStringLiteral("the body must be empty or a JSON object {\"reason\": \"...\"}")));
+            return;
+        }
+        const QJsonValue value = document.object().value(QLatin1String("reason"));
+        if (!value.isUndefined()) {
+            if (!value.isString() || value.toString().toUcs4().size() > 256) {
+                exchange.respond(HttpResponse::error(
+                    ApiError {422, QStringLiteral("invalid_reason"),
+                              QStringLiteral("reason must be a string of at most 256 characters"),
+                              QStringLiteral("reason")}));
+                return;
+            }
+            reason = value.toString();
+        }
+    }
+    m_publisher->cancel(sessionId, reason,
+                        withContext<const PublishOutcome &>(
+                            &exchange, [this, &exchange](const PublishOutcome &outcome) {
+                                if (outcome.status != PublishOutcome::Status::Appended) {
+                                    respondFailure(exchange, outcome, false);
+                                    return;
+                                }
+                                exchange.respond(HttpResponse::json(
+                                    200, QJsonObject {{QStringLiteral("seq"), outcome.lastSeq}}));
+                            }));
+}
+
+} // namespace ssebuf
