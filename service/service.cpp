@@ -145,8 +145,11 @@ bool Service::start(QString *error)
     connect(m_publisher, &PublishService::batchAppended, m_metrics, &ServiceMetrics::recordBatch);
     m_publishApi = new PublishApi(
         m_publisher, access,
-        PublishApi::Options {m_config.maxBatchEvents, m_config.retryAfterSeconds}, this);
+        PublishApi::Options {m_config.maxBatchEvents, m_config.retryAfterSeconds,
+                             m_config.maxBodyBytes, m_config.publishIdleTimeoutSeconds * 1000},
+        this);
     m_publishApi->registerRoutes(m_router);
+    m_metrics->setPublishStreamStats(m_publishApi->publishStreamStats());
     m_eventQueryApi = new EventQueryApi(m_store, m_config.retryAfterSeconds, this);
     m_eventQueryApi->registerRoutes(m_router);
     connect(m_frontend, &HttpFrontend::exchangeAnswered, this,
@@ -266,6 +269,7 @@ void Service::shutdown()
     qCInfo(lcService) << "shutting down:" << m_hub->subscriberCount() << "open streams";
     m_frontend->close();
     m_sessions->stopAll();
+    m_publishApi->closeStreams(); // open streaming publishes: 503, retry elsewhere
     connect(m_hub, &SubscriberHub::allClosed, this, &Service::stopped, Qt::QueuedConnection);
     m_graceTimer.setSingleShot(true);
     m_graceTimer.setInterval(m_config.shutdownGraceSeconds * 1000);

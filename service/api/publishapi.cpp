@@ -4,6 +4,7 @@
 #include "core/contextcallback.h"
 #include "http/httpexchange.h"
 #include "http/router.h"
+#include "http/streamedrequestbody.h"
 #include "session/publishservice.h"
 
 #include <QJsonArray>
@@ -34,6 +35,7 @@ PublishApi::PublishApi(PublishService *publisher, const AccessPolicy &access,
     , m_publisher(publisher)
     , m_access(access)
     , m_options(options)
+    , m_streamAppender(publisher)
 {
 }
 
@@ -42,6 +44,19 @@ void PublishApi::registerRoutes(Router &router)
     router.add(
         "POST", ApiPaths::sessionEvents(ApiPaths::RouteArg),
         [this](HttpExchange &exchange, const QStringList &args) { publish(exchange, args.at(0)); });
+    // "curl -T - URL" (contract section 12) sends PUT: a streaming publish either way.
+    router.add("PUT", QStringLiteral("/api/sessions/{}/events"),
+               [this](HttpExchange &exchange, const QStringList &args) {
+                   if (!StreamedRequestBody::isStreamedMediaType(
+                           exchange.request().header("content-type"))) {
+                       exchange.respond(HttpResponse::error(
+                           415, QStringLiteral("unsupported_media_type"),
+                           QStringLiteral("PUT takes Content-Type application/x-ndjson (a "
+                                          "streaming publish); use POST for JSON")));
+                       return;
+                   }
+                   publish(exchange, args.at(0));
+               });
     router.add(
         "POST", ApiPaths::sessionCancel(ApiPaths::RouteArg),
         [this](HttpExchange &exchange, const QStringList &args) { cancel(exchange, args.at(0)); });
@@ -63,6 +78,10 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
         return;
     const HttpRequest &request = exchange.request();
     const QByteArray mime = request.header("content-type").split(';').value(0).trimmed().toLower();
+    if (mime == "application/x-ndjson") {
+        publishStream(exchange, sessionId);
+        return;
+    }
     if (mime != "application/json") {
         exchange.respond(
             HttpResponse::error(415, QStringLiteral("unsupported_media_type"),
@@ -150,6 +169,35 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
                     answer.insert(QStringLiteral("duplicate"), true);
                 exchange.respond(HttpResponse::json(duplicate ? 200 : 201, answer));
             }));
+}
+
+void PublishApi::closeStreams()
+{
+    const QList<NdjsonPublishStream *> streams = findChildren<NdjsonPublishStream *>();
+    for (NdjsonPublishStream *stream : streams)
+        stream->stopForShutdown();
+}
+
+void PublishApi::publishStream(HttpExchange &exchange, const QString &sessionId)
+{
+    if (exchange.request().hasHeader("idempotency-key")) {
+        // The answer of a stream comes at its end: a retry could not be told from a new
+        // stream. Each line carries its own key instead.
+        exchange.respond(HttpResponse::error(ApiError {
+            400, QStringLiteral("invalid_idempotency_key"),
+            QStringLiteral("a streaming publish takes per-event \"idempotency_key\" fields, "
+                           "not an Idempotency-Key header"),
+            QStringLiteral("Idempotency-Key")}));
+        return;
+    }
+    NdjsonPublishStream::Options options;
+    options.maxLineBytes = m_options.maxLineBytes;
+    options.idleTimeoutMs = m_options.publishIdleTimeoutMs;
+    options.retryAfterSeconds = m_options.retryAfterSeconds;
+    options.maxBatchEvents = m_options.maxBatchEvents;
+    auto *stream = new NdjsonPublishStream(exchange, sessionId, m_publisher->store(),
+                                           &m_streamAppender, options, m_streamStats, this);
+    stream->start();
 }
 
 void PublishApi::respondFailure(HttpExchange &exchange, const PublishOutcome &outcome, bool isBatch)

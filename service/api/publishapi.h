@@ -2,8 +2,12 @@
 #define SSEBUF_PUBLISHAPI_H
 
 #include "accesspolicy.h"
+#include "ndjsonpublishstream.h"
+#include "streamappender.h"
 
 #include <QObject>
+
+#include <memory>
 
 namespace ssebuf {
 
@@ -14,7 +18,9 @@ struct PublishOutcome;
 
 // Contract sections 3, 10, 11 and 13 over HTTP: POST /api/sessions/{id}/events with one
 // event object or a JSON array (a batch), an optional Idempotency-Key header, and
-// POST /api/refactor/{id}/cancel. Both behind the publish check of the AccessPolicy.
+// POST /api/refactor/{id}/cancel. Both behind the publish check of the AccessPolicy. A body
+// of Content-Type application/x-ndjson is a streaming publish (section 12, NdjsonPublishStream;
+// also with PUT, as "curl -T -" sends it).
 class PublishApi : public QObject
 {
     Q_OBJECT
@@ -23,16 +29,23 @@ public:
     {
         int maxBatchEvents = 1000;
         int retryAfterSeconds = 5;
+        qint64 maxLineBytes = 1048576; // streaming publish: the body limit, per line
+        int publishIdleTimeoutMs = 300000;
     };
 
     PublishApi(PublishService *publisher, const AccessPolicy &access, const Options &options,
                QObject *parent = nullptr);
 
     void registerRoutes(Router &router);
+    // Service shutdown: every open streaming publish is answered 503 (what it appended stays).
+    void closeStreams();
+    // The streaming publish gauge and line counter, for /metrics.
+    const PublishStreamStats *publishStreamStats() const { return m_streamStats.get(); }
 
 private:
     bool allowed(HttpExchange &exchange) const;
     void publish(HttpExchange &exchange, const QString &sessionId);
+    void publishStream(HttpExchange &exchange, const QString &sessionId);
     void cancel(HttpExchange &exchange, const QString &sessionId);
     // The answer to everything but a success.
     void respondFailure(HttpExchange &exchange, const PublishOutcome &outcome, bool isBatch);
@@ -40,6 +53,9 @@ private:
     PublishService *m_publisher;
     AccessPolicy m_access;
     Options m_options;
+    StreamAppender m_streamAppender;
+    // Shared with the open streams (children, deleted after this object's members).
+    std::shared_ptr<PublishStreamStats> m_streamStats = std::make_shared<PublishStreamStats>();
 };
 
 } // namespace ssebuf

@@ -86,6 +86,9 @@ const OptionSpec kOptions[] = {
      "1000", Kind::Integer, 1, 1000000},
     {"exec-kill-grace", "SSEBUF_EXEC_KILL_GRACE", "SECONDS",
      "exec pipeline: on cancel, SIGKILL this long after SIGTERM", "5", Kind::Integer, 0, 3600},
+    {"publish-idle-timeout", "SSEBUF_PUBLISH_IDLE_TIMEOUT", "SECONDS",
+     "a streaming publish (NDJSON) silent this long is answered 408 and closed", "300",
+     Kind::Integer, 1, 86400},
     {"tls-cert", "SSEBUF_TLS_CERT", "FILE",
      "PEM certificate (chain) to serve HTTPS with; needs --tls-key", "", Kind::Text, 0, 0},
     {"tls-key", "SSEBUF_TLS_KEY", "FILE", "PEM private key of --tls-cert", "", Kind::Text, 0, 0},
@@ -366,6 +369,8 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             config.maxBatchEvents = int(number);
         } else if (name == QLatin1String("exec-kill-grace")) {
             config.execKillGraceSeconds = int(number);
+        } else if (name == QLatin1String("publish-idle-timeout")) {
+            config.publishIdleTimeoutSeconds = int(number);
         } else if (name == QLatin1String("exec-pass-credentials")) {
             const std::optional<bool> flag = parseFlag(value);
             if (!flag) {

@@ -35,6 +35,7 @@ struct ServiceConfig
     int retryAfterSeconds = 5;
     int shutdownGraceSeconds = 5;
     int execTimeoutSeconds = 120;
+    int publishIdleTimeoutSeconds = 300; // a streaming publish silent this long gets 408
     bool execPassCredentials = false;
     int maxIdempotencyKeys = 10000;
     int maxBatchEvents = 1000;

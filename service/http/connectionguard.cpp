@@ -4,6 +4,9 @@
 
 #include <QLoggingCategory>
 
+#include <QSslSocket>
+#include <limits>
+
 #include <sys/socket.h>
 
 Q_LOGGING_CATEGORY(lcGuard, "ssebuf.http")
@@ -22,6 +25,10 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits)
     socket->setProperty(kGuardProperty, QVariant::fromValue<QObject *>(this));
     connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::socket_readyRead);
     connect(socket, &QTcpSocket::bytesWritten, this, &ConnectionGuard::socket_bytesWritten);
+    connect(socket, &QTcpSocket::disconnected, this, &ConnectionGuard::socket_disconnected);
+    if (auto *tls = qobject_cast<QSslSocket *>(socket))
+        connect(tls, &QSslSocket::encryptedBytesWritten, this,
+                &ConnectionGuard::socket_bytesWritten);
     m_headTimer.setSingleShot(true);
     m_headTimer.setInterval(limits.headerTimeoutMs);
     connect(&m_headTimer, &QTimer::timeout, this, &ConnectionGuard::headTimer_timeout);
@@ -126,6 +133,11 @@ void ConnectionGuard::socket_readyRead()
 {
     if (!m_socket)
         return;
+    if (m_streamedBody && m_state != State::Rejected && m_state != State::Streaming) {
+        Q_EMIT m_streamedBody->activity();
+        readStreamedBody();
+        return;
+    }
     if (m_state == State::Streaming || m_state == State::Rejected) {
         discardInput();
         return;
@@ -141,6 +153,10 @@ void ConnectionGuard::socket_readyRead()
     const QByteArray buffered = m_socket->peek(available);
     const qsizetype size = qMin(buffered.size(), qsizetype(fresh));
     consume(buffered.constData() + (buffered.size() - size), size);
+    if (m_streamedBody && !m_streamedAnnounced) {
+        announceStreamedBody();
+        return;
+    }
     // Several complete requests at once (pipelined publishes): they are all handled in this
     // pass, and the events they append go out together when it ends.
     if (m_coalescer && m_requestsComplete - m_requestsTaken >= 2)
@@ -186,11 +202,15 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
             m_headTimer.stop();
             if (!parseHead())
                 return;
+            if (m_streamedHead)
+                beginStreamedBody();
             m_head.clear();
             break;
         }
         case State::Body: {
             const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
+            if (m_streamedBody)
+                m_streamedBody->m_decoded.append(data + pos, take);
             m_remaining -= take;
             pos += take;
             if (m_remaining == 0)
@@ -224,12 +244,15 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
                     return;
                 }
                 // Compared before adding: a size near 2^63 would overflow the sum (and
-                // slip past the limit).
-                if (chunk > m_limits.maxBodyBytes - m_bodyBytes) {
+                // slip past the limit). A streamed body has no total limit (its reader bounds
+                // what it holds); its counter saturates.
+                if (!m_streamedBody && chunk > m_limits.maxBodyBytes - m_bodyBytes) {
                     reject(413, "payload_too_large", "the request body is larger than the limit");
                     return;
                 }
-                m_bodyBytes += chunk;
+                m_bodyBytes = chunk > std::numeric_limits<qint64>::max() - m_bodyBytes
+                    ? std::numeric_limits<qint64>::max()
+                    : m_bodyBytes + chunk;
                 m_remaining = chunk;
                 m_state = chunk == 0 ? State::Trailers : State::ChunkData;
             }
@@ -237,6 +260,8 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
         }
         case State::ChunkData: {
             const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
+            if (m_streamedBody)
+                m_streamedBody->m_decoded.append(data + pos, take);
             m_remaining -= take;
             pos += take;
             if (m_remaining == 0)
@@ -270,6 +295,7 @@ bool ConnectionGuard::parseHead()
     bool haveLength = false;
     bool chunked = false;
     bool expectContinue = false;
+    QByteArray contentType;
     qsizetype pos = lineEnd + 1;
     while (lineEnd >= 0 && pos < head.size()) {
         lineEnd = head.indexOf('\n', pos);
@@ -301,6 +327,8 @@ bool ConnectionGuard::parseHead()
                 info.closeAfterResponse = true;
             else if (lower.contains("keep-alive"))
                 info.closeAfterResponse = false;
+        } else if (name.compare("content-type", Qt::CaseInsensitive) == 0) {
+            contentType = value.toByteArray();
         } else if (name.compare("expect", Qt::CaseInsensitive) == 0) {
             expectContinue = value.compare("100-continue", Qt::CaseInsensitive) == 0;
         }
@@ -309,11 +337,19 @@ bool ConnectionGuard::parseHead()
         reject(400, "bad_request", "both Content-Length and Transfer-Encoding");
         return false;
     }
-    if (contentLength > m_limits.maxBodyBytes) {
+    // A streamed request is taken over only when it is the oldest one not yet handed to the
+    // server (pipelined behind others, it is read whole like any request).
+    m_streamedHead = m_streamedHandler && m_pending.empty()
+        && StreamedRequestBody::isStreamedRequest(requestLine, contentType);
+    if (contentLength > m_limits.maxBodyBytes && !m_streamedHead) {
         reject(413, "payload_too_large", "the request body is larger than the limit");
         return false;
     }
-    m_pending.push_back(info);
+    // A streamed body (NDJSON publish) is governed by its idle timeout, not --request-timeout.
+    if (m_streamedHead)
+        m_requestTimer.stop();
+    if (!m_streamedHead)
+        m_pending.push_back(info);
     if (m_pending.size() > 64) {
         reject(429, "too_many_requests", "too many pipelined requests");
         return false;
@@ -327,16 +363,24 @@ bool ConnectionGuard::parseHead()
         m_remaining = contentLength;
         m_state = State::Body;
     } else {
-        requestComplete();
+        m_state = State::Head;
+        m_requestTimer.stop();
+        if (!m_streamedHead)
+            ++m_requestsComplete;
     }
     return true;
 }
 
 void ConnectionGuard::requestComplete()
 {
+    m_requestTimer.stop();
+    if (m_streamedBody) {
+        m_streamedBody->m_ended = true;
+        m_state = State::Streaming; // one request per taken-over connection
+        return;
+    }
     m_state = State::Head;
     ++m_requestsComplete;
-    m_requestTimer.stop();
 }
 
 void ConnectionGuard::reject(int status, const char *code, const char *message)
@@ -345,21 +389,14 @@ void ConnectionGuard::reject(int status, const char *code, const char *message)
         return;
     qCInfo(lcGuard).noquote() << "rejecting a request from" << m_socket->peerAddress().toString()
                               << "with" << status << code;
-    m_state = State::Rejected;
-    m_headTimer.stop();
     m_requestTimer.stop();
-    m_idleTimer.stop();
-    detachServer();
-    m_socket->write(
+    answerAndClose(
         HttpResponse::error(status, QLatin1String(code), QLatin1String(message)).serialize(true));
     Q_EMIT requestRejected(status);
-    // Discard what the client still sends for a while; drop it if it never stops.
-    QTimer::singleShot(5000, m_socket, [socket = m_socket] {
-        if (socket)
-            socket->abort();
-    });
-    discardInput();
-    socket_bytesWritten();
+    if (m_streamedBody && m_streamedAnnounced && !m_streamedBody->m_answered) {
+        m_streamedBody->m_answered = true;
+        Q_EMIT m_streamedBody->failed(status);
+    }
 }
 
 void ConnectionGuard::socket_bytesWritten()
@@ -367,11 +404,18 @@ void ConnectionGuard::socket_bytesWritten()
     if (m_state == State::Streaming)
         return;
     m_idleTimer.start();
-    if (m_state == State::Rejected && m_socket && !m_halfClosed && m_socket->bytesToWrite() == 0) {
+    // A TLS socket's bytesToWrite() leaves out what it has encrypted but not sent yet.
+    auto *tls = qobject_cast<QSslSocket *>(m_socket.data());
+    const qint64 unsent = m_socket ? m_socket->bytesToWrite() : 0;
+    if (m_state == State::Rejected && m_socket && !m_halfClosed && unsent == 0
+        && (!tls || tls->encryptedBytesToWrite() == 0)) {
         // Half-close: the client reads the answer, we keep reading (and discarding) until it
         // closes, so unread request bytes do not turn our close into a reset.
         m_halfClosed = true;
-        ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+        if (tls && m_streamedBody)
+            m_socket->disconnectFromHost(); // TLS: flushes through the encryption first
+        else
+            ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include "eventloop/writecoalescer.h"
 #include "httplimits.h"
+#include "streamedrequestbody.h"
 
 #include <QByteArray>
 #include <QObject>
@@ -54,6 +55,16 @@ public:
 
     static ConnectionGuard *of(QTcpSocket *socket);
 
+    // Requests whose body is streamed (StreamedRequestBody::isStreamedMediaType) go to this
+    // handler once their head is seen, instead of to QtHttpServer.
+    void setStreamedRequestHandler(const StreamedRequestHandler &handler)
+    {
+        m_streamedHandler = handler;
+    }
+    // Answers a request the guard took over (a streamed body), then half-closes and drains
+    // the connection as for a rejection.
+    void answerAndClose(const QByteArray &response);
+
 Q_SIGNALS:
     void requestRejected(int status);
 
@@ -74,13 +85,18 @@ private:
     void socket_bytesWritten();
     void headTimer_timeout();
     void requestTimer_timeout();
-    void requestComplete();
     void idleTimer_timeout();
     void consume(const char *data, qsizetype size);
     bool parseHead();
+    void requestComplete(); // the last byte of a request's body
     void reject(int status, const char *code, const char *message);
     void detachServer();
     void discardInput();
+    friend class StreamedRequestBody;
+    void beginStreamedBody();
+    void announceStreamedBody();
+    void readStreamedBody();
+    void socket_disconnected();
 
     QPointer<QTcpSocket> m_socket;
     QPointer<QObject> m_server;
@@ -101,6 +117,10 @@ private:
     QTimer m_requestTimer; // --request-timeout, from a request's first byte to its last
     QTimer m_idleTimer;
     bool m_halfClosed = false;
+    StreamedRequestHandler m_streamedHandler;
+    QPointer<StreamedRequestBody> m_streamedBody; // set once a streamed request's head is seen
+    bool m_streamedHead = false; // the head parseHead() just read is a streamed request's
+    bool m_streamedAnnounced = false;
 };
 
 } // namespace ssebuf

@@ -113,6 +113,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     auto *guard = new ConnectionGuard(socket, m_limits);
     guard->setHttpServer(m_httpServer);
     guard->setWriteCoalescer(m_coalescer);
+    guard->setStreamedRequestHandler(m_streamedHandler);
     connect(guard, &ConnectionGuard::requestRejected, this, &GuardedTcpServer::requestRejected);
     addPendingConnection(socket);
     // QtHttpServer connects its readyRead slot when it takes the socket (in this call or

@@ -5,6 +5,7 @@
 #include "eventloop/writecoalescer.h"
 #include "forwardedfor.h"
 #include "httplimits.h"
+#include "streamedrequestbody.h"
 
 #include <QPointer>
 #include <QSslConfiguration>
@@ -25,6 +26,11 @@ public:
     GuardedTcpServer(const HttpLimits &limits, QObject *parent = nullptr);
     void setHttpServer(QObject *server) { m_httpServer = server; }
     void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
+    // Given to every connection's guard (streaming publish).
+    void setStreamedRequestHandler(const StreamedRequestHandler &handler)
+    {
+        m_streamedHandler = handler;
+    }
     // Serves TLS: every connection is a QSslSocket that starts server encryption.
     void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
     // Peers not counted per address (contract 1.1 section 18).
@@ -49,6 +55,7 @@ private:
     QPointer<QObject> m_httpServer;
     QPointer<WriteCoalescer> m_coalescer;
     std::optional<QSslConfiguration> m_tls;
+    StreamedRequestHandler m_streamedHandler;
 };
 
 } // namespace ssebuf

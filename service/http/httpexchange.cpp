@@ -4,6 +4,7 @@
 #include "eventloop/writecoalescer.h"
 #include "responsesequencer.h"
 #include "streamconnection.h"
+#include "streamedrequestbody.h"
 
 namespace ssebuf {
 
@@ -31,7 +32,10 @@ void HttpExchange::respond(const HttpResponse &response)
 {
     if (m_answered)
         return;
-    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
+    if (m_streamedBody) {
+        // The guard writes it, then drains what the client still sends and closes.
+        m_streamedBody->respond(response.serialize(true));
+    } else if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
         QByteArray bytes = response.serialize(m_closeAfterResponse);
         // The answer to HEAD has no body (RFC 9110 9.3.2), or the next response on the
         // connection would start inside it.

@@ -3,6 +3,7 @@
 
 #include "httprequest.h"
 #include "httpresponse.h"
+#include "streamedrequestbody.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -31,6 +32,10 @@ public:
     void setRouteName(const QString &name) { m_routeName = name; }
     QString routeName() const { return m_routeName; }
     bool isAnswered() const { return m_answered; }
+    // The body of a request taken over from QtHttpServer while it arrives (a streaming
+    // publish); nullptr for a request read whole (its body is in request().body).
+    StreamedRequestBody *streamedBody() const { return m_streamedBody; }
+    void setStreamedBody(StreamedRequestBody *body) { m_streamedBody = body; }
 
     // Writes the whole response; nothing happens when the client is gone.
     void respond(const HttpResponse &response);
@@ -51,6 +56,7 @@ private:
     HttpRequest m_request;
     QPointer<QTcpSocket> m_socket;
     QPointer<WriteCoalescer> m_coalescer;
+    QPointer<StreamedRequestBody> m_streamedBody;
     QString m_routeName;
     QElapsedTimer m_elapsed;
     bool m_closeAfterResponse;

@@ -60,6 +60,15 @@ bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *er
     server->setHttpServer(this);
     server->setWriteCoalescer(m_coalescer);
     server->setTrustedProxies(m_trustedProxies);
+    // A request whose body is streamed reaches the router once its head is seen; its
+    // exchange answers through the body (and the connection closes after that answer).
+    server->setStreamedRequestHandler(
+        [this](HttpRequest request, QTcpSocket *socket, StreamedRequestBody *body) {
+            auto *exchange = new HttpExchange(std::move(request), socket, true, m_coalescer);
+            exchange->setStreamedBody(body);
+            connect(exchange, &HttpExchange::answered, this, &HttpFrontend::exchangeAnswered);
+            m_router->dispatch(*exchange);
+        });
     if (m_tls)
         server->setTlsConfiguration(*m_tls);
     server->setListenBacklogSize(m_limits.listenBacklog);

@@ -1,5 +1,6 @@
 #include "servicemetrics.h"
 
+#include "api/ndjsonpublishstream.h"
 #include "eventloop/writecoalescer.h"
 #include "http/connectioncounter.h"
 #include "sse/subscriberhub.h"
@@ -187,6 +188,13 @@ void ServiceMetrics::render(std::function<void(const QByteArray &)> done)
         sample(out, "ssebuf_publish_batch_events_bucket", self->m_batches, "le=\"+Inf\"");
         sample(out, "ssebuf_publish_batch_events_sum", self->m_batchEvents);
         sample(out, "ssebuf_publish_batch_events_count", self->m_batches);
+        const PublishStreamStats *streams = self->m_streamStats;
+        family(out, "ssebuf_publish_streams_open", "gauge",
+               "Streaming publishes (NDJSON) open on this instance.");
+        sample(out, "ssebuf_publish_streams_open", streams ? streams->open : 0);
+        family(out, "ssebuf_publish_stream_lines_total", "counter",
+               "Non-empty lines read from streaming publishes.");
+        sample(out, "ssebuf_publish_stream_lines_total", streams ? streams->lines : 0);
         family(out, "ssebuf_store_up", "gauge", "1 when the session store is reachable.");
         sample(out, "ssebuf_store_up", self->m_store->isAvailable() ? 1 : 0);
         self->renderHardening(out);

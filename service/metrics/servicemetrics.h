@@ -15,6 +15,7 @@
 namespace ssebuf {
 
 class SubscriberHub;
+struct PublishStreamStats;
 
 // Counters of the service, rendered in the Prometheus text exposition format (0.0.4).
 // Counters follow signals; gauges are read when /metrics is scraped.
@@ -39,6 +40,8 @@ public:
     // their idempotency key was known; a batch (JSON array) and the events it appended.
     void recordDuplicates(int count) { m_duplicates += count; }
     void recordBatch(int events);
+    // The source of the streaming publish gauge and line counter (the publish API's).
+    void setPublishStreamStats(const PublishStreamStats *stats) { m_streamStats = stats; }
     // Renders the exposition text; asks the store for live sessions (asynchronous).
     void render(std::function<void(const QByteArray &)> done);
 
@@ -51,6 +54,7 @@ private:
     QPointer<const ConnectionCounter> m_connections;
     qint64 m_appendRetries = 0;
     qint64 m_sessionsFailedByStore = 0;
+    const PublishStreamStats *m_streamStats = nullptr;
     qint64 m_sessionsCreated = 0;
     qint64 m_sessionsExpired = 0;
     qint64 m_sessionsDeleted = 0;

@@ -68,6 +68,8 @@ public:
     // cancelled; the producers are stopped by whoever runs them (SessionManager).
     void cancel(const QString &sessionId, const QString &reason, Callback done);
 
+    SessionStore *store() const { return m_store; }
+
     // 1..255 characters, each printable ASCII ('!' to '~').
     static bool isValidKey(const QByteArray &key);
     static QByteArray fingerprintOf(const QByteArray &bytes);

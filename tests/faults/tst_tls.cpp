@@ -33,6 +33,8 @@ private Q_SLOTS:
     void listeningLineSaysHttps();
     void httpsRequests();
     void eventStreamOverTls();
+    void streamingPublishOverTls_data();
+    void streamingPublishOverTls();
     void untrustedClientIsRefused();
     void plainHttpToTlsPortFails();
     void cleanupTestCase();
@@ -188,6 +190,60 @@ void tst_Tls::eventStreamOverTls()
     QCOMPARE(events.first().id, QByteArray("1"));
     QCOMPARE(QJsonDocument::fromJson(events.first().data).object().value("type").toString(),
              QStringLiteral("greeting"));
+}
+
+void tst_Tls::streamingPublishOverTls_data()
+{
+    QTest::addColumn<QByteArray>("lines");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<int>("count");
+    const QByteArray event = R"({"type":"note","status":"running","message":"over tls"})"
+                             "\n";
+    QTest::newRow("201 at the end of the body") << event + event << 201 << 2;
+    QTest::newRow("422 for a bad line, the client still sending")
+        << event + "oops\n" + event << 422 << 1;
+}
+
+// A streaming publish (NDJSON, chunked) over TLS: the guard decodes the body from the
+// QSslSocket, and the answer comes through the encryption before the connection closes.
+void tst_Tls::streamingPublishOverTls()
+{
+    QFETCH(QByteArray, lines);
+    QFETCH(int, status);
+    QFETCH(int, count);
+    QNetworkAccessManager manager;
+    QNetworkReply *started = send(manager, "POST", QStringLiteral("/api/refactor"),
+                                  R"({"user_id":"tls","user_prompt":"refactor the parser"})");
+    QSignalSpy startFinished(started, &QNetworkReply::finished);
+    QVERIFY(startFinished.wait(10000));
+    started->deleteLater();
+    const QString id
+        = QJsonDocument::fromJson(started->readAll()).object().value("session_id").toString();
+    QVERIFY(!id.isEmpty());
+
+    QSslSocket socket;
+    socket.setSslConfiguration(trustingConfiguration());
+    QByteArray received;
+    connect(&socket, &QSslSocket::readyRead, this, [&] { received += socket.readAll(); });
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_service.port(),
+                                  QStringLiteral("localhost"));
+    QVERIFY2(socket.waitForEncrypted(10000), qPrintable(socket.errorString()));
+    QSignalSpy closed(&socket, &QSslSocket::disconnected);
+    socket.write("POST /api/sessions/" + id.toUtf8()
+                 + "/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-ndjson\r\n"
+                   "Transfer-Encoding: chunked\r\n\r\n"
+                 + QByteArray::number(lines.size(), 16) + "\r\n" + lines + "\r\n");
+    if (status == 201)
+        socket.write("0\r\n\r\n");
+    QVERIFY(closed.wait(10000));
+    received += socket.readAll();
+    QVERIFY2(received.startsWith("HTTP/1.1 " + QByteArray::number(status) + ' '),
+             received.constData());
+    const QJsonObject answer
+        = QJsonDocument::fromJson(received.mid(received.indexOf("\r\n\r\n") + 4)).object();
+    QCOMPARE(answer.value("count").toInt(), count);
+    if (status == 422)
+        QCOMPARE(answer.value("line").toInt(), 2);
 }
 
 // A client that does not trust the certificate gets no answer: the handshake fails.

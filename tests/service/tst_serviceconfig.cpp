@@ -37,6 +37,8 @@ QString valueOf(const ServiceConfig &config, const QString &name)
         return QString::number(config.maxBodyBytes);
     if (name == "max-unsent-bytes")
         return QString::number(config.maxUnsentBytes);
+    if (name == "publish-idle-timeout")
+        return QString::number(config.publishIdleTimeoutSeconds);
     return QStringLiteral("<unknown setting %1>").arg(name);
 }
 
@@ -100,6 +102,7 @@ void tst_ServiceConfig::defaults()
     QCOMPARE(config.listenText(), QStringLiteral("127.0.0.1:8000"));
     QCOMPARE(config.pipeline, QStringLiteral("demo"));
     QCOMPARE(config.store, QStringLiteral("memory"));
+    QCOMPARE(config.publishIdleTimeoutSeconds, 300);
     QVERIFY(config.adminToken.isEmpty());
     QCOMPARE(config.sessionTtlSeconds, 300);
     QCOMPARE(config.maxEvents, 1000);
@@ -183,6 +186,11 @@ void tst_ServiceConfig::precedence_data()
                                       << "80001"
                                       << "80002"
                                       << "80003";
+    QTest::newRow("publish-idle-timeout") << "publish-idle-timeout"
+                                          << "SSEBUF_PUBLISH_IDLE_TIMEOUT"
+                                          << "91"
+                                          << "92"
+                                          << "93";
     // For the token, the option and the file name a token file; the variable holds the token.
     QTest::newRow("admin-token-file") << "admin-token-file"
                                       << "SSEBUF_ADMIN_TOKEN"
@@ -371,6 +379,7 @@ void tst_ServiceConfig::help()
                              "max-header-bytes",
                              "max-unsent-bytes",
                              "retry-ms",
+                             "publish-idle-timeout",
                              "config"};
     for (const QString &name : names)
         QVERIFY2(text.contains("--" + name + ' '), qPrintable(name));

@@ -1,0 +1,209 @@
+#include "streamedrequestbody.h"
+
+#include "connectionguard.h"
+
+#include <QTcpSocket>
+#include <QTimer>
+#include <QUrl>
+
+namespace ssebuf {
+
+bool StreamedRequestBody::isStreamedMediaType(const QByteArray &contentType)
+{
+    return contentType.split(';').value(0).trimmed().toLower() == "application/x-ndjson";
+}
+
+bool StreamedRequestBody::isStreamedRequest(QByteArrayView requestLine,
+                                            const QByteArray &contentType)
+{
+    if (!isStreamedMediaType(contentType))
+        return false;
+    const QList<QByteArray> parts = requestLine.toByteArray().split(' ');
+    if (parts.size() != 3 || (parts.at(0) != "POST" && parts.at(0) != "PUT"))
+        return false;
+    const QList<QByteArray> segments = parts.at(1).split('?').value(0).split('/');
+    return segments.size() == 5 && segments.at(0).isEmpty() && segments.at(1) == "api"
+        && segments.at(2) == "sessions" && !segments.at(3).isEmpty() && segments.at(4) == "events";
+}
+
+std::optional<HttpRequest> StreamedRequestBody::requestFromHead(const QByteArray &head,
+                                                                QTcpSocket *socket)
+{
+    const QList<QByteArray> lines = head.split('\n');
+    const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
+    if (requestLine.size() != 3)
+        return std::nullopt;
+    HttpRequest request;
+    request.method = requestLine.at(0).toUpper();
+    const QUrl url = QUrl::fromEncoded(requestLine.at(1));
+    if (!url.isValid())
+        return std::nullopt;
+    // As HttpFrontend does for the requests QtHttpServer parses: each segment decoded apart,
+    // so an encoded '/' stays inside its segment.
+    request.path = url.path();
+    const QStringList raw = url.path(QUrl::FullyEncoded).split(QLatin1Char('/'));
+    for (const QString &segment : raw)
+        request.segments.append(QUrl::fromPercentEncoding(segment.toUtf8()));
+    if (!request.segments.isEmpty() && request.segments.first().isEmpty())
+        request.segments.removeFirst();
+    request.query = QUrlQuery(url);
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray &line = lines.at(i);
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            continue;
+        request.headers.append({line.left(colon).trimmed(), line.mid(colon + 1).trimmed()});
+    }
+    if (socket) {
+        request.peer = socket->peerAddress();
+        request.peerPort = socket->peerPort();
+    }
+    return request;
+}
+
+StreamedRequestBody::StreamedRequestBody(ConnectionGuard *guard, WriteCoalescer *coalescer)
+    : QObject(guard)
+    , m_guard(guard)
+    , m_coalescer(coalescer)
+{
+}
+
+void StreamedRequestBody::start()
+{
+    if (m_started && !m_paused)
+        return;
+    m_started = true;
+    m_paused = false;
+    // Not from inside the caller: it may be handling dataReceived() right now.
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            if (!isReading())
+                return;
+            if (m_guard)
+                m_guard->readStreamedBody();
+            deliver();
+        },
+        Qt::QueuedConnection);
+}
+
+void StreamedRequestBody::pause()
+{
+    m_paused = true;
+}
+
+void StreamedRequestBody::deliver()
+{
+    if (!isReading())
+        return;
+    const QPointer<StreamedRequestBody> self(this);
+    if (!m_decoded.isEmpty()) {
+        const QByteArray bytes = std::exchange(m_decoded, QByteArray());
+        Q_EMIT dataReceived(bytes);
+        if (!self)
+            return;
+    }
+    if (m_ended && !m_endReported && isReading()) {
+        m_endReported = true;
+        Q_EMIT ended();
+    }
+}
+
+void StreamedRequestBody::respond(const QByteArray &response)
+{
+    if (m_answered)
+        return;
+    m_answered = true;
+    if (m_guard)
+        m_guard->answerAndClose(response);
+}
+
+// The guard's side of a streamed request (kept here, next to the reader it feeds).
+
+void ConnectionGuard::beginStreamedBody()
+{
+    m_streamedHead = false;
+    m_headTimer.stop();
+    m_requestTimer.stop(); // its own idle timeout governs a streamed body
+    m_idleTimer.stop();
+    detachServer();
+    m_streamedBody = new StreamedRequestBody(this, m_coalescer);
+    m_streamedBody->m_head = m_head;
+    if (m_state == State::Head) { // no body at all
+        m_streamedBody->m_ended = true;
+        m_state = State::Streaming;
+    }
+}
+
+void ConnectionGuard::readStreamedBody()
+{
+    if (!m_socket || !m_streamedBody || m_state == State::Rejected)
+        return;
+    if (m_state == State::Streaming) {
+        discardInput(); // bytes after the body: the answer closes the connection
+        return;
+    }
+    if (!m_streamedBody->isReading())
+        return; // left in the socket's bounded buffer until the reader resumes
+    const QByteArray bytes = m_socket->readAll();
+    consume(bytes.constData(), bytes.size());
+    if (m_streamedBody)
+        m_streamedBody->deliver();
+}
+
+void ConnectionGuard::socket_disconnected()
+{
+    if (!m_streamedBody || m_streamedBody->m_answered)
+        return;
+    // What arrived before the close is still the client's: lines it completed count.
+    const QPointer<StreamedRequestBody> body(m_streamedBody);
+    if (m_socket && m_state != State::Rejected && m_state != State::Streaming) {
+        const QByteArray bytes = m_socket->readAll();
+        consume(bytes.constData(), bytes.size());
+    }
+    if (!body || !m_streamedAnnounced)
+        return;
+    body->m_paused = false;
+    body->m_started = true;
+    body->deliver();
+    if (body && !body->m_endReported)
+        Q_EMIT body->closed();
+}
+
+void ConnectionGuard::answerAndClose(const QByteArray &response)
+{
+    if (!m_socket || m_state == State::Rejected)
+        return;
+    m_state = State::Rejected;
+    m_headTimer.stop();
+    m_requestTimer.stop();
+    m_idleTimer.stop();
+    detachServer();
+    m_socket->write(response);
+    m_socket->flush(); // now: at shutdown the process may exit within this loop pass
+    // Discard what the client still sends for a while; drop it if it never stops.
+    QTimer::singleShot(5000, m_socket, [socket = m_socket] {
+        if (socket)
+            socket->abort();
+    });
+    discardInput();
+    socket_bytesWritten();
+}
+
+void ConnectionGuard::announceStreamedBody()
+{
+    // The server no longer reads this socket: what the guard consumed (the rest of the head,
+    // the first body bytes) leaves the buffer, and the handler gets the request.
+    m_streamedAnnounced = true;
+    m_socket->skip(m_socket->bytesAvailable());
+    m_seenUnread = 0;
+    std::optional<HttpRequest> request
+        = StreamedRequestBody::requestFromHead(std::exchange(m_streamedBody->m_head, {}), m_socket);
+    if (!request) {
+        reject(400, "bad_request", "malformed request line");
+        return;
+    }
+    m_streamedHandler(std::move(*request), m_socket, m_streamedBody);
+}
+
+} // namespace ssebuf
