@@ -21,6 +21,7 @@ class Pipeline;
 class PublishApi;
 class PublishService;
 class EventQueryApi;
+class RedisStore;
 class SessionApi;
 class SessionManager;
 class SessionStore;
@@ -54,6 +55,10 @@ Q_SIGNALS:
 
 private:
     std::optional<QSslConfiguration> loadTlsConfiguration(QString *error) const;
+    // Runs the event loop until the first Redis connection attempt succeeds or fails, at
+    // most firstConnectionWaitMs.
+    void awaitFirstConnection(RedisStore *store);
+    static constexpr int firstConnectionWaitMs = 5000;
     void scheduleMemoryTrim();
     void trimTimer_timeout();
 

@@ -35,6 +35,8 @@ public:
 
     QString description() const override { return m_endpoint.toString(); }
     bool isAvailable() const override { return m_supervisor->isUp(); }
+    // The current connection attempt has not succeeded or failed yet (start-up waits on it).
+    bool isConnecting() const { return m_supervisor->isConnecting(); }
 
     void createSession(const SessionRecord &record, CreateCallback done) override;
     void appendEvent(const QString &sessionId, const EventDraft &draft,
