@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds everything and runs the whole test suite with ctest,
 # then the suite again under ASan+UBSan and each fuzz target for 30 s (docs/reliability.md).
+# Run it as your own user (it calls sudo for apt-get only): the tests start ssebufd, which
+# never runs as root from here. Started with sudo, it installs as root and builds and tests
+# as $SUDO_USER; as root with no other user (a CI container), only with SSEBUF_ALLOW_ROOT=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+if [ "$(id -u)" -eq 0 ] && [ -z "${SSEBUF_ALLOW_ROOT:-}" ]; then
+    if [ -z "${SUDO_USER:-}" ] || [ "${SUDO_USER}" = root ]; then
+        echo "test.sh: not running the tests (and ssebufd) as root; run this script as an" \
+            "ordinary user, or set SSEBUF_ALLOW_ROOT=1 in a root-only container" >&2
+        exit 2
+    fi
+    scripts/install-deps.sh
+    exec runuser -u "$SUDO_USER" -- env SSEBUF_DEPS_INSTALLED=1 "$0" "$@"
+fi
+if [ -z "${SSEBUF_DEPS_INSTALLED:-}" ]; then scripts/install-deps.sh; fi
 BUILD_DIR=${BUILD_DIR:-build} scripts/build.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -7,6 +7,8 @@
 #include <QCoreApplication>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <sys/resource.h>
 
 namespace {
@@ -19,6 +21,18 @@ void raiseDescriptorLimit()
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+// The tokens have been read: wipe them from the process's own environment block, which
+// /proc/<pid>/environ shows to every process of the same user (exec producers included).
+// unsetenv() alone only drops the pointer; the bytes the kernel shows stay.
+void scrubTokensFromEnvironment()
+{
+    for (const char *name : {"SSEBUF_ADMIN_TOKEN", "SSEBUF_PUBLISH_TOKEN"}) {
+        if (char *value = std::getenv(name))
+            std::memset(value, 0, std::strlen(value));
+        ::unsetenv(name);
     }
 }
 
@@ -39,6 +53,7 @@ int main(int argc, char *argv[])
                    loaded.exitCode == 0 ? stdout : stderr);
         return loaded.exitCode;
     }
+    scrubTokensFromEnvironment();
     // Qt's dispatchers poll() every socket on every iteration; with thousands of streams
     // that is most of the CPU. SSEBUF_EVENT_DISPATCHER=qt keeps Qt's own.
     if (qgetenv("SSEBUF_EVENT_DISPATCHER") != "qt") {

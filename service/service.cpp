@@ -7,6 +7,7 @@
 #include "api/publishapi.h"
 #include "api/sessionapi.h"
 #include "eventloop/writecoalescer.h"
+#include "http/connectioncounter.h"
 #include "http/httpfrontend.h"
 #include "isotime.h"
 #include "metrics/servicemetrics.h"
@@ -21,6 +22,8 @@
 #include "store/redisstore.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -64,12 +67,16 @@ bool Service::start(QString *error)
         if (!endpoint)
             return false;
         if (endpoint->kind == RedisEndpoint::Kind::Cluster) {
-            m_store = new RedisClusterStore(*endpoint, retention, m_config.redisWaitReplicas,
-                                            m_coalescer, this);
+            auto *cluster = new RedisClusterStore(*endpoint, retention, m_config.redisWaitReplicas,
+                                                  m_coalescer, this);
+            m_store = cluster;
+            // Until the slot map is known (or the bound passes).
+            awaitFirstConnection(cluster, [cluster] { return !cluster->isAvailable(); });
         } else {
             auto *redis = new RedisStore(*endpoint, retention, m_coalescer, this);
             redis->setWaitReplicas(m_config.redisWaitReplicas);
             m_store = redis;
+            awaitFirstConnection(redis, [redis] { return redis->isConnecting(); });
         }
     } else {
         *error = QStringLiteral("store %1 is not supported by this build").arg(m_config.store);
@@ -84,6 +91,8 @@ bool Service::start(QString *error)
         auto exec = std::make_unique<ExecPipeline>(
             m_config.pipeline.mid(5), m_config.execTimeoutSeconds, m_config.execPassCredentials,
             m_coalescer, m_config.execKillGraceSeconds);
+        exec->setMaxProducers(m_config.execMaxProducers);
+        exec->setStderrInEvent(m_config.execStderrInEvent);
         if (!exec->isValid()) {
             *error = QStringLiteral("the exec pipeline needs a command: exec:COMMAND");
             return false;
@@ -110,7 +119,8 @@ bool Service::start(QString *error)
     connect(m_store, &SessionStore::sessionRemoved, this, &Service::scheduleMemoryTrim);
     connect(m_hub, &SubscriberHub::subscriberDisconnected, this, &Service::scheduleMemoryTrim);
 
-    const AccessPolicy access(m_config.adminToken);
+    const AccessPolicy access(m_config.adminToken, m_config.publishToken,
+                              m_config.effectiveAllowedHosts());
     m_sessionApi = new SessionApi(m_sessions, m_hub, access, m_config.retryAfterSeconds, this);
     m_sessionApi->registerRoutes(m_router);
 
@@ -122,6 +132,10 @@ bool Service::start(QString *error)
     m_adminFeed = new AdminFeed(m_store, m_hub, serviceInfo, m_config.maxUnsentBytes,
                                 m_config.keepaliveSeconds, this);
     m_metrics = new ServiceMetrics(m_store, m_hub, m_coalescer, this);
+    connect(m_sessions, &SessionManager::appendRetried, m_metrics,
+            &ServiceMetrics::recordAppendRetry);
+    connect(m_sessions, &SessionManager::sessionFailedByStore, m_metrics,
+            &ServiceMetrics::recordSessionFailedByStore);
     m_adminApi = new AdminApi(m_store, m_hub, m_adminFeed, m_metrics, access,
                               m_config.retryAfterSeconds, this);
     m_adminApi->registerRoutes(m_router);
@@ -129,7 +143,11 @@ bool Service::start(QString *error)
     HttpLimits limits;
     limits.maxBodyBytes = m_config.maxBodyBytes;
     limits.maxHeaderBytes = m_config.maxHeaderBytes;
+    limits.requestTimeoutMs = m_config.requestTimeoutSeconds * 1000;
+    limits.maxConnections = m_config.maxConnections;
+    limits.maxConnectionsPerIp = m_config.maxConnectionsPerIp;
     m_frontend = new HttpFrontend(limits, &m_router, m_coalescer, this);
+    m_frontend->setTrustedProxies(TrustedProxies(m_config.trustedProxies));
     // A batch reaches each subscriber in one write: the publisher corks the streams.
     m_publisher = new PublishService(m_store, m_coalescer, this);
     connect(m_publisher, &PublishService::duplicatesSkipped, m_metrics,
@@ -164,9 +182,30 @@ bool Service::start(QString *error)
     }
     if (!m_frontend->listen(m_config.listenAddress, m_config.listenPort, error))
         return false;
+    m_metrics->setConnectionCounter(m_frontend->connectionCounter());
     qCInfo(lcService).noquote() << "serving on" << baseUrl() << "store" << m_store->description()
                                 << "pipeline" << m_pipeline->name();
     return true;
+}
+
+void Service::awaitFirstConnection(SessionStore *store, const std::function<bool()> &connecting)
+{
+    // Before listening: a request that came the moment "listening on" was printed would
+    // otherwise find the connection still being made and get 503 from a healthy fleet.
+    // Bounded: an instance whose Redis is down starts all the same and answers 503.
+    QDeadlineTimer deadline(firstConnectionWaitMs);
+    QEventLoop loop;
+    QTimer poll;
+    connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (!connecting() || deadline.hasExpired())
+            loop.quit();
+    });
+    poll.start(5);
+    if (connecting())
+        loop.exec();
+    if (!store->isAvailable())
+        qCWarning(lcService).noquote() << "starting without the Redis store" << store->description()
+                                       << "(unreachable for now): requests get 503 until it is";
 }
 
 std::optional<QSslConfiguration> Service::loadTlsConfiguration(QString *error) const

@@ -2,8 +2,10 @@
 
 namespace ssebuf {
 
-AccessPolicy::AccessPolicy(QByteArray token)
-    : m_token(std::move(token))
+AccessPolicy::AccessPolicy(QByteArray adminToken, QByteArray publishToken, QStringList allowedHosts)
+    : m_adminToken(std::move(adminToken))
+    , m_publishToken(std::move(publishToken))
+    , m_allowedHosts(std::move(allowedHosts))
 {
 }
 
@@ -20,16 +22,36 @@ bool AccessPolicy::constantTimeEquals(const QByteArray &a, const QByteArray &b)
     return difference == 0;
 }
 
-std::optional<ApiError> AccessPolicy::check(const HttpRequest &request) const
+QString AccessPolicy::hostWithoutPort(const QByteArray &host)
 {
-    if (m_token.isEmpty()) {
-        if (request.peer.isLoopback())
-            return std::nullopt;
+    QString text = QString::fromLatin1(host.trimmed()).toLower();
+    if (text.startsWith(QLatin1Char('['))) {
+        const qsizetype end = text.indexOf(QLatin1Char(']'));
+        return end < 0 ? text : text.left(end + 1);
+    }
+    const qsizetype colon = text.indexOf(QLatin1Char(':'));
+    return colon < 0 ? text : text.left(colon);
+}
+
+std::optional<ApiError> AccessPolicy::checkLoopback(const HttpRequest &request) const
+{
+    if (!request.peer.isLoopback())
         return ApiError {
             403, QStringLiteral("forbidden"),
-            QStringLiteral("no admin token is configured: only loopback clients are allowed"),
-            QString()};
-    }
+            QStringLiteral("no token is configured: only loopback clients are allowed"), QString()};
+    if (!m_allowedHosts.isEmpty()
+        && !m_allowedHosts.contains(hostWithoutPort(request.header("host"))))
+        return ApiError {403, QStringLiteral("forbidden"),
+                         QStringLiteral("the Host header is not one of --allowed-hosts"),
+                         QString()};
+    return std::nullopt;
+}
+
+std::optional<ApiError> AccessPolicy::check(const HttpRequest &request, AccessRole role) const
+{
+    const bool publishTokenApplies = role == AccessRole::Publish && !m_publishToken.isEmpty();
+    if (m_adminToken.isEmpty() && !publishTokenApplies)
+        return checkLoopback(request);
     const QByteArray authorization = request.header("authorization").trimmed();
     if (authorization.isEmpty())
         return ApiError {401, QStringLiteral("unauthorized"),
@@ -40,7 +62,11 @@ std::optional<ApiError> AccessPolicy::check(const HttpRequest &request) const
         return ApiError {401, QStringLiteral("unauthorized"),
                          QStringLiteral("the Authorization header must be: Bearer <token>"),
                          QString()};
-    if (!constantTimeEquals(authorization.mid(prefix.size()).trimmed(), m_token))
+    const QByteArray given = authorization.mid(prefix.size()).trimmed();
+    // Both comparisons run whatever the first says.
+    const bool admin = !m_adminToken.isEmpty() && constantTimeEquals(given, m_adminToken);
+    const bool publish = publishTokenApplies && constantTimeEquals(given, m_publishToken);
+    if (!admin && !publish)
         return ApiError {403, QStringLiteral("forbidden"), QStringLiteral("wrong token"),
                          QString()};
     return std::nullopt;

@@ -64,7 +64,8 @@ void PublishApi::registerRoutes(Router &router)
 
 bool PublishApi::allowed(HttpExchange &exchange) const
 {
-    if (const auto denied = m_access.check(exchange.request())) {
+    // Publish and cancel: the publish token (--publish-token-file) or the admin token.
+    if (const auto denied = m_access.checkPublish(exchange.request())) {
         exchange.respond(HttpResponse::error(*denied).withHeader("WWW-Authenticate", "Bearer"));
         return false;
     }

@@ -141,6 +141,15 @@ void SessionApi::startSession(HttpExchange &exchange)
         *request,
         withContext<const StartOutcome &>(
             &exchange, [this, &exchange](const StartOutcome &outcome) {
+                if (outcome.producersBusy) {
+                    exchange.respond(
+                        HttpResponse::error(
+                            503, QStringLiteral("too_many_producers"),
+                            QStringLiteral("the service runs its maximum of producer processes "
+                                           "(--exec-max-producers); retry later"))
+                            .withHeader("Retry-After", QByteArray::number(m_retryAfterSeconds)));
+                    return;
+                }
                 switch (outcome.status) {
                 case CreateStatus::Full:
                     exchange.respond(

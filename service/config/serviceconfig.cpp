@@ -1,11 +1,17 @@
 #include "serviceconfig.h"
 
+#include "configparsing.h"
+
 #include <QFile>
 #include <QRegularExpression>
 
 #include <limits>
 
 namespace ssebuf {
+
+using config::parseFlag;
+using config::parseListen;
+using config::readIniSection;
 
 namespace {
 
@@ -93,101 +99,36 @@ const OptionSpec kOptions[] = {
      0, 0},
     {"log-format", "SSEBUF_LOG_FORMAT", "FORMAT", "text, or json for one JSON object per line",
      "text", Kind::Text, 0, 0},
+    // Hardening (contract 1.1 section 16).
+    {"request-timeout", "SSEBUF_REQUEST_TIMEOUT", "SECONDS",
+     "a request's head and body must arrive within this from its first byte, else 408 and close",
+     "30", Kind::Integer, 1, 3600},
+    {"max-connections", "SSEBUF_MAX_CONNECTIONS", "N",
+     "open connections in all (streams included); past it new ones are closed at once", "20000",
+     Kind::Integer, 1, 10000000},
+    {"max-connections-per-ip", "SSEBUF_MAX_CONNECTIONS_PER_IP", "N",
+     "open connections from one peer address (trusted proxies are not counted)", "2000",
+     Kind::Integer, 1, 10000000},
+    {"trusted-proxy", "SSEBUF_TRUSTED_PROXY", "ADDR[,ADDR]",
+     "peers whose X-Forwarded-For gives the client address (for access, limits and logs)", "",
+     Kind::Text, 0, 0},
+    {"allowed-hosts", "SSEBUF_ALLOWED_HOSTS", "H[,H]",
+     "Host values accepted on admin, metrics and publish routes when access rests on the "
+     "loopback rule (port not compared); when unset: localhost, 127.0.0.1, [::1] and the listen "
+     "host",
+     "", Kind::Text, 0, 0},
+    {"publish-token-file", "SSEBUF_PUBLISH_TOKEN", "F",
+     "file holding a separate bearer token for publish and cancel only (the variable holds the "
+     "token itself); the admin token also grants them",
+     "", Kind::Text, 0, 0},
+    {"exec-max-producers", "SSEBUF_EXEC_MAX_PRODUCERS", "N",
+     "exec pipeline: producer processes running at once; past it POST /api/refactor answers 503",
+     "100", Kind::Integer, 1, 100000},
+    {"exec-stderr-in-event", "SSEBUF_EXEC_STDERR_IN_EVENT", "BOOL",
+     "exec pipeline: put the last 2 KiB of a failed producer's stderr into its public failed "
+     "event (it is always logged)",
+     "false", Kind::Flag, 0, 0},
 };
-
-std::optional<bool> parseFlag(const QString &text)
-{
-    const QString lower = text.trimmed().toLower();
-    if (lower == QLatin1String("1") || lower == QLatin1String("true")
-        || lower == QLatin1String("yes") || lower == QLatin1String("on"))
-        return true;
-    if (lower == QLatin1String("0") || lower == QLatin1String("false")
-        || lower == QLatin1String("no") || lower == QLatin1String("off"))
-        return false;
-    return std::nullopt;
-}
-
-bool parseListen(const QString &text, QHostAddress *address, quint16 *port)
-{
-    const int colon = text.lastIndexOf(QLatin1Char(':'));
-    if (colon <= 0)
-        return false;
-    QString host = text.left(colon);
-    bool ok = false;
-    const int number = text.mid(colon + 1).toInt(&ok);
-    if (!ok || number < 0 || number > 65535)
-        return false;
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-        host = host.mid(1, host.size() - 2);
-    if (host == QLatin1String("*"))
-        *address = QHostAddress::Any;
-    else if (host == QLatin1String("localhost"))
-        *address = QHostAddress::LocalHost;
-    else if (!address->setAddress(host))
-        return false;
-    *port = quint16(number);
-    return true;
-}
-
-// The INI file as documented: "[section]" lines, "key = value" lines and comment lines
-// starting with ';' or '#'. Values are taken as written (trimmed, one pair of surrounding
-// double quotes removed): QSettings split them at commas and cut them at ';', which broke
-// exec: commands such as "exec:/bin/sh -c 'a; b'".
-bool readIniSection(const QString &path, const QString &section,
-                    QList<QPair<QString, QString>> *entries, QString *error)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
-        *error = QStringLiteral("cannot read config file %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    QString current;
-    int number = 0;
-    const QList<QByteArray> lines = file.readAll().split('\n');
-    for (const QByteArray &raw : lines) {
-        QString line = QString::fromUtf8(raw).trimmed();
-        if (++number == 1 && line.startsWith(QChar(0xFEFF)))
-            line = line.mid(1).trimmed();
-        if (line.isEmpty() || line.startsWith(QLatin1Char(';'))
-            || line.startsWith(QLatin1Char('#')))
-            continue;
-        if (line.startsWith(QLatin1Char('[')) && line.endsWith(QLatin1Char(']'))) {
-            current = line.mid(1, line.size() - 2).trimmed();
-            continue;
-        }
-        const qsizetype equals = line.indexOf(QLatin1Char('='));
-        if (equals <= 0) {
-            *error = QStringLiteral("config file %1 is not a valid INI file (line %2)")
-                         .arg(path)
-                         .arg(number);
-            return false;
-        }
-        if (current != section)
-            continue;
-        QString value = line.mid(equals + 1).trimmed();
-        if (value.size() >= 2 && value.startsWith(QLatin1Char('"'))
-            && value.endsWith(QLatin1Char('"')))
-            value = value.mid(1, value.size() - 2);
-        entries->append({line.left(equals).trimmed(), value});
-    }
-    return true;
-}
-
-QByteArray readTokenFile(const QString &path, QString *error)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read the admin token file %1: %2")
-                     .arg(path, file.errorString());
-        return {};
-    }
-    QByteArray token = file.read(4096);
-    while (token.endsWith('\n') || token.endsWith('\r'))
-        token.chop(1);
-    if (token.isEmpty())
-        *error = QStringLiteral("the admin token file %1 is empty").arg(path);
-    return token;
-}
 
 } // namespace
 
@@ -197,6 +138,21 @@ QString ServiceConfig::listenText() const
         ? QLatin1Char('[') + listenAddress.toString() + QLatin1Char(']')
         : listenAddress.toString();
     return host + QLatin1Char(':') + QString::number(listenPort);
+}
+
+QStringList ServiceConfig::effectiveAllowedHosts() const
+{
+    if (!allowedHosts.isEmpty())
+        return allowedHosts;
+    QStringList hosts {QStringLiteral("localhost"), QStringLiteral("127.0.0.1"),
+                       QStringLiteral("[::1]")};
+    const QString listen = listenText();
+    const QString host = listen.left(listen.lastIndexOf(QLatin1Char(':'))).toLower();
+    if (!hosts.contains(host) && !listenAddress.isEqual(QHostAddress::Any)
+        && !listenAddress.isEqual(QHostAddress::AnyIPv6)
+        && !listenAddress.isEqual(QHostAddress::AnyIPv4))
+        hosts.append(host);
+    return hosts;
 }
 
 QString ConfigLoader::helpText()
@@ -330,6 +286,8 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             result.message = QStringLiteral("invalid %1 '%2': %3\n").arg(source, value, why);
             result.exitCode = 2;
         };
+        if (!set && name == QLatin1String("allowed-hosts"))
+            continue; // its default depends on --listen: effectiveAllowedHosts()
         qint64 number = 0;
         if (spec.kind == Kind::Integer) {
             bool ok = false;
@@ -363,18 +321,24 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
                 return result;
             }
             config.store = store;
-        } else if (name == QLatin1String("admin-token-file")) {
-            if (!set || value.isEmpty())
+        } else if (name == QLatin1String("admin-token-file")
+                   || name == QLatin1String("publish-token-file")) {
+            if (!set)
                 continue;
-            if (source == QLatin1String(spec.variable)) {
-                config.adminToken = value.toUtf8().trimmed();
-            } else {
-                config.adminToken = readTokenFile(value, &tokenError);
-                if (!tokenError.isEmpty()) {
-                    result.message = tokenError + QLatin1Char('\n');
-                    result.exitCode = 2;
-                    return result;
-                }
+            const bool admin = name == QLatin1String("admin-token-file");
+            const QByteArray token
+                = config::readToken(value, source == QLatin1String(spec.variable),
+                                    admin ? "admin" : "publish", source, &tokenError);
+            if (!tokenError.isEmpty()) {
+                result.message = tokenError + QLatin1Char('\n');
+                result.exitCode = 2;
+                return result;
+            }
+            (admin ? config.adminToken : config.publishToken) = token;
+        } else if (QString why; config::applyHardeningOption(name, value, number, &config, &why)) {
+            if (!why.isEmpty()) {
+                fail(why);
+                return result;
             }
         } else if (name == QLatin1String("session-ttl")) {
             config.sessionTtlSeconds = int(number);

@@ -45,9 +45,20 @@ struct ServiceConfig
     QString tlsKeyFile;
     QString logLevel = QStringLiteral("info");
     QString logFormat = QStringLiteral("text");
+    // Hardening (contract 1.1 section 16, issue 15).
+    int requestTimeoutSeconds = 30;
+    int maxConnections = 20000;
+    int maxConnectionsPerIp = 2000;
+    QList<QPair<QHostAddress, int>> trustedProxies; // address/prefix; empty: none
+    QStringList allowedHosts; // lower case, no port; empty: the default list
+    QByteArray publishToken; // empty: publish follows the admin token or the loopback rule
+    int execMaxProducers = 100;
+    bool execStderrInEvent = false;
 
     QString listenText() const;
     bool usesTls() const { return !tlsCertificateFile.isEmpty(); }
+    // --allowed-hosts, or its default: localhost, 127.0.0.1, [::1] and the listen host.
+    QStringList effectiveAllowedHosts() const;
 };
 
 // Loads a ServiceConfig. Outcomes: a config, or a message for the user together with an

@@ -3,7 +3,9 @@
 #include "httpresponse.h"
 
 #include <QLoggingCategory>
+
 #include <QSslSocket>
+#include <limits>
 
 #include <sys/socket.h>
 
@@ -30,6 +32,9 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits)
     m_headTimer.setSingleShot(true);
     m_headTimer.setInterval(limits.headerTimeoutMs);
     connect(&m_headTimer, &QTimer::timeout, this, &ConnectionGuard::headTimer_timeout);
+    m_requestTimer.setSingleShot(true);
+    m_requestTimer.setInterval(limits.requestTimeoutMs);
+    connect(&m_requestTimer, &QTimer::timeout, this, &ConnectionGuard::requestTimer_timeout);
     m_idleTimer.setSingleShot(true);
     m_idleTimer.setInterval(limits.idleTimeoutMs);
     connect(&m_idleTimer, &QTimer::timeout, this, &ConnectionGuard::idleTimer_timeout);
@@ -101,6 +106,7 @@ void ConnectionGuard::beginStreaming()
 {
     m_state = State::Streaming;
     m_headTimer.stop();
+    m_requestTimer.stop();
     m_idleTimer.stop();
     detachServer();
     discardInput();
@@ -183,11 +189,15 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
                     m_head.remove(0, 2);
                 if (!m_head.isEmpty() && !m_headTimer.isActive())
                     m_headTimer.start();
+                if (!m_head.isEmpty() && !m_requestTimer.isActive())
+                    m_requestTimer.start();
                 pos += take;
                 break;
             }
             const qsizetype headEnd = end + terminator;
             pos += headEnd - before;
+            if (!m_requestTimer.isActive())
+                m_requestTimer.start(); // the whole head came in one read
             m_head.truncate(headEnd);
             m_headTimer.stop();
             if (!parseHead())
@@ -233,12 +243,16 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
                     reject(400, "bad_request", "malformed chunked body");
                     return;
                 }
-                m_bodyBytes += chunk;
-                // A streamed body has no total limit (its reader bounds what it holds).
-                if (m_bodyBytes > m_limits.maxBodyBytes && !m_streamedBody) {
+                // Compared before adding: a size near 2^63 would overflow the sum (and
+                // slip past the limit). A streamed body has no total limit (its reader bounds
+                // what it holds); its counter saturates.
+                if (!m_streamedBody && chunk > m_limits.maxBodyBytes - m_bodyBytes) {
                     reject(413, "payload_too_large", "the request body is larger than the limit");
                     return;
                 }
+                m_bodyBytes = chunk > std::numeric_limits<qint64>::max() - m_bodyBytes
+                    ? std::numeric_limits<qint64>::max()
+                    : m_bodyBytes + chunk;
                 m_remaining = chunk;
                 m_state = chunk == 0 ? State::Trailers : State::ChunkData;
             }
@@ -331,6 +345,9 @@ bool ConnectionGuard::parseHead()
         reject(413, "payload_too_large", "the request body is larger than the limit");
         return false;
     }
+    // A streamed body (NDJSON publish) is governed by its idle timeout, not --request-timeout.
+    if (m_streamedHead)
+        m_requestTimer.stop();
     if (!m_streamedHead)
         m_pending.push_back(info);
     if (m_pending.size() > 64) {
@@ -347,6 +364,7 @@ bool ConnectionGuard::parseHead()
         m_state = State::Body;
     } else {
         m_state = State::Head;
+        m_requestTimer.stop();
         if (!m_streamedHead)
             ++m_requestsComplete;
     }
@@ -355,6 +373,7 @@ bool ConnectionGuard::parseHead()
 
 void ConnectionGuard::requestComplete()
 {
+    m_requestTimer.stop();
     if (m_streamedBody) {
         m_streamedBody->m_ended = true;
         m_state = State::Streaming; // one request per taken-over connection
@@ -370,6 +389,7 @@ void ConnectionGuard::reject(int status, const char *code, const char *message)
         return;
     qCInfo(lcGuard).noquote() << "rejecting a request from" << m_socket->peerAddress().toString()
                               << "with" << status << code;
+    m_requestTimer.stop();
     answerAndClose(
         HttpResponse::error(status, QLatin1String(code), QLatin1String(message)).serialize(true));
     Q_EMIT requestRejected(status);
@@ -403,6 +423,13 @@ void ConnectionGuard::headTimer_timeout()
 {
     if (m_state == State::Head && !m_head.isEmpty())
         reject(408, "request_timeout", "the request head did not complete in time");
+}
+
+void ConnectionGuard::requestTimer_timeout()
+{
+    if (m_state != State::Head || !m_head.isEmpty())
+        reject(408, "request_timeout",
+               "the request (head and body) did not arrive within --request-timeout");
 }
 
 void ConnectionGuard::idleTimer_timeout()

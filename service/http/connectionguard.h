@@ -17,7 +17,8 @@ namespace ssebuf {
 
 // Watches the bytes of one connection before QtHttpServer parses them, and enforces
 // HttpLimits: header size (431), body size (413, answered before the body is read), slow
-// heads (408), idle keep-alive connections, and bytes sent on an open event stream.
+// heads and requests whose head and body do not complete in time (408), idle keep-alive
+// connections, and bytes sent on an open event stream.
 //
 // Its readyRead slot is connected before QtHttpServer's, so it sees every byte first
 // (with peek(): the server's reading is left untouched). QtHttpServer reads one request per
@@ -83,6 +84,7 @@ private:
     void socket_readyReadHandled();
     void socket_bytesWritten();
     void headTimer_timeout();
+    void requestTimer_timeout();
     void idleTimer_timeout();
     void consume(const char *data, qsizetype size);
     bool parseHead();
@@ -112,6 +114,7 @@ private:
     qint64 m_seenUnread = 0; // buffered bytes the guard has consumed but the server has not read
     std::deque<RequestInfo> m_pending;
     QTimer m_headTimer;
+    QTimer m_requestTimer; // --request-timeout, from a request's first byte to its last
     QTimer m_idleTimer;
     bool m_halfClosed = false;
     StreamedRequestHandler m_streamedHandler;

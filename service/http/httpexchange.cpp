@@ -2,7 +2,7 @@
 
 #include "connectionguard.h"
 #include "eventloop/writecoalescer.h"
-#include "socketwriter.h"
+#include "responsesequencer.h"
 #include "streamconnection.h"
 #include "streamedrequestbody.h"
 
@@ -17,6 +17,15 @@ HttpExchange::HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAf
     , m_closeAfterResponse(closeAfterResponse)
 {
     m_elapsed.start();
+    if (ResponseSequencer *sequencer = ResponseSequencer::of(socket))
+        m_ticket = sequencer->takeTicket();
+}
+
+HttpExchange::~HttpExchange()
+{
+    // Gone unanswered (its socket is going): later answers must not wait for it.
+    if (!m_answered && m_socket)
+        ResponseSequencer::of(m_socket)->abandon(m_ticket);
 }
 
 void HttpExchange::respond(const HttpResponse &response)
@@ -32,9 +41,7 @@ void HttpExchange::respond(const HttpResponse &response)
         // connection would start inside it.
         if (m_request.method == "HEAD" && response.status != 204)
             bytes.chop(response.body.size());
-        SocketWriter::write(m_socket, bytes);
-        if (m_closeAfterResponse)
-            m_socket->disconnectFromHost();
+        ResponseSequencer::of(m_socket)->deliver(m_ticket, bytes, m_closeAfterResponse);
     }
     finish(response.status);
 }
@@ -56,6 +63,8 @@ std::unique_ptr<StreamConnection> HttpExchange::startEventStream(qint64 maxInput
     head += "\r\n";
     // The handover may delete the socket later (and this exchange with it).
     QPointer<HttpExchange> self(this);
+    // Its place in the answer order ends here: a stream owns the connection from now on.
+    ResponseSequencer::of(m_socket)->abandon(m_ticket);
     std::unique_ptr<StreamConnection> stream
         = StreamConnection::take(m_socket, maxInputBytes, m_coalescer);
     if (stream)

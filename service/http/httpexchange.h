@@ -26,6 +26,7 @@ class HttpExchange : public QObject
 public:
     HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse,
                  WriteCoalescer *coalescer = nullptr);
+    ~HttpExchange() override;
 
     const HttpRequest &request() const { return m_request; }
     void setRouteName(const QString &name) { m_routeName = name; }
@@ -60,6 +61,7 @@ private:
     QElapsedTimer m_elapsed;
     bool m_closeAfterResponse;
     bool m_answered = false;
+    quint64 m_ticket = 0; // its place in the connection's answer order (ResponseSequencer)
 };
 
 } // namespace ssebuf

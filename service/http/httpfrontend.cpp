@@ -59,6 +59,7 @@ bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *er
     auto *server = new GuardedTcpServer(m_limits, this);
     server->setHttpServer(this);
     server->setWriteCoalescer(m_coalescer);
+    server->setTrustedProxies(m_trustedProxies);
     // A request whose body is streamed reaches the router once its head is seen; its
     // exchange answers through the body (and the connection closes after that answer).
     server->setStreamedRequestHandler(
@@ -81,6 +82,11 @@ bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *er
     connect(server, &GuardedTcpServer::requestRejected, this, &HttpFrontend::connectionRejected);
     bind(server);
     return true;
+}
+
+const ConnectionCounter *HttpFrontend::connectionCounter() const
+{
+    return m_tcpServer ? m_tcpServer->connectionCounter() : nullptr;
 }
 
 quint16 HttpFrontend::port() const
@@ -111,6 +117,18 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     copy.body = request.body();
     copy.peer = socket->peerAddress();
     copy.peerPort = socket->peerPort();
+    if (!m_trustedProxies.isEmpty() && m_trustedProxies.contains(copy.peer)
+        && copy.hasHeader("x-forwarded-for")) {
+        QByteArrayList forwarded; // every X-Forwarded-For header, in order, as one list
+        for (const auto &header : std::as_const(copy.headers)) {
+            if (header.first.compare("x-forwarded-for", Qt::CaseInsensitive) == 0)
+                forwarded.append(header.second);
+        }
+        copy.proxy = copy.peer;
+        copy.proxyPort = copy.peerPort;
+        copy.peer = m_trustedProxies.clientAddress(copy.peer, forwarded.join(','));
+        copy.peerPort = 0;
+    }
 
     ConnectionGuard *guard = ConnectionGuard::of(socket);
     const bool close = guard ? guard->takeRequestInfo().closeAfterResponse : false;

@@ -1,6 +1,7 @@
 #ifndef SSEBUF_HTTPFRONTEND_H
 #define SSEBUF_HTTPFRONTEND_H
 
+#include "forwardedfor.h"
 #include "httplimits.h"
 #include "httprequest.h"
 #include "router.h"
@@ -30,6 +31,10 @@ public:
 
     // Serves HTTPS from now on (call before listen()).
     void setTlsConfiguration(const QSslConfiguration &configuration);
+    // --trusted-proxy: their X-Forwarded-For gives the client address (call before listen()).
+    void setTrustedProxies(const TrustedProxies &proxies) { m_trustedProxies = proxies; }
+    // Open and refused connections (for /metrics); nullptr before listen().
+    const class ConnectionCounter *connectionCounter() const;
     bool listen(const QHostAddress &address, quint16 port, QString *error = nullptr);
     quint16 port() const;
     // Stops accepting connections (shutdown).
@@ -50,6 +55,7 @@ private:
     QPointer<WriteCoalescer> m_coalescer;
     QPointer<GuardedTcpServer> m_tcpServer;
     std::optional<QSslConfiguration> m_tls;
+    TrustedProxies m_trustedProxies;
 };
 
 } // namespace ssebuf

@@ -14,6 +14,9 @@ struct HttpLimits
     int idleTimeoutMs = 75000; // a keep-alive connection with no request is closed
     qint64 maxStreamInputBytes = 65536; // bytes a client may send on an open SSE stream
     int listenBacklog = 4096;
+    int requestTimeoutMs = 30000; // a request's head and body from its first byte (408)
+    int maxConnections = 20000; // open connections, streams included; more are closed at once
+    int maxConnectionsPerIp = 2000; // from one peer address (trusted proxies not counted)
 };
 
 } // namespace ssebuf

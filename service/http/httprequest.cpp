@@ -22,10 +22,17 @@ bool HttpRequest::hasHeader(const QByteArray &name) const
 
 QString HttpRequest::peerText() const
 {
-    const QString host = peer.protocol() == QAbstractSocket::IPv6Protocol
-        ? QLatin1Char('[') + peer.toString() + QLatin1Char(']')
-        : peer.toString();
-    return host + QLatin1Char(':') + QString::number(peerPort);
+    auto text = [](const QHostAddress &address) {
+        if (address.isNull())
+            return QStringLiteral("unknown");
+        return address.protocol() == QAbstractSocket::IPv6Protocol
+            ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+            : address.toString();
+    };
+    if (!proxy.isNull()) // forwarded by a trusted proxy: the client has no port of ours
+        return text(peer) + QStringLiteral(" via ") + text(proxy) + QLatin1Char(':')
+            + QString::number(proxyPort);
+    return text(peer) + QLatin1Char(':') + QString::number(peerPort);
 }
 
 bool HttpRequest::isJsonMediaType(const QByteArray &contentType)

@@ -22,8 +22,11 @@ struct HttpRequest
     QUrlQuery query;
     HttpHeaders headers;
     QByteArray body;
-    QHostAddress peer;
+    QHostAddress peer; // the client: the forwarded address when proxy is set
     quint16 peerPort = 0;
+    QHostAddress
+        proxy; // the trusted proxy the request came through (--trusted-proxy); null if none
+    quint16 proxyPort = 0;
 
     // First header of that name, compared case-insensitively; empty when absent.
     QByteArray header(const QByteArray &name) const;

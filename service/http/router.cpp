@@ -9,6 +9,16 @@ void Router::add(const QByteArray &method, const QString &pattern, Handler handl
     Route route {method, pattern, pattern.split(QLatin1Char('/')), std::move(handler)};
     if (!route.segments.isEmpty() && route.segments.first().isEmpty())
         route.segments.removeFirst();
+    int capture = 0;
+    for (int i = 0; i < route.segments.size(); ++i) {
+        if (route.segments.at(i) != QLatin1String("{}"))
+            continue;
+        if (i > 0
+            && (route.segments.at(i - 1) == QLatin1String("refactor")
+                || route.segments.at(i - 1) == QLatin1String("sessions")))
+            route.sessionCaptures.append(capture);
+        ++capture;
+    }
     m_routes.push_back(std::move(route));
 }
 
@@ -30,6 +40,24 @@ bool Router::match(const Route &route, const QStringList &segments, QStringList 
     return true;
 }
 
+bool Router::isValidSessionId(const QString &id)
+{
+    // session_ 8 digits _ 6 digits _ 32 lower-case hex digits
+    static const QLatin1String prefix("session_");
+    if (id.size() != 56 || !id.startsWith(prefix) || id.at(16) != QLatin1Char('_')
+        || id.at(23) != QLatin1Char('_'))
+        return false;
+    for (int i = 8; i < 56; ++i) {
+        if (i == 16 || i == 23)
+            continue;
+        const char16_t c = id.at(i).unicode();
+        const bool digit = c >= u'0' && c <= u'9';
+        if (i < 23 ? !digit : !(digit || (c >= u'a' && c <= u'f')))
+            return false;
+    }
+    return true;
+}
+
 void Router::dispatch(HttpExchange &exchange) const
 {
     const HttpRequest &request = exchange.request();
@@ -40,6 +68,14 @@ void Router::dispatch(HttpExchange &exchange) const
             continue;
         if (route.method == request.method) {
             exchange.setRouteName(route.pattern);
+            for (const int index : route.sessionCaptures) {
+                if (!isValidSessionId(captures.at(index))) {
+                    exchange.respond(
+                        HttpResponse::error(404, QStringLiteral("session_not_found"),
+                                            QStringLiteral("no such session (not a session id)")));
+                    return;
+                }
+            }
             route.handler(exchange, captures);
             return;
         }

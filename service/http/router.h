@@ -14,7 +14,9 @@ class HttpExchange;
 
 // Maps method and path to a handler. Patterns are literal segments and "{}" for one
 // captured segment ("/api/refactor/{}/sse"). A path that matches with another method
-// gets 405 with Allow; no match gets a JSON 404.
+// gets 405 with Allow; no match gets a JSON 404. A capture that follows a "refactor" or
+// "sessions" segment is a session id: one that does not have the contract's form
+// (isValidSessionId) is a 404 session_not_found before the handler (and any store) sees it.
 class Router
 {
 public:
@@ -23,6 +25,9 @@ public:
     void add(const QByteArray &method, const QString &pattern, Handler handler);
     void dispatch(HttpExchange &exchange) const;
 
+    // ^session_[0-9]{8}_[0-9]{6}_[0-9a-f]{32}$ (SessionManager::newSessionId's form).
+    static bool isValidSessionId(const QString &id);
+
 private:
     struct Route
     {
@@ -30,6 +35,7 @@ private:
         QString pattern;
         QStringList segments;
         Handler handler;
+        QList<int> sessionCaptures; // indexes into the captures that are session ids
     };
     static bool match(const Route &route, const QStringList &segments, QStringList *captures);
 

@@ -1,5 +1,6 @@
 #include "streamconnection.h"
 
+#include "connectioncounter.h"
 #include "connectionguard.h"
 #include "rawstreamconnection.h"
 #include "socketstreamconnection.h"
@@ -21,8 +22,11 @@ std::unique_ptr<StreamConnection> StreamConnection::take(QTcpSocket *socket, qin
         if (descriptor >= 0) {
             // Qt closes its descriptor; the connection lives on in ours (no FIN is sent
             // while a descriptor still refers to it). QtHttpServer deletes the socket.
+            auto stream
+                = std::make_unique<RawStreamConnection>(descriptor, maxInputBytes, coalescer);
+            ConnectionSlot::transfer(socket, stream.get()); // still one open connection
             socket->abort();
-            return std::make_unique<RawStreamConnection>(descriptor, maxInputBytes, coalescer);
+            return stream;
         }
     }
     if (ConnectionGuard *guard = ConnectionGuard::of(socket))

@@ -124,6 +124,7 @@ void ConnectionGuard::beginStreamedBody()
 {
     m_streamedHead = false;
     m_headTimer.stop();
+    m_requestTimer.stop(); // its own idle timeout governs a streamed body
     m_idleTimer.stop();
     detachServer();
     m_streamedBody = new StreamedRequestBody(this, m_coalescer);
@@ -175,6 +176,7 @@ void ConnectionGuard::answerAndClose(const QByteArray &response)
         return;
     m_state = State::Rejected;
     m_headTimer.stop();
+    m_requestTimer.stop();
     m_idleTimer.stop();
     detachServer();
     m_socket->write(response);

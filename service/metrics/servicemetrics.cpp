@@ -2,6 +2,7 @@
 
 #include "api/ndjsonpublishstream.h"
 #include "eventloop/writecoalescer.h"
+#include "http/connectioncounter.h"
 #include "sse/subscriberhub.h"
 #include "store/redissubscriber.h"
 
@@ -84,6 +85,30 @@ void ServiceMetrics::recordRequest(const QString &route, int status)
 void ServiceMetrics::recordRejectedConnection(int status)
 {
     recordRequest(QStringLiteral("rejected_by_limits"), status);
+}
+
+void ServiceMetrics::renderHardening(QByteArray &out) const
+{
+    const ConnectionCounter *connections = m_connections;
+    family(out, "ssebuf_connections_open", "gauge",
+           "Open client connections, event streams included.");
+    sample(out, "ssebuf_connections_open", connections ? connections->open() : 0);
+    family(out, "ssebuf_connections_refused_total", "counter",
+           "Connections closed at accept because of --max-connections or "
+           "--max-connections-per-ip.");
+    sample(out, "ssebuf_connections_refused_total", connections ? connections->refusedTotal() : 0,
+           "reason=\"max_connections\"");
+    sample(out, "ssebuf_connections_refused_total", connections ? connections->refusedPerIp() : 0,
+           "reason=\"max_connections_per_ip\"");
+    family(out, "ssebuf_accept_errors_total", "counter",
+           "accept() failures (EMFILE, ENFILE, ...); the listener accepts again after a pause.");
+    sample(out, "ssebuf_accept_errors_total", connections ? connections->acceptErrors() : 0);
+    family(out, "ssebuf_producer_append_retries_total", "counter",
+           "Appends of a built-in producer's event that the store refused and that were retried.");
+    sample(out, "ssebuf_producer_append_retries_total", m_appendRetries);
+    family(out, "ssebuf_sessions_failed_store_total", "counter",
+           "Sessions ended failed because the store kept refusing their producer's events.");
+    sample(out, "ssebuf_sessions_failed_store_total", m_sessionsFailedByStore);
 }
 
 void ServiceMetrics::render(std::function<void(const QByteArray &)> done)
@@ -177,6 +202,7 @@ void ServiceMetrics::render(std::function<void(const QByteArray &)> done)
         sample(out, "ssebuf_publish_stream_lines_total", streams ? streams->lines : 0);
         family(out, "ssebuf_store_up", "gauge", "1 when the session store is reachable.");
         sample(out, "ssebuf_store_up", self->m_store->isAvailable() ? 1 : 0);
+        self->renderHardening(out);
         family(out, "ssebuf_http_requests_total", "counter",
                "HTTP requests answered, by route pattern and status.");
         for (auto it = self->m_requests.cbegin(); it != self->m_requests.cend(); ++it) {

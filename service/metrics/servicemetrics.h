@@ -2,6 +2,7 @@
 #define SSEBUF_SERVICEMETRICS_H
 
 #include "eventloop/writecoalescer.h"
+#include "http/connectioncounter.h"
 #include "http/httprequest.h"
 #include "store/sessionstore.h"
 
@@ -28,6 +29,13 @@ public:
 
     void recordRequest(const QString &route, int status);
     void recordRejectedConnection(int status);
+    // Open and refused connections, accept() errors (the HTTP front end's; it has them
+    // only once listening).
+    void setConnectionCounter(const ConnectionCounter *counter) { m_connections = counter; }
+    // A built-in producer's event the store refused and that is tried again.
+    void recordAppendRetry() { ++m_appendRetries; }
+    // A session ended failed because the store kept refusing its producer's events.
+    void recordSessionFailedByStore() { ++m_sessionsFailedByStore; }
     // Publish requests on this instance: events or requests not appended again because
     // their idempotency key was known; a batch (JSON array) and the events it appended.
     void recordDuplicates(int count) { m_duplicates += count; }
@@ -38,9 +46,14 @@ public:
     void render(std::function<void(const QByteArray &)> done);
 
 private:
+    void renderHardening(QByteArray &out) const;
+
     SessionStore *m_store;
     SubscriberHub *m_hub;
     QPointer<const WriteCoalescer> m_coalescer;
+    QPointer<const ConnectionCounter> m_connections;
+    qint64 m_appendRetries = 0;
+    qint64 m_sessionsFailedByStore = 0;
     const PublishStreamStats *m_streamStats = nullptr;
     qint64 m_sessionsCreated = 0;
     qint64 m_sessionsExpired = 0;

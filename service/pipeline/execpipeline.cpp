@@ -6,9 +6,12 @@
 #ifdef Q_OS_UNIX
 #include <csignal>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #endif
+
+#include <QCoreApplication>
 
 Q_LOGGING_CATEGORY(lcExec, "ssebuf.pipeline")
 
@@ -44,6 +47,7 @@ ExecProducer::ExecProducer(const QString &sessionId, const StartRequest &request
     : SessionProducer(parent)
     , m_sessionId(sessionId)
     , m_options(options)
+    , m_process(new QProcess(this))
 {
     QJsonObject input = request.publicJson;
     input.insert(QStringLiteral("session_id"), sessionId);
@@ -51,28 +55,38 @@ ExecProducer::ExecProducer(const QString &sessionId, const StartRequest &request
         input.insert(QStringLiteral("github_credentials"), request.githubCredentials);
     m_input = QJsonDocument(input).toJson(QJsonDocument::Compact) + '\n';
 
-    m_process.setProgram(options.program);
-    m_process.setArguments(options.arguments);
-    // The admin token is the service's secret, not the producer's (which may run any code
-    // or log its environment): everything else of the environment is inherited.
+    m_process->setProgram(options.program);
+    m_process->setArguments(options.arguments);
+    // The service's settings are not the producer's (which may run any code or log its
+    // environment): SSEBUF_STORE may hold the Redis password, the tokens grant access.
+    // Every SSEBUF_* variable is left out; everything else is inherited.
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.remove(QStringLiteral("SSEBUF_ADMIN_TOKEN"));
-    m_process.setProcessEnvironment(environment);
-    m_process.setProcessChannelMode(QProcess::SeparateChannels);
+    const QStringList names = environment.keys();
+    for (const QString &name : names) {
+        if (name.startsWith(QLatin1String("SSEBUF_")))
+            environment.remove(name);
+    }
+    m_process->setProcessEnvironment(environment);
+    m_process->setProcessChannelMode(QProcess::SeparateChannels);
 #ifdef Q_OS_UNIX
     // Its own process group, so that killing it reaches what it started too (a shell
     // wrapper's children would otherwise keep running after their session is gone).
-    m_process.setChildProcessModifier([] {
+    // PR_SET_PDEATHSIG: if the service dies (SIGKILL, a crash), the producer gets SIGKILL
+    // instead of running on unsupervised.
+    m_process->setChildProcessModifier([parent = ::getpid()] {
         ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) // the service died before prctl()
+            ::_exit(127);
         closeInheritedDescriptors();
     });
 #endif
-    connect(&m_process, &QProcess::readyReadStandardOutput, this,
+    connect(m_process, &QProcess::readyReadStandardOutput, this,
             &ExecProducer::process_readyReadStandardOutput);
-    connect(&m_process, &QProcess::readyReadStandardError, this,
+    connect(m_process, &QProcess::readyReadStandardError, this,
             &ExecProducer::process_readyReadStandardError);
-    connect(&m_process, &QProcess::finished, this, &ExecProducer::process_finished);
-    connect(&m_process, &QProcess::errorOccurred, this, &ExecProducer::process_errorOccurred);
+    connect(m_process, &QProcess::finished, this, &ExecProducer::process_finished);
+    connect(m_process, &QProcess::errorOccurred, this, &ExecProducer::process_errorOccurred);
     m_silenceTimer.setSingleShot(true);
     m_silenceTimer.setInterval(options.silenceTimeoutSeconds * 1000);
     connect(&m_silenceTimer, &QTimer::timeout, this, &ExecProducer::silenceTimer_timeout);
@@ -83,19 +97,27 @@ ExecProducer::ExecProducer(const QString &sessionId, const StartRequest &request
 
 ExecProducer::~ExecProducer()
 {
-    if (m_process.state() != QProcess::NotRunning) {
-        m_process.disconnect(this);
-        killProcess();
-        m_process.waitForFinished(2000);
-    }
+    if (m_process->state() == QProcess::NotRunning)
+        return;
+    // Never wait here (this runs on the event loop): the process gets SIGKILL and its
+    // QProcess lives on, without this producer, until the exit is reaped.
+    m_process->disconnect(this);
+    killProcess();
+    QProcess *process = m_process;
+    process->setParent(QCoreApplication::instance());
+    connect(process, &QProcess::finished, process, &QObject::deleteLater);
 }
 
 void ExecProducer::start()
 {
     qCInfo(lcExec).noquote() << "starting" << m_options.program << "for" << m_sessionId;
-    m_process.start();
-    m_process.write(m_input);
-    m_process.closeWriteChannel();
+    m_process->start();
+    m_pid = m_process->processId();
+    m_process->write(m_input);
+    m_process->closeWriteChannel();
+    // QProcess has its own copy until the pipe takes it: this one is not needed any more
+    // (10,000 sessions with 1 MiB requests would otherwise hold 10 GB).
+    m_input = QByteArray();
     m_silenceTimer.start();
 }
 
@@ -103,7 +125,7 @@ void ExecProducer::stop()
 {
     m_stopped = true;
     m_silenceTimer.stop();
-    if (m_process.state() != QProcess::NotRunning) {
+    if (m_process->state() != QProcess::NotRunning) {
         qCInfo(lcExec).noquote() << "killing the producer of" << m_sessionId;
         killProcess();
     }
@@ -113,16 +135,15 @@ bool ExecProducer::cancel()
 {
     m_stopped = true;
     m_silenceTimer.stop();
-    if (m_process.state() == QProcess::NotRunning)
+    if (m_process->state() == QProcess::NotRunning)
         return false;
     m_cancelled = true;
     qCInfo(lcExec).noquote() << "cancelled: SIGTERM to the producer of" << m_sessionId;
 #ifdef Q_OS_UNIX
-    const qint64 pid = m_process.processId();
-    if (pid > 0)
-        ::kill(-pid_t(pid), SIGTERM);
+    if (m_pid > 0)
+        ::kill(-pid_t(m_pid), SIGTERM);
 #endif
-    m_process.terminate();
+    m_process->terminate();
     m_killTimer.start();
     return true;
 }
@@ -137,7 +158,7 @@ void ExecProducer::killTimer_timeout()
 void ExecProducer::process_readyReadStandardOutput()
 {
     m_silenceTimer.start();
-    const QByteArray bytes = m_process.readAllStandardOutput();
+    const QByteArray bytes = m_process->readAllStandardOutput();
     // Several lines read at once are a burst: their events go out together (one send per
     // subscriber) when this loop pass ends.
     if (m_options.coalescer && bytes.indexOf('\n') != bytes.lastIndexOf('\n'))
@@ -202,7 +223,7 @@ void ExecProducer::handleLine(const QByteArray &line)
 void ExecProducer::process_readyReadStandardError()
 {
     m_silenceTimer.start();
-    m_stderrTail += m_process.readAllStandardError();
+    m_stderrTail += m_process->readAllStandardError();
     if (m_stderrTail.size() > 2048)
         m_stderrTail = m_stderrTail.right(2048);
 }
@@ -230,7 +251,12 @@ void ExecProducer::process_finished(int exitCode, QProcess::ExitStatus status)
     process_readyReadStandardError();
     // After the reads above, which restart it.
     m_silenceTimer.stop();
+    // What it started and left running (a shell's background jobs) goes with it.
+    killGroup();
     const QString tail = QString::fromUtf8(m_stderrTail).trimmed();
+    if (!tail.isEmpty())
+        qCInfo(lcExec).noquote() << "stderr of the producer of" << m_sessionId << ":" << tail;
+    const bool tailInEvent = m_options.stderrInEvent && !tail.isEmpty();
     if (m_timedOut) {
         emitTerminal(SessionState::Failed, QStringLiteral("error"),
                      QStringLiteral("the producer was silent for %1 s and was killed")
@@ -243,8 +269,8 @@ void ExecProducer::process_finished(int exitCode, QProcess::ExitStatus status)
             ? QStringLiteral("crashed")
             : QStringLiteral("exited with code %1").arg(exitCode);
         emitTerminal(SessionState::Failed, QStringLiteral("error"),
-                     tail.isEmpty() ? QStringLiteral("the producer %1").arg(how)
-                                    : QStringLiteral("the producer %1: %2").arg(how, tail));
+                     tailInEvent ? QStringLiteral("the producer %1: %2").arg(how, tail)
+                                 : QStringLiteral("the producer %1").arg(how));
     }
     qCInfo(lcExec).noquote() << "producer of" << m_sessionId << "ended, exit code" << exitCode;
     m_killTimer.stop();
@@ -263,7 +289,7 @@ void ExecProducer::process_errorOccurred(QProcess::ProcessError error)
         m_silenceTimer.stop();
         emitTerminal(
             SessionState::Failed, QStringLiteral("error"),
-            QStringLiteral("the producer could not be started: %1").arg(m_process.errorString()));
+            QStringLiteral("the producer could not be started: %1").arg(m_process->errorString()));
         if (!m_stopped) {
             m_stopped = true;
             Q_EMIT finished();
@@ -283,13 +309,18 @@ void ExecProducer::silenceTimer_timeout()
 
 void ExecProducer::killProcess()
 {
+    killGroup();
+    m_process->kill();
+}
+
+void ExecProducer::killGroup()
+{
 #ifdef Q_OS_UNIX
-    // Still running, so not reaped: the group id cannot belong to anyone else yet.
-    const qint64 pid = m_process.processId();
-    if (pid > 0)
-        ::kill(-pid_t(pid), SIGKILL);
+    // While a member of the group lives, its id cannot be given to a new process (Linux
+    // keeps a pid in use as long as a process group refers to it): no stranger is hit.
+    if (m_pid > 0)
+        ::kill(-pid_t(m_pid), SIGKILL);
 #endif
-    m_process.kill();
 }
 
 ExecPipeline::ExecPipeline(const QString &command, int silenceTimeoutSeconds, bool passCredentials,

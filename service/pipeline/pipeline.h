@@ -15,6 +15,8 @@ class Pipeline
 public:
     virtual ~Pipeline() = default;
     virtual QString name() const = 0;
+    // How many of its producers may run at once; 0: no limit (the producer is in-process).
+    virtual int maxConcurrentProducers() const { return 0; }
     // A new producer for the session, or nullptr when events come only from the
     // publish API (external pipeline).
     virtual SessionProducer *createProducer(const QString &sessionId, const StartRequest &request,

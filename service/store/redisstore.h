@@ -37,6 +37,8 @@ public:
     bool isAvailable() const override { return m_supervisor->isUp(); }
     // --redis-wait-replicas: an append is acknowledged once this many replicas have it.
     void setWaitReplicas(int replicas) { m_waitReplicas = replicas; }
+    // The current connection attempt has not succeeded or failed yet (start-up waits on it).
+    bool isConnecting() const { return m_supervisor->isConnecting(); }
 
     void createSession(const SessionRecord &record, CreateCallback done) override;
     void appendEvent(const QString &sessionId, const EventDraft &draft,

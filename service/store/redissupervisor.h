@@ -30,6 +30,7 @@ public:
     ~RedisSupervisor() override;
 
     bool isUp() const { return m_state == State::Up; }
+    bool isConnecting() const { return m_state == State::Connecting; }
     // Sends on the command connection; the handler is skipped once closed.
     void send(const QList<QByteArray> &args, RedisConnection::ReplyHandler handler);
     // Drops both connections for good (the store is going away); no signal follows.

@@ -291,7 +291,8 @@ void tst_Secrets::execProducerStdin()
 void tst_Secrets::execProducerEnvironmentHasNoToken()
 {
     // The admin token given as SSEBUF_ADMIN_TOKEN is ssebufd's secret: a producer (which may
-    // run any code, or log its environment) does not inherit it. Other variables it does.
+    // run any code, or log its environment) does not inherit it, nor any other SSEBUF_*
+    // setting (issue 15: SSEBUF_STORE may hold the Redis password). Other variables it does.
     const QByteArray marker = newMarker();
     const QString envCopy = m_dir.filePath(QStringLiteral("producer-environment.txt"));
     const QString script = m_dir.filePath(QStringLiteral("copy-environment.sh"));
@@ -302,7 +303,8 @@ void tst_Secrets::execProducerEnvironmentHasNoToken()
                   "echo '{\"type\":\"result\",\"status\":\"completed\",\"message\":\"ok\"}'\n"));
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("SSEBUF_ADMIN_TOKEN"), QString::fromLatin1(marker));
-    environment.insert(QStringLiteral("SSEBUF_TEST_PRODUCER_SETTING"), QStringLiteral("kept"));
+    environment.insert(QStringLiteral("SSEBUF_TEST_PRODUCER_SETTING"), QStringLiteral("dropped"));
+    environment.insert(QStringLiteral("TEST_PRODUCER_SETTING"), QStringLiteral("kept"));
     ServiceProcess service;
     QVERIFY2(service.start({QStringLiteral("--pipeline"),
                             QStringLiteral("exec:sh %1 %2").arg(script, envCopy)},
@@ -313,7 +315,8 @@ void tst_Secrets::execProducerEnvironmentHasNoToken()
     RawSseClient stream;
     QVERIFY(readWholeStream(stream, sseUrl(service, id)));
     const QString seen = readFile(envCopy);
-    QVERIFY(seen.contains(QLatin1String("SSEBUF_TEST_PRODUCER_SETTING=kept")));
+    QVERIFY(seen.contains(QLatin1String("TEST_PRODUCER_SETTING=kept")));
+    QVERIFY(!seen.contains(QLatin1String("SSEBUF_")));
     QVERIFY(!seen.contains(QLatin1String("SSEBUF_ADMIN_TOKEN")));
     QVERIFY(!seen.contains(QString::fromLatin1(marker)));
     // The token still guards the service itself.

@@ -124,7 +124,9 @@ class Ssebufd:
     def command(self):
         # --log-level warning mirrors the Nchan configuration (access_log off, error_log warn).
         return [self.binary, "--listen", "127.0.0.1:0", "--pipeline", "external",
-                "--max-sessions", "20000", "--log-level", self.log_level]
+                "--max-sessions", "20000", "--log-level", self.log_level,
+                # every client is on 127.0.0.1: lift the connection caps (issue 15)
+                "--max-connections", "10000000", "--max-connections-per-ip", "10000000"]
 
     def start(self):
         env = dict(os.environ, QT_NO_GLIB="1")
@@ -409,6 +411,7 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
     w("")
     w("# servers (fresh for every workload)")
     w("QT_NO_GLIB=1 ssebufd --listen 127.0.0.1:0 --pipeline external --max-sessions 20000 "
+      "--max-connections 10000000 --max-connections-per-ip 10000000 "
       "--log-level warning")
     w("NCHAN_WORKERS=1 %s/start.sh %d /tmp/ssebench-nchan-%d   # and NCHAN_WORKERS=2; stop.sh PID"
       % (args.nchan_dir, args.nchan_port, args.nchan_port))

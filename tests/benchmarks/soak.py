@@ -276,7 +276,8 @@ def main():
          "--session-ttl", str(args.ttl), "--sweep-interval", str(args.sweep),
          "--log-level", "warning"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env=dict(os.environ, QT_NO_GLIB="1"))
+        env=dict(os.environ, QT_NO_GLIB="1", SSEBUF_MAX_CONNECTIONS_PER_IP="10000000",
+                 SSEBUF_MAX_CONNECTIONS="10000000"))
     try:
         line = server.stdout.readline()
         match = re.search(r"listening on http://[^:]+:(\d+)", line)

@@ -49,8 +49,10 @@ void tst_ConnectionStorm::initTestCase()
 void tst_ConnectionStorm::tenThousandConnectionsOpenedAndDropped()
 {
     ServiceProcess service;
+    // 10,000 from one address: past the default --max-connections-per-ip (2000).
     QVERIFY2(service.start({QStringLiteral("--pipeline"), QStringLiteral("external"),
-                            QStringLiteral("--log-level"), QStringLiteral("warning")}),
+                            QStringLiteral("--log-level"), QStringLiteral("warning"),
+                            QStringLiteral("--max-connections-per-ip"), QStringLiteral("20000")}),
              qPrintable(service.errorText()));
     const qint64 pid = service.process().processId();
     HttpTestClient http;

@@ -184,9 +184,11 @@ check "the installed ssebufd exits 0 on SIGTERM" equals "$SSEBUFD_EXIT" 0
 
 echo "--- every setting of the packaged configuration, uncommented, is accepted"
 printf 'packaging-test-token\n' >"$TEST_TMP/admin-token"
+printf 'packaging-publish-token\n' >"$TEST_TMP/publish-token"
 # TLS needs a real certificate: that pair is left commented out.
 sed -e '/^;tls-/!s/^;\([a-z][a-z-]*\) = /\1 = /' \
     -e "s|^admin-token-file = .*|admin-token-file = $TEST_TMP/admin-token|" \
+    -e "s|^publish-token-file = .*|publish-token-file = $TEST_TMP/publish-token|" \
     -e 's|^listen = .*|listen = 127.0.0.1:0|' "$conf" >"$TEST_TMP/full.conf"
 grep -E '^[a-z]' "$TEST_TMP/full.conf"
 START_WITHOUT_LISTEN=1 start_ssebufd "$root/usr/bin/ssebufd" --config "$TEST_TMP/full.conf"

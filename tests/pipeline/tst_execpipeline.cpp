@@ -300,6 +300,8 @@ void tst_ExecPipeline::oversizedEventIsReplacedNotDropped()
              QStringLiteral("completed"));
 }
 
+// With --exec-stderr-in-event (issue 15: by default the tail is only logged, see
+// tests/hardening/tst_hardening_exec.cpp stderrTailIsLoggedNotPublished).
 void tst_ExecPipeline::nonZeroExitFailsWithStderrTail()
 {
     ServiceProcess service;
@@ -311,7 +313,9 @@ void tst_ExecPipeline::nonZeroExitFailsWithStderrTail()
                             "head -c 5000 /dev/zero | tr '\\0' 'e' >&2\n"
                             "echo >&2\n"
                             "echo 'boom: the backend broke' >&2\n"
-                            "exit 3\n"));
+                            "exit 3\n",
+                            {},
+                            {QStringLiteral("--exec-stderr-in-event"), QStringLiteral("true")}));
     QString id;
     const QList<QJsonObject> events = runSession(service, &id);
     QCOMPARE(events.size(), 2);

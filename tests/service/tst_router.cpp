@@ -18,6 +18,7 @@ private Q_SLOTS:
     void init();
     void literalRoute();
     void capturesSegments();
+    void malformedSessionIdIsNotDispatched();
     // An empty capture never matches; another method on a known path is 405 with Allow.
     void notDispatched_data();
     void notDispatched();
@@ -90,11 +91,36 @@ void tst_Router::literalRoute()
 void tst_Router::capturesSegments()
 {
     QString route;
-    dispatch("GET", {"api", "refactor", "session_1", "sse"}, &route);
-    dispatch("POST", {"api", "sessions", "s 2", "events"});
+    const QString first
+        = QStringLiteral("session_20261201_120000_0123456789abcdef0123456789abcdef");
+    const QString second
+        = QStringLiteral("session_20261201_120001_fedcba9876543210fedcba9876543210");
+    dispatch("GET", {"api", "refactor", first, "sse"}, &route);
+    dispatch("POST", {"api", "sessions", second, "events"});
     dispatch("GET", {"a", "x", "y"});
-    QCOMPARE(m_calls, (QStringList {"sse(session_1)", "publish(s 2)", "two(x,y)"}));
+    QCOMPARE(m_calls, (QStringList {"sse(" + first + ")", "publish(" + second + ")", "two(x,y)"}));
     QCOMPARE(route, QStringLiteral("/api/refactor/{}/sse"));
+}
+
+// A capture after "refactor" or "sessions" is a session id: one without the contract's form
+// is a 404 before the handler runs (issue 15).
+void tst_Router::malformedSessionIdIsNotDispatched()
+{
+    for (const QString &id :
+         {QStringLiteral("session_1"), QStringLiteral("s 2"), QStringLiteral("ssebuf:sessions"),
+          QStringLiteral("session_20261201_120000_0123456789ABCDEF0123456789ABCDEF"),
+          QStringLiteral("session_20261201_12000_0123456789abcdef0123456789abcdef0")}) {
+        QString route;
+        int status = 0;
+        const QByteArray bytes = dispatch("GET", {"api", "refactor", id, "sse"}, &route, &status);
+        QCOMPARE(status, 404);
+        QVERIFY2(bytes.contains("session_not_found"), bytes.constData());
+        dispatch("POST", {"api", "sessions", id, "events"}, &route, &status);
+        QCOMPARE(status, 404);
+    }
+    QVERIFY(m_calls.isEmpty());
+    QVERIFY(Router::isValidSessionId(
+        QStringLiteral("session_20261201_120000_0123456789abcdef0123456789abcdef")));
 }
 
 void tst_Router::notDispatched_data()
