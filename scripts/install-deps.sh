@@ -18,6 +18,7 @@ runtime=(
 )
 test_tools=(
     redis-server            # Redis store tests start their own redis-server
+    redis-tools             # redis-cli: --cluster create/reshard; Sentinel is redis-server --sentinel
     curl python3 jq         # example and script tests
     file desktop-file-utils # CPack dependency detection, desktop entry check
     openjdk-17-jdk-headless # the Java example (java.net.http.HttpClient)

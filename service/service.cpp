@@ -18,6 +18,7 @@
 #include "session/sessionmanager.h"
 #include "sse/subscriberhub.h"
 #include "store/memorystore.h"
+#include "store/redisclusterstore.h"
 #include "store/redisstore.h"
 
 #include <QDateTime>
@@ -60,14 +61,23 @@ bool Service::start(QString *error)
     m_coalescer = new WriteCoalescer(this);
     if (m_config.store == QLatin1String("memory")) {
         m_store = new MemoryStore(retention, this);
-    } else if (m_config.store.startsWith(QLatin1String("redis://"))) {
+    } else if (m_config.store.startsWith(QLatin1String("redis"))) {
         // Starts without Redis too: /healthz says 503 until it is reachable.
         const std::optional<RedisEndpoint> endpoint = RedisEndpoint::parse(m_config.store, error);
         if (!endpoint)
             return false;
-        auto *redis = new RedisStore(*endpoint, retention, m_coalescer, this);
-        m_store = redis;
-        awaitFirstConnection(redis);
+        if (endpoint->kind == RedisEndpoint::Kind::Cluster) {
+            auto *cluster = new RedisClusterStore(*endpoint, retention, m_config.redisWaitReplicas,
+                                                  m_coalescer, this);
+            m_store = cluster;
+            // Until the slot map is known (or the bound passes).
+            awaitFirstConnection(cluster, [cluster] { return !cluster->isAvailable(); });
+        } else {
+            auto *redis = new RedisStore(*endpoint, retention, m_coalescer, this);
+            redis->setWaitReplicas(m_config.redisWaitReplicas);
+            m_store = redis;
+            awaitFirstConnection(redis, [redis] { return redis->isConnecting(); });
+        }
     } else {
         *error = QStringLiteral("store %1 is not supported by this build").arg(m_config.store);
         return false;
@@ -178,7 +188,7 @@ bool Service::start(QString *error)
     return true;
 }
 
-void Service::awaitFirstConnection(RedisStore *store)
+void Service::awaitFirstConnection(SessionStore *store, const std::function<bool()> &connecting)
 {
     // Before listening: a request that came the moment "listening on" was printed would
     // otherwise find the connection still being made and get 503 from a healthy fleet.
@@ -187,11 +197,11 @@ void Service::awaitFirstConnection(RedisStore *store)
     QEventLoop loop;
     QTimer poll;
     connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (!store->isConnecting() || deadline.hasExpired())
+        if (!connecting() || deadline.hasExpired())
             loop.quit();
     });
     poll.start(5);
-    if (store->isConnecting())
+    if (connecting())
         loop.exec();
     if (!store->isAvailable())
         qCWarning(lcService).noquote() << "starting without the Redis store" << store->description()

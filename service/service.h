@@ -8,6 +8,7 @@
 #include <QSslConfiguration>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -57,7 +58,8 @@ private:
     std::optional<QSslConfiguration> loadTlsConfiguration(QString *error) const;
     // Runs the event loop until the first Redis connection attempt succeeds or fails, at
     // most firstConnectionWaitMs.
-    void awaitFirstConnection(RedisStore *store);
+    // connecting: whether the store's first attempt is still under way.
+    void awaitFirstConnection(SessionStore *store, const std::function<bool()> &connecting);
     static constexpr int firstConnectionWaitMs = 5000;
     void scheduleMemoryTrim();
     void trimTimer_timeout();

@@ -121,6 +121,21 @@ void EventQueryApi::wait(HttpExchange &exchange, const Query &query)
             });
     connect(m_store, &SessionStore::availabilityChanged, waiter, wakeOnce);
     timer->start(query.waitSeconds * 1000);
+    // A store that delivers live events per session (a cluster, contract section 17)
+    // follows this one while the poll waits; once it does, one more read covers an event
+    // that came in between.
+    m_store->watchSession(
+        query.sessionId, withContext<bool>(waiter, [this, query, waiter, wakeOnce](bool) mutable {
+            m_store->readEvents(query.sessionId, query.after, 1,
+                                withContext<const ReadResult &>(
+                                    waiter, [wakeOnce](const ReadResult &result) mutable {
+                                        if (!result.events.isEmpty() || !result.found
+                                            || result.finished || !result.available)
+                                            wakeOnce();
+                                    }));
+        }));
+    connect(waiter, &QObject::destroyed, m_store,
+            [store = m_store, sessionId = query.sessionId] { store->unwatchSession(sessionId); });
 }
 
 void EventQueryApi::answer(HttpExchange &exchange, const Query &query, const ReadResult &result)

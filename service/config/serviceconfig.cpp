@@ -3,6 +3,7 @@
 #include "configparsing.h"
 
 #include <QFile>
+#include <QRegularExpression>
 
 #include <limits>
 
@@ -35,8 +36,10 @@ const OptionSpec kOptions[] = {
     {"pipeline", "SSEBUF_PIPELINE", "P",
      "what produces a session's events: demo, external or exec:COMMAND", "demo", Kind::Text, 0, 0},
     {"store", "SSEBUF_STORE", "S",
-     "memory, or redis://HOST:PORT[/DB] for a store shared by several instances", "memory",
+     "memory, or a redis://, redis-sentinel:// or redis-cluster:// URL (shared store)", "memory",
      Kind::Text, 0, 0},
+    {"redis-wait-replicas", "SSEBUF_REDIS_WAIT_REPLICAS", "N",
+     "appends wait (WAIT) for N Redis replicas, else 503", "0", Kind::Integer, 0, 16},
     {"admin-token-file", "SSEBUF_ADMIN_TOKEN", "F",
      "file holding the bearer token for admin, metrics and publish routes (the variable holds the "
      "token itself); none: loopback clients only",
@@ -311,8 +314,10 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             config.pipeline = pipeline;
         } else if (name == QLatin1String("store")) {
             const QString store = value.trimmed();
-            if (store != QLatin1String("memory") && !store.startsWith(QLatin1String("redis://"))) {
-                fail(QStringLiteral("expected memory or redis://HOST:PORT[/DB]"));
+            static const QRegularExpression redis(QStringLiteral("^redis(-cluster|-sentinel)?://"));
+            if (store != QLatin1String("memory") && !redis.match(store).hasMatch()) {
+                fail(QStringLiteral(
+                    "expected memory, redis://, redis-sentinel:// or redis-cluster://"));
                 return result;
             }
             config.store = store;
@@ -341,6 +346,8 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
             config.maxEvents = int(number);
         } else if (name == QLatin1String("max-buffer-bytes")) {
             config.maxBufferBytes = number;
+        } else if (name == QLatin1String("redis-wait-replicas")) {
+            config.redisWaitReplicas = int(number);
         } else if (name == QLatin1String("max-sessions")) {
             config.maxSessions = int(number);
         } else if (name == QLatin1String("sweep-interval")) {

@@ -25,6 +25,7 @@ struct ServiceConfig
     int maxEvents = 1000;
     qint64 maxBufferBytes = 1048576;
     int maxSessions = 10000;
+    int redisWaitReplicas = 0;
     int sweepIntervalSeconds = 60;
     int keepaliveSeconds = 15;
     int demoStepMs = 200;

@@ -42,6 +42,7 @@ SseSubscriber::~SseSubscriber() = default;
 
 void SseSubscriber::start()
 {
+    m_started = true;
     write(SseEncoder::retry(m_options.retryMs));
     pump();
 }
@@ -66,7 +67,8 @@ void SseSubscriber::write(const QByteArray &bytes)
 
 void SseSubscriber::offer(const EventPtr &event)
 {
-    if (m_state == State::Closing || m_state == State::Ended)
+    // Not started: its first read, still to come, covers the event.
+    if (!m_started || m_state == State::Closing || m_state == State::Ended)
         return;
     m_knownLastSeq = qMax(m_knownLastSeq, event->seq);
     if (event->seq < m_nextSeq)
@@ -106,11 +108,28 @@ void SseSubscriber::pump()
                             this, [this](const ReadResult &result) { store_read(result); }));
 }
 
+void SseSubscriber::resync()
+{
+    if (!m_started || m_state == State::Closing || m_state == State::Ended)
+        return;
+    m_knownLastSeq = -1;
+    if (m_reading)
+        m_readAgain = true;
+    else
+        pump();
+}
+
 void SseSubscriber::store_read(const ReadResult &result)
 {
     m_reading = false;
     if (m_state == State::Closing || m_state == State::Ended)
         return;
+    if (std::exchange(m_readAgain, false)) {
+        // This answer may predate the subscription that was made again: ask once more.
+        m_knownLastSeq = -1;
+        QMetaObject::invokeMethod(this, &SseSubscriber::pump, Qt::QueuedConnection);
+        return;
+    }
     if (!result.available) {
         close(QStringLiteral("store_unavailable"));
         return;
@@ -118,6 +137,13 @@ void SseSubscriber::store_read(const ReadResult &result)
     if (!result.found) {
         close(QStringLiteral("session_gone"));
         return;
+    }
+    if (!result.finished && result.lastSeq < m_nextSeq - 1) {
+        // The store holds less than this client saw (it lost events: a failover to a
+        // replica that missed writes, a restart): say so and go on from what it has, rather
+        // than wait for seqs that may come back with other content (contract section 17).
+        writeStoreReset(result.lastSeq);
+        m_knownLastSeq = result.lastSeq;
     }
     m_knownLastSeq = qMax(m_knownLastSeq, result.lastSeq);
     if (result.gapFrom > 0 && result.gapTo >= m_nextSeq)
@@ -186,6 +212,28 @@ void SseSubscriber::writeGap(qint64 from, qint64 to)
                    .arg(to));
     gap.insert(QStringLiteral("timestamp"), isoUtc(QDateTime::currentDateTimeUtc()));
     write(SseEncoder::anonymousEvent(QJsonDocument(gap).toJson(QJsonDocument::Compact)));
+}
+
+void SseSubscriber::writeStoreReset(qint64 lastSeq)
+{
+    const qint64 from = lastSeq + 1;
+    const qint64 to = m_nextSeq - 1;
+    QJsonObject gap;
+    gap.insert(QStringLiteral("type"), QStringLiteral("gap"));
+    gap.insert(QStringLiteral("session_id"), m_sessionId);
+    gap.insert(QStringLiteral("status"), QStringLiteral("running"));
+    gap.insert(QStringLiteral("reason"), QStringLiteral("store_reset"));
+    gap.insert(QStringLiteral("missed_from"), from);
+    gap.insert(QStringLiteral("missed_to"), to);
+    gap.insert(QStringLiteral("last_seq"), lastSeq);
+    gap.insert(QStringLiteral("message"),
+               QStringLiteral("the store no longer holds events %1 to %2; the stream goes on "
+                              "with what it holds, and new events may reuse those seqs")
+                   .arg(from)
+                   .arg(to));
+    gap.insert(QStringLiteral("timestamp"), isoUtc(QDateTime::currentDateTimeUtc()));
+    write(SseEncoder::anonymousEvent(QJsonDocument(gap).toJson(QJsonDocument::Compact)));
+    m_nextSeq = from;
 }
 
 void SseSubscriber::stream_bytesWritten()

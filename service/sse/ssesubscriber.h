@@ -35,6 +35,8 @@ public:
     void start();
     // A new event of this session was appended.
     void offer(const EventPtr &event);
+    // The store's live traffic may have missed events: read it again.
+    void resync();
     // Ends the stream cleanly: what is queued is flushed, then the connection closes.
     void close(const QString &reason);
     // Writes a keep-alive comment when idle, cuts off a stalled client. Called by the hub.
@@ -59,6 +61,7 @@ private:
     void store_read(const struct ReadResult &result);
     void write(const QByteArray &bytes);
     void writeGap(qint64 from, qint64 to);
+    void writeStoreReset(qint64 lastSeq);
     void cutOff(const QString &reason);
     void end(const QString &reason);
     void stream_bytesWritten();
@@ -79,6 +82,8 @@ private:
     qint64 m_lastProgressMs;
     QString m_closeReason;
     bool m_reading = false;
+    bool m_started = false;
+    bool m_readAgain = false; // a resync came while a read was under way
 };
 
 } // namespace ssebuf

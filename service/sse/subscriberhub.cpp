@@ -1,5 +1,7 @@
 #include "subscriberhub.h"
 
+#include "core/contextcallback.h"
+
 #include <QDateTime>
 
 namespace ssebuf {
@@ -11,6 +13,11 @@ SubscriberHub::SubscriberHub(SessionStore *store, const SseOptions &options, QOb
 {
     connect(store, &SessionStore::eventAppended, this, &SubscriberHub::store_eventAppended);
     connect(store, &SessionStore::sessionRemoved, this, &SubscriberHub::store_sessionRemoved);
+    connect(store, &SessionStore::sessionResync, this, [this](const QString &sessionId) {
+        const QList<SseSubscriber *> subscribers = m_bySession.value(sessionId);
+        for (SseSubscriber *subscriber : subscribers)
+            subscriber->resync();
+    });
     // Live streams follow the store's notifications: without the store they would hang
     // silently, so they end cleanly and their clients resume (Last-Event-ID) once it is back.
     connect(store, &SessionStore::availabilityChanged, this, [this](bool available) {
@@ -44,7 +51,14 @@ SseSubscriber *SubscriberHub::subscribe(std::unique_ptr<StreamConnection> stream
     connect(subscriber, &SseSubscriber::eventsDelivered, this,
             [this](int count) { m_delivered += count; });
     Q_EMIT subscriberConnected(sessionId, subscriber);
-    subscriber->start();
+    // The store delivers the session's live events from here on; the stream's first read
+    // must come after that, or an event appended in between would be missed.
+    m_store->watchSession(sessionId, withContext<bool>(subscriber, [subscriber](bool ready) {
+                              if (ready)
+                                  subscriber->start();
+                              else
+                                  subscriber->close(QStringLiteral("store_unavailable"));
+                          }));
     return subscriber;
 }
 
@@ -57,6 +71,7 @@ void SubscriberHub::subscriber_ended(SseSubscriber *subscriber, const QString &r
         if (it->isEmpty())
             m_bySession.erase(it);
     }
+    m_store->unwatchSession(subscriber->sessionId());
     if (reason == QLatin1String("slow_consumer") || reason == QLatin1String("stalled"))
         ++m_slowDisconnects;
     Q_EMIT subscriberDisconnected(subscriber->sessionId(), subscriber, reason);

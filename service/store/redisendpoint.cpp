@@ -6,6 +6,8 @@ namespace ssebuf {
 
 QString RedisEndpoint::toString() const
 {
+    if (kind != Kind::Single)
+        return seedsText();
     const QString shownHost
         = host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
     QString credentials;
@@ -24,6 +26,9 @@ std::optional<RedisEndpoint> RedisEndpoint::parse(const QString &text, QString *
             *error = QStringLiteral("invalid Redis URL: %1").arg(message);
         return std::nullopt;
     };
+    if (text.startsWith(QLatin1String("redis-cluster://"))
+        || text.startsWith(QLatin1String("redis-sentinel://")))
+        return parseSeeds(text, error);
     const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid() || url.scheme() != QLatin1String("redis"))
         return fail(QStringLiteral("expected redis://HOST:PORT[/DB]"));

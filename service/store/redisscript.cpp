@@ -57,8 +57,9 @@ return 'ok'
 )lua");
 }
 
-// KEYS: meta, stream, index, keys (hash: idempotency key -> "fingerprint first last count
-//       duplicates"), key order (list of keys by first use)
+// KEYS: meta, stream, index (the meta key again on a cluster: no index), keys (hash:
+//       idempotency key -> "fingerprint first last count duplicates"), key order (list of
+//       keys by first use)
 // ARGV: id, now_ms, ttl_ms, max_events, max_bytes, wire overhead, channel, max_keys,
 //       request key, request fingerprint, end reason, item count, then per item: json head,
 //       json tail, final status ('' unless final), key, fingerprint
@@ -229,12 +230,23 @@ if finalStatus ~= '' then
 end
 redis.call('PEXPIRE', meta, ttl)
 redis.call('PEXPIRE', stream, ttl)
-redis.call('ZADD', index, tonumber(ARGV[2]) + ttl, ARGV[1])
+-- A cluster keeps the index on its own master and passes the meta key in its place.
+if index ~= meta then
+    redis.call('ZADD', index, tonumber(ARGV[2]) + ttl, ARGV[1])
+end
 -- One message for the whole batch: the event JSONs follow the header line, one a line, as
 -- they are (compact JSON has no raw newline), so receivers parse each once and deliver the
--- batch in one pass.
-redis.call('PUBLISH', ARGV[7], cjson.encode({k = 'appended', id = ARGV[1], m = fields(meta),
-    x = evicted, n = #fresh}) .. '\n' .. table.concat(jsons, '\n'))
+-- batch in one pass. The channel may name its command ('SPUBLISH <channel>', a cluster's
+-- shard channel), or be empty: the instance publishes after WAIT.
+local publish, channel = 'PUBLISH', ARGV[7]
+local space = string.find(channel, ' ', 1, true)
+if space then
+    publish, channel = string.sub(channel, 1, space - 1), string.sub(channel, space + 1)
+end
+if channel ~= '' then
+    redis.call(publish, channel, cjson.encode({k = 'appended', id = ARGV[1], m = fields(meta),
+        x = evicted, n = #fresh}) .. '\n' .. table.concat(jsons, '\n'))
+end
 local out = {'ok', first, #fresh, dups}
 for i = 1, n do
     out[#out + 1] = seqs[i]

@@ -279,8 +279,26 @@ void RedisStore::appendBatch(const QString &sessionId, const BatchAppend &batch,
     evaluate(m_appendScript,
              {metaKey(sessionId), streamKey(sessionId), m_indexKey, keysKey(sessionId),
               keyOrderKey(sessionId)},
-             args, [done = std::move(done), args](const redisReply *reply) {
-                 done(RedisBatch::result(reply, args));
+             args, [this, done = std::move(done), args](const redisReply *reply) {
+                 const BatchResult result = RedisBatch::result(reply, args);
+                 if (m_waitReplicas <= 0 || result.status != BatchStatus::Appended
+                     || result.events.isEmpty()) {
+                     done(result);
+                     return;
+                 }
+                 // Acknowledged once the replicas have it (the script's writes came first on
+                 // this connection, so WAIT counts them).
+                 send({"WAIT", QByteArray::number(m_waitReplicas), "1000"},
+                      [this, done, result](const redisReply *waited) {
+                          if (waited && waited->type == REDIS_REPLY_INTEGER
+                              && waited->integer >= m_waitReplicas) {
+                              done(result);
+                              return;
+                          }
+                          qCWarning(lcRedisStore).noquote()
+                              << "append not acknowledged: too few replicas within 1000 ms";
+                          done(BatchResult {});
+                      });
              });
 }
 

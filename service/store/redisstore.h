@@ -35,6 +35,8 @@ public:
 
     QString description() const override { return m_endpoint.toString(); }
     bool isAvailable() const override { return m_supervisor->isUp(); }
+    // --redis-wait-replicas: an append is acknowledged once this many replicas have it.
+    void setWaitReplicas(int replicas) { m_waitReplicas = replicas; }
     // The current connection attempt has not succeeded or failed yet (start-up waits on it).
     bool isConnecting() const { return m_supervisor->isConnecting(); }
 
@@ -81,6 +83,7 @@ private:
     const QByteArray m_indexKey;
     const QByteArray m_channel;
     QPointer<WriteCoalescer> m_coalescer;
+    int m_waitReplicas = 0;
     RedisSupervisor *m_supervisor;
     QTimer m_sweepTimer;
 };

@@ -45,6 +45,14 @@ RedisSupervisor::RedisSupervisor(const RedisEndpoint &endpoint, QList<const Redi
     connect(&m_heartbeatTimer, &QTimer::timeout, this, &RedisSupervisor::heartbeatTimer_timeout);
     m_heartbeatTimer.start();
 
+    if (endpoint.kind == RedisEndpoint::Kind::Sentinel) {
+        m_sentinel = new RedisSentinel(endpoint, this);
+        connect(m_sentinel, &RedisSentinel::masterSwitched, this,
+                [this](const QString &host, quint16 port) {
+                    if (m_state == State::Up && (host != m_masterHost || port != m_masterPort))
+                        connection_lost(QStringLiteral("the sentinel switched the master"));
+                });
+    }
     connectNow();
 }
 
@@ -71,9 +79,30 @@ void RedisSupervisor::connectNow()
     m_subscribed = false;
     m_pingSentMs = 0;
     m_attemptStartedMs = QDateTime::currentMSecsSinceEpoch();
+    if (!m_sentinel) {
+        openConnections(m_endpoint.host, m_endpoint.port);
+        return;
+    }
+    // Each attempt asks the sentinels where the master is now.
+    const int attempt = ++m_attempt;
+    m_sentinel->locate([this, attempt](bool found, const QString &host, quint16 port) {
+        if (m_closing || attempt != m_attempt || m_state != State::Connecting)
+            return;
+        if (!found) {
+            connection_lost(
+                QStringLiteral("no sentinel names master %1").arg(m_endpoint.masterName));
+            return;
+        }
+        openConnections(host, port);
+    });
+}
+
+void RedisSupervisor::openConnections(const QString &host, quint16 port)
+{
+    m_masterHost = host;
+    m_masterPort = port;
     QString error;
-    if (!m_commands->open(m_endpoint.host, m_endpoint.port, &error)
-        || !m_notifications->open(m_endpoint.host, m_endpoint.port, &error))
+    if (!m_commands->open(host, port, &error) || !m_notifications->open(host, port, &error))
         connection_lost(error);
 }
 
@@ -107,6 +136,14 @@ void RedisSupervisor::commands_opened()
 
 void RedisSupervisor::commands_authenticated()
 {
+    if (m_sentinel) {
+        // A sentinel's answer may be stale (a failover under way): writes need a master.
+        send({"ROLE"}, [this](const redisReply *reply) {
+            if (isArray(reply, 1) && replyText(reply->element[0]) != "master")
+                connection_lost(QStringLiteral("the sentinel's master is a %1")
+                                    .arg(QString::fromUtf8(replyText(reply->element[0]))));
+        });
+    }
     if (m_endpoint.database != 0) {
         send({"SELECT", QByteArray::number(m_endpoint.database)}, [this](const redisReply *reply) {
             if (isError(reply))
@@ -231,8 +268,12 @@ void RedisSupervisor::heartbeatTimer_timeout()
 void RedisSupervisor::send(const QList<QByteArray> &args, RedisConnection::ReplyHandler handler)
 {
     m_commands->command(args, [this, handler = std::move(handler)](const redisReply *reply) {
-        if (!m_closing)
-            handler(reply);
+        if (m_closing)
+            return;
+        handler(reply);
+        // A master that was demoted (a failover): find the new one.
+        if (isError(reply) && replyText(reply).startsWith("READONLY"))
+            connection_lost(QStringLiteral("the master became a replica"));
     });
 }
 

@@ -4,6 +4,7 @@
 #include "redisconnection.h"
 #include "redisendpoint.h"
 #include "redisscript.h"
+#include "redissentinel.h"
 
 #include <QList>
 #include <QObject>
@@ -45,6 +46,7 @@ private:
     enum class State { Connecting, Up, Waiting };
 
     void connectNow();
+    void openConnections(const QString &host, quint16 port);
     // AUTH when the URL has a password, then next(); a refusal counts as a lost connection.
     void authenticate(RedisConnection *connection, std::function<void()> next);
     void commands_opened();
@@ -61,6 +63,10 @@ private:
     QByteArray m_channel;
     RedisConnection *m_commands;
     RedisConnection *m_notifications;
+    RedisSentinel *m_sentinel = nullptr; // redis-sentinel://: where the master is
+    int m_attempt = 0;
+    QString m_masterHost; // where the connections go
+    quint16 m_masterPort = 0;
     State m_state = State::Connecting;
     bool m_commandsReady = false;
     bool m_subscribed = false;

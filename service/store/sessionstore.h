@@ -117,6 +117,19 @@ public:
     virtual void listSessions(ListCallback done) = 0;
     virtual void deleteSession(const QString &sessionId, DeleteCallback done) = 0;
 
+    // Live traffic per session (contract section 17). A store may deliver eventAppended
+    // only for the sessions watched here: every local stream (and long poll) watches its
+    // session, and unwatches it once when it ends; the store follows a session while
+    // anyone watches it. ready(true) once the live traffic flows (a stream must read the
+    // store only after that, or an event in between is missed), ready(false) when it
+    // cannot. The default (memory, single-node Redis) always delivers everything.
+    virtual void watchSession(const QString &sessionId, std::function<void(bool)> ready)
+    {
+        Q_UNUSED(sessionId);
+        ready(true);
+    }
+    virtual void unwatchSession(const QString &sessionId) { Q_UNUSED(sessionId); }
+
 Q_SIGNALS:
     void sessionCreated(const ssebuf::SessionSummary &summary);
     void eventAppended(const QString &sessionId, const ssebuf::EventPtr &event,
@@ -124,6 +137,9 @@ Q_SIGNALS:
     void sessionEnded(const ssebuf::SessionSummary &summary);
     void sessionRemoved(const QString &sessionId, ssebuf::RemovalReason reason);
     void availabilityChanged(bool available);
+    // The live traffic of a watched session may have missed events (its subscription was
+    // lost and made again): its streams read the store again.
+    void sessionResync(const QString &sessionId);
 };
 
 } // namespace ssebuf

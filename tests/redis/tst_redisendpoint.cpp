@@ -1,6 +1,8 @@
-// RedisEndpoint::parse: the --store redis://HOST:PORT[/DB] forms ssebufd accepts and refuses.
+// RedisEndpoint::parse: the --store redis://HOST:PORT[/DB] forms ssebufd accepts and refuses,
+// and the seed lists of redis-cluster:// and redis-sentinel:// (contract section 17).
 
 #include "store/redisendpoint.h"
+#include "store/redisslot.h"
 
 #include <QTest>
 
@@ -15,6 +17,11 @@ private slots:
     void accepted();
     void refused_data();
     void refused();
+    void seeds_data();
+    void seeds();
+    void seedsRefused_data();
+    void seedsRefused();
+    void keySlot();
 };
 
 void tst_RedisEndpoint::accepted_data()
@@ -90,6 +97,98 @@ void tst_RedisEndpoint::refused()
     QVERIFY2(error.contains(reason), qPrintable(error));
     // A refused URL is not repeated in the message (it is logged and may hold a password).
     QVERIFY2(!error.contains(QLatin1String("secret")), qPrintable(error));
+}
+
+void tst_RedisEndpoint::seeds_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QStringList>("seeds");
+    QTest::addColumn<QString>("master");
+    QTest::addColumn<int>("database");
+    QTest::addColumn<QString>("canonical");
+
+    const int cluster = int(RedisEndpoint::Kind::Cluster);
+    const int sentinel = int(RedisEndpoint::Kind::Sentinel);
+    QTest::newRow("cluster, one seed")
+        << "redis-cluster://10.0.0.1:7000" << cluster << QStringList {"10.0.0.1:7000"} << "" << 0
+        << "redis-cluster://10.0.0.1:7000";
+    QTest::newRow("cluster, seeds, default port")
+        << "redis-cluster://a:7000,b,[::1]:7002" << cluster
+        << QStringList {"a:7000", "b:6379", "[::1]:7002"} << "" << 0
+        << "redis-cluster://a:7000,b:6379,[::1]:7002";
+    QTest::newRow("cluster, acl user")
+        << "redis-cluster://app:s3cret@10.0.0.1:7000,10.0.0.2:7000" << cluster
+        << QStringList {"10.0.0.1:7000", "10.0.0.2:7000"} << "" << 0
+        << "redis-cluster://app:***@10.0.0.1:7000,10.0.0.2:7000";
+    QTest::newRow("sentinel") << "redis-sentinel://s1:26379,s2/mymaster" << sentinel
+                              << QStringList {"s1:26379", "s2:26379"} << "mymaster" << 0
+                              << "redis-sentinel://s1:26379,s2:26379/mymaster";
+    QTest::newRow("sentinel, database, password")
+        << "redis-sentinel://:s3cret@127.0.0.1:26379/cache/2" << sentinel
+        << QStringList {"127.0.0.1:26379"} << "cache" << 2
+        << "redis-sentinel://:***@127.0.0.1:26379/cache/2";
+}
+
+void tst_RedisEndpoint::seeds()
+{
+    QFETCH(QString, url);
+    QString error;
+    const std::optional<RedisEndpoint> endpoint = RedisEndpoint::parse(url, &error);
+    QVERIFY2(endpoint, qPrintable(error));
+    QTEST(int(endpoint->kind), "kind");
+    QStringList seeds;
+    for (const RedisEndpoint::Address &seed : endpoint->seeds)
+        seeds.append(RedisEndpoint::addressText(seed.host, seed.port));
+    QTEST(seeds, "seeds");
+    QTEST(endpoint->masterName, "master");
+    QTEST(endpoint->database, "database");
+    QTEST(endpoint->toString(), "canonical");
+    QCOMPARE(endpoint->password,
+             url.contains(QLatin1String("s3cret")) ? QStringLiteral("s3cret") : QString());
+}
+
+void tst_RedisEndpoint::seedsRefused_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QString>("reason");
+
+    QTest::newRow("cluster with a database") << "redis-cluster://a:7000/1"
+                                             << "database";
+    QTest::newRow("empty seed") << "redis-cluster://a:7000,,b:7001"
+                                << "HOST:PORT";
+    QTest::newRow("bad port") << "redis-cluster://a:99999"
+                              << "HOST:PORT";
+    QTest::newRow("sentinel without a master name") << "redis-sentinel://s1:26379"
+                                                    << "MASTER_NAME";
+    QTest::newRow("sentinel, bad database") << "redis-sentinel://s1/m/x"
+                                            << "database";
+    QTest::newRow("empty password") << "redis-cluster://app:@a:7000"
+                                    << "password";
+    QTest::newRow("query") << "redis-cluster://u:secret@a:7000?x=1"
+                           << "query";
+}
+
+void tst_RedisEndpoint::seedsRefused()
+{
+    QFETCH(QString, url);
+    QFETCH(QString, reason);
+    QString error;
+    QVERIFY(!RedisEndpoint::parse(url, &error));
+    QVERIFY2(error.startsWith(QLatin1String("invalid Redis URL")), qPrintable(error));
+    QVERIFY2(error.contains(reason), qPrintable(error));
+    QVERIFY2(!error.contains(QLatin1String("secret")), qPrintable(error));
+}
+
+// The slots Redis itself gives (CLUSTER KEYSLOT), hash tags included.
+void tst_RedisEndpoint::keySlot()
+{
+    QCOMPARE(ssebuf::redisCrc16("123456789"), quint16(0x31C3));
+    QCOMPARE(ssebuf::redisKeySlot("foo"), 12182);
+    QCOMPARE(ssebuf::redisKeySlot("{user1000}.following"), ssebuf::redisKeySlot("user1000"));
+    QCOMPARE(ssebuf::redisKeySlot("ssebuf:{abc}:s"), ssebuf::redisKeySlot("ssebuf:{abc}:e"));
+    QCOMPARE(ssebuf::redisKeySlot("foo{}{bar}"), 8363); // an empty tag: the whole key
+    QCOMPARE(ssebuf::redisKeySlot("foo{{bar}}zap"), 4015); // the tag is "{bar"
 }
 
 QTEST_GUILESS_MAIN(tst_RedisEndpoint)

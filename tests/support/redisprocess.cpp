@@ -44,11 +44,12 @@ bool RedisProcess::start()
         return false;
     }
     m_process.setProgram(QStringLiteral("redis-server"));
-    m_process.setArguments({QStringLiteral("--port"), QString::number(m_port),
-                            QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
-                            QStringLiteral("--save"), QString(), QStringLiteral("--appendonly"),
-                            QStringLiteral("no"), QStringLiteral("--protected-mode"),
-                            QStringLiteral("yes")});
+    m_process.setArguments(QStringList {QStringLiteral("--port"), QString::number(m_port),
+                                        QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
+                                        QStringLiteral("--save"), QString(),
+                                        QStringLiteral("--appendonly"), QStringLiteral("no"),
+                                        QStringLiteral("--protected-mode"), QStringLiteral("yes")}
+                           + m_extraArguments);
     m_process.setProcessChannelMode(QProcess::MergedChannels);
     m_process.start();
     if (!m_process.waitForStarted(10000)) {

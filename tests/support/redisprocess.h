@@ -21,6 +21,8 @@ public:
     // Starts redis-server (on the port of the previous start, if any) and waits up to 10 s
     // for it to answer PING. Returns false and fills errorText() when it does not.
     bool start();
+    // More redis-server arguments for the next start() (e.g. --replicaof HOST PORT).
+    void setExtraArguments(const QStringList &arguments) { m_extraArguments = arguments; }
     // SIGKILL: connections drop at once, as when the host dies.
     void kill();
     // SIGSTOP / SIGCONT: a Redis that hangs with its connections open.
@@ -39,6 +41,7 @@ private:
     static quint16 freePort();
 
     QProcess m_process;
+    QStringList m_extraArguments;
     quint16 m_port = 0;
     QString m_error;
 };

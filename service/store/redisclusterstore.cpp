@@ -1,0 +1,304 @@
+#include "redisclusterstore.h"
+
+#include "redisclusterscript.h"
+#include "redisreply.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+#include <algorithm>
+
+Q_DECLARE_LOGGING_CATEGORY(lcRedisStore)
+
+namespace ssebuf {
+
+using namespace redisreply;
+
+RedisClusterStore::RedisClusterStore(const RedisEndpoint &endpoint, const RetentionPolicy &policy,
+                                     int waitReplicas, WriteCoalescer *coalescer, QObject *parent)
+    : SessionStore(parent)
+    , m_endpoint(endpoint)
+    , m_policy(policy)
+    , m_waitReplicas(waitReplicas)
+    , m_reserveScript(RedisClusterScript::reserve())
+    , m_createScript(RedisClusterScript::create())
+    , m_appendScript(RedisScript::append())
+    , m_readScript(RedisScript::read())
+    , m_expireScript(RedisClusterScript::expire())
+    , m_cluster(
+          new RedisCluster(endpoint,
+                           {m_reserveScript.source, m_createScript.source, m_appendScript.source,
+                            m_readScript.source, m_expireScript.source},
+                           this))
+    , m_indexKey("ssebuf:{ssebuf}:sessions")
+    , m_lifecycleChannel("ssebuf:lifecycle")
+    , m_coalescer(coalescer)
+{
+    connect(m_cluster, &RedisCluster::availabilityChanged, this, [this](bool up) {
+        if (up)
+            qCInfo(lcRedisStore).noquote() << "connected to" << description();
+        else
+            qCWarning(lcRedisStore).noquote() << "lost" << description() << "; retrying";
+        Q_EMIT availabilityChanged(up);
+    });
+    connect(m_cluster, &RedisCluster::nodeAdded, this, &RedisClusterStore::cluster_nodeAdded);
+    connect(m_cluster, &RedisCluster::nodeLost, this, &RedisClusterStore::cluster_nodeLost);
+    connect(m_cluster, &RedisCluster::topologyChanged, this, &RedisClusterStore::subscribeAll);
+    m_sweepTimer.setInterval(std::max(1, policy.sweepIntervalSeconds) * 1000);
+    connect(&m_sweepTimer, &QTimer::timeout, this, &RedisClusterStore::sweepTimer_timeout);
+    m_sweepTimer.start();
+    m_watchTimer.setInterval(250);
+    connect(&m_watchTimer, &QTimer::timeout, this, &RedisClusterStore::watchTimer_timeout);
+    m_watchTimer.start();
+    m_cluster->start();
+}
+
+RedisClusterStore::~RedisClusterStore()
+{
+    m_closing = true;
+    delete m_cluster;
+    m_cluster = nullptr;
+}
+
+QByteArray RedisClusterStore::metaKey(const QString &sessionId) const
+{
+    return "ssebuf:{" + sessionId.toUtf8() + "}:s";
+}
+
+QByteArray RedisClusterStore::streamKey(const QString &sessionId) const
+{
+    return "ssebuf:{" + sessionId.toUtf8() + "}:e";
+}
+
+QByteArray RedisClusterStore::keysKey(const QString &sessionId) const
+{
+    return "ssebuf:{" + sessionId.toUtf8() + "}:k";
+}
+
+QByteArray RedisClusterStore::keyOrderKey(const QString &sessionId) const
+{
+    return "ssebuf:{" + sessionId.toUtf8() + "}:ko";
+}
+
+QByteArray RedisClusterStore::channelOf(const QString &sessionId) const
+{
+    return "ssebuf:{" + sessionId.toUtf8() + "}:live";
+}
+
+void RedisClusterStore::send(const QByteArray &key, const QList<QByteArray> &args,
+                             RedisCluster::ReplyHandler handler)
+{
+    m_cluster->command(key, args, [this, handler = std::move(handler)](const redisReply *reply) {
+        if (!m_closing)
+            handler(reply);
+    });
+}
+
+void RedisClusterStore::evaluate(const RedisScript &script, const QList<QByteArray> &keys,
+                                 const QList<QByteArray> &args, RedisCluster::ReplyHandler handler)
+{
+    QList<QByteArray> command {"EVALSHA", script.sha1, QByteArray::number(keys.size())};
+    command += keys;
+    command += args;
+    send(keys.first(), command,
+         [this, command, source = script.source, handler](const redisReply *reply) mutable {
+             if (isError(reply) && text(reply).startsWith("NOSCRIPT")) {
+                 command[0] = "EVAL";
+                 command[1] = source;
+                 send(command.at(3), command, std::move(handler));
+                 return;
+             }
+             handler(reply);
+         });
+}
+
+SessionSummary RedisClusterStore::summaryOf(const QString &sessionId, const Fields &fields) const
+{
+    SessionSummary summary;
+    summary.sessionId = sessionId;
+    summary.userId = QString::fromUtf8(fields.value("user_id"));
+    summary.mode = QString::fromUtf8(fields.value("mode"));
+    summary.state = sessionStateFromString(QString::fromUtf8(fields.value("state")))
+                        .value_or(SessionState::Running);
+    summary.createdAtMs = fields.value("created_at").toLongLong();
+    summary.updatedAtMs = fields.value("updated_at").toLongLong();
+    summary.lastSeq = fields.value("last_seq").toLongLong();
+    summary.eventCount = summary.lastSeq;
+    summary.firstSeq = fields.value("first_seq").toLongLong();
+    summary.bufferedBytes = fields.value("bytes").toLongLong();
+    summary.droppedEvents = fields.value("dropped").toLongLong();
+    summary.endedReason = QString::fromUtf8(fields.value("ended_reason"));
+    summary.expiresAtMs = summary.updatedAtMs + ttlMs();
+    return summary;
+}
+
+void RedisClusterStore::createSession(const SessionRecord &record, CreateCallback done)
+{
+    if (!isAvailable()) {
+        done(CreateStatus::Unavailable);
+        return;
+    }
+    const QByteArray id = record.sessionId.toUtf8();
+    // First a place in the index (the limit counts every session of every master), then
+    // the session on its own master; a session that cannot be written gives its place back.
+    evaluate(m_reserveScript, {m_indexKey},
+             {id, QByteArray::number(record.createdAtMs + ttlMs()),
+              QByteArray::number(m_policy.maxSessions)},
+             [this, record, id, done = std::move(done)](const redisReply *reply) {
+                 const QByteArray answer = text(reply);
+                 if (!reply || isError(reply) || answer == "exists") {
+                     if (reply)
+                         qCWarning(lcRedisStore).noquote()
+                             << "create failed:" << QString::fromUtf8(answer);
+                     done(CreateStatus::Unavailable);
+                     return;
+                 }
+                 if (answer == "full") {
+                     done(CreateStatus::Full);
+                     return;
+                 }
+                 evaluate(m_createScript, {metaKey(record.sessionId)},
+                          {id, record.userId.toUtf8(), record.mode.toUtf8(),
+                           QByteArray::number(record.createdAtMs), QByteArray::number(ttlMs()),
+                           m_lifecycleChannel},
+                          [this, id, done](const redisReply *reply) {
+                              if (text(reply) == "ok") {
+                                  done(CreateStatus::Created);
+                                  return;
+                              }
+                              qCWarning(lcRedisStore).noquote()
+                                  << "create failed:" << QString::fromUtf8(text(reply));
+                              send(m_indexKey, {"ZREM", m_indexKey, id}, [](const redisReply *) {});
+                              done(CreateStatus::Unavailable);
+                          });
+             });
+}
+
+void RedisClusterStore::readEvents(const QString &sessionId, qint64 afterSeq, int limit,
+                                   ReadCallback done)
+{
+    if (!isAvailable()) {
+        ReadResult result;
+        result.available = false;
+        done(result);
+        return;
+    }
+    evaluate(m_readScript, {metaKey(sessionId), streamKey(sessionId)},
+             {QByteArray::number(afterSeq + 1), QByteArray::number(std::max(1, limit))},
+             [this, done = std::move(done), sessionId, afterSeq](const redisReply *reply) {
+                 ReadResult result;
+                 if (!isArray(reply)) {
+                     result.available = false;
+                     done(result);
+                     return;
+                 }
+                 if (reply->elements < 2) {
+                     done(result); // no such session
+                     return;
+                 }
+                 const SessionSummary summary = summaryOf(sessionId, fields(reply->element[0]));
+                 result.found = true;
+                 result.finished = summary.isFinished();
+                 result.lastSeq = summary.lastSeq;
+                 result.state = summary.state;
+                 if (afterSeq < summary.lastSeq && summary.firstSeq > 0
+                     && afterSeq + 1 < summary.firstSeq) {
+                     result.gapFrom = afterSeq + 1;
+                     result.gapTo = summary.firstSeq - 1;
+                 }
+                 const redisReply *entries = reply->element[1];
+                 for (size_t i = 0; isArray(entries) && i < entries->elements; ++i) {
+                     const redisReply *entry = entries->element[i];
+                     if (!isArray(entry, 2) || !isArray(entry->element[1], 2))
+                         continue;
+                     if (EventPtr event
+                         = StoredEvent::fromJson(text(entry->element[1]->element[1])))
+                         result.events.append(std::move(event));
+                 }
+                 done(result);
+             });
+}
+
+void RedisClusterStore::findSession(const QString &sessionId, FindCallback done)
+{
+    if (!isAvailable()) {
+        done(std::nullopt);
+        return;
+    }
+    send(metaKey(sessionId), {"HGETALL", metaKey(sessionId)},
+         [this, done = std::move(done), sessionId](const redisReply *reply) {
+             if (!isArray(reply) || reply->elements == 0) {
+                 done(std::nullopt);
+                 return;
+             }
+             done(summaryOf(sessionId, fields(reply)));
+         });
+}
+
+void RedisClusterStore::listSessions(ListCallback done)
+{
+    if (!isAvailable()) {
+        done({});
+        return;
+    }
+    // The index names every session; each one's record is read from its own master, all
+    // at once (pipelined per master).
+    send(m_indexKey, {"ZRANGE", m_indexKey, "0", "-1"},
+         [this, done = std::move(done)](const redisReply *reply) {
+             struct Listing
+             {
+                 QList<std::optional<SessionSummary>> found;
+                 int remaining = 0;
+                 ListCallback done;
+             };
+             auto listing = std::make_shared<Listing>();
+             listing->done = done;
+             const size_t count = isArray(reply) ? reply->elements : 0;
+             listing->found.resize(qsizetype(count));
+             listing->remaining = int(count);
+             const auto finish = [listing] {
+                 QList<SessionSummary> sessions;
+                 for (const std::optional<SessionSummary> &summary :
+                      std::as_const(listing->found)) {
+                     if (summary)
+                         sessions.append(*summary);
+                 }
+                 listing->done(sessions);
+             };
+             if (count == 0) {
+                 finish();
+                 return;
+             }
+             for (size_t i = 0; i < count; ++i) {
+                 const QString id = QString::fromUtf8(text(reply->element[i]));
+                 send(metaKey(id), {"HGETALL", metaKey(id)},
+                      [this, listing, finish, id, i](const redisReply *fieldsReply) {
+                          if (isArray(fieldsReply, 2))
+                              listing->found[qsizetype(i)] = summaryOf(id, fields(fieldsReply));
+                          if (--listing->remaining == 0)
+                              finish();
+                      });
+             }
+         });
+}
+
+void RedisClusterStore::deleteSession(const QString &sessionId, DeleteCallback done)
+{
+    if (!isAvailable()) {
+        done(false);
+        return;
+    }
+    const QByteArray id = sessionId.toUtf8();
+    evaluate(m_expireScript,
+             {metaKey(sessionId), streamKey(sessionId), keysKey(sessionId), keyOrderKey(sessionId)},
+             {id, m_lifecycleChannel, "deleted"},
+             [this, id, done = std::move(done)](const redisReply *reply) {
+                 const bool existed
+                     = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+                 if (reply && !isError(reply))
+                     send(m_indexKey, {"ZREM", m_indexKey, id}, [](const redisReply *) {});
+                 done(existed);
+             });
+}
+
+} // namespace ssebuf
