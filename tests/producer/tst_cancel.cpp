@@ -67,7 +67,13 @@ private slots:
 private:
     bool startExec(const QString &mode);
     qint64 producerPid();
-    void startRunningExec(const QString &mode, QString *id, qint64 *pid, QElapsedTimer *elapsed);
+    struct ExecRun
+    {
+        QString id;
+        qint64 pid = 0;
+        QElapsedTimer elapsed; // from the first event on
+    };
+    void startRunningExec(const QString &mode, ExecRun *run);
 
     Cluster m_cluster;
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -104,15 +110,14 @@ bool tst_Cancel::startExec(const QString &mode)
 }
 
 // Starts the exec cluster and a session whose producer has published its first event.
-void tst_Cancel::startRunningExec(const QString &mode, QString *id, qint64 *pid,
-                                  QElapsedTimer *elapsed)
+void tst_Cancel::startRunningExec(const QString &mode, ExecRun *run)
 {
     QVERIFY(startExec(mode));
-    *id = m_cluster.startSession(m_cluster.a());
-    *pid = producerPid();
-    QVERIFY(*pid > 0);
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster.seqs(m_cluster.a(), *id), QList<qint64> {1}, 5000);
-    elapsed->start();
+    run->id = m_cluster.startSession(m_cluster.a());
+    run->pid = producerPid();
+    QVERIFY(run->pid > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster.seqs(m_cluster.a(), run->id), QList<qint64> {1}, 5000);
+    run->elapsed.start();
 }
 
 qint64 tst_Cancel::producerPid()
@@ -318,35 +323,31 @@ void tst_Cancel::cancelNeedsPublishAccess()
 // the grace. On Redis the cancel goes to the other instance than the one running it.
 void tst_Cancel::execProducerGetsSigterm()
 {
-    QString id;
-    qint64 pid = 0;
-    QElapsedTimer elapsed; // from the first event on
-    startRunningExec(QStringLiteral("exit"), &id, &pid, &elapsed);
+    ExecRun run;
+    startRunningExec(QStringLiteral("exit"), &run);
     if (QTest::currentTestFailed())
         return;
-    QCOMPARE(m_cluster.cancel(m_cluster.b(), id).json().value("seq").toInteger(), 2);
+    QCOMPARE(m_cluster.cancel(m_cluster.b(), run.id).json().value("seq").toInteger(), 2);
     QFile term(m_dir->filePath(QStringLiteral("term")));
     QTRY_VERIFY_WITH_TIMEOUT(term.exists(), 1000);
-    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pid), 1000);
-    QVERIFY2(elapsed.elapsed() < 1000, qPrintable(QString::number(elapsed.elapsed())));
+    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(run.pid), 1000);
+    QVERIFY2(run.elapsed.elapsed() < 1000, qPrintable(QString::number(run.elapsed.elapsed())));
     // Its exit did not add a terminal event of its own.
-    QCOMPARE(m_cluster.seqs(m_cluster.a(), id), (QList<qint64> {1, 2}));
-    QCOMPARE(m_cluster.summary(m_cluster.a(), id).value("cancelled").toBool(), true);
+    QCOMPARE(m_cluster.seqs(m_cluster.a(), run.id), (QList<qint64> {1, 2}));
+    QCOMPARE(m_cluster.summary(m_cluster.a(), run.id).value("cancelled").toBool(), true);
 }
 
 void tst_Cancel::execProducerIgnoringSigtermIsKilledAfterGrace()
 {
-    QString id;
-    qint64 pid = 0;
-    QElapsedTimer elapsed; // from the first event on
-    startRunningExec(QStringLiteral("ignore"), &id, &pid, &elapsed);
+    ExecRun run;
+    startRunningExec(QStringLiteral("ignore"), &run);
     if (QTest::currentTestFailed())
         return;
-    QCOMPARE(m_cluster.cancel(m_cluster.b(), id).status, 200);
-    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pid), 5000);
+    QCOMPARE(m_cluster.cancel(m_cluster.b(), run.id).status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(run.pid), 5000);
     // --exec-kill-grace 1: not before the grace, not long after it.
-    QVERIFY2(elapsed.elapsed() >= 900, qPrintable(QString::number(elapsed.elapsed())));
-    QVERIFY2(elapsed.elapsed() < 2500, qPrintable(QString::number(elapsed.elapsed())));
+    QVERIFY2(run.elapsed.elapsed() >= 900, qPrintable(QString::number(run.elapsed.elapsed())));
+    QVERIFY2(run.elapsed.elapsed() < 2500, qPrintable(QString::number(run.elapsed.elapsed())));
 }
 
 void tst_Cancel::demoProducerStops()
