@@ -45,6 +45,8 @@ private:
     QSslConfiguration trustingConfiguration() const;
     QString startSession(QNetworkAccessManager &manager, const QByteArray &prompt = "hello");
     void connectTrusting(QSslSocket &socket, QByteArray &received);
+    void connectToSession(QSslSocket &socket, QByteArray &received, QString *id,
+                          const QByteArray &prompt = "hello");
 
     QTemporaryDir m_dir;
     QList<QSslCertificate> m_certificate;
@@ -127,6 +129,16 @@ void tst_Tls::connectTrusting(QSslSocket &socket, QByteArray &received)
     QVERIFY2(socket.waitForEncrypted(10000), qPrintable(socket.errorString()));
 }
 
+// Starts a session, then connects a trusting raw QSslSocket for a request about it.
+void tst_Tls::connectToSession(QSslSocket &socket, QByteArray &received, QString *id,
+                               const QByteArray &prompt)
+{
+    QNetworkAccessManager manager;
+    *id = startSession(manager, prompt);
+    QVERIFY(!id->isEmpty());
+    connectTrusting(socket, received);
+}
+
 void tst_Tls::listeningLineSaysHttps()
 {
     QCOMPARE(m_service.baseUrl().scheme(), QStringLiteral("https"));
@@ -173,13 +185,10 @@ void tst_Tls::httpsRequests()
 // then the server's clean close.
 void tst_Tls::eventStreamOverTls()
 {
-    QNetworkAccessManager manager;
-    const QString id = startSession(manager);
-    QVERIFY(!id.isEmpty());
-
+    QString id;
     QSslSocket socket;
     QByteArray received;
-    connectTrusting(socket, received);
+    connectToSession(socket, received, &id);
     if (QTest::currentTestFailed())
         return;
     QCOMPARE(socket.peerCertificate(), m_certificate.first());
@@ -221,13 +230,10 @@ void tst_Tls::streamingPublishOverTls()
     QFETCH(QByteArray, lines);
     QFETCH(int, status);
     QFETCH(int, count);
-    QNetworkAccessManager manager;
-    const QString id = startSession(manager, "refactor the parser");
-    QVERIFY(!id.isEmpty());
-
+    QString id;
     QSslSocket socket;
     QByteArray received;
-    connectTrusting(socket, received);
+    connectToSession(socket, received, &id, "refactor the parser");
     if (QTest::currentTestFailed())
         return;
     QSignalSpy closed(&socket, &QSslSocket::disconnected);
