@@ -241,10 +241,10 @@ void tst_SsebufdNdjson::partialLineOverLimit413()
 {
     // A line longer than the limit is refused before its end arrives.
     const QString id = newSession();
+    const QByteArray unfinished
+        = R"({"type":"t","status":"running","message":")" + QByteArray(3000, 'y');
     NdjsonProducer producer(m_service);
-    QVERIFY(stream(producer, id,
-                   {R"({"type":"t","status":"running","message":")" + QByteArray(3000, 'y')},
-                   Ending::LeaveOpen));
+    QVERIFY(stream(producer, id, {unfinished}, Ending::LeaveOpen));
     QCOMPARE(producer.status(), 413);
     QCOMPARE(producer.json().value("line").toInt(), 1);
     QVERIFY(producer.waitClosed());
