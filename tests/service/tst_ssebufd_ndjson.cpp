@@ -105,6 +105,9 @@ private Q_SLOTS:
 
 private:
     QString newSession();
+    QString watchedSession(RawSseClient &subscriber);
+    QString streamingSession(NdjsonProducer &producer);
+    int storedAfterClose(NdjsonProducer &producer, const QString &sessionId);
     QJsonObject summary(const QString &sessionId);
 
     ServiceProcess m_service; // external pipeline, --max-body-bytes 2048
@@ -123,6 +126,33 @@ QString tst_SsebufdNdjson::newSession()
     return startSession(m_http, m_service);
 }
 
+// A new session with the subscriber's stream open on it; empty when the stream did not open.
+QString tst_SsebufdNdjson::watchedSession(RawSseClient &subscriber)
+{
+    const QString id = newSession();
+    return openStream(subscriber, sseUrl(m_service, id)) ? id : QString();
+}
+
+// A new session whose stream from the producer is open with one event appended; empty when
+// that did not happen.
+QString tst_SsebufdNdjson::streamingSession(NdjsonProducer &producer)
+{
+    const QString id = newSession();
+    if (!producer.open(id))
+        return {};
+    producer.send(line(progressEvent(1)));
+    return QTest::qWaitFor([&] { return summary(id).value("last_seq").toInt() == 1; }, 5000)
+        ? id
+        : QString();
+}
+
+// Once the service closed the producer's connection: the session's last seq (-1 if it did
+// not close).
+int tst_SsebufdNdjson::storedAfterClose(NdjsonProducer &producer, const QString &sessionId)
+{
+    return producer.waitClosed() ? summary(sessionId).value("last_seq").toInt() : -1;
+}
+
 QJsonObject tst_SsebufdNdjson::summary(const QString &sessionId)
 {
     return m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/") + sessionId)).json();
@@ -130,9 +160,9 @@ QJsonObject tst_SsebufdNdjson::summary(const QString &sessionId)
 
 void tst_SsebufdNdjson::linesDeliveredWhileRequestIsOpen()
 {
-    const QString id = newSession();
     RawSseClient subscriber;
-    QVERIFY(openStream(subscriber, sseUrl(m_service, id)));
+    const QString id = watchedSession(subscriber);
+    QVERIFY(!id.isEmpty());
     NdjsonProducer producer(m_service);
     QVERIFY(producer.open(id));
     producer.send(line(progressEvent(1)));
@@ -156,9 +186,9 @@ void tst_SsebufdNdjson::linesDeliveredWhileRequestIsOpen()
 
 void tst_SsebufdNdjson::contentLengthBody()
 {
-    const QString id = newSession();
     RawSseClient subscriber;
-    QVERIFY(openStream(subscriber, sseUrl(m_service, id)));
+    const QString id = watchedSession(subscriber);
+    QVERIFY(!id.isEmpty());
     const QByteArray first = line(progressEvent(1));
     const QByteArray second = line(progressEvent(2));
     NdjsonProducer producer(m_service);
@@ -232,8 +262,7 @@ void tst_SsebufdNdjson::lineOverLimit413()
     QCOMPARE(answer.value("line").toInt(), 3);
     QCOMPARE(answer.value("error").toString(), QStringLiteral("line_too_large"));
     QCOMPARE(answer.value("count").toInt(), 1); // the line before it stays appended
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 1);
+    QCOMPARE(storedAfterClose(producer, id), 1);
     QCOMPARE(summary(id).value("state").toString(), QStringLiteral("running"));
 }
 
@@ -247,15 +276,14 @@ void tst_SsebufdNdjson::partialLineOverLimit413()
     QVERIFY(stream(producer, id, {unfinished}, Ending::LeaveOpen));
     QCOMPARE(producer.status(), 413);
     QCOMPARE(producer.json().value("line").toInt(), 1);
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 0);
+    QCOMPARE(storedAfterClose(producer, id), 0);
 }
 
 void tst_SsebufdNdjson::invalidJsonLine422()
 {
-    const QString id = newSession();
     RawSseClient subscriber;
-    QVERIFY(openStream(subscriber, sseUrl(m_service, id)));
+    const QString id = watchedSession(subscriber);
+    QVERIFY(!id.isEmpty());
     NdjsonProducer producer(m_service);
     QVERIFY(stream(
         producer, id,
@@ -288,8 +316,7 @@ void tst_SsebufdNdjson::invalidFieldLine422()
     QCOMPARE(producer.status(), 422);
     QCOMPARE(producer.json().value("line").toInt(), 2);
     QCOMPARE(producer.json().value("field").toString(), QStringLiteral("status"));
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 1);
+    QCOMPARE(storedAfterClose(producer, id), 1);
 
     // A bad idempotency_key is a bad field too; nothing of the line is appended.
     const QString other = newSession();
@@ -323,8 +350,7 @@ void tst_SsebufdNdjson::lineAfterFinal409()
     QCOMPARE(producer.status(), 409);
     QCOMPARE(producer.json().value("line").toInt(), 4);
     QCOMPARE(producer.json().value("last_seq").toInt(), 2);
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 2);
+    QCOMPARE(storedAfterClose(producer, id), 2);
     QCOMPARE(summary(id).value("state").toString(), QStringLiteral("completed"));
 }
 
@@ -339,11 +365,9 @@ void tst_SsebufdNdjson::emptyLinesAfterFinalIgnored()
 
 void tst_SsebufdNdjson::sessionEndedByAnotherProducer409()
 {
-    const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)));
-    QTRY_COMPARE_WITH_TIMEOUT(summary(id).value("last_seq").toInt(), 1, 5000);
+    const QString id = streamingSession(producer);
+    QVERIFY(!id.isEmpty());
     // Another producer ends the session: the open stream is answered at once, unprompted.
     QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), 2);
     QVERIFY(producer.waitResponse(5000));
@@ -356,11 +380,9 @@ void tst_SsebufdNdjson::sessionEndedByAnotherProducer409()
 
 void tst_SsebufdNdjson::sessionDeletedUnderStream409()
 {
-    const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)));
-    QTRY_COMPARE_WITH_TIMEOUT(summary(id).value("last_seq").toInt(), 1, 5000);
+    const QString id = streamingSession(producer);
+    QVERIFY(!id.isEmpty());
     const HttpTestReply deleted
         = m_http.sendCustom("DELETE", m_service.url(QStringLiteral("/api/admin/sessions/") + id));
     QCOMPARE(deleted.status, 204);
@@ -472,15 +494,14 @@ void tst_SsebufdNdjson::keyReusedWithOtherEvent422()
     QCOMPARE(producer.json().value("field").toString(), QStringLiteral("idempotency_key"));
     // The lines before it stay appended (the batch of the pass is split at the bad line).
     QCOMPARE(producer.json().value("count").toInt(), 2);
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 2);
+    QCOMPARE(storedAfterClose(producer, id), 2);
 }
 
 void tst_SsebufdNdjson::killedProducerResumesExactlyOnce()
 {
-    const QString id = newSession();
     RawSseClient subscriber;
-    QVERIFY(openStream(subscriber, sseUrl(m_service, id)));
+    const QString id = watchedSession(subscriber);
+    QVERIFY(!id.isEmpty());
     QList<QByteArray> lines;
     for (int i = 1; i <= 12; ++i)
         lines.append(line(keyed(progressEvent(i), QStringLiteral("event-%1").arg(i))));
@@ -534,11 +555,9 @@ void tst_SsebufdNdjson::retriedStreamAfterTheEnd()
 
 void tst_SsebufdNdjson::cancelUnderStream409()
 {
-    const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)));
-    QTRY_COMPARE_WITH_TIMEOUT(summary(id).value("last_seq").toInt(), 1, 5000);
+    const QString id = streamingSession(producer);
+    QVERIFY(!id.isEmpty());
     const HttpTestReply cancelled = m_http.postJson(
         m_service.url(QStringLiteral("/api/refactor/%1/cancel").arg(id)), {{"reason", "stop"}});
     QCOMPARE(cancelled.status, 200);
@@ -606,16 +625,13 @@ void tst_SsebufdNdjson::idempotencyKeyHeaderRefused()
 
 void tst_SsebufdNdjson::malformedChunk400()
 {
-    const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)));
-    QTRY_COMPARE_WITH_TIMEOUT(summary(id).value("last_seq").toInt(), 1, 5000);
+    const QString id = streamingSession(producer);
+    QVERIFY(!id.isEmpty());
     producer.sendRaw("zz\r\n");
     QVERIFY(producer.waitResponse());
     QCOMPARE(producer.status(), 400);
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 1);
+    QCOMPARE(storedAfterClose(producer, id), 1);
 }
 
 void tst_SsebufdNdjson::pipelinedBehindAnotherRequest()
@@ -658,9 +674,9 @@ void tst_SsebufdNdjson::linesOfOnePassGoOutTogether()
 {
     // 20 lines in one write: one store call, and the subscriber gets them in one or two sends
     // (not twenty).
-    const QString id = newSession();
     RawSseClient subscriber;
-    QVERIFY(openStream(subscriber, sseUrl(m_service, id)));
+    const QString id = watchedSession(subscriber);
+    QVERIFY(!id.isEmpty());
     const QByteArray before = m_http.get(m_service.url(QStringLiteral("/metrics"))).body;
     NdjsonProducer producer(m_service);
     QVERIFY(producer.open(id));
