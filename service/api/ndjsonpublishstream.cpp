@@ -188,31 +188,24 @@ void NdjsonPublishStream::pump()
     // At most a batch's worth per append (--max-batch-events): the rest follows at once.
     while (!m_queue.isEmpty() && !stop && items.size() < m_options.maxBatchEvents) {
         const NdjsonLineSplitter::Line line = m_queue.takeFirst();
+        const auto failure = [&line](int status, const char *code, const char *message) {
+            return LineFailure {
+                status, QString::fromLatin1(code), QString::fromLatin1(message), {}, line.number};
+        };
         if (line.tooLong) {
-            stop = LineFailure {413,
-                                QStringLiteral("line_too_large"),
-                                QStringLiteral("a line is larger than the body limit "
-                                               "(--max-body-bytes applies per line)"),
-                                {},
-                                line.number};
+            stop = failure(413, "line_too_large",
+                           "a line is larger than the body limit "
+                           "(--max-body-bytes applies per line)");
             break;
         }
         if (m_finalAppended || m_finalQueued) {
-            stop = LineFailure {409,
-                                QStringLiteral("session_ended"),
-                                QStringLiteral("a line after the session's final event"),
-                                {},
-                                line.number};
+            stop = failure(409, "session_ended", "a line after the session's final event");
             break;
         }
         QJsonParseError parseError;
         const QJsonDocument document = QJsonDocument::fromJson(line.text, &parseError);
         if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
-            stop = LineFailure {422,
-                                QStringLiteral("invalid_json"),
-                                QStringLiteral("each line must be one JSON object"),
-                                {},
-                                line.number};
+            stop = failure(422, "invalid_json", "each line must be one JSON object");
             break;
         }
         ApiError error;

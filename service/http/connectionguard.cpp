@@ -163,6 +163,16 @@ void ConnectionGuard::socket_readyRead()
         m_coalescer->corkThisPass();
 }
 
+bool ConnectionGuard::takeBodyBytes(const char *data, qsizetype size, qsizetype &pos)
+{
+    const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
+    if (m_streamedBody)
+        m_streamedBody->m_decoded.append(data + pos, take);
+    m_remaining -= take;
+    pos += take;
+    return m_remaining == 0;
+}
+
 void ConnectionGuard::consume(const char *data, qsizetype size)
 {
     qsizetype pos = 0;
@@ -207,16 +217,10 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
             m_head.clear();
             break;
         }
-        case State::Body: {
-            const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
-            if (m_streamedBody)
-                m_streamedBody->m_decoded.append(data + pos, take);
-            m_remaining -= take;
-            pos += take;
-            if (m_remaining == 0)
+        case State::Body:
+            if (takeBodyBytes(data, size, pos))
                 requestComplete();
             break;
-        }
         case State::ChunkSize:
         case State::Trailers:
         case State::ChunkDataEnd: {
@@ -258,16 +262,10 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
             }
             break;
         }
-        case State::ChunkData: {
-            const qsizetype take = qsizetype(qMin<qint64>(m_remaining, size - pos));
-            if (m_streamedBody)
-                m_streamedBody->m_decoded.append(data + pos, take);
-            m_remaining -= take;
-            pos += take;
-            if (m_remaining == 0)
+        case State::ChunkData:
+            if (takeBodyBytes(data, size, pos))
                 m_state = State::ChunkDataEnd;
             break;
-        }
         case State::Rejected:
         case State::Streaming:
             return;

@@ -87,6 +87,8 @@ private:
     void requestTimer_timeout();
     void idleTimer_timeout();
     void consume(const char *data, qsizetype size);
+    // Takes what is left of the body (or chunk) from data at pos; true once it is all in.
+    bool takeBodyBytes(const char *data, qsizetype size, qsizetype &pos);
     bool parseHead();
     void requestComplete(); // the last byte of a request's body
     void reject(int status, const char *code, const char *message);

@@ -22,11 +22,19 @@ run_example() {
         --base-url "$SSEBUF_URL" --timeout-s 60 "$@"
 }
 
-echo "--- late connection: hello, database write of 2 s before streaming"
-status=0
-out=$(run_example --prompt hello --db-delay-ms 2000) || status=$?
-echo "$out"
-check "exits 0" equals "$status" 0
+# One scenario: prints its title, runs the example with the arguments and checks it exits 0;
+# its output is left in $out.
+scenario() {
+    local title=$1 status=0
+    shift
+    echo "--- $title"
+    out=$(run_example "$@") || status=$?
+    echo "$out"
+    check "exits 0" equals "$status" 0
+}
+
+scenario "late connection: hello, database write of 2 s before streaming" \
+    --prompt hello --db-delay-ms 2000
 check "started a session" contains "$out" '^started session_[0-9]{8}_[0-9]{6}_[0-9a-f]{32}$'
 connected_after=$(sed -n 's/^saved conversation 1, connecting \([0-9]*\) ms after start$/\1/p' <<<"$out")
 check "connected at least 2 s after the start" test "${connected_after:-0}" -ge 2000
@@ -36,12 +44,8 @@ check "received nothing else" equals "$(grep -c '^event ' <<<"$out")" 1
 check "stopped on the terminal event, one connection, stored in order" \
     contains "$out" '^finished status=completed last_seq=1 stored=1 connections=1 in_order=true$'
 
-echo "--- resume: refactoring prompt, first connection closed after 2 events"
-status=0
-out=$(run_example --prompt "refactor the billing module" --db-delay-ms 300 --drop-after 2) ||
-    status=$?
-echo "$out"
-check "exits 0" equals "$status" 0
+scenario "resume: refactoring prompt, first connection closed after 2 events" \
+    --prompt "refactor the billing module" --db-delay-ms 300 --drop-after 2
 check "reconnected with Last-Event-ID: 2" contains "$out" '^reconnecting with Last-Event-ID: 2 '
 last=$(sed -n 's/^finished status=completed last_seq=\([0-9]*\) .*/\1/p' <<<"$out")
 check "the session ran to a completed terminal event after progress events" test "${last:-0}" -ge 3
@@ -55,12 +59,8 @@ check "the last event is the terminal one" \
 check "two connections, every event stored in order" \
     contains "$out" "^finished status=completed last_seq=$last stored=$last connections=2 in_order=true$"
 
-echo "--- cancel: refactoring prompt, Stop pressed after 2 events"
-status=0
-out=$(run_example --prompt "refactor the billing module" --db-delay-ms 0 --cancel-after 2) ||
-    status=$?
-echo "$out"
-check "exits 0" equals "$status" 0
+scenario "cancel: refactoring prompt, Stop pressed after 2 events" \
+    --prompt "refactor the billing module" --db-delay-ms 0 --cancel-after 2
 cancelled=$(sed -n 's/^cancelled, terminal event seq=\([0-9]*\)$/\1/p' <<<"$out")
 check "cancel answered with the seq of the terminal event, after the 2 events" \
     test "${cancelled:-0}" -ge 3

@@ -43,7 +43,10 @@ private:
     QNetworkReply *send(QNetworkAccessManager &manager, const QByteArray &verb, const QString &path,
                         const QByteArray &body = {});
     QSslConfiguration trustingConfiguration() const;
-    QString startGreeting(QNetworkAccessManager &manager);
+    QString startSession(QNetworkAccessManager &manager, const QByteArray &prompt = "hello");
+    void connectTrusting(QSslSocket &socket, QByteArray &received);
+    void connectToSession(QSslSocket &socket, QByteArray &received, QString *id,
+                          const QByteArray &prompt = "hello");
 
     QTemporaryDir m_dir;
     QList<QSslCertificate> m_certificate;
@@ -102,10 +105,10 @@ QNetworkReply *tst_Tls::send(QNetworkAccessManager &manager, const QByteArray &v
     return manager.sendCustomRequest(request, verb, body);
 }
 
-QString tst_Tls::startGreeting(QNetworkAccessManager &manager)
+QString tst_Tls::startSession(QNetworkAccessManager &manager, const QByteArray &prompt)
 {
     QNetworkReply *reply = send(manager, "POST", QStringLiteral("/api/refactor"),
-                                R"({"user_id":"tls","user_prompt":"hello"})");
+                                R"({"user_id":"tls","user_prompt":")" + prompt + R"("})");
     QSignalSpy finished(reply, &QNetworkReply::finished);
     if (!finished.wait(10000))
         return {};
@@ -113,6 +116,27 @@ QString tst_Tls::startGreeting(QNetworkAccessManager &manager)
     if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 201)
         return {};
     return QJsonDocument::fromJson(reply->readAll()).object().value("session_id").toString();
+}
+
+// Connects a raw QSslSocket that trusts the test certificate; what it reads goes to received.
+void tst_Tls::connectTrusting(QSslSocket &socket, QByteArray &received)
+{
+    socket.setSslConfiguration(trustingConfiguration());
+    connect(&socket, &QSslSocket::readyRead, this,
+            [&socket, &received] { received += socket.readAll(); });
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_service.port(),
+                                  QStringLiteral("localhost"));
+    QVERIFY2(socket.waitForEncrypted(10000), qPrintable(socket.errorString()));
+}
+
+// Starts a session, then connects a trusting raw QSslSocket for a request about it.
+void tst_Tls::connectToSession(QSslSocket &socket, QByteArray &received, QString *id,
+                               const QByteArray &prompt)
+{
+    QNetworkAccessManager manager;
+    *id = startSession(manager, prompt);
+    QVERIFY(!id->isEmpty());
+    connectTrusting(socket, received);
 }
 
 void tst_Tls::listeningLineSaysHttps()
@@ -136,7 +160,7 @@ void tst_Tls::httpsRequests()
     QCOMPARE(health->sslConfiguration().peerCertificate(), m_certificate.first());
     health->deleteLater();
 
-    const QString id = startGreeting(manager);
+    const QString id = startSession(manager);
     QVERIFY(id.startsWith(QLatin1String("session_")));
 
     // The greeting, buffered, read as a whole response over HTTPS (the stream ends after
@@ -161,17 +185,12 @@ void tst_Tls::httpsRequests()
 // then the server's clean close.
 void tst_Tls::eventStreamOverTls()
 {
-    QNetworkAccessManager manager;
-    const QString id = startGreeting(manager);
-    QVERIFY(!id.isEmpty());
-
+    QString id;
     QSslSocket socket;
-    socket.setSslConfiguration(trustingConfiguration());
     QByteArray received;
-    connect(&socket, &QSslSocket::readyRead, this, [&] { received += socket.readAll(); });
-    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_service.port(),
-                                  QStringLiteral("localhost"));
-    QVERIFY2(socket.waitForEncrypted(10000), qPrintable(socket.errorString()));
+    connectToSession(socket, received, &id);
+    if (QTest::currentTestFailed())
+        return;
     QCOMPARE(socket.peerCertificate(), m_certificate.first());
     socket.write("GET /api/refactor/" + id.toUtf8()
                  + "/sse HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n");
@@ -211,23 +230,12 @@ void tst_Tls::streamingPublishOverTls()
     QFETCH(QByteArray, lines);
     QFETCH(int, status);
     QFETCH(int, count);
-    QNetworkAccessManager manager;
-    QNetworkReply *started = send(manager, "POST", QStringLiteral("/api/refactor"),
-                                  R"({"user_id":"tls","user_prompt":"refactor the parser"})");
-    QSignalSpy startFinished(started, &QNetworkReply::finished);
-    QVERIFY(startFinished.wait(10000));
-    started->deleteLater();
-    const QString id
-        = QJsonDocument::fromJson(started->readAll()).object().value("session_id").toString();
-    QVERIFY(!id.isEmpty());
-
+    QString id;
     QSslSocket socket;
-    socket.setSslConfiguration(trustingConfiguration());
     QByteArray received;
-    connect(&socket, &QSslSocket::readyRead, this, [&] { received += socket.readAll(); });
-    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_service.port(),
-                                  QStringLiteral("localhost"));
-    QVERIFY2(socket.waitForEncrypted(10000), qPrintable(socket.errorString()));
+    connectToSession(socket, received, &id, "refactor the parser");
+    if (QTest::currentTestFailed())
+        return;
     QSignalSpy closed(&socket, &QSslSocket::disconnected);
     socket.write("POST /api/sessions/" + id.toUtf8()
                  + "/events HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-ndjson\r\n"

@@ -4,6 +4,7 @@
 // and the token wiped from the service's own /proc/<pid>/environ.
 
 #include "hardeningsupport.h"
+#include "processtestkit.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -166,12 +167,10 @@ void tst_HardeningAccess::trustedProxyForwardsTheClient()
 void tst_HardeningAccess::publishTokenOpensPublishOnly()
 {
     QTemporaryDir dir;
-    QFile file(dir.filePath(QStringLiteral("publish.token")));
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("producer-secret\n");
-    file.close();
+    const QString tokenFile = dir.filePath(QStringLiteral("publish.token"));
+    QVERIFY(testkit::writeFile(tokenFile, "producer-secret\n"));
     ServiceProcess service;
-    QVERIFY2(service.start({"--pipeline", "external", "--publish-token-file", file.fileName()},
+    QVERIFY2(service.start({"--pipeline", "external", "--publish-token-file", tokenFile},
                            environmentWith({{"SSEBUF_ADMIN_TOKEN", "admin-secret"}})),
              qPrintable(service.errorText()));
     const quint16 port = service.port();

@@ -4,8 +4,8 @@
 // producer exits normally, PR_SET_PDEATHSIG, and the request bytes freed once written.
 
 #include "hardeningsupport.h"
-#include "rawsseclient.h"
 #include "processtestkit.h"
+#include "rawsseclient.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -26,6 +26,12 @@ bool alive(qint64 pid)
     const QByteArray text = stat.readAll();
     const qsizetype close = text.lastIndexOf(')');
     return close > 0 && text.size() > close + 2 && text.at(close + 2) != 'Z';
+}
+
+// A producer's script body: reads its stdin whole, echoes one shell word, then sleeps.
+QByteArray readEchoThenSleep(const QByteArray &word, int seconds)
+{
+    return "cat >/dev/null\necho " + word + "\nexec sleep " + QByteArray::number(seconds) + "\n";
 }
 
 } // namespace
@@ -64,13 +70,7 @@ void tst_HardeningExec::cleanup()
 
 QString tst_HardeningExec::script(const QString &name, const QByteArray &body)
 {
-    const QString path = m_dir.filePath(name);
-    QFile file(path);
-    file.open(QIODevice::WriteOnly);
-    file.write("#!/bin/sh\n" + body);
-    file.close();
-    file.setPermissions(file.permissions() | QFileDevice::ExeUser);
-    return path;
+    return testkit::writeScript(m_dir.filePath(name), body);
 }
 
 QList<QJsonObject> tst_HardeningExec::streamAll(const ServiceProcess &service, const QString &id)
@@ -184,10 +184,8 @@ void tst_HardeningExec::producerDiesWithTheService()
 {
     const QString stayer
         = script(QStringLiteral("stayer.sh"),
-                 "cat >/dev/null\n"
-                 "echo \"{\\\"type\\\":\\\"pid\\\",\\\"status\\\":\\\"running\\\",\\\"message\\\":"
-                 "\\\"$$\\\"}\"\n"
-                 "exec sleep 300\n");
+                 readEchoThenSleep(
+                     R"("{\"type\":\"pid\",\"status\":\"running\",\"message\":\"$$\"}")", 300));
     ServiceProcess service;
     QVERIFY2(service.start({"--pipeline", "exec:" + stayer}), qPrintable(service.errorText()));
     const QString id = startSession(m_http, service);
@@ -206,9 +204,7 @@ void tst_HardeningExec::requestBytesFreedOnceWritten()
     // The producer reads its stdin whole, says so, then keeps running.
     const QString reader
         = script(QStringLiteral("reader.sh"),
-                 "cat >/dev/null\n"
-                 "echo '{\"type\":\"read\",\"status\":\"running\",\"message\":\"r\"}'\n"
-                 "exec sleep 60\n");
+                 readEchoThenSleep(R"('{"type":"read","status":"running","message":"r"}')", 60));
     ServiceProcess service;
     // A fixed mmap threshold: freed large blocks go back to the system at once, so resident
     // memory shows what is still held.

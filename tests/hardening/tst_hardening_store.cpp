@@ -4,6 +4,7 @@
 // failed terminal event saying why, counted in /metrics.
 
 #include "hardeningsupport.h"
+#include "processtestkit.h"
 #include "rawsseclient.h"
 #include "redisprocess.h"
 
@@ -13,6 +14,20 @@
 #include <QTemporaryDir>
 
 using namespace hardening;
+
+namespace {
+
+// Shell lines that print numbered progress events, one per pause, while condition holds.
+QByteArray progressLoop(const QByteArray &condition, const QByteArray &pause)
+{
+    return "i=1\nwhile " + condition
+        + "; do\n"
+          "  echo \"{\\\"type\\\":\\\"progress\\\",\\\"status\\\":\\\"running\\\","
+          "\\\"message\\\":\\\"$i\\\"}\"\n  sleep "
+        + pause + "\n  i=$((i+1))\ndone\n";
+}
+
+} // namespace
 
 class tst_HardeningStore : public QObject
 {
@@ -28,6 +43,14 @@ private Q_SLOTS:
 
 private:
     QString script(const QString &name, const QByteArray &body);
+    struct ProducerRun
+    {
+        ServiceProcess service;
+        RawSseClient client;
+        QString id;
+    };
+    void streamFromProducer(ProducerRun &run, const QString &name, const QByteArray &body,
+                            int events);
 
     QTemporaryDir m_dir;
     RedisProcess m_redis;
@@ -45,13 +68,23 @@ void tst_HardeningStore::initTestCase()
 
 QString tst_HardeningStore::script(const QString &name, const QByteArray &body)
 {
-    const QString path = m_dir.filePath(name);
-    QFile file(path);
-    file.open(QIODevice::WriteOnly);
-    file.write("#!/bin/sh\n" + body);
-    file.close();
-    file.setPermissions(file.permissions() | QFileDevice::ExeUser);
-    return path;
+    return testkit::writeScript(m_dir.filePath(name), body);
+}
+
+// Starts ssebufd on Redis with the producer script, starts a session and reads its stream
+// until it has carried `events` events.
+void tst_HardeningStore::streamFromProducer(ProducerRun &run, const QString &name,
+                                            const QByteArray &body, int events)
+{
+    const QString producer = script(name, "cat >/dev/null\n" + body);
+    QVERIFY2(run.service.start({"--store", m_redis.url(), "--pipeline", "exec:" + producer}),
+             qPrintable(run.service.errorText()));
+    QTRY_COMPARE_WITH_TIMEOUT(m_http.get(run.service.url(QStringLiteral("/healthz"))).status, 200,
+                              10000);
+    run.id = startSession(m_http, run.service);
+    QVERIFY(!run.id.isEmpty());
+    run.client.open(run.service.url(QStringLiteral("/api/refactor/%1/sse").arg(run.id)));
+    QTRY_VERIFY_WITH_TIMEOUT(run.client.jsonEvents().size() >= events, 10000);
 }
 
 void tst_HardeningStore::firstRequestAfterListeningIsServed()
@@ -88,75 +121,59 @@ void tst_HardeningStore::downRedisStillStartsAnd503()
 void tst_HardeningStore::refusedEventsAreRetriedInOrder()
 {
     // 30 numbered events, 50 ms apart, then the terminal one.
-    const QString counter
-        = script(QStringLiteral("counter.sh"),
-                 "cat >/dev/null\ni=1\nwhile [ $i -le 30 ]; do\n"
-                 "  echo \"{\\\"type\\\":\\\"progress\\\",\\\"status\\\":\\\"running\\\","
-                 "\\\"message\\\":\\\"$i\\\"}\"\n  sleep 0.05\n  i=$((i+1))\ndone\n"
-                 "echo '{\"type\":\"result\",\"status\":\"completed\",\"message\":\"done\"}'\n");
-    ServiceProcess service;
-    QVERIFY2(service.start({"--store", m_redis.url(), "--pipeline", "exec:" + counter}),
-             qPrintable(service.errorText()));
-    QTRY_COMPARE_WITH_TIMEOUT(m_http.get(service.url(QStringLiteral("/healthz"))).status, 200,
-                              10000);
-    const QString id = startSession(m_http, service);
-    QVERIFY(!id.isEmpty());
-    RawSseClient client;
-    client.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
-    QTRY_VERIFY_WITH_TIMEOUT(client.jsonEvents().size() >= 5, 10000);
+    ProducerRun run;
+    streamFromProducer(
+        run, QStringLiteral("counter.sh"),
+        progressLoop("[ $i -le 30 ]", "0.05")
+            + "echo '{\"type\":\"result\",\"status\":\"completed\",\"message\":\"done\"}'\n",
+        5);
+    if (QTest::currentTestFailed())
+        return;
     // Redis refuses every write (OOM) for a second, then takes them again.
     QCOMPARE(m_redis.cli({"CONFIG", "SET", "maxmemory", "1"}), QByteArray("OK"));
     QTest::qWait(1000); // the outage lasts a second: about 20 events are produced meanwhile
     QCOMPARE(m_redis.cli({"CONFIG", "SET", "maxmemory", "0"}), QByteArray("OK"));
-    QSignalSpy finished(&client, &RawSseClient::finished);
-    QVERIFY(client.isFinished() || finished.wait(20000));
-    const QList<QJsonObject> events = client.jsonEvents();
+    QSignalSpy finished(&run.client, &RawSseClient::finished);
+    QVERIFY(run.client.isFinished() || finished.wait(20000));
+    const QList<QJsonObject> events = run.client.jsonEvents();
     QCOMPARE(events.size(), 31); // nothing lost
     for (int i = 0; i < 30; ++i) {
         QCOMPARE(events.at(i).value("seq").toInteger(), i + 1);
         QCOMPARE(events.at(i).value("message").toString(), QString::number(i + 1)); // in order
     }
     QCOMPARE(events.last().value("status").toString(), QStringLiteral("completed"));
-    QVERIFY(metric(m_http, service, QStringLiteral("ssebuf_producer_append_retries_total")) >= 1);
-    QCOMPARE(metric(m_http, service, QStringLiteral("ssebuf_sessions_failed_store_total")), 0);
+    QVERIFY(metric(m_http, run.service, QStringLiteral("ssebuf_producer_append_retries_total"))
+            >= 1);
+    QCOMPARE(metric(m_http, run.service, QStringLiteral("ssebuf_sessions_failed_store_total")), 0);
 }
 
 void tst_HardeningStore::storeThatStaysAwayFailsTheSession()
 {
-    const QString endless
-        = script(QStringLiteral("endless.sh"),
-                 "cat >/dev/null\ni=1\nwhile true; do\n"
-                 "  echo \"{\\\"type\\\":\\\"progress\\\",\\\"status\\\":\\\"running\\\","
-                 "\\\"message\\\":\\\"$i\\\"}\"\n  sleep 0.1\n  i=$((i+1))\ndone\n");
-    ServiceProcess service;
-    QVERIFY2(service.start({"--store", m_redis.url(), "--pipeline", "exec:" + endless}),
-             qPrintable(service.errorText()));
-    QTRY_COMPARE_WITH_TIMEOUT(m_http.get(service.url(QStringLiteral("/healthz"))).status, 200,
-                              10000);
-    const QString id = startSession(m_http, service);
-    QVERIFY(!id.isEmpty());
-    RawSseClient client;
-    client.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
-    QTRY_VERIFY_WITH_TIMEOUT(client.jsonEvents().size() >= 3, 10000);
+    ProducerRun run;
+    streamFromProducer(run, QStringLiteral("endless.sh"), progressLoop("true", "0.1"), 3);
+    if (QTest::currentTestFailed())
+        return;
     QCOMPARE(m_redis.cli({"CONFIG", "SET", "maxmemory", "1"}), QByteArray("OK"));
     // Retried with backoff (about 9 s in all), then given up: the session is being failed.
     QTRY_COMPARE_WITH_TIMEOUT(
-        metric(m_http, service, QStringLiteral("ssebuf_sessions_failed_store_total")), 1, 30000);
-    QVERIFY(metric(m_http, service, QStringLiteral("ssebuf_producer_append_retries_total")) >= 8);
+        metric(m_http, run.service, QStringLiteral("ssebuf_sessions_failed_store_total")), 1,
+        30000);
+    QVERIFY(metric(m_http, run.service, QStringLiteral("ssebuf_producer_append_retries_total"))
+            >= 8);
     QCOMPARE(m_redis.cli({"CONFIG", "SET", "maxmemory", "0"}), QByteArray("OK"));
     // Once the store takes writes again, the failed terminal event says why, and ends it.
-    QSignalSpy finished(&client, &RawSseClient::finished);
-    QVERIFY(client.isFinished() || finished.wait(20000));
-    const QJsonObject terminal = client.jsonEvents().last();
+    QSignalSpy finished(&run.client, &RawSseClient::finished);
+    QVERIFY(run.client.isFinished() || finished.wait(20000));
+    const QJsonObject terminal = run.client.jsonEvents().last();
     QCOMPARE(terminal.value("status").toString(), QStringLiteral("failed"));
     QCOMPARE(terminal.value("final").toBool(), true);
     QVERIFY2(terminal.value("message").toString().contains("store"),
              qPrintable(terminal.value("message").toString()));
     // Seqs stay contiguous: what was refused was not stored with holes.
-    const QList<qint64> seqs = client.sequence();
+    const QList<qint64> seqs = run.client.sequence();
     for (int i = 0; i < seqs.size(); ++i)
         QCOMPARE(seqs.at(i), qint64(i + 1));
-    QVERIFY(service.output().contains("ending " + id.toUtf8() + " failed"));
+    QVERIFY(run.service.output().contains("ending " + run.id.toUtf8() + " failed"));
 }
 
 QTEST_GUILESS_MAIN(tst_HardeningStore)

@@ -1,6 +1,7 @@
 // Contract section 13 (cancel) over real ssebufd processes: memory store, and two instances
 // on one Redis, where the cancel reaches the other instance's producer.
 
+#include "processtestkit.h"
 #include "producertest.h"
 
 #include <QDeadlineTimer>
@@ -66,6 +67,13 @@ private slots:
 private:
     bool startExec(const QString &mode);
     qint64 producerPid();
+    struct ExecRun
+    {
+        QString id;
+        qint64 pid = 0;
+        QElapsedTimer elapsed; // from the first event on
+    };
+    void startRunningExec(const QString &mode, ExecRun *run);
 
     Cluster m_cluster;
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -99,6 +107,17 @@ bool tst_Cancel::startExec(const QString &mode)
         {QStringLiteral("--pipeline"),
          QStringLiteral("exec:/bin/sh %1 %2 %3").arg(script.fileName(), m_dir->path(), mode),
          QStringLiteral("--exec-kill-grace"), QStringLiteral("1")});
+}
+
+// Starts the exec cluster and a session whose producer has published its first event.
+void tst_Cancel::startRunningExec(const QString &mode, ExecRun *run)
+{
+    QVERIFY(startExec(mode));
+    run->id = m_cluster.startSession(m_cluster.a());
+    run->pid = producerPid();
+    QVERIFY(run->pid > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster.seqs(m_cluster.a(), run->id), QList<qint64> {1}, 5000);
+    run->elapsed.start();
 }
 
 qint64 tst_Cancel::producerPid()
@@ -289,11 +308,9 @@ void tst_Cancel::badBodyLeavesSessionRunning()
 void tst_Cancel::cancelNeedsPublishAccess()
 {
     QTemporaryDir dir;
-    QFile token(dir.filePath(QStringLiteral("token")));
-    QVERIFY(token.open(QIODevice::WriteOnly));
-    token.write("s3cret\n");
-    token.close();
-    QVERIFY(m_cluster.start({QStringLiteral("--admin-token-file"), token.fileName()}));
+    const QString token = dir.filePath(QStringLiteral("token"));
+    QVERIFY(testkit::writeFile(token, "s3cret\n"));
+    QVERIFY(m_cluster.start({QStringLiteral("--admin-token-file"), token}));
     const QString id = m_cluster.startSession(m_cluster.a());
     QCOMPARE(m_cluster.cancel(m_cluster.a(), id).status, 401);
     QCOMPARE(m_cluster.cancel(m_cluster.a(), id, {}, {{"Authorization", "Bearer wrong"}}).status,
@@ -306,37 +323,31 @@ void tst_Cancel::cancelNeedsPublishAccess()
 // the grace. On Redis the cancel goes to the other instance than the one running it.
 void tst_Cancel::execProducerGetsSigterm()
 {
-    QVERIFY(startExec(QStringLiteral("exit")));
-    const QString id = m_cluster.startSession(m_cluster.a());
-    const qint64 pid = producerPid();
-    QVERIFY(pid > 0);
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster.seqs(m_cluster.a(), id), QList<qint64> {1}, 5000);
-    QElapsedTimer elapsed;
-    elapsed.start();
-    QCOMPARE(m_cluster.cancel(m_cluster.b(), id).json().value("seq").toInteger(), 2);
+    ExecRun run;
+    startRunningExec(QStringLiteral("exit"), &run);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(m_cluster.cancel(m_cluster.b(), run.id).json().value("seq").toInteger(), 2);
     QFile term(m_dir->filePath(QStringLiteral("term")));
     QTRY_VERIFY_WITH_TIMEOUT(term.exists(), 1000);
-    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pid), 1000);
-    QVERIFY2(elapsed.elapsed() < 1000, qPrintable(QString::number(elapsed.elapsed())));
+    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(run.pid), 1000);
+    QVERIFY2(run.elapsed.elapsed() < 1000, qPrintable(QString::number(run.elapsed.elapsed())));
     // Its exit did not add a terminal event of its own.
-    QCOMPARE(m_cluster.seqs(m_cluster.a(), id), (QList<qint64> {1, 2}));
-    QCOMPARE(m_cluster.summary(m_cluster.a(), id).value("cancelled").toBool(), true);
+    QCOMPARE(m_cluster.seqs(m_cluster.a(), run.id), (QList<qint64> {1, 2}));
+    QCOMPARE(m_cluster.summary(m_cluster.a(), run.id).value("cancelled").toBool(), true);
 }
 
 void tst_Cancel::execProducerIgnoringSigtermIsKilledAfterGrace()
 {
-    QVERIFY(startExec(QStringLiteral("ignore")));
-    const QString id = m_cluster.startSession(m_cluster.a());
-    const qint64 pid = producerPid();
-    QVERIFY(pid > 0);
-    QTRY_COMPARE_WITH_TIMEOUT(m_cluster.seqs(m_cluster.a(), id), QList<qint64> {1}, 5000);
-    QElapsedTimer elapsed;
-    elapsed.start();
-    QCOMPARE(m_cluster.cancel(m_cluster.b(), id).status, 200);
-    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pid), 5000);
+    ExecRun run;
+    startRunningExec(QStringLiteral("ignore"), &run);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(m_cluster.cancel(m_cluster.b(), run.id).status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(!processAlive(run.pid), 5000);
     // --exec-kill-grace 1: not before the grace, not long after it.
-    QVERIFY2(elapsed.elapsed() >= 900, qPrintable(QString::number(elapsed.elapsed())));
-    QVERIFY2(elapsed.elapsed() < 2500, qPrintable(QString::number(elapsed.elapsed())));
+    QVERIFY2(run.elapsed.elapsed() >= 900, qPrintable(QString::number(run.elapsed.elapsed())));
+    QVERIFY2(run.elapsed.elapsed() < 2500, qPrintable(QString::number(run.elapsed.elapsed())));
 }
 
 void tst_Cancel::demoProducerStops()

@@ -30,8 +30,18 @@ private slots:
     void keysBelongToOneSession();
 
 private:
+    HttpTestReply publishKeyed(ServiceProcess &instance, const QString &id, const QString &message,
+                               const QString &key);
+
     Cluster m_cluster;
 };
+
+// Publishes a running event with the message, carrying the key as its idempotency_key.
+HttpTestReply tst_Idempotency::publishKeyed(ServiceProcess &instance, const QString &id,
+                                            const QString &message, const QString &key)
+{
+    return m_cluster.publish(instance, id, keyed(eventJson(message), key));
+}
 
 void tst_Idempotency::initTestCase()
 {
@@ -129,9 +139,7 @@ void tst_Idempotency::perEventKeyIsConsumed()
     const QString id = m_cluster.startSession(m_cluster.a());
     RawSseClient subscriber;
     subscriber.open(m_cluster.sseUrl(m_cluster.b(), id));
-    QCOMPARE(
-        m_cluster.publish(m_cluster.a(), id, keyed(eventJson(QStringLiteral("k")), "ev-1")).status,
-        201);
+    QCOMPARE(publishKeyed(m_cluster.a(), id, "k", "ev-1").status, 201);
     QTRY_COMPARE_WITH_TIMEOUT(subscriber.sequence(), QList<qint64> {1}, 5000);
     QVERIFY(!subscriber.rawBody().contains("idempotency_key"));
     QVERIFY(!subscriber.rawBody().contains("ev-1"));
@@ -186,11 +194,8 @@ void tst_Idempotency::perEventKeyWithOtherEventIs422()
 {
     QVERIFY(m_cluster.start());
     const QString id = m_cluster.startSession(m_cluster.a());
-    QCOMPARE(
-        m_cluster.publish(m_cluster.a(), id, keyed(eventJson(QStringLiteral("one")), "k")).status,
-        201);
-    const HttpTestReply reused
-        = m_cluster.publish(m_cluster.b(), id, keyed(eventJson(QStringLiteral("other")), "k"));
+    QCOMPARE(publishKeyed(m_cluster.a(), id, "one", "k").status, 201);
+    const HttpTestReply reused = publishKeyed(m_cluster.b(), id, "other", "k");
     QCOMPARE(reused.status, 422);
     QCOMPARE(reused.json().value("error").toString(), QStringLiteral("idempotency_key_reused"));
     QCOMPARE(reused.json().value("field").toString(), QStringLiteral("idempotency_key"));
@@ -268,14 +273,9 @@ void tst_Idempotency::oldestKeysAreForgottenFirst()
         QCOMPARE(m_cluster.publish(m_cluster.a(), id, json).status, 201);
     }
     // A duplicate does not count as a new use.
-    QCOMPARE(
-        m_cluster.publish(m_cluster.b(), id, keyed(eventJson(QStringLiteral("e2")), "k2")).status,
-        200);
-    QCOMPARE(
-        m_cluster.publish(m_cluster.b(), id, keyed(eventJson(QStringLiteral("e4")), "k4")).status,
-        200);
-    const HttpTestReply forgotten
-        = m_cluster.publish(m_cluster.b(), id, keyed(eventJson(QStringLiteral("e1")), "k1"));
+    QCOMPARE(publishKeyed(m_cluster.b(), id, "e2", "k2").status, 200);
+    QCOMPARE(publishKeyed(m_cluster.b(), id, "e4", "k4").status, 200);
+    const HttpTestReply forgotten = publishKeyed(m_cluster.b(), id, "e1", "k1");
     QCOMPARE(forgotten.status, 201);
     QCOMPARE(forgotten.json().value("seq").toInteger(), 5);
     QCOMPARE(m_cluster.seqs(m_cluster.a(), id), range(1, 5));
@@ -292,8 +292,7 @@ void tst_Idempotency::headerAndEventKeysShareNamespace()
                           {{"Idempotency-Key", "shared"}})
                  .status,
              201);
-    const HttpTestReply reply = m_cluster.publish(
-        m_cluster.b(), id, keyed(eventJson(QStringLiteral("by field")), "shared"));
+    const HttpTestReply reply = publishKeyed(m_cluster.b(), id, "by field", "shared");
     QCOMPARE(reply.status, 422);
     QCOMPARE(reply.json().value("field").toString(), QStringLiteral("idempotency_key"));
     QCOMPARE(m_cluster.seqs(m_cluster.a(), id), QList<qint64> {1});

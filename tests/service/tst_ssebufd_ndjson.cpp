@@ -37,6 +37,31 @@ qint64 metricValue(const QByteArray &exposition, const QByteArray &name)
     return -1;
 }
 
+// The answer to a stream: what it appended and how many lines were duplicates.
+QJsonObject answer(const QJsonValue &firstSeq, const QJsonValue &lastSeq, int count, int duplicates)
+{
+    return QJsonObject({{"first_seq", firstSeq},
+                        {"last_seq", lastSeq},
+                        {"count", count},
+                        {"duplicates", duplicates}});
+}
+
+enum class Ending { EndBody, LeaveOpen };
+
+// Opens a chunked stream to the session, sends each chunk as its own write, ends the body
+// unless told to leave it open, and waits for the answer.
+bool stream(NdjsonProducer &producer, const QString &id, const QList<QByteArray> &chunks,
+            Ending ending = Ending::EndBody)
+{
+    if (!producer.open(id))
+        return false;
+    for (const QByteArray &chunk : chunks)
+        producer.send(chunk);
+    if (ending == Ending::EndBody)
+        producer.end();
+    return producer.waitResponse();
+}
+
 } // namespace
 
 class tst_SsebufdNdjson : public QObject
@@ -80,6 +105,9 @@ private Q_SLOTS:
 
 private:
     QString newSession();
+    QString watchedSession(RawSseClient &subscriber);
+    QString streamingSession(NdjsonProducer &producer);
+    int storedAfterClose(NdjsonProducer &producer, const QString &sessionId);
     QJsonObject summary(const QString &sessionId);
 
     ServiceProcess m_service; // external pipeline, --max-body-bytes 2048
@@ -98,6 +126,33 @@ QString tst_SsebufdNdjson::newSession()
     return startSession(m_http, m_service);
 }
 
+// A new session with the subscriber's stream open on it; empty when the stream did not open.
+QString tst_SsebufdNdjson::watchedSession(RawSseClient &subscriber)
+{
+    const QString id = newSession();
+    return openStream(subscriber, sseUrl(m_service, id)) ? id : QString();
+}
+
+// A new session whose stream from the producer is open with one event appended; empty when
+// that did not happen.
+QString tst_SsebufdNdjson::streamingSession(NdjsonProducer &producer)
+{
+    const QString id = newSession();
+    if (!producer.open(id))
+        return {};
+    producer.send(line(progressEvent(1)));
+    return QTest::qWaitFor([&] { return summary(id).value("last_seq").toInt() == 1; }, 5000)
+        ? id
+        : QString();
+}
+
+// Once the service closed the producer's connection: the session's last seq (-1 if it did
+// not close).
+int tst_SsebufdNdjson::storedAfterClose(NdjsonProducer &producer, const QString &sessionId)
+{
+    return producer.waitClosed() ? summary(sessionId).value("last_seq").toInt() : -1;
+}
+
 QJsonObject tst_SsebufdNdjson::summary(const QString &sessionId)
 {
     return m_http.get(m_service.url(QStringLiteral("/api/admin/sessions/") + sessionId)).json();
@@ -105,10 +160,9 @@ QJsonObject tst_SsebufdNdjson::summary(const QString &sessionId)
 
 void tst_SsebufdNdjson::linesDeliveredWhileRequestIsOpen()
 {
-    const QString id = newSession();
     RawSseClient subscriber;
-    subscriber.open(sseUrl(m_service, id));
-    QTRY_VERIFY_WITH_TIMEOUT(subscriber.headersDone(), 5000);
+    const QString id = watchedSession(subscriber);
+    QVERIFY(!id.isEmpty());
     NdjsonProducer producer(m_service);
     QVERIFY(producer.open(id));
     producer.send(line(progressEvent(1)));
@@ -125,18 +179,16 @@ void tst_SsebufdNdjson::linesDeliveredWhileRequestIsOpen()
     producer.end();
     QVERIFY(producer.waitResponse());
     QCOMPARE(producer.status(), 201);
-    QCOMPARE(producer.json(),
-             QJsonObject({{"first_seq", 1}, {"last_seq", 3}, {"count", 3}, {"duplicates", 0}}));
+    QCOMPARE(producer.json(), answer(1, 3, 3, 0));
     QVERIFY(producer.waitClosed());
     QTRY_VERIFY_WITH_TIMEOUT(subscriber.isFinished(), 5000);
 }
 
 void tst_SsebufdNdjson::contentLengthBody()
 {
-    const QString id = newSession();
     RawSseClient subscriber;
-    subscriber.open(sseUrl(m_service, id));
-    QTRY_VERIFY_WITH_TIMEOUT(subscriber.headersDone(), 5000);
+    const QString id = watchedSession(subscriber);
+    QVERIFY(!id.isEmpty());
     const QByteArray first = line(progressEvent(1));
     const QByteArray second = line(progressEvent(2));
     NdjsonProducer producer(m_service);
@@ -147,8 +199,7 @@ void tst_SsebufdNdjson::contentLengthBody()
     producer.send(second);
     QVERIFY(producer.waitResponse());
     QCOMPARE(producer.status(), 201);
-    QCOMPARE(producer.json(),
-             QJsonObject({{"first_seq", 1}, {"last_seq", 2}, {"count", 2}, {"duplicates", 0}}));
+    QCOMPARE(producer.json(), answer(1, 2, 2, 0));
     QTRY_COMPARE_WITH_TIMEOUT(subscriber.sequence(), QList<qint64>({1, 2}), 5000);
 }
 
@@ -174,17 +225,13 @@ void tst_SsebufdNdjson::putFromCurlUpload()
 void tst_SsebufdNdjson::crlfAndEmptyLines()
 {
     const QString id = newSession();
-    NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
     QByteArray crlf = line(progressEvent(1));
     crlf.chop(1);
-    producer.send("\r\n\n" + crlf + "\r\n\r\n   \n");
-    producer.send(line(progressEvent(2)) + "\n");
-    producer.end();
-    QVERIFY(producer.waitResponse());
+    NdjsonProducer producer(m_service);
+    QVERIFY(
+        stream(producer, id, {"\r\n\n" + crlf + "\r\n\r\n   \n", line(progressEvent(2)) + "\n"}));
     QCOMPARE(producer.status(), 201);
-    QCOMPARE(producer.json(),
-             QJsonObject({{"first_seq", 1}, {"last_seq", 2}, {"count", 2}, {"duplicates", 0}}));
+    QCOMPARE(producer.json(), answer(1, 2, 2, 0));
     QCOMPARE(summary(id).value("last_seq").toInt(), 2);
 }
 
@@ -192,15 +239,12 @@ void tst_SsebufdNdjson::bodyLimitAppliesPerLine()
 {
     // 20 lines of ~300 bytes: 6 KB in all, over the 2048-byte body limit, each line under it.
     const QString id = newSession();
-    NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
     QByteArray body;
     for (int i = 1; i <= 20; ++i)
         body += line(progressEvent(i, QString(250, QLatin1Char('m'))));
     QVERIFY(body.size() > 3 * 2048);
-    producer.send(body);
-    producer.end();
-    QVERIFY(producer.waitResponse());
+    NdjsonProducer producer(m_service);
+    QVERIFY(stream(producer, id, {body}));
     QCOMPARE(producer.status(), 201);
     QCOMPARE(producer.json().value("count").toInt(), 20);
 }
@@ -209,17 +253,16 @@ void tst_SsebufdNdjson::lineOverLimit413()
 {
     const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)) + "\n"
-                  + line(progressEvent(2, QString(2100, QLatin1Char('x')))));
-    QVERIFY(producer.waitResponse());
+    QVERIFY(stream(
+        producer, id,
+        {line(progressEvent(1)) + "\n" + line(progressEvent(2, QString(2100, QLatin1Char('x'))))},
+        Ending::LeaveOpen));
     QCOMPARE(producer.status(), 413);
     const QJsonObject answer = producer.json();
     QCOMPARE(answer.value("line").toInt(), 3);
     QCOMPARE(answer.value("error").toString(), QStringLiteral("line_too_large"));
     QCOMPARE(answer.value("count").toInt(), 1); // the line before it stays appended
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 1);
+    QCOMPARE(storedAfterClose(producer, id), 1);
     QCOMPARE(summary(id).value("state").toString(), QStringLiteral("running"));
 }
 
@@ -227,27 +270,25 @@ void tst_SsebufdNdjson::partialLineOverLimit413()
 {
     // A line longer than the limit is refused before its end arrives.
     const QString id = newSession();
+    const QByteArray unfinished
+        = R"({"type":"t","status":"running","message":")" + QByteArray(3000, 'y');
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(R"({"type":"t","status":"running","message":")" + QByteArray(3000, 'y'));
-    QVERIFY(producer.waitResponse());
+    QVERIFY(stream(producer, id, {unfinished}, Ending::LeaveOpen));
     QCOMPARE(producer.status(), 413);
     QCOMPARE(producer.json().value("line").toInt(), 1);
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 0);
+    QCOMPARE(storedAfterClose(producer, id), 0);
 }
 
 void tst_SsebufdNdjson::invalidJsonLine422()
 {
-    const QString id = newSession();
     RawSseClient subscriber;
-    subscriber.open(sseUrl(m_service, id));
-    QTRY_VERIFY_WITH_TIMEOUT(subscriber.headersDone(), 5000);
+    const QString id = watchedSession(subscriber);
+    QVERIFY(!id.isEmpty());
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)) + line(progressEvent(2)) + "{not json\n"
-                  + line(progressEvent(4)));
-    QVERIFY(producer.waitResponse());
+    QVERIFY(stream(
+        producer, id,
+        {line(progressEvent(1)) + line(progressEvent(2)) + "{not json\n" + line(progressEvent(4))},
+        Ending::LeaveOpen));
     QCOMPARE(producer.status(), 422);
     const QJsonObject answer = producer.json();
     QCOMPARE(answer.value("line").toInt(), 3);
@@ -275,15 +316,13 @@ void tst_SsebufdNdjson::invalidFieldLine422()
     QCOMPARE(producer.status(), 422);
     QCOMPARE(producer.json().value("line").toInt(), 2);
     QCOMPARE(producer.json().value("field").toString(), QStringLiteral("status"));
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 1);
+    QCOMPARE(storedAfterClose(producer, id), 1);
 
     // A bad idempotency_key is a bad field too; nothing of the line is appended.
     const QString other = newSession();
     NdjsonProducer second(m_service);
-    QVERIFY(second.open(other));
-    second.send(line(keyed(progressEvent(1), QStringLiteral("has space"))));
-    QVERIFY(second.waitResponse());
+    QVERIFY(stream(second, other, {line(keyed(progressEvent(1), QStringLiteral("has space")))},
+                   Ending::LeaveOpen));
     QCOMPARE(second.status(), 422);
     QCOMPARE(second.json().value("field").toString(), QStringLiteral("idempotency_key"));
     QCOMPARE(second.json().value("line").toInt(), 1);
@@ -294,9 +333,8 @@ void tst_SsebufdNdjson::emptyLinesCountInLineNumbers()
 {
     const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send("\n\r\n" + line(progressEvent(1)) + "\n" + "[1,2]\r\n");
-    QVERIFY(producer.waitResponse());
+    QVERIFY(stream(producer, id, {"\n\r\n" + line(progressEvent(1)) + "\n" + "[1,2]\r\n"},
+                   Ending::LeaveOpen));
     QCOMPARE(producer.status(), 422);
     QCOMPARE(producer.json().value("line").toInt(), 5); // physical lines, empty ones included
     QCOMPARE(producer.json().value("count").toInt(), 1);
@@ -306,14 +344,13 @@ void tst_SsebufdNdjson::lineAfterFinal409()
 {
     const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)) + line(finalEvent()) + "\n" + line(progressEvent(3)));
-    QVERIFY(producer.waitResponse());
+    QVERIFY(stream(producer, id,
+                   {line(progressEvent(1)) + line(finalEvent()) + "\n" + line(progressEvent(3))},
+                   Ending::LeaveOpen));
     QCOMPARE(producer.status(), 409);
     QCOMPARE(producer.json().value("line").toInt(), 4);
     QCOMPARE(producer.json().value("last_seq").toInt(), 2);
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 2);
+    QCOMPARE(storedAfterClose(producer, id), 2);
     QCOMPARE(summary(id).value("state").toString(), QStringLiteral("completed"));
 }
 
@@ -321,23 +358,16 @@ void tst_SsebufdNdjson::emptyLinesAfterFinalIgnored()
 {
     const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(finalEvent()));
-    producer.send("\n\r\n\n");
-    producer.end();
-    QVERIFY(producer.waitResponse());
+    QVERIFY(stream(producer, id, {line(finalEvent()), "\n\r\n\n"}));
     QCOMPARE(producer.status(), 201);
-    QCOMPARE(producer.json(),
-             QJsonObject({{"first_seq", 1}, {"last_seq", 1}, {"count", 1}, {"duplicates", 0}}));
+    QCOMPARE(producer.json(), answer(1, 1, 1, 0));
 }
 
 void tst_SsebufdNdjson::sessionEndedByAnotherProducer409()
 {
-    const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)));
-    QTRY_COMPARE_WITH_TIMEOUT(summary(id).value("last_seq").toInt(), 1, 5000);
+    const QString id = streamingSession(producer);
+    QVERIFY(!id.isEmpty());
     // Another producer ends the session: the open stream is answered at once, unprompted.
     QCOMPARE(publishSeq(m_http, m_service, id, finalEvent()), 2);
     QVERIFY(producer.waitResponse(5000));
@@ -350,11 +380,9 @@ void tst_SsebufdNdjson::sessionEndedByAnotherProducer409()
 
 void tst_SsebufdNdjson::sessionDeletedUnderStream409()
 {
-    const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)));
-    QTRY_COMPARE_WITH_TIMEOUT(summary(id).value("last_seq").toInt(), 1, 5000);
+    const QString id = streamingSession(producer);
+    QVERIFY(!id.isEmpty());
     const HttpTestReply deleted
         = m_http.sendCustom("DELETE", m_service.url(QStringLiteral("/api/admin/sessions/") + id));
     QCOMPARE(deleted.status, 204);
@@ -419,10 +447,7 @@ void tst_SsebufdNdjson::answerFieldsWhenNothingAppended()
 {
     const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send("\n\n");
-    producer.end();
-    QVERIFY(producer.waitResponse());
+    QVERIFY(stream(producer, id, {"\n\n"}));
     QCOMPARE(producer.status(), 201);
     const QJsonObject answer = producer.json();
     QCOMPARE(answer.keys(), QStringList({"count", "duplicates", "first_seq", "last_seq"}));
@@ -452,8 +477,7 @@ void tst_SsebufdNdjson::duplicatesCounted()
     producer.end();
     QVERIFY(producer.waitResponse());
     QCOMPARE(producer.status(), 201);
-    QCOMPARE(producer.json(),
-             QJsonObject({{"first_seq", 2}, {"last_seq", 3}, {"count", 2}, {"duplicates", 3}}));
+    QCOMPARE(producer.json(), answer(2, 3, 2, 3));
     QCOMPARE(summary(id).value("last_seq").toInt(), 3);
 }
 
@@ -461,25 +485,23 @@ void tst_SsebufdNdjson::keyReusedWithOtherEvent422()
 {
     const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(keyed(progressEvent(1), "a")) + line(keyed(progressEvent(2), "b"))
-                  + line(keyed(progressEvent(3), "a")) + line(keyed(progressEvent(4), "c")));
-    QVERIFY(producer.waitResponse());
+    QVERIFY(stream(producer, id,
+                   {line(keyed(progressEvent(1), "a")) + line(keyed(progressEvent(2), "b"))
+                    + line(keyed(progressEvent(3), "a")) + line(keyed(progressEvent(4), "c"))},
+                   Ending::LeaveOpen));
     QCOMPARE(producer.status(), 422);
     QCOMPARE(producer.json().value("line").toInt(), 3);
     QCOMPARE(producer.json().value("field").toString(), QStringLiteral("idempotency_key"));
     // The lines before it stay appended (the batch of the pass is split at the bad line).
     QCOMPARE(producer.json().value("count").toInt(), 2);
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 2);
+    QCOMPARE(storedAfterClose(producer, id), 2);
 }
 
 void tst_SsebufdNdjson::killedProducerResumesExactlyOnce()
 {
-    const QString id = newSession();
     RawSseClient subscriber;
-    subscriber.open(sseUrl(m_service, id));
-    QTRY_VERIFY_WITH_TIMEOUT(subscriber.headersDone(), 5000);
+    const QString id = watchedSession(subscriber);
+    QVERIFY(!id.isEmpty());
     QList<QByteArray> lines;
     for (int i = 1; i <= 12; ++i)
         lines.append(line(keyed(progressEvent(i), QStringLiteral("event-%1").arg(i))));
@@ -500,14 +522,9 @@ void tst_SsebufdNdjson::killedProducerResumesExactlyOnce()
     QCOMPARE(summary(id).value("last_seq").toInt(), 5);
     // It does not know what arrived: it sends everything again, with the same keys.
     NdjsonProducer second(m_service);
-    QVERIFY(second.open(id));
-    for (const QByteArray &bytes : std::as_const(lines))
-        second.send(bytes);
-    second.end();
-    QVERIFY(second.waitResponse());
+    QVERIFY(stream(second, id, lines));
     QCOMPARE(second.status(), 201);
-    QCOMPARE(second.json(),
-             QJsonObject({{"first_seq", 6}, {"last_seq", 13}, {"count", 8}, {"duplicates", 5}}));
+    QCOMPARE(second.json(), answer(6, 13, 8, 5));
     QTRY_VERIFY_WITH_TIMEOUT(subscriber.isFinished(), 5000);
     // Every event exactly once, in order: seqs 1..13, messages step 1..12 then the final.
     QCOMPARE(subscriber.sequence(), range(1, 13));
@@ -526,20 +543,11 @@ void tst_SsebufdNdjson::retriedStreamAfterTheEnd()
     const QByteArray body = line(keyed(progressEvent(1), "r1")) + line(keyed(finalEvent(), "rf"));
     QCOMPARE(m_http.post(eventsUrl(m_service, id), body, "application/x-ndjson").status, 201);
     NdjsonProducer retry(m_service);
-    QVERIFY(retry.open(id));
-    retry.send(body);
-    retry.end();
-    QVERIFY(retry.waitResponse());
+    QVERIFY(stream(retry, id, {body}));
     QCOMPARE(retry.status(), 201);
-    QCOMPARE(retry.json(),
-             QJsonObject({{"first_seq", QJsonValue()},
-                          {"last_seq", QJsonValue()},
-                          {"count", 0},
-                          {"duplicates", 2}}));
+    QCOMPARE(retry.json(), answer(QJsonValue(), QJsonValue(), 0, 2));
     NdjsonProducer late(m_service);
-    QVERIFY(late.open(id));
-    late.send(line(progressEvent(3)));
-    QVERIFY(late.waitResponse());
+    QVERIFY(stream(late, id, {line(progressEvent(3))}, Ending::LeaveOpen));
     QCOMPARE(late.status(), 409);
     QCOMPARE(late.json().value("line").toInt(), 1);
     QCOMPARE(summary(id).value("last_seq").toInt(), 2);
@@ -547,11 +555,9 @@ void tst_SsebufdNdjson::retriedStreamAfterTheEnd()
 
 void tst_SsebufdNdjson::cancelUnderStream409()
 {
-    const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)));
-    QTRY_COMPARE_WITH_TIMEOUT(summary(id).value("last_seq").toInt(), 1, 5000);
+    const QString id = streamingSession(producer);
+    QVERIFY(!id.isEmpty());
     const HttpTestReply cancelled = m_http.postJson(
         m_service.url(QStringLiteral("/api/refactor/%1/cancel").arg(id)), {{"reason", "stop"}});
     QCOMPARE(cancelled.status, 200);
@@ -566,9 +572,8 @@ void tst_SsebufdNdjson::cancelUnderStream409()
 void tst_SsebufdNdjson::unknownSession404()
 {
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(QStringLiteral("session_unknown")));
-    producer.send(line(progressEvent(1)));
-    QVERIFY(producer.waitResponse());
+    QVERIFY(stream(producer, QStringLiteral("session_unknown"), {line(progressEvent(1))},
+                   Ending::LeaveOpen));
     QCOMPARE(producer.status(), 404);
     QVERIFY(producer.waitClosed());
 }
@@ -620,16 +625,13 @@ void tst_SsebufdNdjson::idempotencyKeyHeaderRefused()
 
 void tst_SsebufdNdjson::malformedChunk400()
 {
-    const QString id = newSession();
     NdjsonProducer producer(m_service);
-    QVERIFY(producer.open(id));
-    producer.send(line(progressEvent(1)));
-    QTRY_COMPARE_WITH_TIMEOUT(summary(id).value("last_seq").toInt(), 1, 5000);
+    const QString id = streamingSession(producer);
+    QVERIFY(!id.isEmpty());
     producer.sendRaw("zz\r\n");
     QVERIFY(producer.waitResponse());
     QCOMPARE(producer.status(), 400);
-    QVERIFY(producer.waitClosed());
-    QCOMPARE(summary(id).value("last_seq").toInt(), 1);
+    QCOMPARE(storedAfterClose(producer, id), 1);
 }
 
 void tst_SsebufdNdjson::pipelinedBehindAnotherRequest()
@@ -672,10 +674,9 @@ void tst_SsebufdNdjson::linesOfOnePassGoOutTogether()
 {
     // 20 lines in one write: one store call, and the subscriber gets them in one or two sends
     // (not twenty).
-    const QString id = newSession();
     RawSseClient subscriber;
-    subscriber.open(sseUrl(m_service, id));
-    QTRY_VERIFY_WITH_TIMEOUT(subscriber.headersDone(), 5000);
+    const QString id = watchedSession(subscriber);
+    QVERIFY(!id.isEmpty());
     const QByteArray before = m_http.get(m_service.url(QStringLiteral("/metrics"))).body;
     NdjsonProducer producer(m_service);
     QVERIFY(producer.open(id));
@@ -702,19 +703,14 @@ void tst_SsebufdNdjson::morePerPassThanABatch()
     HttpTestClient http;
     const QString id = startSession(http, service);
     RawSseClient subscriber;
-    subscriber.open(sseUrl(service, id));
-    QTRY_VERIFY_WITH_TIMEOUT(subscriber.headersDone(), 5000);
-    NdjsonProducer producer(service);
-    QVERIFY(producer.open(id));
+    QVERIFY(openStream(subscriber, sseUrl(service, id)));
     QByteArray lines;
     for (int i = 1; i <= 22; ++i)
         lines += line(progressEvent(i));
-    producer.send(lines + line(finalEvent()));
-    producer.end();
-    QVERIFY(producer.waitResponse());
+    NdjsonProducer producer(service);
+    QVERIFY(stream(producer, id, {lines + line(finalEvent())}));
     QCOMPARE(producer.status(), 201);
-    QCOMPARE(producer.json(),
-             QJsonObject({{"first_seq", 1}, {"last_seq", 23}, {"count", 23}, {"duplicates", 0}}));
+    QCOMPARE(producer.json(), answer(1, 23, 23, 0));
     QTRY_VERIFY_WITH_TIMEOUT(subscriber.isFinished(), 5000);
     QCOMPARE(subscriber.sequence(), range(1, 23));
 }

@@ -14,6 +14,18 @@
 
 using namespace testkit;
 
+namespace {
+
+// Arguments of an external-pipeline ssebufd whose sessions expire 1 s after their last event.
+QStringList oneSecondTtl(const QString &sweepInterval, const QStringList &more = {})
+{
+    return QStringList {"--session-ttl", "1",          "--sweep-interval",
+                        sweepInterval,   "--pipeline", "external"}
+    + more;
+}
+
+} // namespace
+
 class tst_SsebufdSessions : public QObject
 {
     Q_OBJECT
@@ -365,8 +377,7 @@ void tst_SsebufdSessions::maxSessions()
 void tst_SsebufdSessions::sessionExpires()
 {
     ServiceProcess service;
-    QVERIFY2(service.start({"--session-ttl", "1", "--sweep-interval", "1", "--pipeline", "external",
-                            "--max-sessions", "1"}),
+    QVERIFY2(service.start(oneSecondTtl("1", {"--max-sessions", "1"})),
              qPrintable(service.errorText()));
     HttpTestClient http;
     const QString id = testkit::startSession(http, service);
@@ -387,9 +398,7 @@ void tst_SsebufdSessions::activeSessionDoesNotExpire()
 {
     // The time-to-live runs from a session's last event: one that keeps producing lives on.
     ServiceProcess service;
-    QVERIFY2(
-        service.start({"--session-ttl", "1", "--sweep-interval", "1", "--pipeline", "external"}),
-        qPrintable(service.errorText()));
+    QVERIFY2(service.start(oneSecondTtl("1")), qPrintable(service.errorText()));
     HttpTestClient http;
     const QString id = testkit::startSession(http, service);
     QVERIFY(!id.isEmpty());
@@ -413,8 +422,7 @@ void tst_SsebufdSessions::expiredSessionsFreeTheirPlace()
 {
     // --max-sessions counts sessions until they expire, not until the next sweep.
     ServiceProcess service;
-    QVERIFY2(service.start({"--session-ttl", "1", "--sweep-interval", "3600", "--max-sessions", "1",
-                            "--pipeline", "external"}),
+    QVERIFY2(service.start(oneSecondTtl("3600", {"--max-sessions", "1"})),
              qPrintable(service.errorText()));
     HttpTestClient http;
     QElapsedTimer elapsed;

@@ -131,12 +131,18 @@ private Q_SLOTS:
     void keepAlive();
 
 private:
+    void useStore(const RetentionPolicy &policy);
     EventPtr append(int messageSize = 100, bool final = false);
     SseSubscriber *subscribe(FakeStream *stream, qint64 resumeFrom, const SseOptions &options);
+    // subscribe(), with m_ended watching it, and start().
+    SseSubscriber *startSubscriber(FakeStream *stream, qint64 resumeFrom,
+                                   const SseOptions &options);
+    void expectEnded(const QString &reason);
 
     std::unique_ptr<MemoryStore> m_store;
     QString m_session = QStringLiteral("session_test");
     quint64 m_nextId = 1;
+    std::unique_ptr<QSignalSpy> m_ended; // the ended() of the last startSubscriber()
 };
 
 void tst_SseSubscriber::init()
@@ -144,6 +150,12 @@ void tst_SseSubscriber::init()
     RetentionPolicy policy;
     policy.maxEvents = 100000;
     policy.maxBufferBytes = qint64(1) << 30;
+    useStore(policy);
+}
+
+// A fresh memory store with the test's session in it.
+void tst_SseSubscriber::useStore(const RetentionPolicy &policy)
+{
     m_store = std::make_unique<MemoryStore>(policy);
     bool created = false;
     m_store->createSession(
@@ -154,6 +166,7 @@ void tst_SseSubscriber::init()
 
 void tst_SseSubscriber::cleanup()
 {
+    m_ended.reset();
     m_store.reset();
 }
 
@@ -181,14 +194,28 @@ SseSubscriber *tst_SseSubscriber::subscribe(FakeStream *stream, qint64 resumeFro
     return subscriber;
 }
 
+SseSubscriber *tst_SseSubscriber::startSubscriber(FakeStream *stream, qint64 resumeFrom,
+                                                  const SseOptions &options)
+{
+    SseSubscriber *subscriber = subscribe(stream, resumeFrom, options);
+    m_ended = std::make_unique<QSignalSpy>(subscriber, &SseSubscriber::ended);
+    subscriber->start();
+    return subscriber;
+}
+
+// The subscriber ended once, for this reason.
+void tst_SseSubscriber::expectEnded(const QString &reason)
+{
+    QCOMPARE(m_ended->size(), 1);
+    QCOMPARE(m_ended->at(0).at(0).toString(), reason);
+}
+
 void tst_SseSubscriber::replayThenLiveThenEnd()
 {
     for (int i = 0; i < 3; ++i)
         append();
     auto *stream = new FakeStream;
-    auto *subscriber = subscribe(stream, 1, optionsWith(&SseOptions::retryMs, 2500));
-    QSignalSpy ended(subscriber, &SseSubscriber::ended);
-    subscriber->start();
+    auto *subscriber = startSubscriber(stream, 1, optionsWith(&SseOptions::retryMs, 2500));
     QVERIFY(stream->delivered().startsWith("retry: 2500\n\nid: 2\n"));
     QCOMPARE(parse(stream->delivered()).seqs, range(2, 3));
     QCOMPARE(subscriber->state(), SseSubscriber::State::Live);
@@ -201,8 +228,7 @@ void tst_SseSubscriber::replayThenLiveThenEnd()
     QVERIFY(stream->closing);
     QCOMPARE(subscriber->state(), SseSubscriber::State::Closing);
     stream->finish();
-    QCOMPARE(ended.size(), 1);
-    QCOMPARE(ended.at(0).at(0).toString(), QStringLiteral("finished"));
+    expectEnded(QStringLiteral("finished"));
     delete subscriber;
 }
 
@@ -227,14 +253,13 @@ void tst_SseSubscriber::replayStaysWithinUnsentBound()
         largest = qMax<qint64>(largest, append(messageSize)->wire.size());
     auto *stream = new FakeStream;
     stream->setAccepting(false); // the client reads only when the test drains
-    auto *subscriber = subscribe(stream, 0, optionsWith(&SseOptions::maxUnsentBytes, maxUnsent));
-    QSignalSpy ended(subscriber, &SseSubscriber::ended);
-    subscriber->start();
+    auto *subscriber
+        = startSubscriber(stream, 0, optionsWith(&SseOptions::maxUnsentBytes, maxUnsent));
     for (int round = 0;
          round < 10 * events && subscriber->state() == SseSubscriber::State::Replaying; ++round)
         stream->drain();
     QCOMPARE(subscriber->state(), SseSubscriber::State::Live);
-    QCOMPARE(ended.size(), 0);
+    QCOMPARE(m_ended->size(), 0);
     stream->drain();
     // Everything, in order, exactly once; never more queued than the bound (or than one
     // event, when a single event is larger than the bound).
@@ -248,12 +273,9 @@ void tst_SseSubscriber::evictedWhileBehindBecomesGap()
 {
     RetentionPolicy policy;
     policy.maxEvents = 10;
-    m_store = std::make_unique<MemoryStore>(policy);
-    bool created = false;
-    m_store->createSession(
-        SessionRecord {m_session, "u", "autonomous", QDateTime::currentMSecsSinceEpoch()},
-        [&created](CreateStatus status) { created = status == CreateStatus::Created; });
-    QVERIFY(created);
+    useStore(policy);
+    if (QTest::currentTestFailed())
+        return;
     for (int i = 0; i < 10; ++i)
         append(1000);
     auto *stream = new FakeStream;
@@ -293,16 +315,13 @@ void tst_SseSubscriber::evictedWhileBehindBecomesGap()
 void tst_SseSubscriber::liveSlowConsumerIsCutOff()
 {
     auto *stream = new FakeStream;
-    auto *subscriber = subscribe(stream, 0, optionsWith(&SseOptions::maxUnsentBytes, 8192));
-    QSignalSpy ended(subscriber, &SseSubscriber::ended);
-    subscriber->start();
+    auto *subscriber = startSubscriber(stream, 0, optionsWith(&SseOptions::maxUnsentBytes, 8192));
     QCOMPARE(subscriber->state(), SseSubscriber::State::Live);
     append(1000);
     stream->setAccepting(false); // the client stops reading
-    for (int i = 0; i < 20 && ended.isEmpty(); ++i)
+    for (int i = 0; i < 20 && m_ended->isEmpty(); ++i)
         append(1000);
-    QCOMPARE(ended.size(), 1);
-    QCOMPARE(ended.at(0).at(0).toString(), QStringLiteral("slow_consumer"));
+    expectEnded(QStringLiteral("slow_consumer"));
     QVERIFY(stream->aborted);
     QVERIFY(stream->highestUnsent <= 8192);
     // Further events cost it nothing.
@@ -316,15 +335,12 @@ void tst_SseSubscriber::stalledClientIsCutOff()
     append();
     auto *stream = new FakeStream;
     stream->setAccepting(false);
-    auto *subscriber = subscribe(stream, 0, optionsWith(&SseOptions::stallTimeoutSeconds, 1));
-    QSignalSpy ended(subscriber, &SseSubscriber::ended);
-    subscriber->start();
+    auto *subscriber = startSubscriber(stream, 0, optionsWith(&SseOptions::stallTimeoutSeconds, 1));
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     subscriber->tick(now + 500);
-    QCOMPARE(ended.size(), 0);
+    QCOMPARE(m_ended->size(), 0);
     subscriber->tick(now + 2000); // nothing of the queued output went out for 2 s
-    QCOMPARE(ended.size(), 1);
-    QCOMPARE(ended.at(0).at(0).toString(), QStringLiteral("stalled"));
+    expectEnded(QStringLiteral("stalled"));
     QVERIFY(stream->aborted);
     delete subscriber;
 }
@@ -334,9 +350,7 @@ void tst_SseSubscriber::directWritesCountAsProgress()
     // A client that reads takes every write at once (no bytesWritten: nothing was queued).
     // A moment of queued output later must not make it look stalled since it connected.
     auto *stream = new FakeStream;
-    auto *subscriber = subscribe(stream, 0, optionsWith(&SseOptions::stallTimeoutSeconds, 1));
-    QSignalSpy ended(subscriber, &SseSubscriber::ended);
-    subscriber->start();
+    auto *subscriber = startSubscriber(stream, 0, optionsWith(&SseOptions::stallTimeoutSeconds, 1));
     QElapsedTimer elapsed;
     elapsed.start();
     // Events go out for more than the stall time-out, all taken at once.
@@ -345,7 +359,7 @@ void tst_SseSubscriber::directWritesCountAsProgress()
     append(); // this one stays queued for a moment
     QVERIFY(stream->unsentBytes() > 0);
     subscriber->tick(QDateTime::currentMSecsSinceEpoch());
-    QCOMPARE(ended.size(), 0);
+    QCOMPARE(m_ended->size(), 0);
     QCOMPARE(subscriber->state(), SseSubscriber::State::Live);
     delete subscriber;
 }

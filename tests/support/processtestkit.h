@@ -77,6 +77,17 @@ inline bool writeFile(const QString &path, const QByteArray &bytes,
     return true;
 }
 
+// Writes a /bin/sh script (the shebang line is added) that its owner may run; returns path.
+inline QString writeScript(const QString &path, const QByteArray &body)
+{
+    QFile file(path);
+    file.open(QIODevice::WriteOnly | QIODevice::Truncate);
+    file.write("#!/bin/sh\n" + body);
+    file.close();
+    file.setPermissions(file.permissions() | QFileDevice::ExeUser);
+    return path;
+}
+
 } // namespace testkit
 
 #endif

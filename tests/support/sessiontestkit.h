@@ -256,6 +256,14 @@ inline QStringList freshStoreArgs(const RedisProcess *redis, int *lastDatabase)
 
 // --- streams ---
 
+// Opens a session stream and waits (bounded) until its response head is in.
+inline bool openStream(RawSseClient &client, const QUrl &url, const Headers &headers = {},
+                       int timeoutMs = 5000)
+{
+    client.open(url, headers);
+    return QTest::qWaitFor([&client] { return client.headersDone(); }, timeoutMs);
+}
+
 // Opens a session stream and reads it until the server ends it (bounded).
 inline bool readWholeStream(RawSseClient &client, const QUrl &url, const Headers &headers = {},
                             int timeoutMs = 15000)
