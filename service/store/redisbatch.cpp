@@ -1,5 +1,7 @@
 #include "redisbatch.h"
 
+#include "redisreply.h"
+
 #include <hiredis/hiredis.h>
 
 #include <QLoggingCategory>
@@ -13,41 +15,7 @@ namespace {
 // Where the value of the top-level field `name` starts in compact JSON, or -1. Scans
 // strings and nesting so that a key of the same name inside "data", or the text in a
 // message, is never taken for it.
-qsizetype topLevelValueOffset(const QByteArray &json, const QByteArray &name)
-{
-    int depth = 0;
-    qsizetype stringStart = -1;
-    for (qsizetype i = 0; i < json.size(); ++i) {
-        const char c = json.at(i);
-        if (stringStart >= 0) {
-            if (c == '\\') {
-                ++i;
-            } else if (c == '"') {
-                if (depth == 1 && i + 1 < json.size() && json.at(i + 1) == ':'
-                    && QByteArrayView(json).sliced(stringStart + 1, i - stringStart - 1) == name)
-                    return i + 2;
-                stringStart = -1;
-            }
-            continue;
-        }
-        if (c == '"')
-            stringStart = i;
-        else if (c == '{' || c == '[')
-            ++depth;
-        else if (c == '}' || c == ']')
-            --depth;
-    }
-    return -1;
-}
-
-QByteArray textOf(const redisReply *reply)
-{
-    if (!reply
-        || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS
-            && reply->type != REDIS_REPLY_ERROR))
-        return {};
-    return QByteArray(reply->str, int(reply->len));
-}
+using redisreply::topLevelValueOffset;
 
 qint64 integerAt(const redisReply *reply, size_t i)
 {
@@ -107,10 +75,10 @@ BatchResult RedisBatch::result(const redisReply *reply, const QList<QByteArray> 
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
         if (reply)
             qCWarning(lcRedisStore).noquote()
-                << "append failed:" << QString::fromUtf8(textOf(reply));
+                << "append failed:" << QString::fromUtf8(replyText(reply));
         return result;
     }
-    const QByteArray answer = textOf(reply->element[0]);
+    const QByteArray answer = replyText(reply->element[0]);
     if (answer == "ok" && reply->elements >= size_t(4 + items)) {
         result.status = BatchStatus::Appended;
         result.firstSeq = integerAt(reply, 1);
@@ -140,7 +108,7 @@ BatchResult RedisBatch::result(const redisReply *reply, const QList<QByteArray> 
     } else if (answer == "ended") {
         result.status = BatchStatus::Ended;
         result.endedReason
-            = QString::fromUtf8(textOf(reply->elements > 1 ? reply->element[1] : nullptr));
+            = QString::fromUtf8(replyText(reply->elements > 1 ? reply->element[1] : nullptr));
     } else if (answer == "conflict") {
         result.status = BatchStatus::KeyConflict;
         result.index = int(integerAt(reply, 1));

@@ -1,5 +1,7 @@
 #include "rediscluster.h"
 
+#include "redisreply.h"
+
 #include <hiredis/hiredis.h>
 
 #include <QDateTime>
@@ -20,15 +22,6 @@ constexpr int retryIntervalMs = 50;
 constexpr int retryForMs = 5000;
 constexpr int refreshIntervalMs = 2000;
 constexpr int degradedRefreshIntervalMs = 250;
-
-QByteArray textOf(const redisReply *reply)
-{
-    if (!reply
-        || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS
-            && reply->type != REDIS_REPLY_ERROR))
-        return {};
-    return QByteArray(reply->str, int(reply->len));
-}
 
 // "MOVED 3999 127.0.0.1:6381" and "ASK ..." -> slot, host, port.
 bool parseRedirect(const QByteArray &error, int *slot, QString *host, quint16 *port)
@@ -197,7 +190,7 @@ void RedisCluster::dispatch(const std::shared_ptr<Request> &request)
             answer(reply);
             return;
         }
-        const QByteArray error = textOf(reply);
+        const QByteArray error = replyText(reply);
         if (error.startsWith("MOVED ") || error.startsWith("ASK ")) {
             int slot = 0;
             QString host;
@@ -312,7 +305,7 @@ bool RedisCluster::applySlots(const redisReply *reply, RedisClusterNode *asked)
             || range->element[2]->type != REDIS_REPLY_ARRAY || range->element[2]->elements < 2)
             continue;
         const redisReply *master = range->element[2];
-        QString host = QString::fromUtf8(textOf(master->element[0]));
+        QString host = QString::fromUtf8(replyText(master->element[0]));
         if (host.isEmpty() || host == QLatin1String("?"))
             host = asked->host();
         const quint16 port = quint16(master->element[1]->integer);

@@ -1,5 +1,7 @@
 #include "redissubscriber.h"
 
+#include "redisreply.h"
+
 #include <hiredis/hiredis.h>
 
 #include <vector>
@@ -9,15 +11,6 @@ namespace ssebuf {
 qint64 RedisSubscriber::s_totalBytesRead = 0;
 
 namespace {
-
-QByteArray textOf(const redisReply *reply)
-{
-    if (!reply
-        || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS
-            && reply->type != REDIS_REPLY_ERROR))
-        return {};
-    return QByteArray(reply->str, int(reply->len));
-}
 
 } // namespace
 
@@ -129,10 +122,10 @@ void RedisSubscriber::socket_readyRead()
 void RedisSubscriber::handleReply(const redisReply *reply)
 {
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2) {
-        const QByteArray kind = textOf(reply->element[0]).toLower();
-        const QByteArray channel = textOf(reply->element[1]);
+        const QByteArray kind = replyText(reply->element[0]).toLower();
+        const QByteArray channel = replyText(reply->element[1]);
         if ((kind == "message" || kind == "smessage") && reply->elements >= 3) {
-            Q_EMIT messageReceived(channel, textOf(reply->element[2]));
+            Q_EMIT messageReceived(channel, replyText(reply->element[2]));
             return;
         }
         if (kind == "subscribe" || kind == "ssubscribe") {
@@ -163,7 +156,7 @@ void RedisSubscriber::handleReply(const redisReply *reply)
     const Pending pending = m_pending.takeFirst();
     if (pending.command == "AUTH") {
         if (reply->type == REDIS_REPLY_ERROR) {
-            fail(QStringLiteral("AUTH failed: %1").arg(QString::fromUtf8(textOf(reply))));
+            fail(QStringLiteral("AUTH failed: %1").arg(QString::fromUtf8(replyText(reply))));
             return;
         }
         m_open = true;
@@ -171,7 +164,7 @@ void RedisSubscriber::handleReply(const redisReply *reply)
         return;
     }
     if (reply->type == REDIS_REPLY_ERROR)
-        Q_EMIT refused(pending.command, pending.channel, textOf(reply));
+        Q_EMIT refused(pending.command, pending.channel, replyText(reply));
     else if (pending.command == "PING")
         Q_EMIT ponged();
 }
