@@ -2,6 +2,7 @@
 
 #include "redisclusterscript.h"
 #include "redisreply.h"
+#include "redissessioncodec.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -114,22 +115,7 @@ void RedisClusterStore::evaluate(const RedisScript &script, const QList<QByteArr
 
 SessionSummary RedisClusterStore::summaryOf(const QString &sessionId, const Fields &fields) const
 {
-    SessionSummary summary;
-    summary.sessionId = sessionId;
-    summary.userId = QString::fromUtf8(fields.value("user_id"));
-    summary.mode = QString::fromUtf8(fields.value("mode"));
-    summary.state = sessionStateFromString(QString::fromUtf8(fields.value("state")))
-                        .value_or(SessionState::Running);
-    summary.createdAtMs = fields.value("created_at").toLongLong();
-    summary.updatedAtMs = fields.value("updated_at").toLongLong();
-    summary.lastSeq = fields.value("last_seq").toLongLong();
-    summary.eventCount = summary.lastSeq;
-    summary.firstSeq = fields.value("first_seq").toLongLong();
-    summary.bufferedBytes = fields.value("bytes").toLongLong();
-    summary.droppedEvents = fields.value("dropped").toLongLong();
-    summary.endedReason = QString::fromUtf8(fields.value("ended_reason"));
-    summary.expiresAtMs = summary.updatedAtMs + ttlMs();
-    return summary;
+    return sessionSummaryFromFields(sessionId, fields, ttlMs());
 }
 
 void RedisClusterStore::createSession(const SessionRecord &record, CreateCallback done)
@@ -186,36 +172,7 @@ void RedisClusterStore::readEvents(const QString &sessionId, qint64 afterSeq, in
     evaluate(m_readScript, {metaKey(sessionId), streamKey(sessionId)},
              {QByteArray::number(afterSeq + 1), QByteArray::number(std::max(1, limit))},
              [this, done = std::move(done), sessionId, afterSeq](const redisReply *reply) {
-                 ReadResult result;
-                 if (!isArray(reply)) {
-                     result.available = false;
-                     done(result);
-                     return;
-                 }
-                 if (reply->elements < 2) {
-                     done(result); // no such session
-                     return;
-                 }
-                 const SessionSummary summary = summaryOf(sessionId, fields(reply->element[0]));
-                 result.found = true;
-                 result.finished = summary.isFinished();
-                 result.lastSeq = summary.lastSeq;
-                 result.state = summary.state;
-                 if (afterSeq < summary.lastSeq && summary.firstSeq > 0
-                     && afterSeq + 1 < summary.firstSeq) {
-                     result.gapFrom = afterSeq + 1;
-                     result.gapTo = summary.firstSeq - 1;
-                 }
-                 const redisReply *entries = reply->element[1];
-                 for (size_t i = 0; isArray(entries) && i < entries->elements; ++i) {
-                     const redisReply *entry = entries->element[i];
-                     if (!isArray(entry, 2) || !isArray(entry->element[1], 2))
-                         continue;
-                     if (EventPtr event
-                         = StoredEvent::fromJson(text(entry->element[1]->element[1])))
-                         result.events.append(std::move(event));
-                 }
-                 done(result);
+                 done(readResultFromReply(sessionId, afterSeq, reply, ttlMs()));
              });
 }
 

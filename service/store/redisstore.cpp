@@ -2,6 +2,7 @@
 
 #include "redisbatch.h"
 #include "redisreply.h"
+#include "redissessioncodec.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -17,17 +18,6 @@ namespace ssebuf {
 namespace {
 
 constexpr int sweepBatch = 1000;
-
-// HGETALL's flat field/value array as a hash.
-QHash<QByteArray, QByteArray> fieldsOf(const redisReply *reply)
-{
-    QHash<QByteArray, QByteArray> fields;
-    if (!isArray(reply))
-        return fields;
-    for (size_t i = 0; i + 1 < reply->elements; i += 2)
-        fields.insert(replyText(reply->element[i]), replyText(reply->element[i + 1]));
-    return fields;
-}
 
 } // namespace
 
@@ -182,22 +172,7 @@ void RedisStore::evaluate(const RedisScript &script, const QList<QByteArray> &ke
 
 SessionSummary RedisStore::summaryOf(const QString &sessionId, const Fields &fields) const
 {
-    SessionSummary summary;
-    summary.sessionId = sessionId;
-    summary.userId = QString::fromUtf8(fields.value("user_id"));
-    summary.mode = QString::fromUtf8(fields.value("mode"));
-    summary.state = sessionStateFromString(QString::fromUtf8(fields.value("state")))
-                        .value_or(SessionState::Running);
-    summary.createdAtMs = fields.value("created_at").toLongLong();
-    summary.updatedAtMs = fields.value("updated_at").toLongLong();
-    summary.lastSeq = fields.value("last_seq").toLongLong();
-    summary.eventCount = summary.lastSeq;
-    summary.firstSeq = fields.value("first_seq").toLongLong();
-    summary.bufferedBytes = fields.value("bytes").toLongLong();
-    summary.droppedEvents = fields.value("dropped").toLongLong();
-    summary.expiresAtMs = summary.updatedAtMs + ttlMs();
-    summary.endedReason = QString::fromUtf8(fields.value("ended_reason"));
-    return summary;
+    return sessionSummaryFromFields(sessionId, fields, ttlMs());
 }
 
 void RedisStore::createSession(const SessionRecord &record, CreateCallback done)
@@ -313,39 +288,10 @@ void RedisStore::readEvents(const QString &sessionId, qint64 afterSeq, int limit
     evaluate(m_readScript, {metaKey(sessionId), streamKey(sessionId)},
              {QByteArray::number(afterSeq + 1), QByteArray::number(std::max(1, limit))},
              [this, done = std::move(done), sessionId, afterSeq](const redisReply *reply) {
-                 ReadResult result;
-                 if (!isArray(reply)) {
-                     if (reply)
-                         qCWarning(lcRedisStore).noquote()
-                             << "read failed:" << QString::fromUtf8(replyText(reply));
-                     result.available = false;
-                     done(result);
-                     return;
-                 }
-                 if (reply->elements < 2) {
-                     done(result); // no such session
-                     return;
-                 }
-                 const SessionSummary summary = summaryOf(sessionId, fieldsOf(reply->element[0]));
-                 result.found = true;
-                 result.finished = summary.isFinished();
-                 result.lastSeq = summary.lastSeq;
-                 result.state = summary.state;
-                 if (afterSeq < summary.lastSeq && summary.firstSeq > 0
-                     && afterSeq + 1 < summary.firstSeq) {
-                     result.gapFrom = afterSeq + 1;
-                     result.gapTo = summary.firstSeq - 1;
-                 }
-                 const redisReply *entries = reply->element[1];
-                 for (size_t i = 0; isArray(entries) && i < entries->elements; ++i) {
-                     const redisReply *entry = entries->element[i];
-                     if (!isArray(entry, 2) || !isArray(entry->element[1], 2))
-                         continue;
-                     if (EventPtr event
-                         = StoredEvent::fromJson(replyText(entry->element[1]->element[1])))
-                         result.events.append(std::move(event));
-                 }
-                 done(result);
+                 if (!isArray(reply) && reply)
+                     qCWarning(lcRedisStore).noquote()
+                         << "read failed:" << QString::fromUtf8(replyText(reply));
+                 done(readResultFromReply(sessionId, afterSeq, reply, ttlMs()));
              });
 }
 
@@ -361,7 +307,7 @@ void RedisStore::findSession(const QString &sessionId, FindCallback done)
                  done(std::nullopt);
                  return;
              }
-             done(summaryOf(sessionId, fieldsOf(reply)));
+             done(summaryOf(sessionId, redisreply::fields(reply)));
          });
 }
 
@@ -379,7 +325,7 @@ void RedisStore::listSessions(ListCallback done)
                      const redisReply *item = reply->element[i];
                      if (isArray(item, 2))
                          sessions.append(summaryOf(QString::fromUtf8(replyText(item->element[0])),
-                                                   fieldsOf(item->element[1])));
+                                                   redisreply::fields(item->element[1])));
                  }
                  done(sessions);
              });
