@@ -5,6 +5,7 @@
 // the instance publishes.
 
 #include "redisclusterstore.h"
+#include "redissessioncodec.h"
 
 #include "redisbatch.h"
 #include "redisreply.h"
@@ -24,32 +25,6 @@ namespace {
 
 // How long an append waits for --redis-wait-replicas replicas before it answers 503.
 constexpr int waitTimeoutMs = 1000;
-
-AppendResult appendResultOf(const BatchResult &result)
-{
-    AppendResult answer;
-    switch (result.status) {
-    case BatchStatus::Appended:
-        answer.status = AppendStatus::Appended;
-        break;
-    case BatchStatus::NotFound:
-        answer.status = AppendStatus::NotFound;
-        break;
-    case BatchStatus::Ended:
-        answer.status = AppendStatus::Ended;
-        break;
-    case BatchStatus::TooLarge:
-        answer.status = AppendStatus::TooLarge;
-        break;
-    case BatchStatus::KeyConflict:
-    case BatchStatus::Unavailable:
-        answer.status = AppendStatus::Unavailable;
-        break;
-    }
-    if (!result.events.isEmpty())
-        answer.event = result.events.first();
-    return answer;
-}
 
 } // namespace
 

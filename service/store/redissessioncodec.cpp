@@ -58,4 +58,30 @@ ReadResult readResultFromReply(const QString &sessionId, qint64 afterSeq, const 
     return result;
 }
 
+AppendResult appendResultOf(const BatchResult &result)
+{
+    AppendResult answer;
+    switch (result.status) {
+    case BatchStatus::Appended:
+        answer.status = AppendStatus::Appended;
+        break;
+    case BatchStatus::NotFound:
+        answer.status = AppendStatus::NotFound;
+        break;
+    case BatchStatus::Ended:
+        answer.status = AppendStatus::Ended;
+        break;
+    case BatchStatus::TooLarge:
+        answer.status = AppendStatus::TooLarge;
+        break;
+    case BatchStatus::KeyConflict:
+    case BatchStatus::Unavailable:
+        answer.status = AppendStatus::Unavailable;
+        break;
+    }
+    if (!result.events.isEmpty())
+        answer.event = result.events.first();
+    return answer;
+}
+
 } // namespace ssebuf

@@ -20,4 +20,7 @@ SessionSummary sessionSummaryFromFields(const QString &sessionId,
 ReadResult readResultFromReply(const QString &sessionId, qint64 afterSeq, const redisReply *reply,
                                qint64 ttlMs);
 
+// A one-event append's answer from the batch step it goes through (the first event, if any).
+AppendResult appendResultOf(const BatchResult &result);
+
 } // namespace ssebuf

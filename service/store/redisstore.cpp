@@ -208,28 +208,7 @@ void RedisStore::appendEvent(const QString &sessionId, const EventDraft &draft, 
     BatchAppend batch;
     batch.items.append(BatchItem {draft, {}, {}});
     appendBatch(sessionId, batch, [done = std::move(done)](const BatchResult &result) {
-        AppendResult answer;
-        switch (result.status) {
-        case BatchStatus::Appended:
-            answer.status = AppendStatus::Appended;
-            break;
-        case BatchStatus::NotFound:
-            answer.status = AppendStatus::NotFound;
-            break;
-        case BatchStatus::Ended:
-            answer.status = AppendStatus::Ended;
-            break;
-        case BatchStatus::TooLarge:
-            answer.status = AppendStatus::TooLarge;
-            break;
-        case BatchStatus::KeyConflict:
-        case BatchStatus::Unavailable:
-            answer.status = AppendStatus::Unavailable;
-            break;
-        }
-        if (!result.events.isEmpty())
-            answer.event = result.events.first();
-        done(answer);
+        done(appendResultOf(result));
     });
 }
 
