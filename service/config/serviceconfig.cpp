@@ -130,6 +130,50 @@ const OptionSpec kOptions[] = {
      "false", Kind::Flag, 0, 0},
 };
 
+// The integer options that are stored as they are, once their range has been checked.
+struct NumericField
+{
+    const char *name;
+    int ServiceConfig::*intField;
+    qint64 ServiceConfig::*int64Field;
+};
+
+const NumericField kNumericFields[] = {
+    {"session-ttl", &ServiceConfig::sessionTtlSeconds, nullptr},
+    {"max-events", &ServiceConfig::maxEvents, nullptr},
+    {"max-buffer-bytes", nullptr, &ServiceConfig::maxBufferBytes},
+    {"redis-wait-replicas", &ServiceConfig::redisWaitReplicas, nullptr},
+    {"max-sessions", &ServiceConfig::maxSessions, nullptr},
+    {"sweep-interval", &ServiceConfig::sweepIntervalSeconds, nullptr},
+    {"keepalive", &ServiceConfig::keepaliveSeconds, nullptr},
+    {"demo-step-ms", &ServiceConfig::demoStepMs, nullptr},
+    {"max-body-bytes", nullptr, &ServiceConfig::maxBodyBytes},
+    {"max-header-bytes", &ServiceConfig::maxHeaderBytes, nullptr},
+    {"max-unsent-bytes", nullptr, &ServiceConfig::maxUnsentBytes},
+    {"retry-ms", &ServiceConfig::retryMs, nullptr},
+    {"retry-after", &ServiceConfig::retryAfterSeconds, nullptr},
+    {"shutdown-grace", &ServiceConfig::shutdownGraceSeconds, nullptr},
+    {"exec-timeout", &ServiceConfig::execTimeoutSeconds, nullptr},
+    {"max-idempotency-keys", &ServiceConfig::maxIdempotencyKeys, nullptr},
+    {"max-batch-events", &ServiceConfig::maxBatchEvents, nullptr},
+    {"exec-kill-grace", &ServiceConfig::execKillGraceSeconds, nullptr},
+    {"publish-idle-timeout", &ServiceConfig::publishIdleTimeoutSeconds, nullptr},
+};
+
+bool assignNumericOption(const QString &name, qint64 number, ServiceConfig *config)
+{
+    for (const NumericField &field : kNumericFields) {
+        if (name != QLatin1String(field.name))
+            continue;
+        if (field.intField)
+            config->*field.intField = int(number);
+        else
+            config->*field.int64Field = number;
+        return true;
+    }
+    return false;
+}
+
 } // namespace
 
 QString ServiceConfig::listenText() const
@@ -340,44 +384,7 @@ ConfigLoader::Result ConfigLoader::load(const QStringList &arguments,
                 fail(why);
                 return result;
             }
-        } else if (name == QLatin1String("session-ttl")) {
-            config.sessionTtlSeconds = int(number);
-        } else if (name == QLatin1String("max-events")) {
-            config.maxEvents = int(number);
-        } else if (name == QLatin1String("max-buffer-bytes")) {
-            config.maxBufferBytes = number;
-        } else if (name == QLatin1String("redis-wait-replicas")) {
-            config.redisWaitReplicas = int(number);
-        } else if (name == QLatin1String("max-sessions")) {
-            config.maxSessions = int(number);
-        } else if (name == QLatin1String("sweep-interval")) {
-            config.sweepIntervalSeconds = int(number);
-        } else if (name == QLatin1String("keepalive")) {
-            config.keepaliveSeconds = int(number);
-        } else if (name == QLatin1String("demo-step-ms")) {
-            config.demoStepMs = int(number);
-        } else if (name == QLatin1String("max-body-bytes")) {
-            config.maxBodyBytes = number;
-        } else if (name == QLatin1String("max-header-bytes")) {
-            config.maxHeaderBytes = int(number);
-        } else if (name == QLatin1String("max-unsent-bytes")) {
-            config.maxUnsentBytes = number;
-        } else if (name == QLatin1String("retry-ms")) {
-            config.retryMs = int(number);
-        } else if (name == QLatin1String("retry-after")) {
-            config.retryAfterSeconds = int(number);
-        } else if (name == QLatin1String("shutdown-grace")) {
-            config.shutdownGraceSeconds = int(number);
-        } else if (name == QLatin1String("exec-timeout")) {
-            config.execTimeoutSeconds = int(number);
-        } else if (name == QLatin1String("max-idempotency-keys")) {
-            config.maxIdempotencyKeys = int(number);
-        } else if (name == QLatin1String("max-batch-events")) {
-            config.maxBatchEvents = int(number);
-        } else if (name == QLatin1String("exec-kill-grace")) {
-            config.execKillGraceSeconds = int(number);
-        } else if (name == QLatin1String("publish-idle-timeout")) {
-            config.publishIdleTimeoutSeconds = int(number);
+        } else if (assignNumericOption(name, number, &config)) {
         } else if (name == QLatin1String("exec-pass-credentials")) {
             const std::optional<bool> flag = parseFlag(value);
             if (!flag) {
