@@ -680,6 +680,19 @@ BenchResult LoadGenerator::run()
             json.add("redis_commands_per_event",
                      m_eventsPublished > 0 ? double(commands) / double(m_eventsPublished) : 0.0);
             json.add("redis_calls_per_event", answersSummary(redisBefore, redisAfter));
+            // What the server sent as script calls (Redis 7 counts the commands a script
+            // runs in total_commands_processed too).
+            long long scripts = 0;
+            for (const char *name :
+                 {"evalsha", "eval", "evalsha_ro", "eval_ro", "fcall", "fcall_ro"}) {
+                const auto was = redisBefore.calls.find(name);
+                const auto now = redisAfter.calls.find(name);
+                if (now != redisAfter.calls.end())
+                    scripts += now->second - (was == redisBefore.calls.end() ? 0 : was->second);
+            }
+            json.add("redis_script_calls", scripts);
+            json.add("redis_script_calls_per_event",
+                     m_eventsPublished > 0 ? double(scripts) / double(m_eventsPublished) : 0.0);
         }
     }
     if (workload == Workload::Idle && baseline.valid && connectedSample.valid) {
