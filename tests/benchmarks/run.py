@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
-"""Runs the issue-6 workloads against ssebufd and Nchan in one run and writes docs/benchmarks.md.
+r"""Runs the issue-6 and issue-16 workloads against ssebufd and Nchan in one run and writes docs/benchmarks.md.
 
 Builds nothing: give it the ssebufd and ssebench binaries. Every workload gets a fresh server
 (nginx memory never shrinks), Nchan is measured with 1 and 2 workers and compared at its
 better figure. Server CPU-seconds and RSS come from /proc (ssebench samples the server pids
 around the measured phase; this script also samples the whole ssebench run).
 
+    # the full set (every workload, 3 runs per cell): writes docs/benchmarks.md
     python3 tests/benchmarks/run.py --ssebufd build-bench/service/ssebufd \
         --ssebench build-bench/tests/benchmarks/ssebench [--quick] [--repeat 3]
+    # only the issue-16 "AI answers" rows (ssebufd, ssebufd on Redis, Nchan)
+    python3 tests/benchmarks/run.py ... --only answers --out /tmp/answers.md
+    # every answers workload tiny, once (what ctest's bench_smoke_answers runs)
+    python3 tests/benchmarks/run.py ... --smoke --no-nchan
+
+Workloads (--only takes name prefixes): %s.
 
 Python 3 standard library only; loopback only; every step has a time-out.
 """
+
+# The list of workload names in --help (filled in below, once the lists exist).
 
 import argparse
 import datetime
@@ -96,6 +105,9 @@ COMMON_ARGS = "--payload 100 --timeout 300"  # a workload's own --payload comes 
 LOG_DIR = os.environ.get("SSEBENCH_LOG_DIR", "/tmp")
 # --pin: "server CPUs", "client CPUs" for taskset (empty: no pinning)
 PIN = {"server": None, "client": None}
+
+
+__doc__ = __doc__ % ", ".join(name for name, _, _ in WORKLOADS)
 
 
 def pinned(command, role):
