@@ -169,6 +169,21 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def stop_child(owner):
+    """Ends owner.process (SIGTERM, then SIGKILL after 15 s) and closes owner.log."""
+    if owner.process and owner.process.poll() is None:
+        owner.process.terminate()
+        try:
+            owner.process.wait(15)
+        except subprocess.TimeoutExpired:
+            owner.process.kill()
+            owner.process.wait(5)
+    owner.process = None
+    if getattr(owner, "log", None):
+        owner.log.close()
+        owner.log = None
+
+
 class Redis:
     """A private redis-server on a free loopback port, no persistence (as the test harness)."""
 
@@ -197,17 +212,7 @@ class Redis:
         raise RuntimeError("redis-server on port %s did not answer PING" % self.port)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.process = None
-        if getattr(self, "log", None):
-            self.log.close()
-            self.log = None
+        stop_child(self)
 
 
 class Ssebufd:
@@ -261,17 +266,7 @@ class Ssebufd:
         return self.process.poll() if self.process else None
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.process = None
-        if getattr(self, "log", None):
-            self.log.close()
-            self.log = None
+        stop_child(self)
 
 
 class SsebufdRedis(Ssebufd):
