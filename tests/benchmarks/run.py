@@ -636,6 +636,10 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
     w("QT_NO_GLIB=1 ssebufd --listen 127.0.0.1:0 --pipeline external --max-sessions 20000 "
       "--max-connections 10000000 --max-connections-per-ip 10000000 "
       "--log-level warning")
+    if any(server.store == "redis" for server in servers):
+        w("# ssebufd redis (answers rows): a fresh redis-server on a free port, then the same ssebufd with")
+        w("redis-server --port REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no --protected-mode yes")
+        w("QT_NO_GLIB=1 ssebufd ... --store redis://127.0.0.1:REDIS_PORT")
     w("NCHAN_WORKERS=1 %s/start.sh %d /tmp/ssebench-nchan-%d   # and NCHAN_WORKERS=2; stop.sh PID"
       % (args.nchan_dir, args.nchan_port, args.nchan_port))
     w("")
