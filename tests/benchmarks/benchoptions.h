@@ -8,7 +8,10 @@
 namespace ssebench {
 
 enum class Target { Ssebuf, Nchan };
-enum class Workload { Fanout, LateJoin, Idle, Publish };
+enum class Workload { Fanout, LateJoin, Idle, Publish, Answers };
+// How the answers workload publishes: one request per event, one JSON-array request per
+// --batch-interval, one chunked NDJSON request per session, or (Nchan) a WebSocket per session.
+enum class PublishMode { Request, Batch, Ndjson, WebSocket };
 
 struct BenchOptions
 {
@@ -25,6 +28,13 @@ struct BenchOptions
     int sourceAddresses = 8; // subscribers bind to 127.0.0.2.. (loopback targets only); 0 = off
     double rate = 0; // publishes per second over all sessions; 0 = as fast as answered
     int burst = 1; // events of one session pipelined on a publisher's connection at once
+    // answers workload: every session's producer emits --session-rate events/s; session i
+    // starts i * --stagger / sessions after the first
+    PublishMode publishMode = PublishMode::Request;
+    double sessionRate = 50;
+    double batchIntervalMs = 100;
+    double staggerMs = 100;
+    std::string redis; // HOST:PORT: INFO cpu/stats/commandstats sampled around the phase
     double holdSeconds = 5; // idle workload: how long the streams stay idle
     double drainSeconds = 30; // after the last publish, how long to wait for deliveries
     double timeoutSeconds = 600; // the whole run

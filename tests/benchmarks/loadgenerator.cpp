@@ -32,6 +32,23 @@ const char *workloadName(Workload workload)
         return "idle";
     case Workload::Publish:
         return "publish";
+    case Workload::Answers:
+        return "answers";
+    }
+    return "?";
+}
+
+const char *publishModeName(PublishMode mode)
+{
+    switch (mode) {
+    case PublishMode::Request:
+        return "request";
+    case PublishMode::Batch:
+        return "batch";
+    case PublishMode::Ndjson:
+        return "ndjson";
+    case PublishMode::WebSocket:
+        return "websocket";
     }
     return "?";
 }
@@ -191,8 +208,13 @@ bool LoadGenerator::runUntil(const std::function<bool()> &done, int64_t deadline
             return false;
         pumpConnects();
         pumpPublishers();
+        if (m_answersActive)
+            pumpAnswers();
         const bool pacing = m_options.rate > 0 && !publishingDone();
-        m_poller.poll(pacing ? 1 : 20);
+        if (m_answersActive)
+            m_poller.pollNs(answersPollNs());
+        else
+            m_poller.poll(pacing ? 1 : 20);
     }
     return true;
 }
@@ -332,6 +354,33 @@ void LoadGenerator::abandonPublishing()
     // The server is gone or refuses every connection: the rest would only fail too.
     for (PublishCursor &cursor : m_cursors)
         cursor.done = true;
+    m_answerDue = decltype(m_answerDue)();
+    for (auto &queue : m_answerQueues)
+        queue.clear();
+}
+
+void LoadGenerator::checkAnswer(Publisher *publisher, int status, const std::string &body,
+                                const char *seqKey, long long expectedSeq)
+{
+    const int64_t now = monotonicNs();
+    m_lastAnswerNs = now;
+    ++m_publishesAnswered;
+    // From when the request (or burst, or stream) was sent.
+    m_publishRttUs.push_back(uint32_t((now - publisher->sentNs()) / 1000));
+    m_consecutiveConnectionFailures = status == 0 ? m_consecutiveConnectionFailures + 1 : 0;
+    if (m_consecutiveConnectionFailures > 50)
+        abandonPublishing();
+    if (status != 201 && status != 202) {
+        if (m_publishErrors++ == 0) {
+            m_firstPublishError = status != 0
+                ? "HTTP " + std::to_string(status) + " " + body.substr(0, 200)
+                : std::string("connection: ") + std::strerror(publisher->lastError());
+            log("publish failed: " + m_firstPublishError);
+        }
+    } else if (m_options.target == Target::Ssebuf && jsonInteger(body, seqKey) != expectedSeq) {
+        ++m_seqMismatches;
+        log("publish answered " + body.substr(0, 200));
+    }
 }
 
 void LoadGenerator::publishNext(size_t index)
@@ -368,27 +417,7 @@ void LoadGenerator::publishNext(size_t index)
             requests.push_back(Publisher::Request {
                 path, eventBody(seq, final),
                 [this, index, seq, publisher](int status, const std::string &body) {
-                    const int64_t now = monotonicNs();
-                    m_lastAnswerNs = now;
-                    ++m_publishesAnswered;
-                    // From when the burst was sent.
-                    m_publishRttUs.push_back(uint32_t((now - publisher->sentNs()) / 1000));
-                    m_consecutiveConnectionFailures
-                        = status == 0 ? m_consecutiveConnectionFailures + 1 : 0;
-                    if (m_consecutiveConnectionFailures > 50)
-                        abandonPublishing();
-                    if (status != 201 && status != 202) {
-                        if (m_publishErrors++ == 0) {
-                            m_firstPublishError = status != 0
-                                ? "HTTP " + std::to_string(status) + " " + body.substr(0, 200)
-                                : std::string("connection: ")
-                                    + std::strerror(publisher->lastError());
-                            log("publish failed: " + m_firstPublishError);
-                        }
-                    } else if (m_options.target == Target::Ssebuf
-                               && jsonInteger(body, "seq") != seq) {
-                        ++m_seqMismatches;
-                    }
+                    checkAnswer(publisher, status, body, "seq", seq);
                     // A no-op until the burst's last answer (the publisher is still busy).
                     publishNext(index);
                 }});
@@ -422,6 +451,9 @@ BenchResult LoadGenerator::run()
     int64_t phaseStartNs = 0;
     int64_t phaseEndNs = 0;
     const char *latencyKind = "publish_to_delivery";
+    RedisSample redisBefore;
+    RedisSample redisAfter;
+    std::string redisError;
     std::vector<uint32_t> replayUs;
 
     const bool sessionsOk = createSessions();
@@ -469,6 +501,29 @@ BenchResult LoadGenerator::run()
             after = sampleProcesses(m_options.serverPids);
             break;
         }
+        case Workload::Answers:
+            addSubscribers(m_options.subscribers, events, true);
+            waitForConnections();
+            log("subscribers ready: " + std::to_string(m_ready));
+            if (!prepareAnswers()) {
+                ++m_publishErrors;
+                break;
+            }
+            if (!m_options.redis.empty())
+                redisBefore = sampleRedis(m_options.redis, &redisError);
+            before = sampleProcesses(m_options.serverPids);
+            phaseStartNs = monotonicNs();
+            startAnswers();
+            runUntil([this] { return answersDone(); });
+            m_answersActive = false;
+            runUntil([this] { return subscribersDone(); },
+                     monotonicNs() + int64_t(m_options.drainSeconds * nsPerSecond));
+            after = sampleProcesses(m_options.serverPids);
+            if (!m_options.redis.empty())
+                redisAfter = sampleRedis(m_options.redis, &redisError);
+            for (auto &ws : m_wsPublishers)
+                ws->sendClose();
+            break;
         case Workload::Publish:
             before = sampleProcesses(m_options.serverPids);
             phaseStartNs = monotonicNs();
@@ -548,6 +603,18 @@ BenchResult LoadGenerator::run()
     json.add("payload", m_options.payload);
     json.add("publishers", int(m_publishers.size()));
     json.add("burst", std::max(1, m_options.burst));
+    if (workload == Workload::Answers) {
+        json.add("publish_mode", publishModeName(m_options.publishMode));
+        json.add("session_rate", m_options.sessionRate);
+        json.add("batch_interval_ms", m_options.batchIntervalMs);
+        json.add("stagger_ms", m_options.staggerMs);
+        json.add("events_published", (long long)(m_eventsPublished));
+        json.add("schedule_lag_p50_ms", percentileMs(m_scheduleLagUs, 0.50));
+        json.add("schedule_lag_p99_ms", percentileMs(m_scheduleLagUs, 0.99));
+        json.add("schedule_lag_max_ms", percentileMs(m_scheduleLagUs, 1.0));
+        json.add("publish_rtt_p50_ms", percentileMs(m_publishRttUs, 0.50));
+        json.add("publish_rtt_p99_ms", percentileMs(m_publishRttUs, 0.99));
+    }
     json.add("streams", (long long)(m_subscribers.size()));
     json.add("streams_opened", (long long)(m_ready));
     json.add("expected", expected);
@@ -599,6 +666,34 @@ BenchResult LoadGenerator::run()
         json.add("delivered_per_server_cpu_s", serverCpu > 0 ? double(delivered) / serverCpu : 0.0);
         json.add("server_rss_kb", (long long)(after.rssKb));
         json.add("server_hwm_kb", (long long)(after.hwmKb));
+    }
+    if (!m_options.redis.empty()) {
+        const bool redisOk = redisBefore.valid && redisAfter.valid;
+        json.add("redis_sampled", redisOk);
+        if (!redisError.empty())
+            json.add("redis_error", redisError);
+        if (redisOk) {
+            // The probe's INFO before the phase is counted by the one after it.
+            const long long commands = redisAfter.commands - redisBefore.commands - 1;
+            json.add("redis_cpu_s", redisAfter.cpuSeconds - redisBefore.cpuSeconds);
+            json.add("redis_commands", commands);
+            json.add("redis_commands_per_event",
+                     m_eventsPublished > 0 ? double(commands) / double(m_eventsPublished) : 0.0);
+            json.add("redis_calls_per_event", answersSummary(redisBefore, redisAfter));
+            // What the server sent as script calls (Redis 7 counts the commands a script
+            // runs in total_commands_processed too).
+            long long scripts = 0;
+            for (const char *name :
+                 {"evalsha", "eval", "evalsha_ro", "eval_ro", "fcall", "fcall_ro"}) {
+                const auto was = redisBefore.calls.find(name);
+                const auto now = redisAfter.calls.find(name);
+                if (now != redisAfter.calls.end())
+                    scripts += now->second - (was == redisBefore.calls.end() ? 0 : was->second);
+            }
+            json.add("redis_script_calls", scripts);
+            json.add("redis_script_calls_per_event",
+                     m_eventsPublished > 0 ? double(scripts) / double(m_eventsPublished) : 0.0);
+        }
     }
     if (workload == Workload::Idle && baseline.valid && connectedSample.valid) {
         json.add("rss_baseline_kb", (long long)(baseline.rssKb));

@@ -5,11 +5,16 @@
 #include "poller.h"
 #include "processprobe.h"
 #include "publisher.h"
+#include "redisprobe.h"
 #include "subscriber.h"
+#include "wspublisher.h"
 
+#include <deque>
 #include <functional>
 #include <memory>
+#include <queue>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ssebench {
@@ -41,6 +46,35 @@ private:
         bool done = false;
     };
 
+    // The answers workload (answers.cpp): every session's producer paced on its own clock.
+    struct AnswerSession
+    {
+        int64_t startNs = 0; // when its first event is produced
+        int nextSeq = 1; // the next event not yet handed to a publisher
+        int ticks = 0; // batch mode: flushes so far
+    };
+    struct AnswerItem
+    {
+        int session;
+        int firstSeq;
+        int lastSeq;
+        int64_t dueNs; // when it was produced (batch: flushed)
+    };
+    using DueEntry = std::pair<int64_t, int>; // due time, session
+    bool prepareAnswers();
+    void startAnswers();
+    void pumpAnswers();
+    bool answersDone() const;
+    int64_t answersPollNs() const;
+    void emitAnswer(int session, int64_t dueNs);
+    void sendQueuedAnswer(size_t publisher);
+    void sendAnswerLine(int session, int seq, int64_t dueNs);
+    std::string answersSummary(const RedisSample &before, const RedisSample &after) const;
+    // Checks one publish answer: status, and for ssebufd that jsonInteger(body, seqKey)
+    // equals expectedSeq; records the round trip and connection failures.
+    void checkAnswer(Publisher *publisher, int status, const std::string &body, const char *seqKey,
+                     long long expectedSeq);
+
     bool createSessions();
     void addSubscribers(int perSession, int expectedEvents, bool recordLatency);
     bool waitForConnections();
@@ -71,6 +105,13 @@ private:
     std::vector<std::unique_ptr<Publisher>> m_publishers;
     std::vector<std::unique_ptr<Subscriber>> m_subscribers;
     std::vector<PublishCursor> m_cursors;
+    std::vector<AnswerSession> m_answerSessions;
+    std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<DueEntry>> m_answerDue;
+    std::vector<std::deque<AnswerItem>> m_answerQueues; // request and batch: per publisher
+    std::vector<std::unique_ptr<WsPublisher>> m_wsPublishers; // one per session
+    std::vector<uint32_t> m_scheduleLagUs; // per event: sent - produced
+    int64_t m_eventsPublished = 0;
+    bool m_answersActive = false;
     LatencyRecord m_latencies;
     std::vector<uint32_t> m_publishRttUs;
     size_t m_nextSubscriber = 0;

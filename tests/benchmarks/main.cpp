@@ -18,8 +18,10 @@ namespace {
 
 const char usage[]
     = R"(usage: ssebench --target ssebuf|nchan (--url http://127.0.0.1:PORT | --spawn SSEBUFD)
-                [--workload fanout|latejoin|idle|publish] [--sessions N] [--subscribers N]
+                [--workload fanout|latejoin|idle|publish|answers] [--sessions N] [--subscribers N]
                 [--events N] [--payload BYTES] [--publishers N] [--rate EVENTS_PER_S] [--burst N]
+                [--publish-mode request|batch|ndjson|websocket] [--session-rate EVENTS_PER_S]
+                [--batch-interval MS] [--stagger MS] [--redis HOST:PORT]
                 [--connect-concurrency N] [--source-addresses N] [--hold SECONDS] [--drain SECONDS] [--timeout SECONDS]
                 [--server-pids PID[,PID...]] [--label TEXT] [--verbose]
 
@@ -30,6 +32,17 @@ Workloads (--subscribers is per session, --events per session):
             subscriber's connect-to-last-event replay time
   idle      open the streams, hold them --hold seconds, then publish the events (default 1)
   publish   publish only (no subscribers); latency is the publish round trip
+  answers   "AI answers": open the streams, then every session's producer emits
+            --session-rate events/s (default 50) from its own start, session i starting
+            i * --stagger / sessions ms (default 100) after the first; latency is
+            publish-to-delivery. --publish-mode: request (default; one POST per event on
+            a pool of --publishers keep-alive connections, a session always on the same
+            one), batch (ssebufd: every --batch-interval ms (default 100) one JSON-array
+            POST of the events produced since the last flush), ndjson (ssebufd: one
+            chunked application/x-ndjson POST per session, a line per event), websocket
+            (Nchan: one WebSocket per session to /pub?id=, a text message per event).
+            Connections open before the measured phase. --redis samples Redis's
+            INFO cpu/stats/commandstats around the phase (CPU, commands per event).
 
 --burst N (default 1): each publisher sends the next N events of one session as N HTTP/1.1
 requests pipelined on its keep-alive connection (one write), waits for all N answers, then
@@ -109,6 +122,8 @@ int main(int argc, char **argv)
                 options.workload = Workload::Idle;
             else if (value == "publish")
                 options.workload = Workload::Publish;
+            else if (value == "answers")
+                options.workload = Workload::Answers;
             else {
                 std::fprintf(stderr, "ssebench: unknown workload %s\n", value.c_str());
                 return 2;
@@ -128,6 +143,27 @@ int main(int argc, char **argv)
             options.rate = std::atof(value.c_str());
         } else if (name == "--burst") {
             options.burst = std::atoi(value.c_str());
+        } else if (name == "--publish-mode") {
+            if (value == "request")
+                options.publishMode = PublishMode::Request;
+            else if (value == "batch")
+                options.publishMode = PublishMode::Batch;
+            else if (value == "ndjson")
+                options.publishMode = PublishMode::Ndjson;
+            else if (value == "websocket")
+                options.publishMode = PublishMode::WebSocket;
+            else {
+                std::fprintf(stderr, "ssebench: unknown publish mode %s\n", value.c_str());
+                return 2;
+            }
+        } else if (name == "--session-rate") {
+            options.sessionRate = std::atof(value.c_str());
+        } else if (name == "--batch-interval") {
+            options.batchIntervalMs = std::atof(value.c_str());
+        } else if (name == "--stagger") {
+            options.staggerMs = std::max(0.0, std::atof(value.c_str()));
+        } else if (name == "--redis") {
+            options.redis = value;
         } else if (name == "--connect-concurrency") {
             options.connectConcurrency = std::max(1, std::atoi(value.c_str()));
         } else if (name == "--source-addresses") {
@@ -153,6 +189,18 @@ int main(int argc, char **argv)
     if (!targetGiven || (url.empty() == spawn.empty()) || options.sessions < 1 || options.events < 1
         || options.subscribers < 0 || options.burst < 1) {
         std::fputs(usage, stderr);
+        return 2;
+    }
+    const bool ssebufMode
+        = options.publishMode == PublishMode::Batch || options.publishMode == PublishMode::Ndjson;
+    if (options.workload == Workload::Answers
+        && (options.sessionRate <= 0 || options.batchIntervalMs <= 0
+            || (ssebufMode && options.target != Target::Ssebuf)
+            || (options.publishMode == PublishMode::WebSocket
+                && options.target != Target::Nchan))) {
+        std::fputs("ssebench: --publish-mode batch and ndjson are for --target ssebuf, websocket "
+                   "for --target nchan; --session-rate and --batch-interval must be > 0\n",
+                   stderr);
         return 2;
     }
     if (options.workload == Workload::Idle && !eventsGiven)

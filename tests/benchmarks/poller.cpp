@@ -42,9 +42,18 @@ void Poller::remove(int fd)
 
 int Poller::poll(int timeoutMs)
 {
+    return pollNs(int64_t(timeoutMs) * 1000000);
+}
+
+int Poller::pollNs(int64_t timeoutNs)
+{
     constexpr int maxEvents = 512;
     epoll_event events[maxEvents];
-    const int count = epoll_wait(m_epoll, events, maxEvents, timeoutMs);
+    // epoll_pwait2 (Linux 5.11): a paced producer wakes on time, not at the next millisecond.
+    const timespec timeout {time_t(timeoutNs / 1000000000), long(timeoutNs % 1000000000)};
+    int count = epoll_pwait2(m_epoll, events, maxEvents, &timeout, nullptr);
+    if (count < 0 && errno == ENOSYS)
+        count = epoll_wait(m_epoll, events, maxEvents, int((timeoutNs + 999999) / 1000000));
     if (count < 0)
         return errno == EINTR ? 0 : -1;
     for (int i = 0; i < count; ++i)

@@ -27,6 +27,7 @@ public:
     void remove(int fd);
     // Waits up to timeoutMs and dispatches what is ready; returns the number of events.
     int poll(int timeoutMs);
+    int pollNs(int64_t timeoutNs);
 
 private:
     int m_epoll = -1;

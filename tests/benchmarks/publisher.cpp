@@ -1,5 +1,7 @@
 #include "publisher.h"
 
+#include <cstdio>
+
 namespace ssebench {
 
 Publisher::Publisher(Poller &poller, const sockaddr_in &address, std::string host)
@@ -18,15 +20,8 @@ bool Publisher::post(const std::string &path, const std::string &body, Callback 
 
 bool Publisher::postBurst(std::vector<Request> requests)
 {
-    if (isBusy() || requests.empty())
+    if (isBusy() || requests.empty() || !ensureOpen())
         return false;
-    if (!isOpen()) {
-        m_http.reset();
-        m_closing = false;
-        m_answers.clear();
-        if (!open())
-            return false;
-    }
     std::string bytes;
     for (Request &request : requests) {
         bytes.reserve(bytes.size() + 160 + request.path.size() + request.body.size());
@@ -45,6 +40,67 @@ bool Publisher::postBurst(std::vector<Request> requests)
     m_sentNs = monotonicNs();
     send(bytes); // one write for the whole burst
     return true;
+}
+
+bool Publisher::ensureOpen()
+{
+    if (isOpen())
+        return true;
+    m_http.reset();
+    m_closing = false;
+    m_answers.clear();
+    return open();
+}
+
+bool Publisher::connect()
+{
+    return isBusy() || ensureOpen();
+}
+
+void Publisher::appendChunk(std::string *bytes, const std::string &data)
+{
+    char size[24];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    *bytes += size;
+    *bytes += data;
+    *bytes += "\r\n";
+}
+
+bool Publisher::openStream(const std::string &path, const std::string &contentType,
+                           const std::string &firstChunk, Callback callback)
+{
+    if (isBusy() || !ensureOpen())
+        return false;
+    std::string bytes = "POST " + path + " HTTP/1.1\r\nHost: " + m_host
+        + "\r\nContent-Type: " + contentType + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if (!firstChunk.empty())
+        appendChunk(&bytes, firstChunk);
+    m_pending.push_back(std::move(callback));
+    m_status = 0;
+    m_body.clear();
+    m_sentNs = monotonicNs();
+    send(bytes);
+    return true;
+}
+
+void Publisher::streamChunk(const std::string &data)
+{
+    if (!isBusy() || !isOpen() || data.empty())
+        return; // answered (refused) or lost already: nothing more goes out
+    std::string bytes;
+    appendChunk(&bytes, data);
+    send(bytes);
+}
+
+void Publisher::endStream(const std::string &lastChunk)
+{
+    if (!isBusy() || !isOpen())
+        return;
+    std::string bytes;
+    if (!lastChunk.empty())
+        appendChunk(&bytes, lastChunk);
+    bytes += "0\r\n\r\n";
+    send(bytes);
 }
 
 void Publisher::received(const char *data, size_t size)

@@ -42,6 +42,19 @@ public:
     // When the last post or burst was sent.
     int64_t sentNs() const { return m_sentNs; }
 
+    // A request whose body is produced while it is sent (Transfer-Encoding: chunked): the
+    // head and the first chunk go out at once, streamChunk() adds chunks, endStream() ends the
+    // body. The callback gets the answer: normally after endStream(),
+    // earlier when the server refuses the stream. False as for postBurst().
+    bool openStream(const std::string &path, const std::string &contentType,
+                    const std::string &firstChunk, Callback callback);
+    void streamChunk(const std::string &data);
+    // Sends lastChunk (if any) and the terminating empty chunk in one write.
+    void endStream(const std::string &lastChunk = std::string());
+    // Opens the connection ahead of the first request (e.g. before a measured phase).
+    bool connect();
+    bool isConnected() const { return isOpen() && !isConnecting(); }
+
 protected:
     void received(const char *data, size_t size) override;
     void lost(int error) override;
@@ -59,6 +72,8 @@ private:
     // Runs the callbacks of the answers parsed so far, then, with failRest, those of the
     // requests the closed connection left unanswered (status 0).
     void dispatch(bool failRest);
+    bool ensureOpen();
+    static void appendChunk(std::string *bytes, const std::string &data);
 
     HttpResponseParser m_http;
     std::string m_host;

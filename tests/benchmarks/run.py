@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
-"""Runs the issue-6 workloads against ssebufd and Nchan in one run and writes docs/benchmarks.md.
+r"""Runs the issue-6 and issue-16 workloads against ssebufd and Nchan in one run and writes docs/benchmarks.md.
 
 Builds nothing: give it the ssebufd and ssebench binaries. Every workload gets a fresh server
 (nginx memory never shrinks), Nchan is measured with 1 and 2 workers and compared at its
 better figure. Server CPU-seconds and RSS come from /proc (ssebench samples the server pids
 around the measured phase; this script also samples the whole ssebench run).
 
+    # the full set (every workload, 3 runs per cell): writes docs/benchmarks.md
     python3 tests/benchmarks/run.py --ssebufd build-bench/service/ssebufd \
         --ssebench build-bench/tests/benchmarks/ssebench [--quick] [--repeat 3]
+    # only the issue-16 "AI answers" rows (ssebufd, ssebufd on Redis, Nchan)
+    python3 tests/benchmarks/run.py ... --only answers --out /tmp/answers.md
+    # every answers workload tiny, once (what ctest's bench_smoke_answers runs)
+    python3 tests/benchmarks/run.py ... --smoke --no-nchan
+
+Workloads (--only takes name prefixes): %s.
 
 Python 3 standard library only; loopback only; every step has a time-out.
 """
+
+# The list of workload names in --help (filled in below, once the lists exist).
 
 import argparse
 import datetime
@@ -19,6 +28,8 @@ import os
 import platform
 import re
 import shlex
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +65,32 @@ WORKLOADS = [
      "publish rate: 100 sessions x 1,000 events, 4 keep-alive publishers, no subscribers"),
 ]
 
+# Issue 16, "AI answers": 500 sessions x 1 subscriber x 200 events of ~20 bytes, every
+# session's producer paced at 50 events/s (25,000 events/s in all, ~4 s per session), session
+# i starting i * 100 ms / 500 after the first. One row per way to publish; batch and ndjson
+# are ssebufd's, websocket is Nchan's; "ssebufd redis" runs the ssebufd rows on the Redis store.
+ANSWERS = "--workload answers --sessions 500 --subscribers 1 --events 200 --payload 20 --session-rate 50"
+ANSWERS_WORKLOADS = [
+    ("answers request", ANSWERS + " --publish-mode request --publishers 50",
+     "AI answers, one POST per event on 50 keep-alive connections (10 sessions each)"),
+    ("answers batch", ANSWERS + " --publish-mode batch --batch-interval 100 --publishers 50",
+     "AI answers, every 100 ms one JSON-array POST of the ~5 events produced (ssebufd)"),
+    ("answers ndjson", ANSWERS + " --publish-mode ndjson",
+     "AI answers, one chunked NDJSON POST per session, a line per event (ssebufd)"),
+    ("answers websocket", ANSWERS + " --publish-mode websocket",
+     "AI answers, one WebSocket per session to Nchan's /pub, a message per event (Nchan)"),
+]
+WORKLOADS += ANSWERS_WORKLOADS
+
+# --smoke (ctest): every answers workload tiny, once.
+SMOKE = "--workload answers --sessions 5 --subscribers 1 --events 20 --payload 20 --session-rate 50"
+SMOKE_WORKLOADS = [
+    ("answers request 5x20", SMOKE + " --publish-mode request --publishers 2", "smoke: request"),
+    ("answers batch 5x20", SMOKE + " --publish-mode batch --batch-interval 100 --publishers 2", "smoke: batch"),
+    ("answers ndjson 5x20", SMOKE + " --publish-mode ndjson", "smoke: NDJSON"),
+    ("answers websocket 5x20", SMOKE + " --publish-mode websocket", "smoke: WebSocket"),
+]
+
 QUICK_WORKLOADS = [
     ("fanout 10x10x20", "--workload fanout --sessions 10 --subscribers 10 --events 20", "quick fan-out"),
     ("fanout burst 10x10x20", "--workload fanout --sessions 10 --subscribers 10 --events 20 --burst 5",
@@ -62,11 +99,15 @@ QUICK_WORKLOADS = [
     ("idle 200", "--workload idle --sessions 10 --subscribers 20 --hold 1 --events 1", "quick idle"),
     ("publish", "--workload publish --sessions 10 --events 200 --publishers 4", "quick publish"),
 ]
+QUICK_WORKLOADS += SMOKE_WORKLOADS
 
-COMMON_ARGS = "--payload 100 --timeout 300"
+COMMON_ARGS = "--payload 100 --timeout 300"  # a workload's own --payload comes first and wins
 LOG_DIR = os.environ.get("SSEBENCH_LOG_DIR", "/tmp")
 # --pin: "server CPUs", "client CPUs" for taskset (empty: no pinning)
 PIN = {"server": None, "client": None}
+
+
+__doc__ = __doc__ % ", ".join(name for name, _, _ in WORKLOADS)
 
 
 def pinned(command, role):
@@ -110,8 +151,73 @@ def children(pid):
         return []
 
 
+def runs_on(arguments, server):
+    """Whether a workload applies to a server: batch and NDJSON publishing are ssebufd's, the
+    WebSocket publisher is Nchan's, and the Redis-store ssebufd runs the answers rows only."""
+    match = re.search(r"--publish-mode (\w+)", arguments)
+    mode = match.group(1) if match else None
+    if server.store == "redis":
+        return mode in ("request", "batch", "ndjson")
+    if server.kind == "nchan":
+        return mode in (None, "request", "websocket")
+    return mode != "websocket"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stop_child(owner):
+    """Ends owner.process (SIGTERM, then SIGKILL after 15 s) and closes owner.log."""
+    if owner.process and owner.process.poll() is None:
+        owner.process.terminate()
+        try:
+            owner.process.wait(15)
+        except subprocess.TimeoutExpired:
+            owner.process.kill()
+            owner.process.wait(5)
+    owner.process = None
+    if getattr(owner, "log", None):
+        owner.log.close()
+        owner.log = None
+
+
+class Redis:
+    """A private redis-server on a free loopback port, no persistence (as the test harness)."""
+
+    def __init__(self):
+        self.process = None
+        self.port = None
+
+    def start(self):
+        self.port = free_port()
+        self.log = open(os.path.join(LOG_DIR, "redis-server.bench.log"), "a")
+        self.process = subprocess.Popen(
+            pinned(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--protected-mode", "yes"], "server"),
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(64).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server on port %s did not answer PING" % self.port)
+
+    def stop(self):
+        stop_child(self)
+
+
 class Ssebufd:
     kind = "ssebuf"
+    store = "memory"
 
     def __init__(self, binary, log_level="warning"):
         self.binary = binary
@@ -127,6 +233,9 @@ class Ssebufd:
                 "--max-sessions", "20000", "--log-level", self.log_level,
                 # every client is on 127.0.0.1: lift the connection caps (issue 15)
                 "--max-connections", "10000000", "--max-connections-per-ip", "10000000"]
+
+    def bench_args(self):
+        return []
 
     def start(self):
         env = dict(os.environ, QT_NO_GLIB="1")
@@ -157,21 +266,46 @@ class Ssebufd:
         return self.process.poll() if self.process else None
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.process = None
-        if getattr(self, "log", None):
-            self.log.close()
-            self.log = None
+        stop_child(self)
+
+
+class SsebufdRedis(Ssebufd):
+    """ssebufd on the Redis store; a fresh redis-server with it. Redis's CPU and commands
+    come from its INFO, read by ssebench (--redis) around the measured phase."""
+    store = "redis"
+
+    def __init__(self, binary):
+        super().__init__(binary)
+        self.name = "ssebufd redis"
+        self.redis = Redis()
+
+    def command(self):
+        return super().command() + ["--store", "redis://127.0.0.1:%d" % self.redis.port]
+
+    def bench_args(self):
+        return ["--redis", "127.0.0.1:%d" % self.redis.port]
+
+    def start(self):
+        self.redis.start()
+        try:
+            super().start()
+        except RuntimeError:
+            self.redis.stop()
+            raise
+
+    def died(self):
+        if self.redis.process is None or self.redis.process.poll() is not None:
+            return "redis-server gone"
+        return super().died()
+
+    def stop(self):
+        super().stop()
+        self.redis.stop()
 
 
 class Nchan:
     kind = "nchan"
+    store = "memory"
 
     def __init__(self, directory, workers, port):
         self.directory = directory
@@ -198,6 +332,9 @@ class Nchan:
             time.sleep(0.05)
         self.pids = [self.master] + workers
 
+    def bench_args(self):
+        return []
+
     def died(self):
         return None if self.master and os.path.exists("/proc/%d" % self.master) else "gone"
 
@@ -210,7 +347,8 @@ class Nchan:
 
 def run_ssebench(ssebench, server, arguments):
     command = pinned([ssebench, "--target", server.kind, "--url", server.url,
-                      "--server-pids", ",".join(str(p) for p in server.pids)] + arguments, "client")
+                      "--server-pids", ",".join(str(p) for p in server.pids)] + server.bench_args()
+                     + arguments, "client")
     cpu_before = cpu_seconds(server.pids)
     started = time.monotonic()
     out = subprocess.run(command, capture_output=True, text=True, timeout=900)
@@ -256,6 +394,9 @@ def median_result(results):
         ratios = [r["server_%s_ticks_s" % kind] * 100000 / r["delivered"] for r in results
                   if r.get("server_%s_ticks_s" % kind) is not None and r.get("delivered")]
         merged["server_%s_s_per_100k" % kind] = statistics.median(ratios) if ratios else None
+    ratios = [r["redis_cpu_s"] * 100000 / r["delivered"] for r in results
+              if r.get("redis_cpu_s") is not None and r.get("delivered")]
+    merged["redis_cpu_s_per_100k"] = statistics.median(ratios) if ratios else None
     return merged
 
 
@@ -282,7 +423,7 @@ def machine_description(servers, commit=None):
     except OSError:
         pass
     lines.append("Kernel: %s %s" % (platform.system(), platform.release()))
-    for command in (["nginx", "-v"], ["dpkg-query", "-W", "-f", "${Package} ${Version}\\n",
+    for command in (["nginx", "-v"], ["redis-server", "--version"], ["dpkg-query", "-W", "-f", "${Package} ${Version}\\n",
                                       "libnginx-mod-nchan", "libqt6httpserver6"]):
         try:
             out = subprocess.run(command, capture_output=True, text=True, timeout=10)
@@ -334,6 +475,57 @@ def best_nchan(results, workload, key, higher_is_better=True):
     return pick(candidates, key=lambda item: item[1][key])
 
 
+def cheapest_nchan_answers(results, workloads, name):
+    """Nchan's lowest CPU per event over its publishers (request, WebSocket) and worker counts,
+    on the answers workloads of the same shape as name."""
+    shape = re.sub(r" --publish-mode.*", "", dict((n, a) for n, a, _ in workloads)[name])
+    names = [n for n, a, _ in workloads if a.startswith(shape + " ") and "--workload answers" in a]
+    candidates = [((n, server), r) for (n, server), r in results.items()
+                  if n in names and server.startswith("Nchan") and r.get("server_cpu_s_per_100k")]
+    if not candidates:
+        return None, None
+    return min(candidates, key=lambda item: item[1]["server_cpu_s_per_100k"])
+
+
+def answers_ratios(w, results, name, arguments, workloads):
+    """Ratio rows of one answers workload: each ssebufd cell against Nchan's cheapest publisher."""
+    best, nres = cheapest_nchan_answers(results, workloads, name)
+    ndjson = "--publish-mode ndjson" in arguments
+    for server in ("ssebufd", "ssebufd redis"):
+        mine = results.get((name, server))
+        if not mine:
+            continue
+        cpu = mine.get("server_cpu_s_per_100k")
+        if server == "ssebufd redis" and cpu is not None and mine.get("redis_cpu_s_per_100k") is not None:
+            cpu += mine["redis_cpu_s_per_100k"]
+            label = "ssebufd + Redis"
+        else:
+            label = server
+        if nres and cpu is not None:
+            ratio = cpu / max(nres["server_cpu_s_per_100k"], 1e-9)
+            goal = "CPU per event <= 1/3 Nchan" if ndjson and server == "ssebufd" else "(no goal) CPU per event"
+            met = ("yes" if ratio <= 1 / 3 else "**no**") if goal.startswith("CPU") else ""
+            w("| %s (%s) | %s | %s s / 100k | %s s / 100k (%s, %s) | %.2fx | %s |" % (
+                name, label, goal, fmt(cpu, 2), fmt(nres["server_cpu_s_per_100k"], 2), best[1],
+                best[0].replace("answers ", ""), ratio, met))
+        if ndjson and server == "ssebufd":
+            p99 = mine.get("latency_p99_ms")
+            w("| %s (%s) | p99 latency <= 2 ms | %s ms | | | %s |" % (
+                name, label, fmt(p99, 2), "yes" if p99 is not None and p99 <= 2 else "**no**"))
+        if ndjson and server == "ssebufd redis" and mine.get("redis_script_calls_per_event") is not None:
+            calls = mine["redis_script_calls_per_event"]
+            w("| %s (%s) | Redis script calls per event <= 1 | %s (%s commands inside) | | | %s |" % (
+                name, label, fmt(calls, 2), fmt(mine.get("redis_commands_per_event"), 1),
+                "yes" if calls <= 1 else "**no**"))
+
+
+def rows_of(workloads, servers, results, kind):
+    """(workload, server name, result) of every measured cell of one --workload kind."""
+    rows = [(name, server.name, results.get((name, server.name))) for name, a, _ in workloads
+            if "--workload " + kind in a for server in servers]
+    return [row for row in rows if row[2]]
+
+
 def write_markdown(path, args, servers, workloads, results, commands, started, finished):
     old_notes = ""
     if os.path.exists(path):
@@ -346,7 +538,8 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
     w("# Benchmarks: ssebufd and Nchan side by side")
     w("")
     w("Generated by `tests/benchmarks/run.py` on %s (UTC, run start; with --from-json: run end), %s mode, %d run(s) per cell (medians; "
-      "correctness counts are summed over the runs)." % (started, "quick" if args.quick else "full",
+      "correctness counts are summed over the runs)." % (started, "smoke" if getattr(args, "smoke", False)
+                                                          else "quick" if args.quick else "full",
                                                           args.repeat))
     w("")
     w("## Method")
@@ -372,6 +565,36 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
       "of one session as N HTTP/1.1 requests pipelined in one write, waits for the N answers, "
       "then moves on to its next session; both servers get exactly the same bursts. Publish "
       "round trips count from the write of the burst.")
+    if any("--workload answers" in a for _, a, _ in workloads):
+        w("- **AI answers** (`--workload answers`, issue 16): 500 sessions x 1 subscriber x 200 "
+          "events; every event's message is the `bench:<seq>:<ns>:` marker itself (~27 bytes, "
+          "`--payload 20` adds no padding); every session's producer emits an event every 20 ms "
+          "(`--session-rate 50`: 25,000 events/s over all sessions, ~4 s per session), session i "
+          "starting i x 100 ms / 500 after the first (`--stagger 100`), so the sessions run "
+          "concurrently but not in lock-step. The streams and every publishing connection are "
+          "open before the measured phase (first publish to last delivery). Ways to publish: "
+          "**request**: one `POST` per event, one in flight per connection, on a pool of 50 "
+          "keep-alive connections (session i always on connection i mod 50, so its order is "
+          "defined; an event produced while its connection is busy waits in a queue); "
+          "**batch** (ssebufd): every 100 ms (`--batch-interval`) from its start, a session posts "
+          "the JSON array of the events produced since its last flush (5), on the same pool; "
+          "**ndjson** (ssebufd): one `POST` per session with `Content-Type: application/x-ndjson` "
+          "and `Transfer-Encoding: chunked`, held open for the whole answer, a chunk with one "
+          "line per event as it is produced, the last chunk after the final event (500 open "
+          "request streams); **websocket** (Nchan): one WebSocket per session to `/pub?id=` "
+          "(Nchan's publisher location accepts WebSocket publishers), a text message per event. "
+          "Latency is publish-to-delivery from the write of the request, batch or line (a batch "
+          "waits up to 100 ms in the producer before that, not counted); \"producer lag\" is "
+          "how late events went out against their schedule (a queue behind a busy connection, "
+          "or the load generator's own delay). Server CPU-s / 100k: the 100,000 events each "
+          "published once and delivered once.")
+        w("- **ssebufd redis**: the same answers rows with `--store redis://127.0.0.1:PORT`, a "
+          "fresh `redis-server --save '' --appendonly no` on a free port per cell. ssebench "
+          "reads Redis's `INFO cpu stats commandstats` (one command) before and after the "
+          "measured phase: Redis CPU-s = used_cpu_user + used_cpu_sys; script calls per event = "
+          "EVALSHA/EVAL calls (what ssebufd sends per event); Redis commands per event = "
+          "total_commands_processed (Redis 7 counts every command a script runs too, so this "
+          "is the work inside the scripts), both divided by the events published.")
     w("- **Server CPU-s / 100k** is the on-CPU time of every server thread, read by ssebench from "
       "`/proc/PID/task/*/schedstat` (nanoseconds; the JSON also has the same from `/proc/PID/stat` "
       "utime+stime in clock ticks), nginx: master and all workers, over the measured phase only: fan-out and idle from the first publish to the last "
@@ -413,13 +636,20 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
     w("QT_NO_GLIB=1 ssebufd --listen 127.0.0.1:0 --pipeline external --max-sessions 20000 "
       "--max-connections 10000000 --max-connections-per-ip 10000000 "
       "--log-level warning")
+    if any(server.store == "redis" for server in servers):
+        w("# ssebufd redis (answers rows): a fresh redis-server on a free port, then the same ssebufd with")
+        w("redis-server --port REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no --protected-mode yes")
+        w("QT_NO_GLIB=1 ssebufd ... --store redis://127.0.0.1:REDIS_PORT")
     w("NCHAN_WORKERS=1 %s/start.sh %d /tmp/ssebench-nchan-%d   # and NCHAN_WORKERS=2; stop.sh PID"
       % (args.nchan_dir, args.nchan_port, args.nchan_port))
     w("")
     w("# one ssebench run per cell (PORT and PIDS from the started server)")
     for name, arguments, _ in workloads:
-        w("ssebench --target ssebuf|nchan --url http://127.0.0.1:PORT --server-pids PIDS %s %s --label %s"
-          % (arguments, COMMON_ARGS, shlex.quote(name)))
+        w("ssebench --target %s --url http://127.0.0.1:PORT --server-pids PIDS%s %s %s --label %s"
+          % ("|".join(sorted({s.kind for s in servers if runs_on(arguments, s)})) or "ssebuf|nchan",
+             " [--redis 127.0.0.1:REDIS_PORT]" if any(s.store == "redis" and runs_on(arguments, s)
+                                                       for s in servers) else "",
+             COMMON_ARGS, arguments, shlex.quote(name)))
     w("```")
     w("")
     w("## Results")
@@ -427,8 +657,10 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
     w("| workload | server | delivered/s | server CPU-s / 100k (phase) | deliveries per CPU-s | "
       "whole run CPU-s / 100k | p50 ms | p99 ms | peak RSS MiB | missing / dup / out of order |")
     w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for name, _, description in workloads:
+    for name, arguments, description in workloads:
         for server in servers:
+            if not runs_on(arguments, server):
+                continue
             r = results.get((name, server.name))
             if r is None:
                 w("| %s | %s | n/a | | | | | | | not run |" % (name, server.name))
@@ -441,22 +673,48 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
                 fmt(whole, 2), fmt(r.get("latency_p50_ms"), 2), fmt(r.get("latency_p99_ms"), 2),
                 fmt(r.get("server_peak_rss_kb", 0) / 1024, 1), correctness(r)))
     w("")
-    idle_rows = [(name, server.name, results.get((name, server.name))) for name, a, _ in workloads
-                 if "--workload idle" in a for server in servers]
-    if any(r for _, _, r in idle_rows):
+    idle_rows = rows_of(workloads, servers, results, "idle")
+    if idle_rows:
         w("Idle streams:")
         w("")
         w("| workload | server | streams open | RSS per stream KiB | server CPU-s while idle |")
         w("|---|---|---:|---:|---:|")
         for name, server_name, r in idle_rows:
-            if r:
-                w("| %s | %s | %s | %s | %s |" % (name, server_name, fmt(r.get("streams_opened")),
-                                                  fmt(r.get("rss_per_stream_kb"), 1),
-                                                  fmt(r.get("idle_cpu_s"), 2)))
+            w("| %s | %s | %s | %s | %s |" % (name, server_name, fmt(r.get("streams_opened")),
+                                              fmt(r.get("rss_per_stream_kb"), 1),
+                                              fmt(r.get("idle_cpu_s"), 2)))
         w("")
-    cpu_rows = [(name, server.name, results.get((name, server.name))) for name, a, _ in workloads
-                if "--workload fanout" in a for server in servers]
-    if any(r for _, _, r in cpu_rows):
+    answer_rows = rows_of(workloads, servers, results, "answers")
+    if answer_rows:
+        w("### AI answers: CPU per event, latency, Redis")
+        w("")
+        w("Per 100k events (each published once and delivered once), measured phase. \"+ Redis\" "
+          "adds Redis's own CPU (`INFO cpu`) for the Redis-store rows.")
+        w("")
+        w("| workload | server | events/s | server CPU-s / 100k | Redis CPU-s / 100k | "
+          "server + Redis CPU-s / 100k | p50 ms | p99 ms | producer lag p99 ms | "
+          "script calls / event | Redis commands / event | missing / dup / out of order |")
+        w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for name, server_name, r in answer_rows:
+            own = r.get("server_cpu_s_per_100k")
+            redis_cpu = r.get("redis_cpu_s_per_100k")
+            w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                name, server_name, fmt(r.get("delivered_per_s")), fmt(own, 2), fmt(redis_cpu, 2),
+                fmt(own + redis_cpu, 2) if own is not None and redis_cpu is not None else "",
+                fmt(r.get("latency_p50_ms"), 2), fmt(r.get("latency_p99_ms"), 2),
+                fmt(r.get("schedule_lag_p99_ms"), 2), fmt(r.get("redis_script_calls_per_event"), 2),
+                fmt(r.get("redis_commands_per_event"), 2), correctness(r)))
+        calls = [(name, server_name, r["redis_calls_per_event"]) for name, server_name, r in answer_rows
+                 if r.get("redis_calls_per_event")]
+        if calls:
+            w("")
+            w("Redis commands per event by name (first run of each cell; inside scripts included):")
+            w("")
+            for name, server_name, text in calls:
+                w("- %s, %s: %s" % (name, server_name, text))
+        w("")
+    cpu_rows = rows_of(workloads, servers, results, "fanout")
+    if cpu_rows:
         w("### Where the server CPU goes (fan-out)")
         w("")
         w("User and system CPU-seconds per 100k deliveries over the measured phase, from "
@@ -467,8 +725,6 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
         w("| workload | server | user CPU-s / 100k | system CPU-s / 100k | system share |")
         w("|---|---|---:|---:|---:|")
         for name, server_name, r in cpu_rows:
-            if not r:
-                continue
             user = r.get("server_user_s_per_100k")
             system = r.get("server_system_s_per_100k")
             share = system / (user + system) if user is not None and system is not None \
@@ -504,6 +760,16 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
                     name, fmt(mine.get("latency_p99_ms"), 2), fmt(nres["latency_p99_ms"], 2), nname,
                     mine.get("latency_p99_ms", 0) / max(nres["latency_p99_ms"], 1e-9),
                     "yes" if ok else "**no**"))
+        if "--workload fanout" in arguments and not paced and "--burst" not in arguments:
+            nname, nres = best_nchan(results, name, "server_user_s_per_100k", higher_is_better=False)
+            user = mine.get("server_user_s_per_100k")
+            if nres and user is not None:
+                ratio = user / max(nres["server_user_s_per_100k"], 1e-9)
+                w("| %s | user CPU per delivery <= 0.5x Nchan | %s s / 100k | %s s / 100k (%s) | "
+                  "%.2fx | %s |" % (name, fmt(user, 3), fmt(nres["server_user_s_per_100k"], 3), nname,
+                                    ratio, "yes" if ratio <= 0.5 else "**no**"))
+        if "--workload answers" in arguments:
+            answers_ratios(w, results, name, arguments, workloads)
         if name.startswith("idle"):
             nname, nres = best_nchan(results, name, "rss_per_stream_kb", higher_is_better=False)
             if nres and "rss_per_stream_kb" in mine:
@@ -549,6 +815,8 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
 class NamedServer:
     def __init__(self, name):
         self.name = name
+        self.kind = "nchan" if name.startswith("Nchan") else "ssebuf"
+        self.store = "redis" if "redis" in name else "memory"
 
 
 def rewrite_from_json(args, workloads):
@@ -564,7 +832,7 @@ def rewrite_from_json(args, workloads):
     servers = [NamedServer(name) for name in names]
     labels = {r["label"] for r in lines}
     workloads = []
-    for workload in WORKLOADS + QUICK_WORKLOADS:
+    for workload in WORKLOADS + QUICK_WORKLOADS + SMOKE_WORKLOADS:
         if workload[0] in labels and workload[0] not in [w[0] for w in workloads]:
             workloads.append(workload)
     args.repeat = max(len(v) for v in runs.values())
@@ -591,9 +859,18 @@ def main():
     parser.add_argument("--with-info-log", action="store_true",
                         help="also measure ssebufd at its default --log-level info (access log on)")
     parser.add_argument("--quick", action="store_true", help="tiny workloads, one run: a smoke of the tooling")
+    parser.add_argument("--smoke", action="store_true",
+                        help="every answers workload tiny (5 sessions x 20 events), once, on ssebufd, "
+                        "ssebufd redis (when redis-server is installed) and Nchan; exit 1 on any "
+                        "loss or error; writes --out only when given (ctest: bench_smoke_answers)")
+    parser.add_argument("--no-redis", action="store_true",
+                        help="skip the Redis-store ssebufd (otherwise measured on the answers "
+                        "workloads when redis-server is on PATH)")
     parser.add_argument("--repeat", type=int, help="runs per cell (default 3, quick 1)")
-    parser.add_argument("--only", help="comma-separated workload names (prefix match)")
-    parser.add_argument("--out", default=os.path.join(SOURCE_DIR, "docs", "benchmarks.md"))
+    parser.add_argument("--only", help="comma-separated workload names (prefix match): e.g. "
+                        "--only answers (the issue-16 rows), --only fanout,latejoin")
+    parser.add_argument("--out", help="the Markdown to write (default docs/benchmarks.md; "
+                        "--smoke: none)")
     parser.add_argument("--json-out", help="append every result line to this file")
     parser.add_argument("--from-json", help="only rewrite --out from the result lines of an earlier run")
     parser.add_argument("--measured-with", help="with --from-json: the command line of that run")
@@ -605,9 +882,11 @@ def main():
     if args.pin:
         PIN["server"], PIN["client"] = args.pin.split(":", 1)
     if args.repeat is None:
-        args.repeat = 1 if args.quick else 3
+        args.repeat = 1 if args.quick or args.smoke else 3
+    if args.out is None and not args.smoke:
+        args.out = os.path.join(SOURCE_DIR, "docs", "benchmarks.md")
 
-    workloads = QUICK_WORKLOADS if args.quick else WORKLOADS
+    workloads = SMOKE_WORKLOADS if args.smoke else QUICK_WORKLOADS if args.quick else WORKLOADS
     if args.only:
         wanted = [w.strip() for w in args.only.split(",")]
         workloads = [w for w in workloads if any(w[0].startswith(p) for p in wanted)]
@@ -617,6 +896,11 @@ def main():
         servers.append(Ssebufd(os.path.abspath(args.ssebufd)))
         if args.with_info_log:
             servers.append(Ssebufd(os.path.abspath(args.ssebufd), "info"))
+        if not args.no_redis and any("--workload answers" in a for _, a, _ in workloads):
+            if shutil.which("redis-server"):
+                servers.append(SsebufdRedis(os.path.abspath(args.ssebufd)))
+            else:
+                log("redis-server not found: no Redis-store rows")
     if not args.no_nchan:
         for workers in [int(n) for n in args.nchan_workers.split(",") if n]:
             servers.append(Nchan(args.nchan_dir, workers, args.nchan_port))
@@ -634,7 +918,9 @@ def main():
     for repeat in range(args.repeat):
         for name, arguments, _ in workloads:
             for server in servers:
-                bench_args = shlex.split(arguments + " " + COMMON_ARGS) + ["--label", name]
+                if not runs_on(arguments, server):
+                    continue
+                bench_args = shlex.split(COMMON_ARGS + " " + arguments) + ["--label", name]
                 try:
                     server.start()
                     time.sleep(0.3)
@@ -662,8 +948,9 @@ def main():
         json_file.close()
     results = {key: median_result(value) for key, value in runs.items()}
     finished = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
-    write_markdown(args.out, args, servers, workloads, results, commands, started, finished)
-    log("wrote %s" % args.out)
+    if args.out:
+        write_markdown(args.out, args, servers, workloads, results, commands, started, finished)
+        log("wrote %s" % args.out)
     return 1 if failures else 0
 
 
