@@ -15,7 +15,6 @@ instance read from Redis. Usage:
 
 import http.client
 import json
-import os
 import re
 import selectors
 import socket
@@ -25,55 +24,8 @@ import tempfile
 import threading
 import time
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port < 55000:
-            return port
-
-
-def cli(port, *args):
-    return subprocess.run(["redis-cli", "-p", str(port), *args], check=True,
-                          capture_output=True, text=True).stdout.strip()
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def info_number(text, name):
-    m = re.search(rf"^{name}:(\d+)", text, re.M)
-    return int(m.group(1)) if m else 0
-
-
-def start_instance(binary, url):
-    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--store", url, "--pipeline",
-                             "external", "--session-ttl", "3600", "--max-sessions", "100000",
-                             "--log-level", "warning"], stdout=subprocess.PIPE, text=True)
-    host, port = re.search(r"listening on http://([^:]+):(\d+)", proc.stdout.readline()).groups()
-    conn = http.client.HTTPConnection(host, int(port))
-    for _ in range(200):
-        conn.request("GET", "/healthz")
-        r = conn.getresponse()
-        r.read()
-        if r.status == 200:
-            break
-        time.sleep(0.05)
-    return proc, host, int(port)
-
-
-def subscriber_bytes(host, port):
-    conn = http.client.HTTPConnection(host, port)
-    conn.request("GET", "/metrics")
-    text = conn.getresponse().read().decode()
-    return int(re.search(r"^ssebuf_redis_subscriber_bytes_total (\d+)", text, re.M).group(1))
+from measurekit import (cli, cpu_seconds, free_port, info_number, start_instance, subscriber_bytes,
+                        wait_for_ping)
 
 
 def main():
@@ -95,13 +47,7 @@ def main():
                  "1000", "--dir", workdir, "--save", "", "--appendonly", "no"],
                 stdout=subprocess.DEVNULL))
         for p in ports:
-            for _ in range(100):
-                try:
-                    if cli(p, "PING") == "PONG":
-                        break
-                except subprocess.CalledProcessError:
-                    pass
-                time.sleep(0.05)
+            wait_for_ping(p)
         subprocess.run(["redis-cli", "--cluster", "create",
                         *[f"127.0.0.1:{p}" for p in ports], "--cluster-replicas", "1",
                         "--cluster-yes"], check=True, capture_output=True)
