@@ -92,28 +92,12 @@ void tst_RedisCluster::init()
 
 void tst_RedisCluster::cleanup()
 {
-    if (QTest::currentTestFailed()) {
-        for (ServiceProcess *service : {m_a.get(), m_b.get(), m_c.get()}) {
-            if (service)
-                qWarning().noquote() << "ssebufd output:" << service->output().right(6000);
-        }
-    }
-    m_a.reset();
-    m_b.reset();
-    m_c.reset();
+    testkit::stopInstances({&m_a, &m_b, &m_c}, 6000);
 }
 
 bool tst_RedisCluster::startInstance(ServiceProcess &service, const QStringList &extra)
 {
-    const QStringList args {QStringLiteral("--store"),       m_cluster.url(),
-                            QStringLiteral("--pipeline"),    QStringLiteral("external"),
-                            QStringLiteral("--session-ttl"), QStringLiteral("600")};
-    if (!service.start(args + extra)) {
-        qWarning().noquote() << service.errorText();
-        return false;
-    }
-    return QTest::qWaitFor(
-        [&] { return m_http.get(service.url(QStringLiteral("/healthz"))).status == 200; }, 10000);
+    return testkit::startStoreInstance(m_http, service, m_cluster.url(), extra);
 }
 
 QString tst_RedisCluster::startSession(ServiceProcess &service)
@@ -212,12 +196,7 @@ void tst_RedisCluster::liveAcrossInstances()
     QVERIFY(!id.isEmpty());
     RawSseClient onB;
     RawSseClient onC;
-    QSignalSpy headersB(&onB, &RawSseClient::headersReceived);
-    QSignalSpy headersC(&onC, &RawSseClient::headersReceived);
-    onB.open(m_b->url(ssePath(id)));
-    onC.open(m_c->url(ssePath(id)));
-    QVERIFY(headersB.wait(10000));
-    QVERIFY(onC.headersDone() || headersC.wait(10000));
+    QVERIFY(testkit::openStreams({{&onB, m_b->url(ssePath(id))}, {&onC, m_c->url(ssePath(id))}}));
     QCOMPARE(onB.status(), 200);
     ServiceProcess *instances[] = {m_a.get(), m_b.get(), m_c.get()};
     for (int i = 1; i <= 9; ++i) {

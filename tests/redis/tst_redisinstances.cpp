@@ -89,26 +89,12 @@ void tst_RedisInstances::init()
 
 void tst_RedisInstances::cleanup()
 {
-    if (QTest::currentTestFailed()) {
-        for (ServiceProcess *service : {m_a.get(), m_b.get()}) {
-            if (service)
-                qWarning().noquote() << "ssebufd output:" << service->output();
-        }
-    }
-    m_a.reset();
-    m_b.reset();
+    stopInstances({&m_a, &m_b});
 }
 
 bool tst_RedisInstances::startInstance(ServiceProcess &service, const QStringList &extra)
 {
-    QStringList args {QStringLiteral("--store"),       m_redis.url(),
-                      QStringLiteral("--pipeline"),    QStringLiteral("external"),
-                      QStringLiteral("--session-ttl"), QStringLiteral("600")};
-    if (!service.start(args + extra)) {
-        qWarning().noquote() << service.errorText();
-        return false;
-    }
-    return QTest::qWaitFor([&] { return health(service) == 200; }, 10000);
+    return startStoreInstance(m_http, service, m_redis.url(), extra);
 }
 
 int tst_RedisInstances::health(ServiceProcess &service)
@@ -127,12 +113,7 @@ void tst_RedisInstances::liveAcrossInstances()
 
     RawSseClient onB;
     RawSseClient onA;
-    QSignalSpy headersB(&onB, &RawSseClient::headersReceived);
-    QSignalSpy headersA(&onA, &RawSseClient::headersReceived);
-    onB.open(m_b->url(ssePath(id)));
-    onA.open(m_a->url(ssePath(id)));
-    QVERIFY(headersB.wait(10000));
-    QVERIFY(onA.headersDone() || headersA.wait(10000));
+    QVERIFY(openStreams({{&onB, m_b->url(ssePath(id))}, {&onA, m_a->url(ssePath(id))}}));
     QCOMPARE(onB.status(), 200);
     QCOMPARE(onB.header("content-type"), QByteArray("text/event-stream"));
     QCOMPARE(onB.sequence(), QList<qint64> {});
@@ -461,10 +442,7 @@ void tst_RedisInstances::removalReachesEveryInstance()
     onB.open(m_b->url(ssePath(deleted)));
     QVERIFY(headers.wait(5000));
     QCOMPARE(onB.status(), 200);
-    QCOMPARE(
-        m_http.sendCustom("DELETE", m_a->url(adminSessionPath(deleted)))
-            .status,
-        204);
+    QCOMPARE(m_http.sendCustom("DELETE", m_a->url(adminSessionPath(deleted))).status, 204);
     QTRY_VERIFY_WITH_TIMEOUT(onB.isFinished(), 5000);
     QCOMPARE(m_http.get(m_b->url(ssePath(deleted))).status, 404);
     QCOMPARE(postEvent(m_http, *m_b, deleted, messageEvent(QStringLiteral("late"))).status, 404);
