@@ -1,19 +1,20 @@
-// RedisClusterStore's appends: the single-node append script (RedisScript::append, with the
-// idempotency keys and batches of contract sections 10 and 11), run on the session's
-// master without the index (a cluster keeps it beside, section 9 of docs/redis.md) and
-// publishing on the session's shard channel; with --redis-wait-replicas, WAIT first and
-// the instance publishes.
+// RedisStoreBase: keys, the scripts both Redis stores run, and the appends. The append
+// script publishes the batch on the session's live channel; with --redis-wait-replicas it
+// publishes nothing, WAIT follows it on the same connection and this instance publishes
+// once the replicas have the events, so no instance delivers an event a failover can lose.
 
-#include "redisclusterstore.h"
-#include "redissessioncodec.h"
+#include "redisstorebase.h"
 
 #include "redisbatch.h"
 #include "redisreply.h"
+#include "redissessioncodec.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+
+#include <algorithm>
 
 Q_DECLARE_LOGGING_CATEGORY(lcRedisStore)
 
@@ -26,10 +27,107 @@ namespace {
 // How long an append waits for --redis-wait-replicas replicas before it answers 503.
 constexpr int waitTimeoutMs = 1000;
 
+QByteArray databaseSuffix(const RedisEndpoint &endpoint, bool sharded)
+{
+    return sharded ? QByteArray() : ':' + QByteArray::number(endpoint.database);
+}
+
 } // namespace
 
-void RedisClusterStore::appendEvent(const QString &sessionId, const EventDraft &draft,
-                                    AppendCallback done)
+RedisStoreBase::RedisStoreBase(const RedisEndpoint &endpoint, const RetentionPolicy &policy,
+                               int waitReplicas, bool sharded, WriteCoalescer *coalescer,
+                               QObject *parent)
+    : SessionStore(parent)
+    , m_endpoint(endpoint)
+    , m_policy(policy)
+    , m_waitReplicas(waitReplicas)
+    , m_sharded(sharded)
+    , m_appendScript(RedisScript::append())
+    , m_readScript(RedisScript::read())
+    , m_lifecycleChannel("ssebuf:lifecycle" + databaseSuffix(endpoint, sharded))
+    , m_coalescer(coalescer)
+{
+    m_watchTimer.setInterval(250);
+    connect(&m_watchTimer, &QTimer::timeout, this, &RedisStoreBase::watchTimer_timeout);
+    m_watchTimer.start();
+}
+
+RedisStoreBase::~RedisStoreBase() = default;
+
+QByteArray RedisStoreBase::key(const char *kind, const QString &sessionId) const
+{
+    if (m_sharded)
+        return "ssebuf:{" + sessionId.toUtf8() + "}:" + kind;
+    return QByteArray("ssebuf:") + kind + ':' + sessionId.toUtf8();
+}
+
+QByteArray RedisStoreBase::channelOf(const QString &sessionId) const
+{
+    if (m_sharded)
+        return "ssebuf:{" + sessionId.toUtf8() + "}:live";
+    return "ssebuf:live" + databaseSuffix(m_endpoint, false) + ':' + sessionId.toUtf8();
+}
+
+void RedisStoreBase::evaluate(const RedisScript &script, const QList<QByteArray> &keys,
+                              const QList<QByteArray> &args, ReplyHandler handler)
+{
+    QList<QByteArray> command {"EVALSHA", script.sha1, QByteArray::number(keys.size())};
+    command += keys;
+    command += args;
+    send(keys.first(), command,
+         [this, command, source = script.source, handler](const redisReply *reply) mutable {
+             if (isError(reply) && text(reply).startsWith("NOSCRIPT")) {
+                 command[0] = "EVAL";
+                 command[1] = source;
+                 send(command.at(3), command, std::move(handler));
+                 return;
+             }
+             handler(reply);
+         });
+}
+
+SessionSummary RedisStoreBase::summaryOf(const QString &sessionId, const Fields &fields) const
+{
+    return sessionSummaryFromFields(sessionId, fields, ttlMs());
+}
+
+void RedisStoreBase::readEvents(const QString &sessionId, qint64 afterSeq, int limit,
+                                ReadCallback done)
+{
+    if (!isAvailable()) {
+        ReadResult result;
+        result.available = false;
+        done(result);
+        return;
+    }
+    evaluate(m_readScript, {metaKey(sessionId), streamKey(sessionId)},
+             {QByteArray::number(afterSeq + 1), QByteArray::number(std::max(1, limit))},
+             [this, done = std::move(done), sessionId, afterSeq](const redisReply *reply) {
+                 if (!isArray(reply) && reply)
+                     qCWarning(lcRedisStore).noquote()
+                         << "read failed:" << QString::fromUtf8(text(reply));
+                 done(readResultFromReply(sessionId, afterSeq, reply, ttlMs()));
+             });
+}
+
+void RedisStoreBase::findSession(const QString &sessionId, FindCallback done)
+{
+    if (!isAvailable()) {
+        done(std::nullopt);
+        return;
+    }
+    send(metaKey(sessionId), {"HGETALL", metaKey(sessionId)},
+         [this, done = std::move(done), sessionId](const redisReply *reply) {
+             if (!isArray(reply) || reply->elements == 0) {
+                 done(std::nullopt);
+                 return;
+             }
+             done(summaryOf(sessionId, fields(reply)));
+         });
+}
+
+void RedisStoreBase::appendEvent(const QString &sessionId, const EventDraft &draft,
+                                 AppendCallback done)
 {
     BatchAppend batch;
     batch.items.append(BatchItem {draft, {}, {}});
@@ -38,8 +136,8 @@ void RedisClusterStore::appendEvent(const QString &sessionId, const EventDraft &
     });
 }
 
-void RedisClusterStore::appendBatch(const QString &sessionId, const BatchAppend &batch,
-                                    BatchCallback done)
+void RedisStoreBase::appendBatch(const QString &sessionId, const BatchAppend &batch,
+                                 BatchCallback done)
 {
     BatchResult refused;
     if (!isAvailable()) {
@@ -47,9 +145,11 @@ void RedisClusterStore::appendBatch(const QString &sessionId, const BatchAppend 
         return;
     }
     const bool waits = m_waitReplicas > 0;
-    // "SPUBLISH <channel>": the script publishes on the session's shard channel; with WAIT
+    // "[S]PUBLISH <channel>": the script publishes on the session's live channel; with WAIT
     // it does not publish at all, this instance does once the replicas have the events.
-    const QByteArray publishTo = waits ? QByteArray() : "SPUBLISH " + channelOf(sessionId);
+    const QByteArray publishTo = waits
+        ? QByteArray()
+        : QByteArray(m_sharded ? "SPUBLISH " : "PUBLISH ") + channelOf(sessionId);
     QList<QByteArray> args;
     int tooLarge = -1;
     if (!RedisBatch::arguments(sessionId, batch, QDateTime::currentMSecsSinceEpoch(), m_policy,
@@ -61,10 +161,9 @@ void RedisClusterStore::appendBatch(const QString &sessionId, const BatchAppend 
         done(refused);
         return;
     }
-    // KEYS[3] is the index on a single node; here the meta key stands in, which the
-    // script then leaves alone.
-    const QList<QByteArray> keys {metaKey(sessionId), streamKey(sessionId), metaKey(sessionId),
-                                  keysKey(sessionId), keyOrderKey(sessionId)};
+    const QList<QByteArray> keys {metaKey(sessionId), streamKey(sessionId),
+                                  appendIndexKey(sessionId), keysKey(sessionId),
+                                  keyOrderKey(sessionId)};
     if (!waits) {
         evaluate(m_appendScript, keys, args,
                  [this, sessionId, args, done = std::move(done)](const redisReply *reply) {
@@ -90,11 +189,9 @@ void RedisClusterStore::appendBatch(const QString &sessionId, const BatchAppend 
     QList<QByteArray> command {"EVALSHA", m_appendScript.sha1, QByteArray::number(keys.size())};
     command += keys;
     command += args;
-    m_cluster->commandThen(
+    sendThen(
         metaKey(sessionId), command,
-        [this, pending, args](const redisReply *reply) {
-            if (m_closing)
-                return;
+        [pending, args](const redisReply *reply) {
             pending->result = RedisBatch::result(reply, args);
             // Nothing new was written (refused, or only duplicates): no WAIT needed.
             if (pending->result.status != BatchStatus::Appended || pending->result.events.isEmpty())
@@ -102,7 +199,7 @@ void RedisClusterStore::appendBatch(const QString &sessionId, const BatchAppend 
         },
         {"WAIT", QByteArray::number(m_waitReplicas), QByteArray::number(waitTimeoutMs)},
         [this, pending, sessionId](const redisReply *reply) {
-            if (m_closing || pending->answered)
+            if (pending->answered)
                 return;
             if (!reply || reply->type != REDIS_REPLY_INTEGER || reply->integer < m_waitReplicas) {
                 qCWarning(lcRedisStore).noquote()
@@ -121,10 +218,10 @@ void RedisClusterStore::appendBatch(const QString &sessionId, const BatchAppend 
 }
 
 // After an append of this instance: what the script did not publish. The events go to the
-// session's shard channel when WAIT held them back; the end of the session goes to the
+// session's live channel when WAIT held them back; the end of the session goes to the
 // lifecycle channel; and this instance's own admin feed and metrics see its appends to
 // sessions it does not watch (no notification comes back for those).
-void RedisClusterStore::appended(const QString &sessionId, const BatchResult &result, bool publish)
+void RedisStoreBase::appended(const QString &sessionId, const BatchResult &result, bool publish)
 {
     if (result.status != BatchStatus::Appended || result.events.isEmpty())
         return;
@@ -160,7 +257,8 @@ void RedisClusterStore::appended(const QString &sessionId, const BatchResult &re
                                               {QStringLiteral("x"), 0}})
                        .toJson(QJsonDocument::Compact);
              if (publish)
-                 send(channelOf(sessionId), {"SPUBLISH", channelOf(sessionId), header + lines},
+                 send(channelOf(sessionId),
+                      {m_sharded ? "SPUBLISH" : "PUBLISH", channelOf(sessionId), header + lines},
                       [](const redisReply *) {});
              if (!watched)
                  handleNotification(header + lines);

@@ -1,7 +1,7 @@
-// RedisClusterStore's live traffic: the shard channel subscriptions of the sessions
-// streamed here, the lifecycle channel, and the notifications they bring.
+// RedisStoreBase's live traffic: the channel subscriptions of the sessions streamed here,
+// the lifecycle channel, and the notifications they bring.
 
-#include "redisclusterstore.h"
+#include "redisstorebase.h"
 
 #include "redisreply.h"
 
@@ -16,72 +16,80 @@ namespace ssebuf {
 
 namespace {
 
-// A stream waits this long for its session's subscription before it gives up (503-like:
-// the stream ends with store_unavailable and the client resumes).
+// A stream waits this long for its session's subscription before it gives up (the stream
+// ends with store_unavailable and the client resumes).
 constexpr int watchTimeoutMs = 3000;
 
 } // namespace
 
-void RedisClusterStore::cluster_nodeAdded(RedisClusterNode *node)
+void RedisStoreBase::addSubscriber(RedisSubscriber *subscriber)
 {
-    RedisSubscriber *subscriber = node->subscriber();
     connect(subscriber, &RedisSubscriber::messageReceived, this,
-            &RedisClusterStore::subscriber_message);
+            &RedisStoreBase::subscriber_message);
     connect(subscriber, &RedisSubscriber::subscribed, this,
-            [this, node](const QByteArray &channel) { subscriber_subscribed(node, channel); });
-    connect(subscriber, &RedisSubscriber::unsubscribed, this,
-            [this, node](const QByteArray &channel, bool solicited) {
-                subscriber_unsubscribed(node, channel, solicited);
+            [this, subscriber](const QByteArray &channel) {
+                subscriber_subscribed(subscriber, channel);
             });
-    connect(subscriber, &RedisSubscriber::refused, this, &RedisClusterStore::subscriber_refused);
+    connect(subscriber, &RedisSubscriber::unsubscribed, this,
+            [this, subscriber](const QByteArray &channel, bool solicited) {
+                subscriber_unsubscribed(subscriber, channel, solicited);
+            });
+    connect(subscriber, &RedisSubscriber::refused, this, &RedisStoreBase::subscriber_refused);
 }
 
-void RedisClusterStore::cluster_nodeLost(RedisClusterNode *node)
+void RedisStoreBase::subscriberLost(RedisSubscriber *subscriber)
 {
     // Whatever was subscribed there may have missed messages from now on.
     for (auto it = m_watches.begin(); it != m_watches.end(); ++it) {
-        if (it->node == node || (!it->node && it->subscribed)) {
-            it->node = nullptr;
+        if (it->subscriber == subscriber || (!it->subscriber && it->subscribed)) {
+            it->subscriber = nullptr;
             if (it->subscribed)
                 it->resync = true;
             it->subscribed = false;
         }
     }
-    if (m_lifecycleNode == node || !m_lifecycleNode) {
-        m_lifecycleNode = nullptr;
+    if (m_lifecycleSubscriber == subscriber || !m_lifecycleSubscriber) {
+        m_lifecycleSubscriber = nullptr;
         m_lifecycleSubscribed = false;
     }
 }
 
-void RedisClusterStore::subscribeAll()
+void RedisStoreBase::closeLive()
+{
+    m_closing = true;
+    m_watchTimer.stop();
+}
+
+void RedisStoreBase::subscribeAll()
 {
     if (m_closing)
         return;
-    if (!m_lifecycleNode) {
+    if (!m_lifecycleSubscriber) {
         m_lifecycleSubscribed = false;
-        m_lifecycleNode = m_cluster->anyNode();
-        if (m_lifecycleNode)
-            m_lifecycleNode->subscriber()->send("SUBSCRIBE", m_lifecycleChannel);
+        m_lifecycleSubscriber = lifecycleSubscriber();
+        if (m_lifecycleSubscriber)
+            m_lifecycleSubscriber->send("SUBSCRIBE", m_lifecycleChannel);
     }
     for (auto it = m_watches.begin(); it != m_watches.end(); ++it)
         subscribe(it.key(), it.value());
 }
 
-void RedisClusterStore::subscribe(const QString &sessionId, Watch &watch)
+void RedisStoreBase::subscribe(const QString &sessionId, Watch &watch)
 {
-    if (watch.node)
-        return; // subscribed, or the SSUBSCRIBE is on its way
+    if (watch.subscriber)
+        return; // subscribed, or the subscription is on its way
     const QByteArray channel = channelOf(sessionId);
-    RedisClusterNode *node = m_cluster->nodeForSlot(redisKeySlot(channel));
-    if (!node)
-        return; // again once the slot's master is known (topologyChanged, watch timer)
-    watch.node = node;
-    node->subscriber()->send("SSUBSCRIBE", channel);
+    RedisSubscriber *subscriber = subscriberFor(channel);
+    if (!subscriber || !subscriber->isOpen())
+        return; // again once it is (subscribeAll, the watch timer)
+    watch.subscriber = subscriber;
+    subscriber->send(m_sharded ? "SSUBSCRIBE" : "SUBSCRIBE", channel);
 }
 
-void RedisClusterStore::watchSession(const QString &sessionId, std::function<void(bool)> ready)
+void RedisStoreBase::watchSession(const QString &sessionId, std::function<void(bool)> ready)
 {
     Watch &watch = m_watches[sessionId];
+    m_sessionOfChannel.insert(channelOf(sessionId), sessionId);
     ++watch.watchers;
     if (watch.subscribed) {
         ready(true);
@@ -93,27 +101,28 @@ void RedisClusterStore::watchSession(const QString &sessionId, std::function<voi
     subscribe(sessionId, watch);
 }
 
-void RedisClusterStore::unwatchSession(const QString &sessionId)
+void RedisStoreBase::unwatchSession(const QString &sessionId)
 {
     const auto it = m_watches.find(sessionId);
     if (it == m_watches.end() || --it->watchers > 0)
         return;
-    if (it->node && it->node->isUp())
-        it->node->subscriber()->send("SUNSUBSCRIBE", channelOf(sessionId));
+    const QByteArray channel = channelOf(sessionId);
+    if (it->subscriber && it->subscriber->isOpen())
+        it->subscriber->send(m_sharded ? "SUNSUBSCRIBE" : "UNSUBSCRIBE", channel);
     m_watches.erase(it);
+    m_sessionOfChannel.remove(channel);
 }
 
-void RedisClusterStore::subscriber_subscribed(RedisClusterNode *node, const QByteArray &channel)
+void RedisStoreBase::subscriber_subscribed(RedisSubscriber *subscriber, const QByteArray &channel)
 {
     if (channel == m_lifecycleChannel) {
-        m_lifecycleSubscribed = node == m_lifecycleNode;
+        m_lifecycleSubscribed = subscriber == m_lifecycleSubscriber;
         return;
     }
-    const QString sessionId = sessionOfChannel(channel);
-    const auto it = m_watches.find(sessionId);
-    if (it == m_watches.end() || it->node != node) {
+    const auto it = m_watches.find(sessionOfChannel(channel));
+    if (it == m_watches.end() || it->subscriber != subscriber) {
         // Nobody streams it here any more (or it moved on): drop it.
-        node->subscriber()->send("SUNSUBSCRIBE", channel);
+        subscriber->send(m_sharded ? "SUNSUBSCRIBE" : "UNSUBSCRIBE", channel);
         return;
     }
     it->subscribed = true;
@@ -122,50 +131,52 @@ void RedisClusterStore::subscriber_subscribed(RedisClusterNode *node, const QByt
     for (const std::function<void(bool)> &ready : waiters)
         ready(true);
     if (resync)
-        Q_EMIT sessionResync(sessionId);
+        Q_EMIT sessionResync(it.key());
 }
 
-void RedisClusterStore::subscriber_unsubscribed(RedisClusterNode *node, const QByteArray &channel,
-                                                bool solicited)
+void RedisStoreBase::subscriber_unsubscribed(RedisSubscriber *subscriber, const QByteArray &channel,
+                                             bool solicited)
 {
     if (solicited)
         return;
     if (channel == m_lifecycleChannel) {
-        m_lifecycleNode = nullptr;
+        m_lifecycleSubscriber = nullptr;
         m_lifecycleSubscribed = false;
         subscribeAll();
         return;
     }
-    // The node gave the slot away (a reshard): subscribe where it went, then read again.
+    // Redis dropped it (a cluster node gave the slot away): subscribe where it went, then
+    // read again.
     const auto it = m_watches.find(sessionOfChannel(channel));
-    if (it == m_watches.end() || it->node != node)
+    if (it == m_watches.end() || it->subscriber != subscriber)
         return;
-    qCInfo(lcRedisStore).noquote() << "live channel" << channel << "left" << node->address();
-    it->node = nullptr;
+    qCInfo(lcRedisStore).noquote() << "live channel" << channel << "dropped by Redis";
+    it->subscriber = nullptr;
     it->subscribed = false;
     it->resync = true;
-    m_cluster->refreshSoon();
+    channelDropped();
 }
 
-void RedisClusterStore::subscriber_refused(const QByteArray &command, const QByteArray &channel,
-                                           const QByteArray &error)
+void RedisStoreBase::subscriber_refused(const QByteArray &command, const QByteArray &channel,
+                                        const QByteArray &error)
 {
     const auto it = m_watches.find(sessionOfChannel(channel));
-    if (command != "SSUBSCRIBE" || it == m_watches.end())
+    if ((command != "SUBSCRIBE" && command != "SSUBSCRIBE") || it == m_watches.end())
         return;
-    it->node = nullptr;
-    if (error.startsWith("MOVED "))
-        m_cluster->noteMoved(error); // subscribed again on topologyChanged or the watch timer
-    else
-        qCWarning(lcRedisStore).noquote()
-            << "SSUBSCRIBE" << channel << "refused:" << QString::fromUtf8(error);
+    it->subscriber = nullptr; // subscribed again by the watch timer
+    channelRefused(error);
 }
 
-void RedisClusterStore::watchTimer_timeout()
+void RedisStoreBase::channelRefused(const QByteArray &error)
+{
+    qCWarning(lcRedisStore).noquote() << "subscription refused:" << QString::fromUtf8(error);
+}
+
+void RedisStoreBase::watchTimer_timeout()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (auto it = m_watches.begin(); it != m_watches.end(); ++it) {
-        if (!it->subscribed && !it->node)
+        if (!it->subscribed && !it->subscriber)
             subscribe(it.key(), it.value());
         if (!it->waiters.isEmpty() && now - it->waitingSinceMs > watchTimeoutMs) {
             const QList<std::function<void(bool)>> waiters = std::exchange(it->waiters, {});
@@ -173,25 +184,20 @@ void RedisClusterStore::watchTimer_timeout()
                 ready(false);
         }
     }
-    if (!m_lifecycleNode || !m_lifecycleSubscribed) {
-        if (m_lifecycleNode && !m_lifecycleNode->isUp())
-            m_lifecycleNode = nullptr;
-        if (!m_lifecycleNode)
+    if (!m_lifecycleSubscriber || !m_lifecycleSubscribed) {
+        if (m_lifecycleSubscriber && !m_lifecycleSubscriber->isOpen())
+            m_lifecycleSubscriber = nullptr;
+        if (!m_lifecycleSubscriber)
             subscribeAll();
     }
 }
 
-QString RedisClusterStore::sessionOfChannel(const QByteArray &channel) const
+QString RedisStoreBase::sessionOfChannel(const QByteArray &channel) const
 {
-    // ssebuf:{<id>}:live
-    const qsizetype open = channel.indexOf('{');
-    const qsizetype close = channel.indexOf('}', open + 1);
-    if (open < 0 || close < 0)
-        return {};
-    return QString::fromUtf8(channel.mid(open + 1, close - open - 1));
+    return m_sessionOfChannel.value(channel);
 }
 
-void RedisClusterStore::subscriber_message(const QByteArray &channel, const QByteArray &payload)
+void RedisStoreBase::subscriber_message(const QByteArray &channel, const QByteArray &payload)
 {
     if (m_closing)
         return;
@@ -204,8 +210,9 @@ void RedisClusterStore::subscriber_message(const QByteArray &channel, const QByt
     handleNotification(payload);
 }
 
-void RedisClusterStore::handleNotification(const QByteArray &payload)
+void RedisStoreBase::handleNotification(const QByteArray &payload)
 {
+    // The header is one line of JSON (cjson escapes newlines); the events' JSON follows raw.
     const qsizetype newline = payload.indexOf('\n');
     const QByteArray header = newline < 0 ? payload : payload.left(newline);
     const QJsonObject message = QJsonDocument::fromJson(header).object();
