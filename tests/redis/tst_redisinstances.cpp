@@ -4,6 +4,7 @@
 // instance appends which event.
 
 #include "httptestclient.h"
+#include "metricsexposition.h"
 #include "rawsseclient.h"
 #include "redisprocess.h"
 #include "serviceprocess.h"
@@ -50,6 +51,7 @@ private slots:
     void cleanup();
 
     void liveAcrossInstances();
+    void noEventTrafficWithoutSubscribers();
     void concurrentAppendsKeepSeqContiguous();
     void liveDeliveryReadsNothingPerEvent();
     void sigkilledInstanceFailover();
@@ -64,6 +66,10 @@ private:
     // until its /healthz says the store is reachable.
     bool startInstance(ServiceProcess &service, const QStringList &extra = {});
     int health(ServiceProcess &service);
+    // PUBSUB NUMSUB of a session's live channel: the instances that stream it.
+    int liveSubscribers(const QString &id) const;
+    // ssebuf_redis_subscriber_bytes_total: what the instance read on its pub/sub connection.
+    qint64 subscriberBytes(ServiceProcess &service);
 
     RedisProcess m_redis;
     HttpTestClient m_http;
@@ -176,6 +182,75 @@ void tst_RedisInstances::liveAcrossInstances()
 
 // Two instances appending to one session at the same time: the store hands out seq 1..N
 // exactly once each, and every subscriber receives them in order.
+int tst_RedisInstances::liveSubscribers(const QString &id) const
+{
+    const QList<QByteArray> answer = m_redis
+                                         .cli({QStringLiteral("PUBSUB"), QStringLiteral("NUMSUB"),
+                                               QStringLiteral("ssebuf:live:0:") + id})
+                                         .split('\n');
+    return answer.size() == 2 ? answer.at(1).toInt() : -1;
+}
+
+qint64 tst_RedisInstances::subscriberBytes(ServiceProcess &service)
+{
+    const Exposition metrics
+        = parseExposition(m_http.get(service.url(QStringLiteral("/metrics"))).body);
+    return qint64(metrics.samples.value(QStringLiteral("ssebuf_redis_subscriber_bytes_total"), -1));
+}
+
+// Contract section 17 on a single node: an instance subscribes to a session's own channel
+// only while it streams the session (first stream to last), so an instance that streams
+// nothing receives none of the events of another instance's session.
+void tst_RedisInstances::noEventTrafficWithoutSubscribers()
+{
+    QVERIFY(startInstance(*m_a));
+    QVERIFY(startInstance(*m_b));
+    const QString id = startSession(m_http, *m_a, kStartBody);
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(liveSubscribers(id), 0);
+    RawSseClient onA;
+    QVERIFY(openStream(onA, sseUrl(*m_a, id)));
+    QTRY_COMPARE_WITH_TIMEOUT(liveSubscribers(id), 1, 5000);
+    const QString padding(240, QLatin1Char('x')); // events of about 300 bytes as SSE frames
+    QCOMPARE(publishSeq(m_http, *m_a, id, messageEvent(QStringLiteral("first ") + padding)), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(onA.sequence(), QList<qint64> {1}, 5000);
+
+    constexpr int events = 200;
+    const qint64 aBefore = subscriberBytes(*m_a);
+    const qint64 bBefore = subscriberBytes(*m_b);
+    QVERIFY(aBefore >= 0 && bBefore >= 0);
+    for (int i = 2; i <= events + 1; ++i)
+        QCOMPARE(publishSeq(m_http, *m_a, id, messageEvent(padding)), i);
+    QTRY_COMPARE_WITH_TIMEOUT(onA.sequence().size(), events + 1, 10000);
+    const qint64 frameBytes = (onA.rawBody().size() - 13) / (events + 1);
+    const qint64 aInput = subscriberBytes(*m_a) - aBefore;
+    const qint64 bInput = subscriberBytes(*m_b) - bBefore;
+    qInfo().noquote() << QStringLiteral("single node, %1 events of %2 B: Redis pub/sub input of "
+                                        "the streaming instance %3 B (%4 B/event), of the idle "
+                                        "one %5 B")
+                             .arg(events)
+                             .arg(frameBytes)
+                             .arg(aInput)
+                             .arg(aInput / events)
+                             .arg(bInput);
+    QVERIFY2(aInput >= events * frameBytes, qPrintable(QString::number(aInput)));
+    // Only heartbeat answers (a PONG a second): nothing per event.
+    QVERIFY2(bInput < 1000, qPrintable(QString::number(bInput)));
+
+    // B streams it too: both subscribe, and B gets the next events live.
+    RawSseClient onB;
+    QVERIFY(openStream(onB, sseUrl(*m_b, id)));
+    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence().size(), events + 1, 10000);
+    QCOMPARE(liveSubscribers(id), 2);
+    QCOMPARE(publishSeq(m_http, *m_a, id, messageEvent(QStringLiteral("both"))), events + 2);
+    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence().size(), events + 2, 5000);
+    // Their last streams end: each instance unsubscribes.
+    onB.close();
+    QTRY_COMPARE_WITH_TIMEOUT(liveSubscribers(id), 1, 5000);
+    onA.close();
+    QTRY_COMPARE_WITH_TIMEOUT(liveSubscribers(id), 0, 5000);
+}
+
 void tst_RedisInstances::concurrentAppendsKeepSeqContiguous()
 {
     QVERIFY(startInstance(*m_a));

@@ -5,6 +5,7 @@
 
 #include "clustertestkit.h"
 #include "httptestclient.h"
+#include "rawsseclient.h"
 #include "redissentinelprocess.h"
 #include "serviceprocess.h"
 #include "sessiontestkit.h"
@@ -22,6 +23,7 @@ class tst_RedisSentinel : public QObject
 
 private slots:
     void initTestCase();
+    void liveAcrossInstances();
     void followsFailover();
 
 private:
@@ -40,6 +42,37 @@ void tst_RedisSentinel::initTestCase()
     if (!RedisProcess::isInstalled())
         QSKIP("redis-server and redis-cli are not installed (apt-get install redis-server)");
     QVERIFY2(m_sentinels.start(), qPrintable(m_sentinels.errorText()));
+}
+
+// Behind Sentinel as on a single node: a session started on A streams live from B, whose
+// instance subscribes to the session's own channel on the master only while it streams it.
+void tst_RedisSentinel::liveAcrossInstances()
+{
+    ServiceProcess a;
+    ServiceProcess b;
+    QVERIFY(testkit::startStoreInstance(m_http, a, m_sentinels.url()));
+    QVERIFY(testkit::startStoreInstance(m_http, b, m_sentinels.url()));
+    const QString id = testkit::startSession(m_http, a, testkit::startBody());
+    QVERIFY(!id.isEmpty());
+    const auto subscribers = [this, &id] {
+        const QList<QByteArray> answer
+            = m_sentinels.master()
+                  .cli({QStringLiteral("PUBSUB"), QStringLiteral("NUMSUB"),
+                        QStringLiteral("ssebuf:live:0:") + id})
+                  .split('\n');
+        return answer.size() == 2 ? answer.at(1).toInt() : -1;
+    };
+    QCOMPARE(subscribers(), 0);
+    RawSseClient onB;
+    QVERIFY(testkit::openStream(onB, testkit::sseUrl(b, id)));
+    QTRY_COMPARE_WITH_TIMEOUT(subscribers(), 1, 5000);
+    for (int i = 1; i <= 3; ++i) {
+        QCOMPARE(testkit::publishSeq(m_http, a, id, eventJson(QStringLiteral("e%1").arg(i))), i);
+        QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), range(1, i), 5000);
+    }
+    QCOMPARE(onB.jsonEvents().at(2).value("message").toString(), QStringLiteral("e3"));
+    onB.close();
+    QTRY_COMPARE_WITH_TIMEOUT(subscribers(), 0, 5000);
 }
 
 void tst_RedisSentinel::followsFailover()
