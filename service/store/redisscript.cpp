@@ -13,13 +13,15 @@ namespace {
 // Notifications go to one pub/sub channel: a JSON header line {k, id, m (the meta hash),
 // x (evicted), r (removal reason)}, then, for k = appended, a newline and the event JSON.
 const char prelude[] = R"lua(
-local function fields(key)
-    local flat = redis.call('HGETALL', key)
+local function mapOf(flat)
     local map = {}
     for i = 1, #flat, 2 do
         map[flat[i]] = flat[i + 1]
     end
     return map
+end
+local function fields(key)
+    return mapOf(redis.call('HGETALL', key))
 end
 -- A new session's record (ARGV: id, user_id, mode, created_at, ttl_ms), announced on
 -- channel; false when the id is taken.
@@ -255,11 +257,17 @@ local space = string.find(channel, ' ', 1, true)
 if space then
     publish, channel = string.sub(channel, 1, space - 1), string.sub(channel, space + 1)
 end
+local flat = redis.call('HGETALL', meta)
 if channel ~= '' then
-    redis.call(publish, channel, cjson.encode({k = 'appended', id = ARGV[1], m = fields(meta),
+    redis.call(publish, channel, cjson.encode({k = 'appended', id = ARGV[1], m = mapOf(flat),
         x = evicted, n = #fresh}) .. '\n' .. table.concat(jsons, '\n'))
 end
-return answer(first, #fresh)
+-- Then what an instance needs to announce the append itself: the number evicted and the
+-- session's fields.
+local out = answer(first, #fresh)
+out[#out + 1] = evicted
+out[#out + 1] = flat
+return out
 )lua");
 }
 

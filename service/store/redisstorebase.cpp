@@ -168,7 +168,9 @@ void RedisStoreBase::appendBatch(const QString &sessionId, const BatchAppend &ba
         evaluate(m_appendScript, keys, args,
                  [this, sessionId, args, done = std::move(done)](const redisReply *reply) {
                      const BatchResult result = RedisBatch::result(reply, args);
-                     appended(sessionId, result, false);
+                     int evicted = 0;
+                     const Fields meta = RedisBatch::sessionAfter(reply, args, &evicted);
+                     appended(sessionId, result, meta, evicted, false);
                      done(result);
                  });
         return;
@@ -177,6 +179,8 @@ void RedisStoreBase::appendBatch(const QString &sessionId, const BatchAppend &ba
     {
         BatchCallback done;
         BatchResult result;
+        Fields meta; // the session after the append
+        int evicted = 0;
         bool answered = false;
         void answer(const BatchResult &value)
         {
@@ -193,6 +197,7 @@ void RedisStoreBase::appendBatch(const QString &sessionId, const BatchAppend &ba
         metaKey(sessionId), command,
         [pending, args](const redisReply *reply) {
             pending->result = RedisBatch::result(reply, args);
+            pending->meta = RedisBatch::sessionAfter(reply, args, &pending->evicted);
             // Nothing new was written (refused, or only duplicates): no WAIT needed.
             if (pending->result.status != BatchStatus::Appended || pending->result.events.isEmpty())
                 pending->answer(pending->result);
@@ -212,7 +217,7 @@ void RedisStoreBase::appendBatch(const QString &sessionId, const BatchAppend &ba
                 pending->answer(BatchResult {});
                 return;
             }
-            appended(sessionId, pending->result, true);
+            appended(sessionId, pending->result, pending->meta, pending->evicted, true);
             pending->answer(pending->result);
         });
 }
@@ -220,58 +225,45 @@ void RedisStoreBase::appendBatch(const QString &sessionId, const BatchAppend &ba
 // After an append of this instance: what the script did not publish. The events go to the
 // session's live channel when WAIT held them back; the end of the session goes to the
 // lifecycle channel; and this instance's own admin feed and metrics see its appends to
-// sessions it does not watch (no notification comes back for those).
-void RedisStoreBase::appended(const QString &sessionId, const BatchResult &result, bool publish)
+// sessions it does not watch (no notification comes back for those). meta and evicted:
+// the session after the append, from the script's answer.
+void RedisStoreBase::appended(const QString &sessionId, const BatchResult &result,
+                              const Fields &meta, int evicted, bool publish)
 {
     if (result.status != BatchStatus::Appended || result.events.isEmpty())
         return;
-    QByteArray lines;
-    for (const EventPtr &event : result.events)
-        lines += '\n' + event->json;
-    const bool final = result.events.last()->final;
     const bool watched = m_watches.contains(sessionId);
-    if (!publish && !final) {
-        if (!watched) {
-            SessionSummary summary;
-            summary.sessionId = sessionId;
-            summary.lastSeq = summary.eventCount = result.events.last()->seq;
-            summary.state = SessionState::Running;
-            for (const EventPtr &event : result.events)
-                Q_EMIT eventAppended(sessionId, event, summary, 0);
-        }
-        return;
+    const bool final = result.events.last()->final;
+    if (!publish && !final && watched)
+        return; // the script's own message brings it back
+    QJsonObject fields;
+    for (auto it = meta.cbegin(); it != meta.cend(); ++it)
+        fields.insert(QString::fromUtf8(it.key()), QString::fromUtf8(it.value()));
+    // As the script's own message: a header line, then each event's JSON on a line.
+    QByteArray message
+        = QJsonDocument(QJsonObject {{QStringLiteral("k"), QStringLiteral("appended")},
+                                     {QStringLiteral("id"), sessionId},
+                                     {QStringLiteral("m"), fields},
+                                     {QStringLiteral("x"), evicted},
+                                     {QStringLiteral("n"), int(result.events.size())}})
+              .toJson(QJsonDocument::Compact);
+    for (const EventPtr &event : result.events)
+        message += '\n' + event->json;
+    if (publish)
+        send(channelOf(sessionId),
+             {m_sharded ? "SPUBLISH" : "PUBLISH", channelOf(sessionId), message},
+             [](const redisReply *) {});
+    if (!watched)
+        handleNotification(message);
+    if (final) {
+        const QByteArray ended
+            = QJsonDocument(QJsonObject {{QStringLiteral("k"), QStringLiteral("ended")},
+                                         {QStringLiteral("id"), sessionId},
+                                         {QStringLiteral("m"), fields}})
+                  .toJson(QJsonDocument::Compact);
+        send(channelOf(sessionId), {"PUBLISH", m_lifecycleChannel, ended},
+             [](const redisReply *) {});
     }
-    // The header line carries the session's fields, as the script's own would.
-    send(metaKey(sessionId), {"HGETALL", metaKey(sessionId)},
-         [this, sessionId, lines, publish, final, watched](const redisReply *reply) {
-             if (!isArray(reply, 2))
-                 return;
-             QJsonObject meta;
-             const Fields fieldMap = fields(reply);
-             for (auto it = fieldMap.cbegin(); it != fieldMap.cend(); ++it)
-                 meta.insert(QString::fromUtf8(it.key()), QString::fromUtf8(it.value()));
-             const QByteArray header
-                 = QJsonDocument(QJsonObject {{QStringLiteral("k"), QStringLiteral("appended")},
-                                              {QStringLiteral("id"), sessionId},
-                                              {QStringLiteral("m"), meta},
-                                              {QStringLiteral("x"), 0}})
-                       .toJson(QJsonDocument::Compact);
-             if (publish)
-                 send(channelOf(sessionId),
-                      {m_sharded ? "SPUBLISH" : "PUBLISH", channelOf(sessionId), header + lines},
-                      [](const redisReply *) {});
-             if (!watched)
-                 handleNotification(header + lines);
-             if (final) {
-                 const QByteArray ended
-                     = QJsonDocument(QJsonObject {{QStringLiteral("k"), QStringLiteral("ended")},
-                                                  {QStringLiteral("id"), sessionId},
-                                                  {QStringLiteral("m"), meta}})
-                           .toJson(QJsonDocument::Compact);
-                 send(channelOf(sessionId), {"PUBLISH", m_lifecycleChannel, ended},
-                      [](const redisReply *) {});
-             }
-         });
 }
 
 } // namespace ssebuf

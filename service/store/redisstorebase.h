@@ -118,7 +118,8 @@ private:
 
     QByteArray key(const char *kind, const QString &sessionId) const;
     // redisstorebase.cpp
-    void appended(const QString &sessionId, const BatchResult &result, bool publish);
+    void appended(const QString &sessionId, const BatchResult &result, const Fields &meta,
+                  int evicted, bool publish);
     // redisstorelive.cpp
     void subscribe(const QString &sessionId, Watch &watch);
     void subscriber_message(const QByteArray &channel, const QByteArray &payload);
@@ -135,6 +136,8 @@ private:
     QHash<QByteArray, QString> m_sessionOfChannel; // the watched sessions' channels
     QPointer<RedisSubscriber> m_lifecycleSubscriber;
     bool m_lifecycleSubscribed = false;
+    bool m_lifecycleFollowed = false; // subscribed once: a later subscription is a resync
+    bool m_lifecycleResyncDue = false; // lifecycleResync() once the store is available
     QPointer<WriteCoalescer> m_coalescer;
     QTimer m_watchTimer;
 };

@@ -116,7 +116,18 @@ void RedisStoreBase::unwatchSession(const QString &sessionId)
 void RedisStoreBase::subscriber_subscribed(RedisSubscriber *subscriber, const QByteArray &channel)
 {
     if (channel == m_lifecycleChannel) {
-        m_lifecycleSubscribed = subscriber == m_lifecycleSubscriber;
+        // The subclass may subscribe it itself (m_lifecycleSubscriber stays null then).
+        if (m_lifecycleSubscriber && subscriber != m_lifecycleSubscriber)
+            return;
+        m_lifecycleSubscribed = m_lifecycleSubscriber != nullptr;
+        // Subscribed again after a loss: what was announced meanwhile is read again, once the
+        // store can answer (the watch timer tries again until then).
+        if (std::exchange(m_lifecycleFollowed, true))
+            m_lifecycleResyncDue = true;
+        if (m_lifecycleResyncDue && isAvailable()) {
+            m_lifecycleResyncDue = false;
+            Q_EMIT lifecycleResync();
+        }
         return;
     }
     const auto it = m_watches.find(sessionOfChannel(channel));
@@ -174,6 +185,10 @@ void RedisStoreBase::channelRefused(const QByteArray &error)
 
 void RedisStoreBase::watchTimer_timeout()
 {
+    if (m_lifecycleResyncDue && isAvailable()) {
+        m_lifecycleResyncDue = false;
+        Q_EMIT lifecycleResync();
+    }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (auto it = m_watches.begin(); it != m_watches.end(); ++it) {
         if (!it->subscribed && !it->subscriber)

@@ -52,6 +52,7 @@ private slots:
 
     void liveAcrossInstances();
     void noEventTrafficWithoutSubscribers();
+    void adminFeedListsAgainAfterLostSubscription();
     void concurrentAppendsKeepSeqContiguous();
     void liveDeliveryReadsNothingPerEvent();
     void sigkilledInstanceFailover();
@@ -249,6 +250,31 @@ void tst_RedisInstances::noEventTrafficWithoutSubscribers()
     QTRY_COMPARE_WITH_TIMEOUT(liveSubscribers(id), 1, 5000);
     onA.close();
     QTRY_COMPARE_WITH_TIMEOUT(liveSubscribers(id), 0, 5000);
+}
+
+// Lifecycle messages published while an instance's subscription was down are lost to it:
+// once subscribed again, its admin stream gets a fresh snapshot, which lists them.
+void tst_RedisInstances::adminFeedListsAgainAfterLostSubscription()
+{
+    QVERIFY(startInstance(*m_a));
+    QVERIFY(startInstance(*m_b));
+    RawSseClient admin;
+    QVERIFY(openStream(admin, m_b->url(QStringLiteral("/api/admin/stream"))));
+    int cursor = 0;
+    QVERIFY(!waitForMessage(admin, kindIs(QStringLiteral("snapshot")), &cursor).isEmpty());
+    const QString id = startSession(m_http, *m_a, kStartBody);
+    QVERIFY(!id.isEmpty());
+    QVERIFY(
+        !waitForMessage(admin, kindIs(QStringLiteral("session_created"), id), &cursor).isEmpty());
+    QVERIFY(!m_redis
+                 .cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"),
+                       QStringLiteral("pubsub")})
+                 .isEmpty());
+    const QJsonObject snapshot = waitForMessage(admin, kindIs(QStringLiteral("snapshot")), &cursor);
+    QVERIFY2(!snapshot.isEmpty(), admin.rawBody().constData());
+    QCOMPARE(findSummary(snapshot.value("sessions").toArray(), id).value("state").toString(),
+             QStringLiteral("running"));
+    QVERIFY(!admin.isFinished());
 }
 
 void tst_RedisInstances::concurrentAppendsKeepSeqContiguous()

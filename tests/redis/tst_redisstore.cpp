@@ -385,12 +385,15 @@ void tst_RedisStore::liveChannelOnlyWhileWatched()
     // Redis drops the pub/sub connections: the store reconnects, subscribes the watched
     // session again and says it may have missed events.
     QSignalSpy resync(m_b.get(), &SessionStore::sessionResync);
+    QSignalSpy lifecycleResync(m_b.get(), &SessionStore::lifecycleResync);
     QVERIFY(!m_redis
                  .cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"),
                        QStringLiteral("pubsub")})
                  .isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(resync.size(), 1, 10000);
     QCOMPARE(resync.at(0).at(0).toString(), other);
+    // The lifecycle channel too: what was announced meanwhile must be listed again.
+    QTRY_COMPARE_WITH_TIMEOUT(lifecycleResync.size(), 1, 5000);
     QVERIFY(m_b->isAvailable());
     QCOMPARE(liveSubscribers(other), 1);
     QCOMPARE(liveSubscribers(id), 0);
