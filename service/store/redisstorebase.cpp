@@ -34,6 +34,24 @@ QByteArray databaseSuffix(const RedisEndpoint &endpoint, bool sharded)
 
 } // namespace
 
+// An append with --redis-wait-replicas, between the script and the WAIT.
+struct RedisStoreBase::PendingAppend
+{
+    QString sessionId;
+    QList<QByteArray> args;
+    BatchCallback done;
+    BatchResult result;
+    Fields meta; // the session after the append
+    int evicted = 0;
+    bool noScript = false;
+    bool answered = false;
+    void answer(const BatchResult &value)
+    {
+        if (!std::exchange(answered, true))
+            done(value);
+    }
+};
+
 RedisStoreBase::RedisStoreBase(const RedisEndpoint &endpoint, const RetentionPolicy &policy,
                                int waitReplicas, bool sharded, WriteCoalescer *coalescer,
                                QObject *parent)
@@ -175,49 +193,56 @@ void RedisStoreBase::appendBatch(const QString &sessionId, const BatchAppend &ba
                  });
         return;
     }
-    struct Pending
-    {
-        BatchCallback done;
-        BatchResult result;
-        Fields meta; // the session after the append
-        int evicted = 0;
-        bool answered = false;
-        void answer(const BatchResult &value)
-        {
-            if (!std::exchange(answered, true))
-                done(value);
-        }
-    };
-    auto pending = std::make_shared<Pending>();
+    auto pending = std::make_shared<PendingAppend>();
+    pending->sessionId = sessionId;
+    pending->args = args;
     pending->done = std::move(done);
     QList<QByteArray> command {"EVALSHA", m_appendScript.sha1, QByteArray::number(keys.size())};
     command += keys;
     command += args;
+    appendAndWait(command, pending);
+}
+
+// The append script, and WAIT pipelined behind it on the same connection (it counts the
+// replicas of that connection's writes). NOSCRIPT (Redis forgot the script): again with EVAL.
+void RedisStoreBase::appendAndWait(QList<QByteArray> command,
+                                   const std::shared_ptr<PendingAppend> &pending)
+{
     sendThen(
-        metaKey(sessionId), command,
-        [pending, args](const redisReply *reply) {
-            pending->result = RedisBatch::result(reply, args);
-            pending->meta = RedisBatch::sessionAfter(reply, args, &pending->evicted);
+        command.at(3), command,
+        [pending](const redisReply *reply) {
+            if (isError(reply) && text(reply).startsWith("NOSCRIPT")) {
+                pending->noScript = true;
+                return;
+            }
+            pending->result = RedisBatch::result(reply, pending->args);
+            pending->meta = RedisBatch::sessionAfter(reply, pending->args, &pending->evicted);
             // Nothing new was written (refused, or only duplicates): no WAIT needed.
             if (pending->result.status != BatchStatus::Appended || pending->result.events.isEmpty())
                 pending->answer(pending->result);
         },
         {"WAIT", QByteArray::number(m_waitReplicas), QByteArray::number(waitTimeoutMs)},
-        [this, pending, sessionId](const redisReply *reply) {
+        [this, command, pending](const redisReply *reply) mutable {
             if (pending->answered)
                 return;
+            if (std::exchange(pending->noScript, false) && command.at(0) == "EVALSHA") {
+                command[0] = "EVAL";
+                command[1] = m_appendScript.source;
+                appendAndWait(command, pending);
+                return;
+            }
             if (!reply || reply->type != REDIS_REPLY_INTEGER || reply->integer < m_waitReplicas) {
                 qCWarning(lcRedisStore).noquote()
                     << QStringLiteral(
                            "append to %1 not acknowledged: %2 of %3 replicas within %4 ms")
-                           .arg(sessionId)
+                           .arg(pending->sessionId)
                            .arg(reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0)
                            .arg(m_waitReplicas)
                            .arg(waitTimeoutMs);
                 pending->answer(BatchResult {});
                 return;
             }
-            appended(sessionId, pending->result, pending->meta, pending->evicted, true);
+            appended(pending->sessionId, pending->result, pending->meta, pending->evicted, true);
             pending->answer(pending->result);
         });
 }

@@ -13,6 +13,8 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <memory>
+
 namespace ssebuf {
 
 // What RedisStore (single node, Sentinel) and RedisClusterStore share: a session's keys and
@@ -118,6 +120,8 @@ private:
 
     QByteArray key(const char *kind, const QString &sessionId) const;
     // redisstorebase.cpp
+    struct PendingAppend;
+    void appendAndWait(QList<QByteArray> command, const std::shared_ptr<PendingAppend> &pending);
     void appended(const QString &sessionId, const BatchResult &result, const Fields &meta,
                   int evicted, bool publish);
     // redisstorelive.cpp

@@ -437,6 +437,10 @@ void tst_RedisStore::waitReplicasBeforeDelivery()
     QCOMPARE(seen->json, confirmed.event->json);
     QCOMPARE(replica.cli({QStringLiteral("XLEN"), QStringLiteral("ssebuf:e:") + id}),
              QByteArray("3"));
+    // Redis forgot the scripts (SCRIPT FLUSH): the waiting append runs it again with EVAL.
+    QCOMPARE(m_redis.cli({QStringLiteral("SCRIPT"), QStringLiteral("FLUSH")}), QByteArray("OK"));
+    QCOMPARE(append(*m_a, id, draft(QStringLiteral("after flush"))).event->seq, 4);
+    QTRY_COMPARE_WITH_TIMEOUT(appendedOnB.size(), 3, 5000);
 }
 
 void tst_RedisStore::maxSessionsCountsEveryStore()
