@@ -15,15 +15,12 @@ few timer reads) and, where the version has it, ssebuf_redis_subscriber_bytes_to
 """
 
 import http.client
-import json
 import re
-import selectors
-import socket
 import sys
-import threading
 import time
 
-from measurekit import free_port, start_instance, start_redis
+from measurekit import (event_body, free_port, numbers_from_argv, publish_events, start_fleet,
+                        start_redis)
 
 
 def read_bytes(pid):
@@ -40,64 +37,26 @@ def subscriber_bytes_or_none(host, port):
 
 
 def main():
-    binary = sys.argv[1]
-    sessions = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-    events = int(sys.argv[3]) if len(sys.argv) > 3 else 100
-    event_bytes = int(sys.argv[4]) if len(sys.argv) > 4 else 300
+    binary, sessions, events, event_bytes = numbers_from_argv(sys.argv, [50, 100, 300])
 
     port = free_port()
     redis = start_redis(port)
     instances = []
     try:
         url = f"redis://127.0.0.1:{port}"
-        instances = [start_instance(binary, url) for _ in range(3)]
+        conn, ids, reader = start_fleet(binary, url, sessions, 2, instances)
         (proc_a, host, port_a), (proc_b, _, port_b), (proc_c, _, port_c) = instances
-        conn = http.client.HTTPConnection(host, port_a)
-        ids = []
-        for i in range(sessions):
-            conn.request("POST", "/api/refactor",
-                         json.dumps({"user_id": f"u{i}", "user_prompt": "refactor"}),
-                         {"Content-Type": "application/json"})
-            ids.append(json.loads(conn.getresponse().read())["session_id"])
 
-        selector = selectors.DefaultSelector()
-        for session_id in ids:
-            s = socket.create_connection((host, port_c))
-            s.sendall(f"GET /api/refactor/{session_id}/sse HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            s.setblocking(False)
-            selector.register(s, selectors.EVENT_READ)
-        stop = threading.Event()
-
-        def reader():
-            while not stop.is_set():
-                for key, _ in selector.select(0.2):
-                    try:
-                        key.fileobj.recv(65536)
-                    except BlockingIOError:
-                        pass
-        reader_thread = threading.Thread(target=reader)
-        reader_thread.start()
-        time.sleep(1)
-
-        body = json.dumps({"type": "progress", "status": "running",
-                           "message": "x" * max(1, event_bytes - 230), "stage": "testing",
-                           "progress": 50})
+        body = event_body(event_bytes)
         sub_before = {n: subscriber_bytes_or_none(host, p) for n, p in (("B", port_b), ("C", port_c))}
         before = {"B": read_bytes(proc_b.pid), "C": read_bytes(proc_c.pid)}
         started = time.time()
-        for session_id in ids:
-            for _ in range(events):
-                conn.request("POST", f"/api/sessions/{session_id}/events", body,
-                             {"Content-Type": "application/json"})
-                r = conn.getresponse()
-                r.read()
-                assert r.status == 201, r.status
+        publish_events(conn, ids, events, body)
         elapsed = time.time() - started
         time.sleep(1)  # let C deliver the last ones
         after = {"B": read_bytes(proc_b.pid), "C": read_bytes(proc_c.pid)}
         sub_after = {n: subscriber_bytes_or_none(host, p) for n, p in (("B", port_b), ("C", port_c))}
-        stop.set()
-        reader_thread.join()
+        reader.stop()
 
         total = sessions * events
         print(f"{sessions} sessions x {events} events = {total} events of ~{event_bytes} B in "

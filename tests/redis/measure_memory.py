@@ -14,7 +14,7 @@ import json
 import re
 import sys
 
-from measurekit import cli, free_port, start_instance, start_redis
+from measurekit import cli, free_port, numbers_from_argv, start_instance, start_redis
 
 
 def used_memory(port):
@@ -23,10 +23,7 @@ def used_memory(port):
 
 
 def main():
-    binary = sys.argv[1]
-    sessions = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-    events = int(sys.argv[3]) if len(sys.argv) > 3 else 100
-    event_bytes = int(sys.argv[4]) if len(sys.argv) > 4 else 300
+    binary, sessions, events, event_bytes = numbers_from_argv(sys.argv, [1000, 100, 300])
 
     port = free_port()
     redis = start_redis(port)

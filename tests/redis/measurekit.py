@@ -3,10 +3,13 @@ measure_live.py): free loopback ports, redis-cli, redis-server and ssebufd proce
 the figures read from them."""
 
 import http.client
+import json
 import os
 import re
+import selectors
 import socket
 import subprocess
+import threading
 import time
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -82,3 +85,81 @@ def subscriber_bytes(host, port):
     conn.request("GET", "/metrics")
     text = conn.getresponse().read().decode()
     return int(re.search(r"^ssebuf_redis_subscriber_bytes_total (\d+)", text, re.M).group(1))
+
+
+def numbers_from_argv(argv, defaults):
+    """The binary (argv[1]) and the numbers after it, each defaulting to defaults[i]."""
+    return [argv[1]] + [int(argv[2 + i]) if len(argv) > 2 + i else d
+                        for i, d in enumerate(defaults)]
+
+
+def create_sessions(conn, count):
+    """Starts count sessions through conn (POST /api/refactor); their ids."""
+    ids = []
+    for i in range(count):
+        conn.request("POST", "/api/refactor",
+                     json.dumps({"user_id": f"u{i}", "user_prompt": "refactor"}),
+                     {"Content-Type": "application/json"})
+        ids.append(json.loads(conn.getresponse().read())["session_id"])
+    return ids
+
+
+def event_body(event_bytes):
+    """A progress event whose SSE frame is about event_bytes."""
+    return json.dumps({"type": "progress", "status": "running",
+                       "message": "x" * max(1, event_bytes - 230), "stage": "testing",
+                       "progress": 50})
+
+
+class StreamReader:
+    """One SSE stream per session on host:port, read (and counted) by a thread until stop()."""
+
+    def __init__(self, host, port, ids):
+        self.received = 0
+        self._selector = selectors.DefaultSelector()
+        for session_id in ids:
+            s = socket.create_connection((host, port))
+            s.sendall(f"GET /api/refactor/{session_id}/sse HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            s.setblocking(False)
+            self._selector.register(s, selectors.EVENT_READ)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read)
+        self._thread.start()
+
+    def _read(self):
+        while not self._stop.is_set():
+            for key, _ in self._selector.select(0.2):
+                try:
+                    self.received += len(key.fileobj.recv(65536))
+                except BlockingIOError:
+                    pass
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+
+def start_fleet(binary, url, sessions, streaming, instances):
+    """Three instances A, B, C on url (appended to instances as they start, so that the
+    caller stops them whatever happens); sessions created through A, each streamed from
+    instance number streaming by a StreamReader. Returns a connection to A, the ids and
+    the reader."""
+    for _ in range(3):
+        instances.append(start_instance(binary, url))
+    _, host, port_a = instances[0]
+    conn = http.client.HTTPConnection(host, port_a)
+    ids = create_sessions(conn, sessions)
+    reader = StreamReader(host, instances[streaming][2], ids)
+    time.sleep(1)
+    return conn, ids, reader
+
+
+def publish_events(conn, ids, events, body):
+    """events publishes of body into each session, one after the other, over conn."""
+    for session_id in ids:
+        for _ in range(events):
+            conn.request("POST", f"/api/sessions/{session_id}/events", body,
+                         {"Content-Type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            assert r.status == 201, r.status

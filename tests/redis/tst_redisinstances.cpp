@@ -4,7 +4,7 @@
 // instance appends which event.
 
 #include "httptestclient.h"
-#include "metricsexposition.h"
+#include "liveinputtestkit.h"
 #include "rawsseclient.h"
 #include "redisprocess.h"
 #include "serviceprocess.h"
@@ -69,8 +69,6 @@ private:
     int health(ServiceProcess &service);
     // PUBSUB NUMSUB of a session's live channel: the instances that stream it.
     int liveSubscribers(const QString &id) const;
-    // ssebuf_redis_subscriber_bytes_total: what the instance read on its pub/sub connection.
-    qint64 subscriberBytes(ServiceProcess &service);
 
     RedisProcess m_redis;
     HttpTestClient m_http;
@@ -192,13 +190,6 @@ int tst_RedisInstances::liveSubscribers(const QString &id) const
     return answer.size() == 2 ? answer.at(1).toInt() : -1;
 }
 
-qint64 tst_RedisInstances::subscriberBytes(ServiceProcess &service)
-{
-    const Exposition metrics
-        = parseExposition(m_http.get(service.url(QStringLiteral("/metrics"))).body);
-    return qint64(metrics.samples.value(QStringLiteral("ssebuf_redis_subscriber_bytes_total"), -1));
-}
-
 // Contract section 17 on a single node: an instance subscribes to a session's own channel
 // only while it streams the session (first stream to last), so an instance that streams
 // nothing receives none of the events of another instance's session.
@@ -217,26 +208,12 @@ void tst_RedisInstances::noEventTrafficWithoutSubscribers()
     QTRY_COMPARE_WITH_TIMEOUT(onA.sequence(), QList<qint64> {1}, 5000);
 
     constexpr int events = 200;
-    const qint64 aBefore = subscriberBytes(*m_a);
-    const qint64 bBefore = subscriberBytes(*m_b);
-    QVERIFY(aBefore >= 0 && bBefore >= 0);
-    for (int i = 2; i <= events + 1; ++i)
-        QCOMPARE(publishSeq(m_http, *m_a, id, messageEvent(padding)), i);
-    QTRY_COMPARE_WITH_TIMEOUT(onA.sequence().size(), events + 1, 10000);
-    const qint64 frameBytes = (onA.rawBody().size() - 13) / (events + 1);
-    const qint64 aInput = subscriberBytes(*m_a) - aBefore;
-    const qint64 bInput = subscriberBytes(*m_b) - bBefore;
-    qInfo().noquote() << QStringLiteral("single node, %1 events of %2 B: Redis pub/sub input of "
-                                        "the streaming instance %3 B (%4 B/event), of the idle "
-                                        "one %5 B")
-                             .arg(events)
-                             .arg(frameBytes)
-                             .arg(aInput)
-                             .arg(aInput / events)
-                             .arg(bInput);
-    QVERIFY2(aInput >= events * frameBytes, qPrintable(QString::number(aInput)));
+    LiveInput input;
+    QVERIFY(measureLiveInput(m_http, *m_a, *m_a, *m_b, onA, id, 2, events, &input));
+    QVERIFY2(input.streaming >= events * input.frameBytes,
+             qPrintable(QString::number(input.streaming)));
     // Only heartbeat answers (a PONG a second): nothing per event.
-    QVERIFY2(bInput < 1000, qPrintable(QString::number(bInput)));
+    QVERIFY2(input.idle < 1000, qPrintable(QString::number(input.idle)));
 
     // B streams it too: both subscribe, and B gets the next events live.
     RawSseClient onB;
