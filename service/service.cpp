@@ -73,8 +73,8 @@ bool Service::start(QString *error)
             // Until the slot map is known (or the bound passes).
             awaitFirstConnection(cluster, [cluster] { return !cluster->isAvailable(); });
         } else {
-            auto *redis = new RedisStore(*endpoint, retention, m_coalescer, this);
-            redis->setWaitReplicas(m_config.redisWaitReplicas);
+            auto *redis = new RedisStore(*endpoint, retention, m_config.redisWaitReplicas,
+                                         m_coalescer, this);
             m_store = redis;
             awaitFirstConnection(redis, [redis] { return redis->isConnecting(); });
         }

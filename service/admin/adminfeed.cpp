@@ -36,6 +36,7 @@ AdminFeed::AdminFeed(SessionStore *store, SubscriberHub *hub, const ServiceInfo 
     connect(store, &SessionStore::eventAppended, this, &AdminFeed::store_eventAppended);
     connect(store, &SessionStore::sessionEnded, this, &AdminFeed::store_sessionEnded);
     connect(store, &SessionStore::sessionRemoved, this, &AdminFeed::store_sessionRemoved);
+    connect(store, &SessionStore::lifecycleResync, this, &AdminFeed::store_lifecycleResync);
     connect(hub, &SubscriberHub::subscriberConnected, this, &AdminFeed::hub_subscriberConnected);
     connect(hub, &SubscriberHub::subscriberDisconnected, this,
             &AdminFeed::hub_subscriberDisconnected);
@@ -68,9 +69,13 @@ void AdminFeed::addClient(std::unique_ptr<StreamConnection> owned, const QString
             Qt::QueuedConnection);
     write(m_clients.last(), SseEncoder::retry(3000));
     qCInfo(lcAdmin).noquote() << "admin stream client connected from" << peer;
-    QPointer<StreamConnection> guard(stream);
+    sendSnapshot(stream);
+}
+
+void AdminFeed::sendSnapshot(const QPointer<StreamConnection> &stream)
+{
     m_store->listSessions(withContext<const QList<SessionSummary> &>(
-        this, [this, guard](const QList<SessionSummary> &sessions) {
+        this, [this, guard = stream](const QList<SessionSummary> &sessions) {
             auto it = std::find_if(m_clients.begin(), m_clients.end(), [&guard](const Client &c) {
                 return guard && c.stream == guard;
             });
@@ -88,6 +93,17 @@ void AdminFeed::addClient(std::unique_ptr<StreamConnection> owned, const QString
                 it->stream->write(SseEncoder::anonymousEvent(compact(snapshot.toJson())));
             it->ready = true;
         }));
+}
+
+// The store's lifecycle feed may have missed creations, ends and removals (its
+// subscription was lost and made again): every client gets a fresh snapshot, which
+// replaces its table.
+void AdminFeed::store_lifecycleResync()
+{
+    qCInfo(lcAdmin) << "lifecycle feed resubscribed: sending a fresh snapshot to"
+                    << m_clients.size() << "admin stream clients";
+    for (const Client &client : std::as_const(m_clients))
+        sendSnapshot(client.stream);
 }
 
 void AdminFeed::write(Client &client, const QByteArray &bytes)

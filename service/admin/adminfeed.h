@@ -49,6 +49,10 @@ private:
     void broadcastWithSession(AdminStreamMessage message);
     void write(Client &client, const QByteArray &bytes);
     void removeClosed();
+    // Lists the sessions and writes them as a snapshot to the client of stream (if it is
+    // still there); live messages follow once it is written.
+    void sendSnapshot(const QPointer<StreamConnection> &stream);
+    void store_lifecycleResync();
     void store_sessionCreated(const SessionSummary &summary);
     void store_eventAppended(const QString &sessionId, const EventPtr &event,
                              const SessionSummary &summary, int evicted);

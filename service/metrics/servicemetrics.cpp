@@ -169,8 +169,8 @@ void ServiceMetrics::render(std::function<void(const QByteArray &)> done)
         sample(out, "ssebuf_stream_send_calls_total",
                self->m_coalescer ? qint64(self->m_coalescer->sendCalls()) : 0);
         family(out, "ssebuf_redis_subscriber_bytes_total", "counter",
-               "Bytes read on Redis pub/sub connections of the cluster store: the live traffic "
-               "this instance receives (contract section 17).");
+               "Bytes read on Redis pub/sub connections: the live traffic this instance "
+               "receives (contract section 17).");
         sample(out, "ssebuf_redis_subscriber_bytes_total", RedisSubscriber::totalBytesRead());
         family(out, "ssebuf_sessions_cancelled_total", "counter",
                "Sessions ended by a cancel (POST /api/refactor/{id}/cancel), on any instance.");

@@ -67,10 +67,31 @@ bool RedisBatch::arguments(const QString &sessionId, const BatchAppend &batch, q
     return true;
 }
 
+namespace {
+
+constexpr int itemArgs = 12;
+
+int itemsOf(const QList<QByteArray> &args)
+{
+    return int((args.size() - itemArgs) / 5);
+}
+
+} // namespace
+
+QHash<QByteArray, QByteArray> RedisBatch::sessionAfter(const redisReply *reply,
+                                                       const QList<QByteArray> &args, int *evicted)
+{
+    const size_t at = size_t(4 + itemsOf(args));
+    *evicted = 0;
+    if (!isArray(reply, at + 2) || replyText(reply->element[0]) != "ok")
+        return {};
+    *evicted = int(integerAt(reply, at));
+    return redisreply::fields(reply->element[at + 1]);
+}
+
 BatchResult RedisBatch::result(const redisReply *reply, const QList<QByteArray> &args)
 {
-    constexpr int itemArgs = 12;
-    const int items = int((args.size() - itemArgs) / 5);
+    const int items = itemsOf(args);
     BatchResult result;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
         if (reply)

@@ -5,6 +5,7 @@
 #include "sessionstore.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 
 struct redisReply;
@@ -24,6 +25,10 @@ public:
     // The script's answer; args are the ones arguments() built (the events are rebuilt from
     // them with the seqs the script chose).
     static BatchResult result(const redisReply *reply, const QList<QByteArray> &args);
+    // What follows the seqs in an answer that appended events: the number of events evicted
+    // and the session's fields after the append (empty when the answer has none).
+    static QHash<QByteArray, QByteArray> sessionAfter(const redisReply *reply,
+                                                      const QList<QByteArray> &args, int *evicted);
 };
 
 } // namespace ssebuf

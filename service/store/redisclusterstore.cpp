@@ -17,14 +17,9 @@ using namespace redisreply;
 
 RedisClusterStore::RedisClusterStore(const RedisEndpoint &endpoint, const RetentionPolicy &policy,
                                      int waitReplicas, WriteCoalescer *coalescer, QObject *parent)
-    : SessionStore(parent)
-    , m_endpoint(endpoint)
-    , m_policy(policy)
-    , m_waitReplicas(waitReplicas)
+    : RedisStoreBase(endpoint, policy, waitReplicas, true, coalescer, parent)
     , m_reserveScript(RedisClusterScript::reserve())
     , m_createScript(RedisClusterScript::create())
-    , m_appendScript(RedisScript::append())
-    , m_readScript(RedisScript::read())
     , m_expireScript(RedisClusterScript::expire())
     , m_cluster(
           new RedisCluster(endpoint,
@@ -32,8 +27,6 @@ RedisClusterStore::RedisClusterStore(const RedisEndpoint &endpoint, const Retent
                             m_readScript.source, m_expireScript.source},
                            this))
     , m_indexKey("ssebuf:{ssebuf}:sessions")
-    , m_lifecycleChannel("ssebuf:lifecycle")
-    , m_coalescer(coalescer)
 {
     connect(m_cluster, &RedisCluster::availabilityChanged, this, [this](bool up) {
         if (up)
@@ -42,52 +35,26 @@ RedisClusterStore::RedisClusterStore(const RedisEndpoint &endpoint, const Retent
             qCWarning(lcRedisStore).noquote() << "lost" << description() << "; retrying";
         Q_EMIT availabilityChanged(up);
     });
-    connect(m_cluster, &RedisCluster::nodeAdded, this, &RedisClusterStore::cluster_nodeAdded);
-    connect(m_cluster, &RedisCluster::nodeLost, this, &RedisClusterStore::cluster_nodeLost);
+    connect(m_cluster, &RedisCluster::nodeAdded, this,
+            [this](RedisClusterNode *node) { addSubscriber(node->subscriber()); });
+    connect(m_cluster, &RedisCluster::nodeLost, this,
+            [this](RedisClusterNode *node) { subscriberLost(node->subscriber()); });
     connect(m_cluster, &RedisCluster::topologyChanged, this, &RedisClusterStore::subscribeAll);
     m_sweepTimer.setInterval(std::max(1, policy.sweepIntervalSeconds) * 1000);
     connect(&m_sweepTimer, &QTimer::timeout, this, &RedisClusterStore::sweepTimer_timeout);
     m_sweepTimer.start();
-    m_watchTimer.setInterval(250);
-    connect(&m_watchTimer, &QTimer::timeout, this, &RedisClusterStore::watchTimer_timeout);
-    m_watchTimer.start();
     m_cluster->start();
 }
 
 RedisClusterStore::~RedisClusterStore()
 {
-    m_closing = true;
+    closeLive();
     delete m_cluster;
     m_cluster = nullptr;
 }
 
-QByteArray RedisClusterStore::metaKey(const QString &sessionId) const
-{
-    return "ssebuf:{" + sessionId.toUtf8() + "}:s";
-}
-
-QByteArray RedisClusterStore::streamKey(const QString &sessionId) const
-{
-    return "ssebuf:{" + sessionId.toUtf8() + "}:e";
-}
-
-QByteArray RedisClusterStore::keysKey(const QString &sessionId) const
-{
-    return "ssebuf:{" + sessionId.toUtf8() + "}:k";
-}
-
-QByteArray RedisClusterStore::keyOrderKey(const QString &sessionId) const
-{
-    return "ssebuf:{" + sessionId.toUtf8() + "}:ko";
-}
-
-QByteArray RedisClusterStore::channelOf(const QString &sessionId) const
-{
-    return "ssebuf:{" + sessionId.toUtf8() + "}:live";
-}
-
 void RedisClusterStore::send(const QByteArray &key, const QList<QByteArray> &args,
-                             RedisCluster::ReplyHandler handler)
+                             ReplyHandler handler)
 {
     m_cluster->command(key, args, [this, handler = std::move(handler)](const redisReply *reply) {
         if (!m_closing)
@@ -95,27 +62,41 @@ void RedisClusterStore::send(const QByteArray &key, const QList<QByteArray> &arg
     });
 }
 
-void RedisClusterStore::evaluate(const RedisScript &script, const QList<QByteArray> &keys,
-                                 const QList<QByteArray> &args, RedisCluster::ReplyHandler handler)
+void RedisClusterStore::sendThen(const QByteArray &key, const QList<QByteArray> &args,
+                                 ReplyHandler handler, const QList<QByteArray> &then,
+                                 ReplyHandler thenHandler)
 {
-    QList<QByteArray> command {"EVALSHA", script.sha1, QByteArray::number(keys.size())};
-    command += keys;
-    command += args;
-    send(keys.first(), command,
-         [this, command, source = script.source, handler](const redisReply *reply) mutable {
-             if (isError(reply) && text(reply).startsWith("NOSCRIPT")) {
-                 command[0] = "EVAL";
-                 command[1] = source;
-                 send(command.at(3), command, std::move(handler));
-                 return;
-             }
-             handler(reply);
-         });
+    m_cluster->commandThen(
+        key, args,
+        [this, handler = std::move(handler)](const redisReply *reply) {
+            if (!m_closing)
+                handler(reply);
+        },
+        then,
+        [this, thenHandler = std::move(thenHandler)](const redisReply *reply) {
+            if (!m_closing)
+                thenHandler(reply);
+        });
 }
 
-SessionSummary RedisClusterStore::summaryOf(const QString &sessionId, const Fields &fields) const
+RedisSubscriber *RedisClusterStore::subscriberFor(const QByteArray &channel)
 {
-    return sessionSummaryFromFields(sessionId, fields, ttlMs());
+    RedisClusterNode *node = m_cluster->nodeForSlot(redisKeySlot(channel));
+    return node ? node->subscriber() : nullptr;
+}
+
+RedisSubscriber *RedisClusterStore::lifecycleSubscriber()
+{
+    RedisClusterNode *node = m_cluster->anyNode();
+    return node ? node->subscriber() : nullptr;
+}
+
+void RedisClusterStore::channelRefused(const QByteArray &error)
+{
+    if (error.startsWith("MOVED "))
+        m_cluster->noteMoved(error); // subscribed again on topologyChanged or the watch timer
+    else
+        RedisStoreBase::channelRefused(error);
 }
 
 void RedisClusterStore::createSession(const SessionRecord &record, CreateCallback done)
@@ -158,38 +139,6 @@ void RedisClusterStore::createSession(const SessionRecord &record, CreateCallbac
                               done(CreateStatus::Unavailable);
                           });
              });
-}
-
-void RedisClusterStore::readEvents(const QString &sessionId, qint64 afterSeq, int limit,
-                                   ReadCallback done)
-{
-    if (!isAvailable()) {
-        ReadResult result;
-        result.available = false;
-        done(result);
-        return;
-    }
-    evaluate(m_readScript, {metaKey(sessionId), streamKey(sessionId)},
-             {QByteArray::number(afterSeq + 1), QByteArray::number(std::max(1, limit))},
-             [this, done = std::move(done), sessionId, afterSeq](const redisReply *reply) {
-                 done(readResultFromReply(sessionId, afterSeq, reply, ttlMs()));
-             });
-}
-
-void RedisClusterStore::findSession(const QString &sessionId, FindCallback done)
-{
-    if (!isAvailable()) {
-        done(std::nullopt);
-        return;
-    }
-    send(metaKey(sessionId), {"HGETALL", metaKey(sessionId)},
-         [this, done = std::move(done), sessionId](const redisReply *reply) {
-             if (!isArray(reply) || reply->elements == 0) {
-                 done(std::nullopt);
-                 return;
-             }
-             done(summaryOf(sessionId, fields(reply)));
-         });
 }
 
 void RedisClusterStore::listSessions(ListCallback done)

@@ -13,13 +13,28 @@ namespace {
 // Notifications go to one pub/sub channel: a JSON header line {k, id, m (the meta hash),
 // x (evicted), r (removal reason)}, then, for k = appended, a newline and the event JSON.
 const char prelude[] = R"lua(
-local function fields(key)
-    local flat = redis.call('HGETALL', key)
+local function mapOf(flat)
     local map = {}
     for i = 1, #flat, 2 do
         map[flat[i]] = flat[i + 1]
     end
     return map
+end
+local function fields(key)
+    return mapOf(redis.call('HGETALL', key))
+end
+-- A new session's record (ARGV: id, user_id, mode, created_at, ttl_ms), announced on
+-- channel; false when the id is taken.
+local function createRecord(meta, channel)
+    if redis.call('EXISTS', meta) == 1 then
+        return false
+    end
+    redis.call('HSET', meta, 'user_id', ARGV[2], 'mode', ARGV[3], 'state', 'running',
+        'created_at', ARGV[4], 'updated_at', ARGV[4], 'last_seq', 0, 'first_seq', 0,
+        'count', 0, 'bytes', 0, 'dropped', 0)
+    redis.call('PEXPIRE', meta, tonumber(ARGV[5]))
+    redis.call('PUBLISH', channel, cjson.encode({k = 'created', id = ARGV[1], m = fields(meta)}))
+    return true
 end
 )lua";
 
@@ -44,15 +59,10 @@ local ttl = tonumber(ARGV[5])
 if redis.call('ZCOUNT', index, '(' .. ARGV[4], '+inf') >= tonumber(ARGV[6]) then
     return 'full'
 end
-if redis.call('EXISTS', meta) == 1 then
+if not createRecord(meta, ARGV[7]) then
     return 'exists'
 end
-redis.call('HSET', meta, 'user_id', ARGV[2], 'mode', ARGV[3], 'state', 'running',
-    'created_at', ARGV[4], 'updated_at', ARGV[4], 'last_seq', 0, 'first_seq', 0,
-    'count', 0, 'bytes', 0, 'dropped', 0)
-redis.call('PEXPIRE', meta, ttl)
 redis.call('ZADD', index, now + ttl, ARGV[1])
-redis.call('PUBLISH', ARGV[7], cjson.encode({k = 'created', id = ARGV[1], m = fields(meta)}))
 return 'ok'
 )lua");
 }
@@ -209,12 +219,16 @@ if redis.call('EXISTS', khash) == 1 then
     redis.call('PEXPIRE', khash, ttl)
     redis.call('PEXPIRE', korder, ttl)
 end
-if #fresh == 0 then
-    local out = {'ok', 0, 0, dups}
+-- The answer: 'ok', first seq, events appended, duplicates, then each item's seq.
+local function answer(firstSeq, appended)
+    local out = {'ok', firstSeq, appended, dups}
     for i = 1, n do
         out[#out + 1] = seqs[i]
     end
     return out
+end
+if #fresh == 0 then
+    return answer(0, 0)
 end
 redis.call('HSET', meta, 'last_seq', string.format('%d', last), 'first_seq',
     string.format('%d', last - count + 1), 'count', count, 'bytes', string.format('%d', bytes),
@@ -243,14 +257,16 @@ local space = string.find(channel, ' ', 1, true)
 if space then
     publish, channel = string.sub(channel, 1, space - 1), string.sub(channel, space + 1)
 end
+local flat = redis.call('HGETALL', meta)
 if channel ~= '' then
-    redis.call(publish, channel, cjson.encode({k = 'appended', id = ARGV[1], m = fields(meta),
+    redis.call(publish, channel, cjson.encode({k = 'appended', id = ARGV[1], m = mapOf(flat),
         x = evicted, n = #fresh}) .. '\n' .. table.concat(jsons, '\n'))
 end
-local out = {'ok', first, #fresh, dups}
-for i = 1, n do
-    out[#out + 1] = seqs[i]
-end
+-- Then what an instance needs to announce the append itself: the number evicted and the
+-- session's fields.
+local out = answer(first, #fresh)
+out[#out + 1] = evicted
+out[#out + 1] = flat
 return out
 )lua");
 }

@@ -20,7 +20,7 @@ struct RedisScript
     static RedisScript remove(); // KEYS meta, stream, index, keys, key order
     static RedisScript sweep(); // KEYS index
 
-private:
+    // The script of body behind the prelude every script shares (its helper functions).
     static RedisScript fromSource(const QByteArray &body);
 };
 

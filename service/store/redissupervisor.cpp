@@ -24,20 +24,22 @@ constexpr int unresponsiveAfterMs = 3000;
 } // namespace
 
 RedisSupervisor::RedisSupervisor(const RedisEndpoint &endpoint, QList<const RedisScript *> scripts,
-                                 const QByteArray &channel, QObject *parent)
+                                 const QByteArray &lifecycleChannel, QObject *parent)
     : QObject(parent)
     , m_endpoint(endpoint)
     , m_scripts(std::move(scripts))
-    , m_channel(channel)
+    , m_lifecycleChannel(lifecycleChannel)
     , m_commands(new RedisConnection(QStringLiteral("commands"), this))
-    , m_notifications(new RedisConnection(QStringLiteral("notifications"), this))
+    , m_subscriber(new RedisSubscriber(QStringLiteral("subscriber"), this))
     , m_retryDelayMs(firstRetryDelayMs)
 {
     connect(m_commands, &RedisConnection::opened, this, &RedisSupervisor::commands_opened);
-    connect(m_notifications, &RedisConnection::opened, this,
-            &RedisSupervisor::notifications_opened);
+    connect(m_subscriber, &RedisSubscriber::opened, this, &RedisSupervisor::subscriber_opened);
+    connect(m_subscriber, &RedisSubscriber::subscribed, this,
+            &RedisSupervisor::subscriber_subscribed);
+    connect(m_subscriber, &RedisSubscriber::ponged, this, [this] { m_subscriberPingMs = 0; });
     connect(m_commands, &RedisConnection::lost, this, &RedisSupervisor::connection_lost);
-    connect(m_notifications, &RedisConnection::lost, this, &RedisSupervisor::connection_lost);
+    connect(m_subscriber, &RedisSubscriber::lost, this, &RedisSupervisor::connection_lost);
 
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &RedisSupervisor::reconnectTimer_timeout);
@@ -69,7 +71,7 @@ void RedisSupervisor::close()
     m_reconnectTimer.stop();
     m_heartbeatTimer.stop();
     m_commands->close();
-    m_notifications->close();
+    m_subscriber->close();
 }
 
 void RedisSupervisor::connectNow()
@@ -78,6 +80,7 @@ void RedisSupervisor::connectNow()
     m_commandsReady = false;
     m_subscribed = false;
     m_pingSentMs = 0;
+    m_subscriberPingMs = 0;
     m_attemptStartedMs = QDateTime::currentMSecsSinceEpoch();
     if (!m_sentinel) {
         openConnections(m_endpoint.host, m_endpoint.port);
@@ -102,8 +105,11 @@ void RedisSupervisor::openConnections(const QString &host, quint16 port)
     m_masterHost = host;
     m_masterPort = port;
     QString error;
-    if (!m_commands->open(host, port, &error) || !m_notifications->open(host, port, &error))
+    if (!m_commands->open(host, port, &error)) {
         connection_lost(error);
+        return;
+    }
+    m_subscriber->open(host, port, m_endpoint.username, m_endpoint.password);
 }
 
 void RedisSupervisor::authenticate(RedisConnection *connection, std::function<void()> next)
@@ -172,31 +178,18 @@ void RedisSupervisor::commands_authenticated()
     }
 }
 
-void RedisSupervisor::notifications_opened()
+void RedisSupervisor::subscriber_opened()
 {
-    authenticate(m_notifications, [this] {
-        m_notifications->subscribe(m_channel, [this](const redisReply *reply) {
-            if (!m_closing)
-                notifications_message(reply);
-        });
-    });
+    // The subscriber authenticated itself; pub/sub knows no database.
+    m_subscriber->send("SUBSCRIBE", m_lifecycleChannel);
 }
 
-void RedisSupervisor::notifications_message(const redisReply *reply)
+void RedisSupervisor::subscriber_subscribed(const QByteArray &channel)
 {
-    if (!reply) {
-        connection_lost(QStringLiteral("notification connection lost"));
+    if (channel != m_lifecycleChannel || m_state != State::Connecting)
         return;
-    }
-    if (!isArray(reply, 3))
-        return;
-    const QByteArray kind = replyText(reply->element[0]);
-    if (kind == "subscribe") {
-        m_subscribed = true;
-        becomeUpWhenReady();
-    } else if (kind == "message") {
-        Q_EMIT notificationArrived(replyText(reply->element[2]));
-    }
+    m_subscribed = true;
+    becomeUpWhenReady();
 }
 
 void RedisSupervisor::becomeUpWhenReady()
@@ -219,9 +212,10 @@ void RedisSupervisor::connection_lost(const QString &reason)
     m_commandsReady = false;
     m_subscribed = false;
     m_pingSentMs = 0;
+    m_subscriberPingMs = 0;
     // Closing calls every pending handler with nullptr: their callers get Unavailable now.
     m_commands->close();
-    m_notifications->close();
+    m_subscriber->close();
     if (wasUp) {
         qCWarning(lcRedisStore).noquote()
             << QStringLiteral("lost %1 (%2); retrying").arg(m_endpoint.toString(), reason);
@@ -252,6 +246,15 @@ void RedisSupervisor::heartbeatTimer_timeout()
     }
     if (m_state != State::Up)
         return;
+    if (m_subscriberPingMs != 0 && now - m_subscriberPingMs > unresponsiveAfterMs) {
+        connection_lost(QStringLiteral("no answer to PING on the subscriber within %1 ms")
+                            .arg(unresponsiveAfterMs));
+        return;
+    }
+    if (m_subscriberPingMs == 0) {
+        m_subscriberPingMs = now;
+        m_subscriber->send("PING");
+    }
     if (m_pingSentMs != 0) {
         if (now - m_pingSentMs > unresponsiveAfterMs)
             connection_lost(

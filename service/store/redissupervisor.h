@@ -5,6 +5,7 @@
 #include "redisendpoint.h"
 #include "redisscript.h"
 #include "redissentinel.h"
+#include "redissubscriber.h"
 
 #include <QList>
 #include <QObject>
@@ -15,18 +16,20 @@
 namespace ssebuf {
 
 // Keeps the RedisStore's two connections up: one for commands (authenticated, its
-// database selected and its scripts loaded) and one subscribed to the notification
-// channel. It is up when both are ready; a socket error, a refused AUTH, SELECT or SCRIPT
-// LOAD, a connection attempt or a PING unanswered for 3 s count as lost: both connections
-// are dropped (pending handlers get nullptr) and reopened after a delay that grows from
-// 200 ms to 5 s.
+// database selected and its scripts loaded) and one for pub/sub (a RedisSubscriber: the
+// lifecycle channel, subscribed here, and the live channels the store adds and drops). It
+// is up when the commands are ready and the lifecycle channel is subscribed; a socket
+// error, a refused AUTH, SELECT or SCRIPT LOAD, a connection attempt or a PING (on either
+// connection) unanswered for 3 s count as lost: both connections are dropped (pending
+// handlers get nullptr) and reopened after a delay that grows from 200 ms to 5 s.
 class RedisSupervisor : public QObject
 {
     Q_OBJECT
 public:
     // scripts: loaded on the command connection before the store is up (not owned).
+    // lifecycleChannel: subscribed on every connection before the store is up.
     RedisSupervisor(const RedisEndpoint &endpoint, QList<const RedisScript *> scripts,
-                    const QByteArray &channel, QObject *parent = nullptr);
+                    const QByteArray &lifecycleChannel, QObject *parent = nullptr);
     ~RedisSupervisor() override;
 
     bool isUp() const { return m_state == State::Up; }
@@ -35,12 +38,11 @@ public:
     void send(const QList<QByteArray> &args, RedisConnection::ReplyHandler handler);
     // Drops both connections for good (the store is going away); no signal follows.
     void close();
+    // The pub/sub connection (its messages go to the store directly).
+    RedisSubscriber *subscriber() const { return m_subscriber; }
 
 Q_SIGNALS:
     void availabilityChanged(bool up);
-    // One message of the notification channel (they come in batches: one read of the
-    // pub/sub connection is one loop pass).
-    void notificationArrived(const QByteArray &payload);
 
 private:
     enum class State { Connecting, Up, Waiting };
@@ -51,8 +53,8 @@ private:
     void authenticate(RedisConnection *connection, std::function<void()> next);
     void commands_opened();
     void commands_authenticated();
-    void notifications_opened();
-    void notifications_message(const redisReply *reply);
+    void subscriber_opened();
+    void subscriber_subscribed(const QByteArray &channel);
     void connection_lost(const QString &reason);
     void becomeUpWhenReady();
     void reconnectTimer_timeout();
@@ -60,9 +62,9 @@ private:
 
     RedisEndpoint m_endpoint;
     QList<const RedisScript *> m_scripts;
-    QByteArray m_channel;
+    QByteArray m_lifecycleChannel;
     RedisConnection *m_commands;
-    RedisConnection *m_notifications;
+    RedisSubscriber *m_subscriber;
     RedisSentinel *m_sentinel = nullptr; // redis-sentinel://: where the master is
     int m_attempt = 0;
     QString m_masterHost; // where the connections go
@@ -74,6 +76,7 @@ private:
     bool m_reportedDown = false;
     qint64 m_attemptStartedMs = 0;
     qint64 m_pingSentMs = 0; // 0 while no PING is outstanding
+    qint64 m_subscriberPingMs = 0;
     int m_retryDelayMs;
     QTimer m_reconnectTimer;
     QTimer m_heartbeatTimer;

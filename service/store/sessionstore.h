@@ -122,7 +122,7 @@ public:
     // session, and unwatches it once when it ends; the store follows a session while
     // anyone watches it. ready(true) once the live traffic flows (a stream must read the
     // store only after that, or an event in between is missed), ready(false) when it
-    // cannot. The default (memory, single-node Redis) always delivers everything.
+    // cannot. The default (memory) always delivers everything.
     virtual void watchSession(const QString &sessionId, std::function<void(bool)> ready)
     {
         Q_UNUSED(sessionId);
@@ -140,6 +140,10 @@ Q_SIGNALS:
     // The live traffic of a watched session may have missed events (its subscription was
     // lost and made again): its streams read the store again.
     void sessionResync(const QString &sessionId);
+    // The lifecycle changes (created, ended, removed) may have missed some (the store's
+    // lifecycle subscription was lost and made again): mirrors of the session list read it
+    // again (the admin feed sends a fresh snapshot).
+    void lifecycleResync();
 };
 
 } // namespace ssebuf

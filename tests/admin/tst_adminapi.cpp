@@ -651,6 +651,15 @@ void tst_AdminApi::adminStreamSeesOtherInstances()
     QVERIFY(!id.isEmpty());
     QVERIFY2(!waitForMessage(admin, kindIs("session_created", id), &cursor).isEmpty(),
              admin.rawBody().constData());
+    // Events of another instance's session reach this instance while it streams the
+    // session (contract section 17); creations, ends and removals always do.
+    RawSseClient stream;
+    QVERIFY(openStream(stream, sseUrl(watched, id)));
+    QTRY_VERIFY_WITH_TIMEOUT(!m_redis
+                                  ->cli({QStringLiteral("PUBSUB"), QStringLiteral("CHANNELS"),
+                                         QStringLiteral("ssebuf:live:*:") + id})
+                                  .isEmpty(),
+                             5000);
     QCOMPARE(publishStatus(m_http, other, id,
                            eventJson(QStringLiteral("result"), QStringLiteral("completed"),
                                      QStringLiteral("done elsewhere"))),

@@ -14,74 +14,20 @@ instance read from Redis. Usage:
 """
 
 import http.client
-import json
-import os
 import re
-import selectors
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port < 55000:
-            return port
-
-
-def cli(port, *args):
-    return subprocess.run(["redis-cli", "-p", str(port), *args], check=True,
-                          capture_output=True, text=True).stdout.strip()
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def info_number(text, name):
-    m = re.search(rf"^{name}:(\d+)", text, re.M)
-    return int(m.group(1)) if m else 0
-
-
-def start_instance(binary, url):
-    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--store", url, "--pipeline",
-                             "external", "--session-ttl", "3600", "--max-sessions", "100000",
-                             "--log-level", "warning"], stdout=subprocess.PIPE, text=True)
-    host, port = re.search(r"listening on http://([^:]+):(\d+)", proc.stdout.readline()).groups()
-    conn = http.client.HTTPConnection(host, int(port))
-    for _ in range(200):
-        conn.request("GET", "/healthz")
-        r = conn.getresponse()
-        r.read()
-        if r.status == 200:
-            break
-        time.sleep(0.05)
-    return proc, host, int(port)
-
-
-def subscriber_bytes(host, port):
-    conn = http.client.HTTPConnection(host, port)
-    conn.request("GET", "/metrics")
-    text = conn.getresponse().read().decode()
-    return int(re.search(r"^ssebuf_redis_subscriber_bytes_total (\d+)", text, re.M).group(1))
+from measurekit import (cli, cpu_seconds, event_body, free_port, info_number, numbers_from_argv,
+                        publish_events, start_fleet, subscriber_bytes, wait_for_ping)
 
 
 def main():
-    binary = sys.argv[1]
-    sessions = int(sys.argv[2]) if len(sys.argv) > 2 else 300
-    events = int(sys.argv[3]) if len(sys.argv) > 3 else 100
-    event_bytes = int(sys.argv[4]) if len(sys.argv) > 4 else 300
-    threads = int(sys.argv[5]) if len(sys.argv) > 5 else 4
+    binary, sessions, events, event_bytes, threads = numbers_from_argv(sys.argv,
+                                                                       [300, 100, 300, 4])
 
     workdir = tempfile.mkdtemp(prefix="ssebuf-cluster-")
     ports = [free_port() for _ in range(6)]
@@ -95,13 +41,7 @@ def main():
                  "1000", "--dir", workdir, "--save", "", "--appendonly", "no"],
                 stdout=subprocess.DEVNULL))
         for p in ports:
-            for _ in range(100):
-                try:
-                    if cli(p, "PING") == "PONG":
-                        break
-                except subprocess.CalledProcessError:
-                    pass
-                time.sleep(0.05)
+            wait_for_ping(p)
         subprocess.run(["redis-cli", "--cluster", "create",
                         *[f"127.0.0.1:{p}" for p in ports], "--cluster-replicas", "1",
                         "--cluster-yes"], check=True, capture_output=True)
@@ -114,42 +54,11 @@ def main():
         masters = [p for p in ports if roles[p] == "master"]
         replicas = [p for p in ports if roles[p] == "replica"]
         url = f"redis-cluster://127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}"
-        instances = [start_instance(binary, url) for _ in range(3)]
+        # B streams every session; a reader thread takes and counts the bytes.
+        _, ids, reader = start_fleet(binary, url, sessions, 1, instances)
         (proc_a, host, port_a), (proc_b, _, port_b), (proc_c, _, port_c) = instances
 
-        conn = http.client.HTTPConnection(host, port_a)
-        ids = []
-        for i in range(sessions):
-            conn.request("POST", "/api/refactor",
-                         json.dumps({"user_id": f"u{i}", "user_prompt": "refactor"}),
-                         {"Content-Type": "application/json"})
-            ids.append(json.loads(conn.getresponse().read())["session_id"])
-
-        # B streams every session; a reader thread takes and counts the bytes.
-        selector = selectors.DefaultSelector()
-        received = [0]
-        for session_id in ids:
-            s = socket.create_connection((host, port_b))
-            s.sendall(f"GET /api/refactor/{session_id}/sse HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            s.setblocking(False)
-            selector.register(s, selectors.EVENT_READ)
-        stop = threading.Event()
-
-        def reader():
-            while not stop.is_set():
-                for key, _ in selector.select(0.2):
-                    try:
-                        data = key.fileobj.recv(65536)
-                    except BlockingIOError:
-                        continue
-                    received[0] += len(data)
-        reader_thread = threading.Thread(target=reader)
-        reader_thread.start()
-        time.sleep(1)
-
-        pad = "x" * max(1, event_bytes - 230)
-        body = json.dumps({"type": "progress", "status": "running", "message": pad,
-                           "stage": "testing", "progress": 50})
+        body = event_body(event_bytes)
         pids = {"A": proc_a.pid, "B": proc_b.pid, "C": proc_c.pid}
         for p in ports:
             cli(p, "CONFIG", "RESETSTAT")
@@ -157,19 +66,12 @@ def main():
         node_cpu_before = {p: cpu_seconds(n.pid) for p, n in zip(ports, nodes)}
         sub_before = {name: subscriber_bytes(host, port) for name, port in
                       (("B", port_b), ("C", port_c))}
-        received_before = received[0]
+        received_before = reader.received
         started = time.time()
 
-        def publisher(part):
-            c = http.client.HTTPConnection(host, port_a)
-            for session_id in part:
-                for _ in range(events):
-                    c.request("POST", f"/api/sessions/{session_id}/events", body,
-                              {"Content-Type": "application/json"})
-                    r = c.getresponse()
-                    r.read()
-                    assert r.status == 201, r.status
-        workers = [threading.Thread(target=publisher, args=(ids[i::threads],))
+        workers = [threading.Thread(target=publish_events,
+                                    args=(http.client.HTTPConnection(host, port_a),
+                                          ids[i::threads], events, body))
                    for i in range(threads)]
         for w in workers:
             w.start()
@@ -182,8 +84,7 @@ def main():
         node_cpu_after = {p: cpu_seconds(n.pid) for p, n in zip(ports, nodes)}
         sub_after = {name: subscriber_bytes(host, port) for name, port in
                      (("B", port_b), ("C", port_c))}
-        stop.set()
-        reader_thread.join()
+        reader.stop()
 
         calls = {}
         net_in = net_out = 0
@@ -211,7 +112,7 @@ def main():
                   f"{(cpu_after[name] - cpu_before[name]) / total * 1e6:.1f} us")
         print(f"live traffic read from Redis per event: B {(sub_after['B'] - sub_before['B']) / total:.0f} B, "
               f"C {(sub_after['C'] - sub_before['C']) / total:.2f} B; "
-              f"SSE bytes B wrote to its clients per event: {(received[0] - received_before) / total:.0f} B")
+              f"SSE bytes B wrote to its clients per event: {(reader.received - received_before) / total:.0f} B")
     finally:
         for proc, _, _ in instances:
             proc.terminate()

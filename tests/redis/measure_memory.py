@@ -12,22 +12,9 @@ INFO memory and MEMORY USAGE. Usage:
 import http.client
 import json
 import re
-import socket
-import subprocess
 import sys
-import time
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli(port, *args):
-    out = subprocess.run(["redis-cli", "-p", str(port), *args], check=True,
-                         capture_output=True, text=True).stdout
-    return out.strip()
+from measurekit import cli, free_port, numbers_from_argv, start_instance, start_redis
 
 
 def used_memory(port):
@@ -36,38 +23,15 @@ def used_memory(port):
 
 
 def main():
-    binary = sys.argv[1]
-    sessions = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-    events = int(sys.argv[3]) if len(sys.argv) > 3 else 100
-    event_bytes = int(sys.argv[4]) if len(sys.argv) > 4 else 300
+    binary, sessions, events, event_bytes = numbers_from_argv(sys.argv, [1000, 100, 300])
 
     port = free_port()
-    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                              "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    redis = start_redis(port)
     ssebufd = None
     try:
-        for _ in range(100):
-            try:
-                if cli(port, "PING") == "PONG":
-                    break
-            except subprocess.CalledProcessError:
-                pass
-            time.sleep(0.05)
-        ssebufd = subprocess.Popen(
-            [binary, "--listen", "127.0.0.1:0", "--store", f"redis://127.0.0.1:{port}",
-             "--pipeline", "external", "--session-ttl", "3600",
-             "--max-sessions", str(sessions + 10), "--log-level", "warning"],
-            stdout=subprocess.PIPE, text=True)
-        line = ssebufd.stdout.readline()
-        host, http_port = re.search(r"listening on http://([^:]+):(\d+)", line).groups()
-        conn = http.client.HTTPConnection(host, int(http_port))
-        for _ in range(100):
-            conn.request("GET", "/healthz")
-            response = conn.getresponse()
-            response.read()
-            if response.status == 200:
-                break
-            time.sleep(0.05)
+        ssebufd, host, http_port = start_instance(binary, f"redis://127.0.0.1:{port}",
+                                                  max_sessions=sessions + 10)
+        conn = http.client.HTTPConnection(host, http_port)
 
         baseline = used_memory(port)
         ids = []

@@ -5,6 +5,7 @@
 
 #include "clustertestkit.h"
 #include "httptestclient.h"
+#include "liveinputtestkit.h"
 #include "redisclusterprocess.h"
 #include "redisprocess.h"
 #include "serviceprocess.h"
@@ -64,7 +65,6 @@ private:
     bool startInstance(ServiceProcess &service, const QStringList &extra = {});
     QString startSession(ServiceProcess &service);
     int publish(ServiceProcess &service, const QString &id, const QJsonObject &json);
-    qint64 subscriberBytes(ServiceProcess &service);
     int slotOf(const QString &id) const { return m_cluster.keySlot(metaKey(id)); }
 
     RedisClusterProcess m_cluster;
@@ -92,28 +92,12 @@ void tst_RedisCluster::init()
 
 void tst_RedisCluster::cleanup()
 {
-    if (QTest::currentTestFailed()) {
-        for (ServiceProcess *service : {m_a.get(), m_b.get(), m_c.get()}) {
-            if (service)
-                qWarning().noquote() << "ssebufd output:" << service->output().right(6000);
-        }
-    }
-    m_a.reset();
-    m_b.reset();
-    m_c.reset();
+    testkit::stopInstances({&m_a, &m_b, &m_c}, 6000);
 }
 
 bool tst_RedisCluster::startInstance(ServiceProcess &service, const QStringList &extra)
 {
-    const QStringList args {QStringLiteral("--store"),       m_cluster.url(),
-                            QStringLiteral("--pipeline"),    QStringLiteral("external"),
-                            QStringLiteral("--session-ttl"), QStringLiteral("600")};
-    if (!service.start(args + extra)) {
-        qWarning().noquote() << service.errorText();
-        return false;
-    }
-    return QTest::qWaitFor(
-        [&] { return m_http.get(service.url(QStringLiteral("/healthz"))).status == 200; }, 10000);
+    return testkit::startStoreInstance(m_http, service, m_cluster.url(), extra);
 }
 
 QString tst_RedisCluster::startSession(ServiceProcess &service)
@@ -130,16 +114,6 @@ int tst_RedisCluster::publish(ServiceProcess &service, const QString &id, const 
 {
     const HttpTestReply reply = m_http.postJson(service.url(eventsPath(id)), json);
     return reply.status == 201 ? int(reply.json().value("seq").toInteger()) : -reply.status;
-}
-
-qint64 tst_RedisCluster::subscriberBytes(ServiceProcess &service)
-{
-    static const QRegularExpression line(
-        QStringLiteral("^ssebuf_redis_subscriber_bytes_total (\\d+)$"),
-        QRegularExpression::MultilineOption);
-    const QByteArray text = m_http.get(service.url(QStringLiteral("/metrics"))).body;
-    const auto match = line.match(QString::fromUtf8(text));
-    return match.hasMatch() ? match.captured(1).toLongLong() : -1;
 }
 
 // Each session's keys share one slot; sessions land on every master; --max-sessions and
@@ -212,12 +186,7 @@ void tst_RedisCluster::liveAcrossInstances()
     QVERIFY(!id.isEmpty());
     RawSseClient onB;
     RawSseClient onC;
-    QSignalSpy headersB(&onB, &RawSseClient::headersReceived);
-    QSignalSpy headersC(&onC, &RawSseClient::headersReceived);
-    onB.open(m_b->url(ssePath(id)));
-    onC.open(m_c->url(ssePath(id)));
-    QVERIFY(headersB.wait(10000));
-    QVERIFY(onC.headersDone() || headersC.wait(10000));
+    QVERIFY(testkit::openStreams({{&onB, m_b->url(ssePath(id))}, {&onC, m_c->url(ssePath(id))}}));
     QCOMPARE(onB.status(), 200);
     ServiceProcess *instances[] = {m_a.get(), m_b.get(), m_c.get()};
     for (int i = 1; i <= 9; ++i) {
@@ -255,25 +224,12 @@ void tst_RedisCluster::noEventTrafficWithoutSubscribers()
     QTRY_COMPARE_WITH_TIMEOUT(onA.sequence(), QList<qint64> {1}, 5000);
 
     constexpr int events = 200;
-    const qint64 aBefore = subscriberBytes(*m_a);
-    const qint64 cBefore = subscriberBytes(*m_c);
-    QVERIFY(aBefore >= 0 && cBefore >= 0);
-    for (int i = 2; i <= events + 1; ++i)
-        QCOMPARE(publish(*m_a, id, eventJson(padding)), i);
-    QTRY_COMPARE_WITH_TIMEOUT(onA.sequence().size(), events + 1, 10000);
-    const qint64 frameBytes = (onA.rawBody().size() - 13) / (events + 1);
-    const qint64 aInput = subscriberBytes(*m_a) - aBefore;
-    const qint64 cInput = subscriberBytes(*m_c) - cBefore;
-    qInfo().noquote() << QStringLiteral("%1 events of %2 B: Redis input of the streaming instance "
-                                        "%3 B (%4 B/event), of the idle one %5 B")
-                             .arg(events)
-                             .arg(frameBytes)
-                             .arg(aInput)
-                             .arg(aInput / events)
-                             .arg(cInput);
-    QVERIFY2(aInput >= events * frameBytes, qPrintable(QString::number(aInput)));
+    testkit::LiveInput input;
+    QVERIFY(testkit::measureLiveInput(m_http, *m_a, *m_a, *m_c, onA, id, 2, events, &input));
+    const qint64 frameBytes = input.frameBytes;
+    QVERIFY2(input.streaming >= events * frameBytes, qPrintable(QString::number(input.streaming)));
     // Only heartbeat answers (a PONG per master and second): nothing per event.
-    QVERIFY2(cInput < 2000, qPrintable(QString::number(cInput)));
+    QVERIFY2(input.idle < 2000, qPrintable(QString::number(input.idle)));
 
     // Once C streams the session, it receives its events (and only those).
     RawSseClient onC;
@@ -281,13 +237,13 @@ void tst_RedisCluster::noEventTrafficWithoutSubscribers()
     QTRY_COMPARE_WITH_TIMEOUT(onC.sequence().size(), events + 1, 10000);
     const QString other = startSession(*m_a); // traffic C must not see
     QVERIFY(!other.isEmpty());
-    const qint64 cWatching = subscriberBytes(*m_c);
+    const qint64 cWatching = testkit::subscriberBytes(m_http, *m_c);
     for (int i = 1; i <= 50; ++i) {
         QCOMPARE(publish(*m_a, id, eventJson(padding)), events + 1 + i);
         QCOMPARE(publish(*m_a, other, eventJson(padding)), i);
     }
     QTRY_COMPARE_WITH_TIMEOUT(onC.sequence().size(), events + 51, 10000);
-    const qint64 cInputWatching = subscriberBytes(*m_c) - cWatching;
+    const qint64 cInputWatching = testkit::subscriberBytes(m_http, *m_c) - cWatching;
     qInfo().noquote() << QStringLiteral("streaming one of two sessions: %1 B for 50 of its events")
                              .arg(cInputWatching);
     QVERIFY2(cInputWatching >= 50 * frameBytes, qPrintable(QString::number(cInputWatching)));

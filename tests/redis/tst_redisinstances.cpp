@@ -4,6 +4,7 @@
 // instance appends which event.
 
 #include "httptestclient.h"
+#include "liveinputtestkit.h"
 #include "rawsseclient.h"
 #include "redisprocess.h"
 #include "serviceprocess.h"
@@ -50,6 +51,8 @@ private slots:
     void cleanup();
 
     void liveAcrossInstances();
+    void noEventTrafficWithoutSubscribers();
+    void adminFeedListsAgainAfterLostSubscription();
     void concurrentAppendsKeepSeqContiguous();
     void liveDeliveryReadsNothingPerEvent();
     void sigkilledInstanceFailover();
@@ -64,6 +67,8 @@ private:
     // until its /healthz says the store is reachable.
     bool startInstance(ServiceProcess &service, const QStringList &extra = {});
     int health(ServiceProcess &service);
+    // PUBSUB NUMSUB of a session's live channel: the instances that stream it.
+    int liveSubscribers(const QString &id) const;
 
     RedisProcess m_redis;
     HttpTestClient m_http;
@@ -89,26 +94,12 @@ void tst_RedisInstances::init()
 
 void tst_RedisInstances::cleanup()
 {
-    if (QTest::currentTestFailed()) {
-        for (ServiceProcess *service : {m_a.get(), m_b.get()}) {
-            if (service)
-                qWarning().noquote() << "ssebufd output:" << service->output();
-        }
-    }
-    m_a.reset();
-    m_b.reset();
+    stopInstances({&m_a, &m_b});
 }
 
 bool tst_RedisInstances::startInstance(ServiceProcess &service, const QStringList &extra)
 {
-    QStringList args {QStringLiteral("--store"),       m_redis.url(),
-                      QStringLiteral("--pipeline"),    QStringLiteral("external"),
-                      QStringLiteral("--session-ttl"), QStringLiteral("600")};
-    if (!service.start(args + extra)) {
-        qWarning().noquote() << service.errorText();
-        return false;
-    }
-    return QTest::qWaitFor([&] { return health(service) == 200; }, 10000);
+    return startStoreInstance(m_http, service, m_redis.url(), extra);
 }
 
 int tst_RedisInstances::health(ServiceProcess &service)
@@ -127,12 +118,7 @@ void tst_RedisInstances::liveAcrossInstances()
 
     RawSseClient onB;
     RawSseClient onA;
-    QSignalSpy headersB(&onB, &RawSseClient::headersReceived);
-    QSignalSpy headersA(&onA, &RawSseClient::headersReceived);
-    onB.open(m_b->url(ssePath(id)));
-    onA.open(m_a->url(ssePath(id)));
-    QVERIFY(headersB.wait(10000));
-    QVERIFY(onA.headersDone() || headersA.wait(10000));
+    QVERIFY(openStreams({{&onB, m_b->url(ssePath(id))}, {&onA, m_a->url(ssePath(id))}}));
     QCOMPARE(onB.status(), 200);
     QCOMPARE(onB.header("content-type"), QByteArray("text/event-stream"));
     QCOMPARE(onB.sequence(), QList<qint64> {});
@@ -195,6 +181,79 @@ void tst_RedisInstances::liveAcrossInstances()
 
 // Two instances appending to one session at the same time: the store hands out seq 1..N
 // exactly once each, and every subscriber receives them in order.
+int tst_RedisInstances::liveSubscribers(const QString &id) const
+{
+    const QList<QByteArray> answer = m_redis
+                                         .cli({QStringLiteral("PUBSUB"), QStringLiteral("NUMSUB"),
+                                               QStringLiteral("ssebuf:live:0:") + id})
+                                         .split('\n');
+    return answer.size() == 2 ? answer.at(1).toInt() : -1;
+}
+
+// Contract section 17 on a single node: an instance subscribes to a session's own channel
+// only while it streams the session (first stream to last), so an instance that streams
+// nothing receives none of the events of another instance's session.
+void tst_RedisInstances::noEventTrafficWithoutSubscribers()
+{
+    QVERIFY(startInstance(*m_a));
+    QVERIFY(startInstance(*m_b));
+    const QString id = startSession(m_http, *m_a, kStartBody);
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(liveSubscribers(id), 0);
+    RawSseClient onA;
+    QVERIFY(openStream(onA, sseUrl(*m_a, id)));
+    QTRY_COMPARE_WITH_TIMEOUT(liveSubscribers(id), 1, 5000);
+    const QString padding(240, QLatin1Char('x')); // events of about 300 bytes as SSE frames
+    QCOMPARE(publishSeq(m_http, *m_a, id, messageEvent(QStringLiteral("first ") + padding)), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(onA.sequence(), QList<qint64> {1}, 5000);
+
+    constexpr int events = 200;
+    LiveInput input;
+    QVERIFY(measureLiveInput(m_http, *m_a, *m_a, *m_b, onA, id, 2, events, &input));
+    QVERIFY2(input.streaming >= events * input.frameBytes,
+             qPrintable(QString::number(input.streaming)));
+    // Only heartbeat answers (a PONG a second): nothing per event.
+    QVERIFY2(input.idle < 1000, qPrintable(QString::number(input.idle)));
+
+    // B streams it too: both subscribe, and B gets the next events live.
+    RawSseClient onB;
+    QVERIFY(openStream(onB, sseUrl(*m_b, id)));
+    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence().size(), events + 1, 10000);
+    QCOMPARE(liveSubscribers(id), 2);
+    QCOMPARE(publishSeq(m_http, *m_a, id, messageEvent(QStringLiteral("both"))), events + 2);
+    QTRY_COMPARE_WITH_TIMEOUT(onB.sequence().size(), events + 2, 5000);
+    // Their last streams end: each instance unsubscribes.
+    onB.close();
+    QTRY_COMPARE_WITH_TIMEOUT(liveSubscribers(id), 1, 5000);
+    onA.close();
+    QTRY_COMPARE_WITH_TIMEOUT(liveSubscribers(id), 0, 5000);
+}
+
+// Lifecycle messages published while an instance's subscription was down are lost to it:
+// once subscribed again, its admin stream gets a fresh snapshot, which lists them.
+void tst_RedisInstances::adminFeedListsAgainAfterLostSubscription()
+{
+    QVERIFY(startInstance(*m_a));
+    QVERIFY(startInstance(*m_b));
+    RawSseClient admin;
+    QVERIFY(openStream(admin, m_b->url(QStringLiteral("/api/admin/stream"))));
+    int cursor = 0;
+    QVERIFY(!waitForMessage(admin, kindIs(QStringLiteral("snapshot")), &cursor).isEmpty());
+    const QString id = startSession(m_http, *m_a, kStartBody);
+    QVERIFY(!id.isEmpty());
+    QVERIFY(
+        !waitForMessage(admin, kindIs(QStringLiteral("session_created"), id), &cursor).isEmpty());
+    QVERIFY(!m_redis
+                 .cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"),
+                       QStringLiteral("pubsub")})
+                 .isEmpty());
+    const QJsonObject snapshot = waitForMessage(admin, kindIs(QStringLiteral("snapshot")), &cursor);
+    QVERIFY2(!snapshot.isEmpty(), admin.rawBody().constData());
+    QCOMPARE(findSummary(snapshot.value("sessions").toArray(), id).value("state").toString(),
+             QStringLiteral("running"));
+    QVERIFY(!admin.isFinished());
+}
+
 void tst_RedisInstances::concurrentAppendsKeepSeqContiguous()
 {
     QVERIFY(startInstance(*m_a));
@@ -461,10 +520,7 @@ void tst_RedisInstances::removalReachesEveryInstance()
     onB.open(m_b->url(ssePath(deleted)));
     QVERIFY(headers.wait(5000));
     QCOMPARE(onB.status(), 200);
-    QCOMPARE(
-        m_http.sendCustom("DELETE", m_a->url(adminSessionPath(deleted)))
-            .status,
-        204);
+    QCOMPARE(m_http.sendCustom("DELETE", m_a->url(adminSessionPath(deleted))).status, 204);
     QTRY_VERIFY_WITH_TIMEOUT(onB.isFinished(), 5000);
     QCOMPARE(m_http.get(m_b->url(ssePath(deleted))).status, 404);
     QCOMPARE(postEvent(m_http, *m_b, deleted, messageEvent(QStringLiteral("late"))).status, 404);

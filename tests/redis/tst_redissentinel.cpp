@@ -5,49 +5,17 @@
 
 #include "clustertestkit.h"
 #include "httptestclient.h"
-#include "redisprocess.h"
+#include "rawsseclient.h"
+#include "redissentinelprocess.h"
 #include "serviceprocess.h"
 #include "sessiontestkit.h"
 
-#include <QDeadlineTimer>
-#include <QFile>
-#include <QHostAddress>
-#include <QTcpServer>
-#include <QTemporaryDir>
 #include <QTest>
-#include <QThread>
 
 #include <memory>
 
 using namespace clustertest;
 using testkit::range;
-
-namespace {
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return probe.serverPort();
-}
-
-QByteArray cli(quint16 port, const QStringList &args)
-{
-    QProcess process;
-    process.start(QStringLiteral("redis-cli"),
-                  QStringList {QStringLiteral("-h"), QStringLiteral("127.0.0.1"),
-                               QStringLiteral("-p"), QString::number(port)}
-                      + args);
-    if (!process.waitForFinished(10000)) {
-        process.kill();
-        process.waitForFinished(1000);
-        return {};
-    }
-    return process.readAllStandardOutput().trimmed();
-}
-
-} // namespace
 
 class tst_RedisSentinel : public QObject
 {
@@ -55,17 +23,17 @@ class tst_RedisSentinel : public QObject
 
 private slots:
     void initTestCase();
-    void cleanupTestCase();
+    void liveAcrossInstances();
     void followsFailover();
 
 private:
-    quint16 sentinelMasterPort() const;
+    quint16 sentinelMasterPort() const { return m_sentinels.masterPort(); }
+    static QByteArray cli(quint16 port, const QStringList &args)
+    {
+        return RedisProcess::cli(port, args);
+    }
 
-    RedisProcess m_master;
-    RedisProcess m_replicas[2];
-    QTemporaryDir m_dir;
-    QProcess m_sentinel;
-    quint16 m_sentinelPort = 0;
+    RedisSentinelProcess m_sentinels;
     HttpTestClient m_http;
 };
 
@@ -73,67 +41,46 @@ void tst_RedisSentinel::initTestCase()
 {
     if (!RedisProcess::isInstalled())
         QSKIP("redis-server and redis-cli are not installed (apt-get install redis-server)");
-    QVERIFY2(m_master.start(), qPrintable(m_master.errorText()));
-    for (RedisProcess &replica : m_replicas) {
-        replica.setExtraArguments({QStringLiteral("--replicaof"), QStringLiteral("127.0.0.1"),
-                                   QString::number(m_master.port())});
-        QVERIFY2(replica.start(), qPrintable(replica.errorText()));
-    }
-    QTRY_VERIFY_WITH_TIMEOUT(
-        cli(m_master.port(), {QStringLiteral("INFO"), QStringLiteral("replication")})
-            .contains("connected_slaves:2"),
-        10000);
-    // redis-server --sentinel (what the redis-sentinel package runs) rewrites its file.
-    m_sentinelPort = freePort();
-    QFile config(m_dir.filePath(QStringLiteral("sentinel.conf")));
-    QVERIFY(config.open(QIODevice::WriteOnly));
-    config.write(QStringLiteral("port %1\nbind 127.0.0.1\ndir %2\n"
-                                "sentinel monitor mymaster 127.0.0.1 %3 1\n"
-                                "sentinel down-after-milliseconds mymaster 1000\n"
-                                "sentinel failover-timeout mymaster 10000\n")
-                     .arg(m_sentinelPort)
-                     .arg(m_dir.path())
-                     .arg(m_master.port())
-                     .toUtf8());
-    config.close();
-    m_sentinel.setProcessChannelMode(QProcess::MergedChannels);
-    m_sentinel.start(QStringLiteral("redis-server"),
-                     {config.fileName(), QStringLiteral("--sentinel")});
-    QVERIFY(m_sentinel.waitForStarted(10000));
-    QTRY_COMPARE_WITH_TIMEOUT(sentinelMasterPort(), m_master.port(), 10000);
-    // The sentinel must know the replicas before it can promote one.
-    QTRY_VERIFY_WITH_TIMEOUT(
-        cli(m_sentinelPort,
-            {QStringLiteral("SENTINEL"), QStringLiteral("replicas"), QStringLiteral("mymaster")})
-                .count("flags\nslave")
-            == 2,
-        15000);
+    QVERIFY2(m_sentinels.start(), qPrintable(m_sentinels.errorText()));
 }
 
-void tst_RedisSentinel::cleanupTestCase()
+// Behind Sentinel as on a single node: a session started on A streams live from B, whose
+// instance subscribes to the session's own channel on the master only while it streams it.
+void tst_RedisSentinel::liveAcrossInstances()
 {
-    if (m_sentinel.state() != QProcess::NotRunning) {
-        m_sentinel.kill();
-        m_sentinel.waitForFinished(5000);
+    ServiceProcess a;
+    ServiceProcess b;
+    QVERIFY(testkit::startStoreInstance(m_http, a, m_sentinels.url()));
+    QVERIFY(testkit::startStoreInstance(m_http, b, m_sentinels.url()));
+    const QString id = testkit::startSession(m_http, a, testkit::startBody());
+    QVERIFY(!id.isEmpty());
+    const auto subscribers = [this, &id] {
+        const QList<QByteArray> answer
+            = m_sentinels.master()
+                  .cli({QStringLiteral("PUBSUB"), QStringLiteral("NUMSUB"),
+                        QStringLiteral("ssebuf:live:0:") + id})
+                  .split('\n');
+        return answer.size() == 2 ? answer.at(1).toInt() : -1;
+    };
+    QCOMPARE(subscribers(), 0);
+    RawSseClient onB;
+    QVERIFY(testkit::openStream(onB, testkit::sseUrl(b, id)));
+    QTRY_COMPARE_WITH_TIMEOUT(subscribers(), 1, 5000);
+    for (int i = 1; i <= 3; ++i) {
+        QCOMPARE(testkit::publishSeq(m_http, a, id, eventJson(QStringLiteral("e%1").arg(i))), i);
+        QTRY_COMPARE_WITH_TIMEOUT(onB.sequence(), range(1, i), 5000);
     }
-}
-
-quint16 tst_RedisSentinel::sentinelMasterPort() const
-{
-    const QList<QByteArray> answer
-        = cli(m_sentinelPort,
-              {QStringLiteral("SENTINEL"), QStringLiteral("get-master-addr-by-name"),
-               QStringLiteral("mymaster")})
-              .split('\n');
-    return answer.size() == 2 ? quint16(answer.at(1).toUInt()) : 0;
+    QCOMPARE(onB.jsonEvents().at(2).value("message").toString(), QStringLiteral("e3"));
+    onB.close();
+    QTRY_COMPARE_WITH_TIMEOUT(subscribers(), 0, 5000);
 }
 
 void tst_RedisSentinel::followsFailover()
 {
     // The first "sentinel" listens nowhere: the store goes on to the next one.
     const QString url = QStringLiteral("redis-sentinel://127.0.0.1:%1,127.0.0.1:%2/mymaster")
-                            .arg(freePort())
-                            .arg(m_sentinelPort);
+                            .arg(RedisProcess::freePort())
+                            .arg(m_sentinels.sentinelPort());
     ServiceProcess service;
     QVERIFY2(service.start({QStringLiteral("--store"), url, QStringLiteral("--pipeline"),
                             QStringLiteral("external"), QStringLiteral("--redis-wait-replicas"),
@@ -147,7 +94,8 @@ void tst_RedisSentinel::followsFailover()
                      {QStringLiteral("user_prompt"), QStringLiteral("refactor")}});
     QCOMPARE(started.status, 201);
     const QString id = started.json().value("session_id").toString();
-    QCOMPARE(cli(m_master.port(), {QStringLiteral("EXISTS"), QStringLiteral("ssebuf:s:") + id}),
+    QCOMPARE(cli(m_sentinels.master().port(),
+                 {QStringLiteral("EXISTS"), QStringLiteral("ssebuf:s:") + id}),
              QByteArray("1"));
 
     ResumingClient client(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
@@ -156,8 +104,8 @@ void tst_RedisSentinel::followsFailover()
     producer.start();
     QTRY_VERIFY_WITH_TIMEOUT(producer.acknowledged.size() >= 10, 10000);
 
-    const quint16 old = m_master.port();
-    m_master.kill();
+    const quint16 old = m_sentinels.master().port();
+    m_sentinels.master().kill();
     QTRY_VERIFY_WITH_TIMEOUT(sentinelMasterPort() != old && sentinelMasterPort() != 0, 20000);
     const quint16 promoted = sentinelMasterPort();
     const int before = int(producer.acknowledged.size());

@@ -63,6 +63,15 @@ ReadResult read(SessionStore &store, const QString &id, qint64 after, int limit 
     return answer.value_or(timedOut);
 }
 
+// Watches a session (its live channel) and waits (bounded) until the store says it flows.
+bool watch(SessionStore &store, const QString &id)
+{
+    std::optional<bool> answer;
+    store.watchSession(id, [&answer](bool ready) { answer = ready; });
+    QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
+    return answer.value_or(false);
+}
+
 std::optional<SessionSummary> find(SessionStore &store, const QString &id)
 {
     std::optional<std::optional<SessionSummary>> answer;
@@ -95,6 +104,8 @@ private slots:
     void seqIsFoundInAnyEventJson();
     void appendStatuses();
     void limitsEvictAndReadsReportGaps();
+    void liveChannelOnlyWhileWatched();
+    void waitReplicasBeforeDelivery();
     void maxSessionsCountsEveryStore();
     void deleteAndExpiryAreAnnouncedOnce();
     void listSessions();
@@ -105,7 +116,9 @@ private slots:
     void passwordIsSentAndNeverShown();
 
 private:
-    std::unique_ptr<RedisStore> makeStore(const RetentionPolicy &policy = {});
+    std::unique_ptr<RedisStore> makeStore(const RetentionPolicy &policy = {}, int waitReplicas = 0);
+    // PUBSUB NUMSUB of a session's live channel: how many connections subscribe to it.
+    int liveSubscribers(const QString &id) const;
 
     RedisProcess m_redis;
     RedisEndpoint m_endpoint;
@@ -143,9 +156,10 @@ void tst_RedisStore::cleanup()
     m_b.reset();
 }
 
-std::unique_ptr<RedisStore> tst_RedisStore::makeStore(const RetentionPolicy &policy)
+std::unique_ptr<RedisStore> tst_RedisStore::makeStore(const RetentionPolicy &policy,
+                                                      int waitReplicas)
 {
-    auto store = std::make_unique<RedisStore>(m_endpoint, policy);
+    auto store = std::make_unique<RedisStore>(m_endpoint, policy, waitReplicas);
     QTest::qWaitFor([&store] { return store->isAvailable(); }, 5000);
     return store;
 }
@@ -172,6 +186,8 @@ void tst_RedisStore::signalsReachTheOtherStore()
     QCOMPARE(created.createdAtMs, r.createdAtMs);
     QCOMPARE(created.lastSeq, 0);
 
+    // Events reach the stores that watch the session (that stream it).
+    QVERIFY(watch(*m_b, r.sessionId));
     const AppendResult first = append(*m_a, r.sessionId, draft(QStringLiteral("one")));
     QCOMPARE(first.status, AppendStatus::Appended);
     QCOMPARE(first.event->seq, 1);
@@ -195,7 +211,10 @@ void tst_RedisStore::signalsReachTheOtherStore()
     QCOMPARE(sessionStateName(endedOnB.first().at(0).value<SessionSummary>().state),
              QStringLiteral("failed"));
     QCOMPARE(sessionStateName(find(*m_a, r.sessionId)->state), QStringLiteral("failed"));
-    QCOMPARE(appendedOnA.size(), 2);
+    // A does not watch the session: B's append does not reach it (its end does, above on B
+    // and through the lifecycle channel on A too).
+    QCOMPARE(appendedOnA.size(), 1);
+    m_b->unwatchSession(r.sessionId);
 }
 
 // The script puts seq into JSON the instance encoded: a "seq" inside data or inside a
@@ -271,6 +290,7 @@ void tst_RedisStore::limitsEvictAndReadsReportGaps()
     m_b = makeStore(policy);
     const QString id = nextId();
     QCOMPARE(create(*m_a, record(id)), CreateStatus::Created);
+    QVERIFY(watch(*m_b, id));
     QSignalSpy appendedOnB(m_b.get(), &SessionStore::eventAppended);
     qint64 frameBytes = 0;
     for (int i = 1; i <= 5; ++i) {
@@ -317,6 +337,110 @@ void tst_RedisStore::limitsEvictAndReadsReportGaps()
     QCOMPARE(afterBig.firstSeq, 5);
     QCOMPARE(afterBig.droppedEvents, 4);
     QCOMPARE(afterBig.bufferedBytes, all.events.last()->wire.size() + bigResult.event->wire.size());
+}
+
+int tst_RedisStore::liveSubscribers(const QString &id) const
+{
+    const QList<QByteArray> answer = m_redis
+                                         .cli({QStringLiteral("PUBSUB"), QStringLiteral("NUMSUB"),
+                                               QStringLiteral("ssebuf:live:0:") + id})
+                                         .split('\n');
+    return answer.size() == 2 ? answer.at(1).toInt() : -1;
+}
+
+// Contract section 17 on a single node: a session's events go to its own channel, which a
+// store subscribes to only while it watches the session (from the first watcher to the
+// last); a lost subscription is made again and the watchers told to read again.
+void tst_RedisStore::liveChannelOnlyWhileWatched()
+{
+    m_a = makeStore();
+    m_b = makeStore();
+    const QString id = nextId();
+    const QString other = nextId();
+    QCOMPARE(create(*m_a, record(id)), CreateStatus::Created);
+    QCOMPARE(create(*m_a, record(other)), CreateStatus::Created);
+    QCOMPARE(liveSubscribers(id), 0);
+    QSignalSpy appendedOnB(m_b.get(), &SessionStore::eventAppended);
+    QVERIFY(watch(*m_b, other));
+    QVERIFY(watch(*m_b, id));
+    QVERIFY(watch(*m_b, id)); // a second local stream of it: still one subscription
+    QCOMPARE(liveSubscribers(id), 1);
+    QCOMPARE(m_b->watchedSessions(), 2);
+    QCOMPARE(append(*m_a, id, draft(QStringLiteral("one"))).status, AppendStatus::Appended);
+    QTRY_COMPARE_WITH_TIMEOUT(appendedOnB.size(), 1, 5000);
+    QCOMPARE(appendedOnB.at(0).at(0).toString(), id);
+
+    m_b->unwatchSession(id);
+    QCOMPARE(m_b->watchedSessions(), 2); // one watcher left
+    m_b->unwatchSession(id);
+    QCOMPARE(m_b->watchedSessions(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(liveSubscribers(id), 0, 5000);
+    // Redis delivers the messages of one connection in order: once the other session's
+    // event is in, the unwatched one's would have been too.
+    QCOMPARE(append(*m_a, id, draft(QStringLiteral("two"))).status, AppendStatus::Appended);
+    QCOMPARE(append(*m_a, other, draft(QStringLiteral("three"))).status, AppendStatus::Appended);
+    QTRY_COMPARE_WITH_TIMEOUT(appendedOnB.size(), 2, 5000);
+    QCOMPARE(appendedOnB.at(1).at(0).toString(), other);
+
+    // Redis drops the pub/sub connections: the store reconnects, subscribes the watched
+    // session again and says it may have missed events.
+    QSignalSpy resync(m_b.get(), &SessionStore::sessionResync);
+    QSignalSpy lifecycleResync(m_b.get(), &SessionStore::lifecycleResync);
+    QVERIFY(!m_redis
+                 .cli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("TYPE"),
+                       QStringLiteral("pubsub")})
+                 .isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(resync.size(), 1, 10000);
+    QCOMPARE(resync.at(0).at(0).toString(), other);
+    // The lifecycle channel too: what was announced meanwhile must be listed again.
+    QTRY_COMPARE_WITH_TIMEOUT(lifecycleResync.size(), 1, 5000);
+    QVERIFY(m_b->isAvailable());
+    QCOMPARE(liveSubscribers(other), 1);
+    QCOMPARE(liveSubscribers(id), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(m_a->isAvailable(), 10000);
+    QCOMPARE(append(*m_a, other, draft(QStringLiteral("four"))).status, AppendStatus::Appended);
+    QTRY_COMPARE_WITH_TIMEOUT(appendedOnB.size(), 3, 5000);
+    QCOMPARE(appendedOnB.at(2).at(1).value<EventPtr>()->seq, 2);
+}
+
+// --redis-wait-replicas on a single node: an event is delivered live only once the
+// replicas have it. Without a replica the append is refused and nobody sees it; with one
+// it is acknowledged and delivered.
+void tst_RedisStore::waitReplicasBeforeDelivery()
+{
+    m_a = makeStore({}, 1);
+    m_b = makeStore();
+    const QString id = nextId();
+    QCOMPARE(create(*m_a, record(id)), CreateStatus::Created);
+    QVERIFY(watch(*m_b, id));
+    QSignalSpy appendedOnB(m_b.get(), &SessionStore::eventAppended);
+    // No replica: WAIT gives up after 1 s; the event is in the master, but not delivered.
+    QCOMPARE(append(*m_a, id, draft(QStringLiteral("unconfirmed"))).status,
+             AppendStatus::Unavailable);
+    QCOMPARE(append(*m_b, id, draft(QStringLiteral("plain"))).status, AppendStatus::Appended);
+    QTRY_COMPARE_WITH_TIMEOUT(appendedOnB.size(), 1, 5000);
+    QCOMPARE(appendedOnB.at(0).at(1).value<EventPtr>()->seq, 2);
+
+    RedisProcess replica;
+    replica.setExtraArguments({QStringLiteral("--replicaof"), QStringLiteral("127.0.0.1"),
+                               QString::number(m_redis.port())});
+    QVERIFY2(replica.start(), qPrintable(replica.errorText()));
+    QTRY_VERIFY_WITH_TIMEOUT(replica.cli({QStringLiteral("INFO"), QStringLiteral("replication")})
+                                 .contains("master_link_status:up"),
+                             10000);
+    const AppendResult confirmed = append(*m_a, id, draft(QStringLiteral("confirmed")));
+    QCOMPARE(confirmed.status, AppendStatus::Appended);
+    QCOMPARE(confirmed.event->seq, 3);
+    QTRY_COMPARE_WITH_TIMEOUT(appendedOnB.size(), 2, 5000);
+    const EventPtr seen = appendedOnB.at(1).at(1).value<EventPtr>();
+    QCOMPARE(seen->seq, 3);
+    QCOMPARE(seen->json, confirmed.event->json);
+    QCOMPARE(replica.cli({QStringLiteral("XLEN"), QStringLiteral("ssebuf:e:") + id}),
+             QByteArray("3"));
+    // Redis forgot the scripts (SCRIPT FLUSH): the waiting append runs it again with EVAL.
+    QCOMPARE(m_redis.cli({QStringLiteral("SCRIPT"), QStringLiteral("FLUSH")}), QByteArray("OK"));
+    QCOMPARE(append(*m_a, id, draft(QStringLiteral("after flush"))).event->seq, 4);
+    QTRY_COMPARE_WITH_TIMEOUT(appendedOnB.size(), 3, 5000);
 }
 
 void tst_RedisStore::maxSessionsCountsEveryStore()

@@ -102,12 +102,12 @@ QString RedisProcess::url(int database) const
     return text;
 }
 
-QByteArray RedisProcess::cli(const QStringList &args) const
+QByteArray RedisProcess::cli(quint16 port, const QStringList &args)
 {
     QProcess process;
     process.start(QStringLiteral("redis-cli"),
                   QStringList {QStringLiteral("-h"), QStringLiteral("127.0.0.1"),
-                               QStringLiteral("-p"), QString::number(m_port)}
+                               QStringLiteral("-p"), QString::number(port)}
                       + args);
     if (!process.waitForFinished(10000)) {
         process.kill();

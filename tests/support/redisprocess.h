@@ -34,12 +34,15 @@ public:
     // redis://127.0.0.1:PORT[/DB], ready for ssebufd's --store.
     QString url(int database = 0) const;
     // Runs redis-cli against this server; returns its standard output, trimmed.
-    QByteArray cli(const QStringList &args) const;
+    QByteArray cli(const QStringList &args) const { return cli(m_port, args); }
+    // The same against any server of the test on 127.0.0.1 (a replica, a sentinel).
+    static QByteArray cli(quint16 port, const QStringList &args);
     QString errorText() const { return m_error; }
 
-private:
+    // A loopback port free at the time of the call.
     static quint16 freePort();
 
+private:
     QProcess m_process;
     QStringList m_extraArguments;
     quint16 m_port = 0;

@@ -245,6 +245,33 @@ inline bool waitUntilHealthy(HttpTestClient &http, const ServiceProcess &service
     return true;
 }
 
+// Starts ssebufd on a shared store (--store store --pipeline external --session-ttl 600,
+// then extra) and waits (bounded) until its /healthz says the store is reachable.
+inline bool startStoreInstance(HttpTestClient &http, ServiceProcess &service, const QString &store,
+                               const QStringList &extra = {})
+{
+    const QStringList args {QStringLiteral("--store"),       store,
+                            QStringLiteral("--pipeline"),    QStringLiteral("external"),
+                            QStringLiteral("--session-ttl"), QStringLiteral("600")};
+    if (!service.start(args + extra)) {
+        qWarning().noquote() << service.errorText();
+        return false;
+    }
+    return waitUntilHealthy(http, service);
+}
+
+// The end of a test with several instances (each fresh for the test): their output (the
+// last outputChars of it, all when negative) is logged if the test failed, then they stop.
+inline void stopInstances(const QList<std::unique_ptr<ServiceProcess> *> &instances,
+                          qsizetype outputChars = -1)
+{
+    for (std::unique_ptr<ServiceProcess> *service : instances) {
+        if (*service && QTest::currentTestFailed())
+            qWarning().noquote() << "ssebufd output:" << (*service)->output().right(outputChars);
+        service->reset();
+    }
+}
+
 // --store arguments for a fresh, empty store: a new database of the given Redis for every
 // call, or none (the memory store) without Redis.
 inline QStringList freshStoreArgs(const RedisProcess *redis, int *lastDatabase)
@@ -262,6 +289,22 @@ inline bool openStream(RawSseClient &client, const QUrl &url, const Headers &hea
 {
     client.open(url, headers);
     return QTest::qWaitFor([&client] { return client.headersDone(); }, timeoutMs);
+}
+
+// Opens several streams at once and waits (bounded) until every response head is in.
+inline bool openStreams(const QList<QPair<RawSseClient *, QUrl>> &streams, int timeoutMs = 10000)
+{
+    for (const QPair<RawSseClient *, QUrl> &stream : streams)
+        stream.first->open(stream.second);
+    return QTest::qWaitFor(
+        [&streams] {
+            for (const QPair<RawSseClient *, QUrl> &stream : streams) {
+                if (!stream.first->headersDone())
+                    return false;
+            }
+            return true;
+        },
+        timeoutMs);
 }
 
 // Opens a session stream and reads it until the server ends it (bounded).
