@@ -8,6 +8,7 @@ namespace {
 
 // Shared by every script. A session is two keys plus its entry in the index:
 //   meta   hash    user_id mode state created_at updated_at last_seq first_seq count bytes dropped
+//                  [ended_reason] [keys: 1 once an idempotency key was recorded]
 //   stream stream  one entry per buffered event, id "<seq>-0", field j = the event JSON
 //   index  zset    session id -> expiry (ms since the epoch), for max-sessions and the sweep
 // Notifications go to one pub/sub channel: a JSON header line {k, id, m (the meta hash),
@@ -83,7 +84,10 @@ RedisScript RedisScript::append()
 {
     return fromSource(R"lua(
 local meta, stream, index, khash, korder = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local state = redis.call('HGET', meta, 'state')
+-- The meta hash is read once: the checks, the new counters and the session's fields in the
+-- answer and the notification all come from this table (one HGETALL, one HSET).
+local m = fields(meta)
+local state = m.state
 if not state then
     return {'not_found'}
 end
@@ -140,9 +144,9 @@ for i = 1, n do
     end
 end
 if #fresh > 0 and state ~= 'running' then
-    return {'ended', redis.call('HGET', meta, 'ended_reason') or ''}
+    return {'ended', m.ended_reason or ''}
 end
-local lastSeq = tonumber(redis.call('HGET', meta, 'last_seq'))
+local lastSeq = tonumber(m.last_seq)
 local overhead = tonumber(ARGV[6])
 local maxEvents = tonumber(ARGV[4])
 local maxBytes = tonumber(ARGV[5])
@@ -157,8 +161,8 @@ for j, i in ipairs(fresh) do
     end
     jsons[j], sizes[j], seqOf[i] = json, size, lastSeq + j
 end
-local count = tonumber(redis.call('HGET', meta, 'count'))
-local bytes = tonumber(redis.call('HGET', meta, 'bytes'))
+local count = tonumber(m.count)
+local bytes = tonumber(m.bytes)
 local evicted = 0
 local finalStatus = ''
 for j, i in ipairs(fresh) do
@@ -198,9 +202,13 @@ end
 local first = #fresh > 0 and lastSeq + 1 or 0
 local last = #fresh > 0 and lastSeq + #fresh or 0
 local ttl = tonumber(ARGV[3])
+-- Idempotency keys: the hash and its order list exist once a key has been recorded
+-- (meta field 'keys' = 1); sessions without keys never touch them.
+local keysAdded = false
 for _, i in ipairs(fresh) do
     local o = 12 + (i - 1) * 5
     if ARGV[o + 4] ~= '' then
+        keysAdded = true
         redis.call('HSET', khash, ARGV[o + 4], ARGV[o + 5] .. ' ' .. seqs[i] .. ' ' .. seqs[i]
             .. ' 1 0')
         redis.call('RPUSH', korder, ARGV[o + 4])
@@ -210,12 +218,15 @@ if reqKey ~= '' then
     redis.call('HSET', khash, reqKey, string.format('%s %d %d %d %d', reqFp, first, last, #fresh,
         dups))
     redis.call('RPUSH', korder, reqKey)
+    keysAdded = true
 end
-local excess = redis.call('LLEN', korder) - tonumber(ARGV[8])
-for _ = 1, excess do
-    redis.call('HDEL', khash, redis.call('LPOP', korder))
+if keysAdded then
+    local excess = redis.call('LLEN', korder) - tonumber(ARGV[8])
+    for _ = 1, excess do
+        redis.call('HDEL', khash, redis.call('LPOP', korder))
+    end
 end
-if redis.call('EXISTS', khash) == 1 then
+if keysAdded or m.keys then
     redis.call('PEXPIRE', khash, ttl)
     redis.call('PEXPIRE', korder, ttl)
 end
@@ -230,18 +241,31 @@ end
 if #fresh == 0 then
     return answer(0, 0)
 end
-redis.call('HSET', meta, 'last_seq', string.format('%d', last), 'first_seq',
-    string.format('%d', last - count + 1), 'count', count, 'bytes', string.format('%d', bytes),
-    'updated_at', ARGV[2])
-if evicted > 0 then
-    redis.call('HINCRBY', meta, 'dropped', evicted)
+m.last_seq = string.format('%d', last)
+m.first_seq = string.format('%d', last - count + 1)
+m.count = string.format('%d', count)
+m.bytes = string.format('%d', bytes)
+m.updated_at = ARGV[2]
+m.dropped = string.format('%d', (tonumber(m.dropped) or 0) + evicted)
+local changed = {'last_seq', 'first_seq', 'count', 'bytes', 'updated_at', 'dropped'}
+if keysAdded and not m.keys then
+    m.keys = '1'
+    changed[#changed + 1] = 'keys'
 end
 if finalStatus ~= '' then
-    redis.call('HSET', meta, 'state', finalStatus)
+    m.state = finalStatus
+    changed[#changed + 1] = 'state'
     if ARGV[11] ~= '' then
-        redis.call('HSET', meta, 'ended_reason', ARGV[11])
+        m.ended_reason = ARGV[11]
+        changed[#changed + 1] = 'ended_reason'
     end
 end
+local update = {}
+for _, name in ipairs(changed) do
+    update[#update + 1] = name
+    update[#update + 1] = m[name]
+end
+redis.call('HSET', meta, unpack(update))
 redis.call('PEXPIRE', meta, ttl)
 redis.call('PEXPIRE', stream, ttl)
 -- A cluster keeps the index on its own master and passes the meta key in its place.
@@ -257,7 +281,11 @@ local space = string.find(channel, ' ', 1, true)
 if space then
     publish, channel = string.sub(channel, 1, space - 1), string.sub(channel, space + 1)
 end
-local flat = redis.call('HGETALL', meta)
+local flat = {}
+for name, value in pairs(m) do
+    flat[#flat + 1] = name
+    flat[#flat + 1] = value
+end
 if channel ~= '' then
     redis.call(publish, channel, cjson.encode({k = 'appended', id = ARGV[1], m = mapOf(flat),
         x = evicted, n = #fresh}) .. '\n' .. table.concat(jsons, '\n'))
