@@ -114,6 +114,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     guard->setHttpServer(m_httpServer);
     guard->setWriteCoalescer(m_coalescer);
     guard->setStreamedRequestHandler(m_streamedHandler);
+    guard->setFastRequestHandler(m_fastHandler);
     connect(guard, &ConnectionGuard::requestRejected, this, &GuardedTcpServer::requestRejected);
     addPendingConnection(socket);
     // QtHttpServer connects its readyRead slot when it takes the socket (in this call or
