@@ -161,8 +161,15 @@ bool HttpRequestParser::setPlainTarget(QByteArrayView target, HttpRequest *reque
     if (path.contains("/.") || path.contains("//"))
         return false;
     request->path = QString::fromLatin1(path);
-    request->segments = request->path.split(QLatin1Char('/'));
-    request->segments.removeFirst(); // before the leading '/'
+    request->segments.clear();
+    for (qsizetype start = 1;;) { // after the leading '/'
+        const qsizetype slash = path.indexOf('/', start);
+        const qsizetype end = slash < 0 ? path.size() : slash;
+        request->segments.append(QString::fromLatin1(path.sliced(start, end - start)));
+        if (slash < 0)
+            break;
+        start = slash + 1;
+    }
     if (question >= 0) {
         const QByteArrayView query = target.sliced(question + 1);
         // Printable ASCII without '%' and '#': nothing QUrl would encode, decode or cut.
