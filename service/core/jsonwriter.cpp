@@ -99,7 +99,10 @@ void JsonWriter::appendString(QByteArray &out, const QString &value)
         return;
     }
     const QByteArray utf8 = value.toUtf8();
-    out.reserve(out.size() + utf8.size() + 2);
+    // Grown geometrically: an exact reserve per string would reallocate on every field.
+    const qsizetype needed = out.size() + utf8.size() + 2;
+    if (out.capacity() < needed)
+        out.reserve(qMax(needed, 2 * out.capacity()));
     out.append('"');
     const char *data = utf8.constData();
     qsizetype start = 0;

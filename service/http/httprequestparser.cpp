@@ -148,30 +148,34 @@ HttpRequestParser::Result HttpRequestParser::parse(QByteArrayView bytes, ParsedR
 
 bool HttpRequestParser::setPlainTarget(QByteArrayView target, HttpRequest *request)
 {
-    const qsizetype question = target.indexOf('?');
-    const QByteArrayView path = question < 0 ? target : target.first(question);
-    if (!path.startsWith('/'))
+    // One pass over the path (this runs for every hot request): plain characters only, no
+    // empty or dot-leading segment; the segments are cut on the way.
+    const char *data = target.data();
+    const qsizetype size = target.size();
+    if (size == 0 || data[0] != '/')
         return false;
-    for (const char c : path) {
-        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~' || c == '/';
+    request->segments.clear();
+    qsizetype start = 1; // of the current segment
+    qsizetype pos = 1;
+    for (; pos <= size; ++pos) {
+        const char c = pos < size ? data[pos] : '?';
+        if (c == '/' || c == '?') {
+            if (c == '/' && pos == start)
+                return false; // "//"
+            request->segments.append(QString::fromLatin1(data + start, pos - start));
+            start = pos + 1;
+            if (c == '?')
+                break;
+            continue;
+        }
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || c == '-' || c == '_' || c == '~' || (c == '.' && pos != start);
         if (!plain)
             return false;
     }
-    if (path.contains("/.") || path.contains("//"))
-        return false;
-    request->path = QString::fromLatin1(path);
-    request->segments.clear();
-    for (qsizetype start = 1;;) { // after the leading '/'
-        const qsizetype slash = path.indexOf('/', start);
-        const qsizetype end = slash < 0 ? path.size() : slash;
-        request->segments.append(QString::fromLatin1(path.sliced(start, end - start)));
-        if (slash < 0)
-            break;
-        start = slash + 1;
-    }
-    if (question >= 0) {
-        const QByteArrayView query = target.sliced(question + 1);
+    request->path = QString::fromLatin1(data, pos);
+    if (pos < size) {
+        const QByteArrayView query = target.sliced(pos + 1);
         // Printable ASCII without '%' and '#': nothing QUrl would encode, decode or cut.
         for (const char c : query) {
             if (c <= ' ' || c > '~' || c == '%' || c == '#')
