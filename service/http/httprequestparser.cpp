@@ -124,6 +124,7 @@ HttpRequestParser::Result HttpRequestParser::parse(QByteArrayView bytes, ParsedR
                                                    qint64 maxHeadBytes, qint64 maxBodyBytes)
 {
     *request = ParsedRequest();
+    request->headers.reserve(8);
     State &state = *m_state;
     http_parser_init(&state.parser, HTTP_REQUEST);
     state.parser.data = &state;
