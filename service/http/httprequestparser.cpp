@@ -12,10 +12,10 @@ struct HttpRequestParser::State
     http_parser_settings settings {};
     ParsedRequest *request = nullptr;
     const char *base = nullptr;
-    qsizetype lastHeadByte = 0; // just past the last request-line or header byte seen
     qint64 maxHeadBytes = 0;
     qint64 maxBodyBytes = 0;
     bool inValue = false; // the last header callback was a value
+    bool headComplete = false;
     bool complete = false;
 
     static State *of(http_parser *parser) { return static_cast<State *>(parser->data); }
@@ -26,10 +26,9 @@ struct HttpRequestParser::State
     static int onBody(http_parser *parser, const char *at, size_t length);
     static int onMessageComplete(http_parser *parser);
     // A header or target byte past the head limit ends the parse (the head is too large).
-    int headBytes(const char *at, size_t length)
+    int headBytes(const char *at, size_t length) const
     {
-        lastHeadByte = qsizetype(at - base) + qsizetype(length);
-        return lastHeadByte > maxHeadBytes ? 1 : 0;
+        return qsizetype(at - base) + qsizetype(length) > maxHeadBytes ? 1 : 0;
     }
 };
 
@@ -70,22 +69,20 @@ int HttpRequestParser::State::onHeadersComplete(http_parser *parser)
     request->keepAlive = http_should_keep_alive(parser) != 0;
     request->chunked = (parser->flags & F_CHUNKED) != 0;
     request->upgrade = parser->upgrade != 0;
-    // The head ends with the blank line after the last header (or the request line).
-    const char *p = state->base + state->lastHeadByte;
-    for (int newlines = 0; newlines < 2; ++p) {
-        if (*p == '\n')
-            ++newlines;
-    }
-    request->headBytes = qsizetype(p - state->base);
-    if (request->headBytes > state->maxHeadBytes)
-        return -1;
     if (!request->chunked && parser->content_length != ULLONG_MAX
         && parser->content_length > quint64(state->maxBodyBytes))
         return -1;
-    for (const auto &header : std::as_const(request->headers)) {
+    for (auto &header : request->headers) {
+        // Values trimmed as QtHttpServer's header parser and the guard trim them (http_parser
+        // drops the leading white space only).
+        const QByteArray &value = header.second;
+        if (!value.isEmpty() && (value.back() == ' ' || value.back() == '\t'))
+            header.second = value.trimmed();
         if (header.first.compare("expect", Qt::CaseInsensitive) == 0)
             request->expectContinue = true;
     }
+    state->headComplete = true;
+    http_parser_pause(parser, 1); // parse() learns where the head ends, then goes on
     return 0;
 }
 
@@ -130,19 +127,28 @@ HttpRequestParser::Result HttpRequestParser::parse(QByteArrayView bytes, ParsedR
     state.parser.data = &state;
     state.request = request;
     state.base = bytes.data();
-    state.lastHeadByte = 0;
     state.maxHeadBytes = maxHeadBytes;
     state.maxBodyBytes = maxBodyBytes;
     state.inValue = false;
+    state.headComplete = false;
     state.complete = false;
-    const size_t parsed
-        = http_parser_execute(&state.parser, &state.settings, bytes.data(), size_t(bytes.size()));
+    const size_t size = size_t(bytes.size());
+    size_t parsed = http_parser_execute(&state.parser, &state.settings, bytes.data(), size);
+    if (state.headComplete && HTTP_PARSER_ERRNO(&state.parser) == HPE_PAUSED) {
+        // Paused on the head's last LF, which it has not counted yet.
+        request->headBytes = qsizetype(parsed) + 1;
+        if (request->headBytes > maxHeadBytes)
+            return Result::Invalid;
+        http_parser_pause(&state.parser, 0);
+        parsed += http_parser_execute(&state.parser, &state.settings, bytes.data() + parsed,
+                                      size - parsed);
+    }
     const auto error = http_errno(state.parser.http_errno);
     if (state.complete && (error == HPE_OK || error == HPE_PAUSED)) {
         request->totalBytes = qsizetype(parsed);
         return Result::Complete;
     }
-    if (error != HPE_OK || parsed != size_t(bytes.size()))
+    if (error != HPE_OK || parsed != size)
         return Result::Invalid;
     return Result::Incomplete;
 }
@@ -169,8 +175,9 @@ bool HttpRequestParser::setPlainTarget(QByteArrayView target, HttpRequest *reque
                 break;
             continue;
         }
-        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-            || c == '-' || c == '_' || c == '~' || (c == '.' && pos != start);
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '~'
+            || (c == '.' && pos != start);
         if (!plain)
             return false;
     }

@@ -34,6 +34,9 @@ class tst_HttpRequestParser : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void completeRequest();
+    void headerValuesAreTrimmed();
+    void headBytes_data();
+    void headBytes();
     void incompleteAtEveryCut();
     void invalid_data();
     void invalid();
@@ -70,6 +73,44 @@ void tst_HttpRequestParser::completeRequest()
     QCOMPARE(request.method, QByteArray("GET"));
     QCOMPARE(request.target, QByteArray("/healthz"));
     QVERIFY(request.body.isEmpty());
+}
+
+void tst_HttpRequestParser::headerValuesAreTrimmed()
+{
+    const QByteArray wire = "GET / HTTP/1.1\r\nAuthorization:   Bearer t \t \r\nX-Empty:\r\n\r\n";
+    HttpRequestParser parser;
+    ParsedRequest request;
+    QCOMPARE(parser.parse(wire, &request, 1024, 2048), HttpRequestParser::Result::Complete);
+    QCOMPARE(request.headers.size(), 2);
+    QCOMPARE(request.headers.at(0).second, QByteArray("Bearer t"));
+    QCOMPARE(request.headers.at(1).first, QByteArray("X-Empty"));
+    QCOMPARE(request.headers.at(1).second, QByteArray());
+}
+
+void tst_HttpRequestParser::headBytes_data()
+{
+    QTest::addColumn<QByteArray>("head");
+    QTest::addColumn<QByteArray>("rest");
+    QTest::newRow("no headers") << QByteArray("GET / HTTP/1.1\r\n\r\n") << QByteArray("GET");
+    QTest::newRow("empty last value")
+        << QByteArray("GET / HTTP/1.1\r\nX-Empty:\r\n\r\n") << QByteArray();
+    QTest::newRow("LF only") << QByteArray("GET / HTTP/1.1\nA: b\n\n") << QByteArray("x");
+    QTest::newRow("body") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n")
+                          << QByteArray("ab");
+}
+
+void tst_HttpRequestParser::headBytes()
+{
+    // Where the head ends, exactly (the head limit is checked against it).
+    QFETCH(QByteArray, head);
+    QFETCH(QByteArray, rest);
+    HttpRequestParser parser;
+    ParsedRequest request;
+    const auto result = parser.parse(head + rest, &request, 1024, 2048);
+    QCOMPARE(result, HttpRequestParser::Result::Complete);
+    QCOMPARE(request.headBytes, head.size());
+    QCOMPARE(parser.parse(head + rest, &request, head.size() - 1, 2048),
+             HttpRequestParser::Result::Invalid);
 }
 
 void tst_HttpRequestParser::incompleteAtEveryCut()
