@@ -162,6 +162,7 @@ bool HttpRequestParser::setPlainTarget(QByteArrayView target, HttpRequest *reque
     if (size == 0 || data[0] != '/')
         return false;
     request->segments.clear();
+    request->segments.reserve(6);
     qsizetype start = 1; // of the current segment
     qsizetype pos = 1;
     for (; pos <= size; ++pos) {
