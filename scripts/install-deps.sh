@@ -15,6 +15,7 @@ runtime=(
     qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev libgl-dev
     qt6-websockets-dev      # Qt6HttpServer's CMake package requires Qt6WebSockets
     libhiredis-dev
+    libhttp-parser-dev      # the connection guard's request parser (the fast path)
 )
 test_tools=(
     redis-server            # Redis store tests start their own redis-server

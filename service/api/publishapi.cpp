@@ -152,6 +152,13 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
                     return;
                 }
                 const bool duplicate = outcome.duplicateRequest || outcome.count == 0;
+                if (!isBatch && !duplicate) {
+                    // The common answer, {"seq":n} as QJsonDocument writes it, without one.
+                    exchange.respond(HttpResponse::text(
+                        201, "application/json",
+                        "{\"seq\":" + QByteArray::number(outcome.seqs.value(0)) + '}'));
+                    return;
+                }
                 QJsonObject answer;
                 if (!isBatch) {
                     answer.insert(QStringLiteral("seq"),

@@ -66,11 +66,78 @@ bool hasLoneSurrogate(const QString &value)
     return false;
 }
 
+// ASCII (every event's session id, type, status and timestamp, most messages): escaped
+// straight from UTF-16 into out, without a UTF-8 copy or the surrogate scan. False, with out
+// untouched, when the value has another character.
+bool appendAscii(QByteArray &out, const QString &value)
+{
+    static const char hex[] = "0123456789abcdef";
+    const qsizetype size = value.size();
+    const char16_t *data = reinterpret_cast<const char16_t *>(value.constData());
+    qsizetype length = size + 2; // the escaped form, quotes included
+    for (qsizetype i = 0; i < size; ++i) {
+        const char16_t c = data[i];
+        if (c >= 0x80)
+            return false;
+        if (c < 0x20 || c == '"' || c == '\\')
+            length += (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b'
+                       || c == '\f')
+                ? 1
+                : 5;
+    }
+    const qsizetype before = out.size();
+    if (out.capacity() < before + length)
+        out.reserve(qMax(before + length, 2 * out.capacity()));
+    out.resize(before + length);
+    char *p = out.data() + before;
+    *p++ = '"';
+    for (qsizetype i = 0; i < size; ++i) {
+        const char c = char(data[i]);
+        if (uchar(c) >= 0x20 && c != '"' && c != '\\') {
+            *p++ = c;
+            continue;
+        }
+        *p++ = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            *p++ = c;
+            break;
+        case '\n':
+            *p++ = 'n';
+            break;
+        case '\r':
+            *p++ = 'r';
+            break;
+        case '\t':
+            *p++ = 't';
+            break;
+        case '\b':
+            *p++ = 'b';
+            break;
+        case '\f':
+            *p++ = 'f';
+            break;
+        default:
+            *p++ = 'u';
+            *p++ = '0';
+            *p++ = '0';
+            *p++ = hex[uchar(c) >> 4];
+            *p++ = hex[uchar(c) & 0xF];
+        }
+    }
+    *p++ = '"';
+    Q_ASSERT(p == out.constData() + before + length);
+    return true;
+}
+
 } // namespace
 
 void JsonWriter::appendString(QByteArray &out, const QString &value)
 {
     static const char hex[] = "0123456789abcdef";
+    if (appendAscii(out, value))
+        return;
     if (hasLoneSurrogate(value)) {
         out.append('"');
         const qsizetype size = value.size();
@@ -99,7 +166,10 @@ void JsonWriter::appendString(QByteArray &out, const QString &value)
         return;
     }
     const QByteArray utf8 = value.toUtf8();
-    out.reserve(out.size() + utf8.size() + 2);
+    // Grown geometrically: an exact reserve per string would reallocate on every field.
+    const qsizetype needed = out.size() + utf8.size() + 2;
+    if (out.capacity() < needed)
+        out.reserve(qMax(needed, 2 * out.capacity()));
     out.append('"');
     const char *data = utf8.constData();
     qsizetype start = 0;

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
+#include <QThread>
 
 #include <cerrno>
 #include <ctime>
@@ -199,6 +200,16 @@ int EpollEventDispatcher::remainingTime(int timerId)
 
 void EpollEventDispatcher::wakeUp()
 {
+    // Every posted event calls this (a deleteLater() per answered request). From the loop's
+    // own thread the loop is not waiting: it runs the posted events before its next wait (and
+    // does not block in it, m_postedInPass), so no eventfd write and read are needed. Another
+    // thread writes once until the loop has read it.
+    if (QThread::currentThread() == thread()) {
+        m_postedInPass = true;
+        return;
+    }
+    if (!m_wakeWritten.testAndSetAcquire(0, 1))
+        return;
     const uint64_t one = 1;
     [[maybe_unused]] const ssize_t written = ::write(m_wakeFd, &one, sizeof(one));
 }
@@ -211,6 +222,7 @@ void EpollEventDispatcher::interrupt()
 
 void EpollEventDispatcher::drainWakeUps()
 {
+    m_wakeWritten.storeRelease(0); // before the read: a wake-up after it writes again
     uint64_t count = 0;
     while (::read(m_wakeFd, &count, sizeof(count)) > 0) { }
 }
@@ -225,11 +237,13 @@ qint64 EpollEventDispatcher::nextTimeoutMs(qint64 now) const
 bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
     m_interrupted.storeRelease(0);
+    m_postedInPass = false;
     Q_EMIT awake();
     QCoreApplication::sendPostedEvents();
     Q_EMIT aboutToPoll();
 
-    const bool wait = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupted.loadAcquire();
+    const bool wait = (flags & QEventLoop::WaitForMoreEvents) && !m_interrupted.loadAcquire()
+        && !m_postedInPass;
     int timeout = 0;
     if (wait) {
         const qint64 next = nextTimeoutMs(nowMs());

@@ -83,6 +83,9 @@ private:
     int m_epoll = -1;
     int m_wakeFd = -1;
     QAtomicInt m_interrupted {0};
+    QAtomicInt m_wakeWritten {0}; // the eventfd holds a wake-up not read yet
+    // Posted from the loop's own thread during this pass: the next wait must not block.
+    bool m_postedInPass = false;
     std::unordered_map<int, Interest> m_interest;
     std::unordered_map<int, Timer> m_timers;
     std::unordered_map<int, Deadlines::iterator> m_timerSlots;

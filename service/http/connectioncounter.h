@@ -24,11 +24,14 @@ public:
     // address) and returns its slot, or refuses it (nullptr) and says why.
     class ConnectionSlot *acquire(const QHostAddress &peer, bool perIp, Refusal *refusal);
     void recordAcceptError() { ++m_acceptErrors; }
+    // A request the connection guard took off the socket itself (FastRequestPath).
+    void recordFastRequest() { ++m_fastRequests; }
 
     qint64 open() const { return m_open; }
     qint64 refusedTotal() const { return m_refusedTotal; }
     qint64 refusedPerIp() const { return m_refusedPerIp; }
     qint64 acceptErrors() const { return m_acceptErrors; }
+    qint64 fastRequests() const { return m_fastRequests; }
 
 Q_SIGNALS:
     void released();
@@ -43,6 +46,7 @@ private:
     qint64 m_refusedTotal = 0;
     qint64 m_refusedPerIp = 0;
     qint64 m_acceptErrors = 0;
+    qint64 m_fastRequests = 0;
     QHash<QString, int> m_perIp;
 };
 

@@ -143,6 +143,8 @@ void ConnectionGuard::socket_readyRead()
         return;
     }
     m_idleTimer.start();
+    if (fastPathIsOpen() && !takeFastRequests())
+        return;
     // What the server has not read yet begins with bytes seen on an earlier readyRead
     // (pipelined requests wait in the buffer); only the rest is new.
     const qint64 available = m_socket->bytesAvailable();

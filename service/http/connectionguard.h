@@ -2,6 +2,7 @@
 #define SSEBUF_CONNECTIONGUARD_H
 
 #include "eventloop/writecoalescer.h"
+#include "fastrequestpath.h"
 #include "httplimits.h"
 #include "streamedrequestbody.h"
 
@@ -12,6 +13,7 @@
 #include <QTimer>
 
 #include <deque>
+#include <memory>
 
 namespace ssebuf {
 
@@ -61,6 +63,10 @@ public:
     {
         m_streamedHandler = handler;
     }
+    // Requests of the hot route (FastRequestPath) go to this handler when the guard sees them
+    // complete and QtHttpServer holds no part of a request: the guard reads them off the
+    // socket, and QtHttpServer never sees them.
+    void setFastRequestHandler(const FastRequestPath::Handler &handler);
     // Answers a request the guard took over (a streamed body), then half-closes and drains
     // the connection as for a rejection.
     void answerAndClose(const QByteArray &response);
@@ -99,6 +105,11 @@ private:
     void announceStreamedBody();
     void readStreamedBody();
     void socket_disconnected();
+    friend class FastRequestPath;
+    bool fastPathIsOpen() const;
+    // Takes the complete hot requests at the start of the buffer; false when the guard or
+    // its socket went away while they were handled.
+    bool takeFastRequests();
 
     QPointer<QTcpSocket> m_socket;
     QPointer<QObject> m_server;
@@ -123,6 +134,9 @@ private:
     QPointer<StreamedRequestBody> m_streamedBody; // set once a streamed request's head is seen
     bool m_streamedHead = false; // the head parseHead() just read is a streamed request's
     bool m_streamedAnnounced = false;
+    FastRequestPath::Handler m_fastHandler;
+    std::unique_ptr<FastRequestPath> m_fastPath;
+    std::vector<FastRequestPath::Request> m_fastRequests; // reused between reads
 };
 
 } // namespace ssebuf

@@ -3,6 +3,7 @@
 
 #include "connectioncounter.h"
 #include "eventloop/writecoalescer.h"
+#include "fastrequestpath.h"
 #include "forwardedfor.h"
 #include "httplimits.h"
 #include "streamedrequestbody.h"
@@ -31,6 +32,8 @@ public:
     {
         m_streamedHandler = handler;
     }
+    // Given to every connection's guard (the hot route's requests, FastRequestPath).
+    void setFastRequestHandler(const FastRequestPath::Handler &handler) { m_fastHandler = handler; }
     // Serves TLS: every connection is a QSslSocket that starts server encryption.
     void setTlsConfiguration(const QSslConfiguration &configuration) { m_tls = configuration; }
     // Peers not counted per address (contract 1.1 section 18).
@@ -56,6 +59,7 @@ private:
     QPointer<WriteCoalescer> m_coalescer;
     std::optional<QSslConfiguration> m_tls;
     StreamedRequestHandler m_streamedHandler;
+    FastRequestPath::Handler m_fastHandler;
 };
 
 } // namespace ssebuf

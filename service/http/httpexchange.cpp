@@ -67,8 +67,9 @@ std::unique_ptr<StreamConnection> HttpExchange::startEventStream(qint64 maxInput
     ResponseSequencer::of(m_socket)->abandon(m_ticket);
     std::unique_ptr<StreamConnection> stream
         = StreamConnection::take(m_socket, maxInputBytes, m_coalescer);
+    // Sent with the stream's first bytes (its retry: line): one send for both.
     if (stream)
-        stream->write(head);
+        stream->holdHead(head);
     if (self)
         finish(stream ? 200 : 499);
     return stream;

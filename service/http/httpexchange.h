@@ -39,9 +39,9 @@ public:
 
     // Writes the whole response; nothing happens when the client is gone.
     void respond(const HttpResponse &response);
-    // Writes "200 OK" and the event-stream headers, takes the connection out of
-    // QtHttpServer's hands and hands it over to an SSE writer; nullptr when the client is
-    // gone.
+    // Takes the connection out of QtHttpServer's hands and hands it over to an SSE writer,
+    // with "200 OK" and the event-stream headers held until its first write (head and retry:
+    // line leave in one send); nullptr when the client is gone.
     std::unique_ptr<StreamConnection> startEventStream(qint64 maxInputBytes = 65536,
                                                        const HttpHeaders &extraHeaders = {});
 

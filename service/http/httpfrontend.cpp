@@ -69,6 +69,11 @@ bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *er
             connect(exchange, &HttpExchange::answered, this, &HttpFrontend::exchangeAnswered);
             m_router->dispatch(*exchange);
         });
+    // The hot route's complete requests, taken off the socket by the guard (FastRequestPath),
+    // go through the same dispatch as those QtHttpServer parses.
+    server->setFastRequestHandler([this](HttpRequest request, QTcpSocket *socket, bool close) {
+        dispatch(std::move(request), socket, close);
+    });
     if (m_tls)
         server->setTlsConfiguration(*m_tls);
     server->setListenBacklogSize(m_limits.listenBacklog);
@@ -115,27 +120,31 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     copy.query = request.query();
     copy.headers = request.headers();
     copy.body = request.body();
-    copy.peer = socket->peerAddress();
-    copy.peerPort = socket->peerPort();
-    if (!m_trustedProxies.isEmpty() && m_trustedProxies.contains(copy.peer)
-        && copy.hasHeader("x-forwarded-for")) {
+    ConnectionGuard *guard = ConnectionGuard::of(socket);
+    const bool close = guard ? guard->takeRequestInfo().closeAfterResponse : false;
+    dispatch(std::move(copy), socket, close);
+    return true;
+}
+
+void HttpFrontend::dispatch(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse)
+{
+    request.peer = socket->peerAddress();
+    request.peerPort = socket->peerPort();
+    if (!m_trustedProxies.isEmpty() && m_trustedProxies.contains(request.peer)
+        && request.hasHeader("x-forwarded-for")) {
         QByteArrayList forwarded; // every X-Forwarded-For header, in order, as one list
-        for (const auto &header : std::as_const(copy.headers)) {
+        for (const auto &header : std::as_const(request.headers)) {
             if (header.first.compare("x-forwarded-for", Qt::CaseInsensitive) == 0)
                 forwarded.append(header.second);
         }
-        copy.proxy = copy.peer;
-        copy.proxyPort = copy.peerPort;
-        copy.peer = m_trustedProxies.clientAddress(copy.peer, forwarded.join(','));
-        copy.peerPort = 0;
+        request.proxy = request.peer;
+        request.proxyPort = request.peerPort;
+        request.peer = m_trustedProxies.clientAddress(request.peer, forwarded.join(','));
+        request.peerPort = 0;
     }
-
-    ConnectionGuard *guard = ConnectionGuard::of(socket);
-    const bool close = guard ? guard->takeRequestInfo().closeAfterResponse : false;
-    auto *exchange = new HttpExchange(std::move(copy), socket, close, m_coalescer);
+    auto *exchange = new HttpExchange(std::move(request), socket, closeAfterResponse, m_coalescer);
     connect(exchange, &HttpExchange::answered, this, &HttpFrontend::exchangeAnswered);
     m_router->dispatch(*exchange);
-    return true;
 }
 
 void HttpFrontend::missingHandler(const QHttpServerRequest &, QTcpSocket *)

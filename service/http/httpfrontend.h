@@ -50,6 +50,10 @@ protected:
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
+    // Gives a request its client address (X-Forwarded-For from a trusted proxy) and hands it
+    // to the router in an exchange: every request but a streamed one comes through here.
+    void dispatch(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse);
+
     HttpLimits m_limits;
     Router *m_router;
     QPointer<WriteCoalescer> m_coalescer;

@@ -86,20 +86,22 @@ QByteArray HttpResponse::reasonPhrase(int status)
 
 QByteArray HttpResponse::serialize(bool closeConnection) const
 {
+    // Appended piece by piece into one reserved buffer: every answer comes through here.
     QByteArray out;
-    out.reserve(body.size() + 256);
-    out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    out.reserve(body.size() + 128 + 64 * headers.size());
+    out.append("HTTP/1.1 ").append(QByteArray::number(status)).append(' ');
+    out.append(reasonPhrase(status)).append("\r\n");
     if (!contentType.isEmpty())
-        out += "Content-Type: " + contentType + "\r\n";
+        out.append("Content-Type: ").append(contentType).append("\r\n");
     if (status != 204 && status >= 200)
-        out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+        out.append("Content-Length: ").append(QByteArray::number(body.size())).append("\r\n");
     for (const auto &header : headers)
-        out += header.first + ": " + header.second + "\r\n";
+        out.append(header.first).append(": ").append(header.second).append("\r\n");
     if (closeConnection)
-        out += "Connection: close\r\n";
-    out += "\r\n";
+        out.append("Connection: close\r\n");
+    out.append("\r\n");
     if (status != 204)
-        out += body;
+        out.append(body);
     return out;
 }
 

@@ -37,9 +37,12 @@ RawStreamConnection::~RawStreamConnection()
     }
 }
 
-void RawStreamConnection::write(const QByteArray &bytes)
+void RawStreamConnection::write(const QByteArray &data)
 {
-    if (m_fd < 0 || m_closing || bytes.isEmpty())
+    if (m_fd < 0 || m_closing)
+        return;
+    const QByteArray bytes = withHeldHead(data);
+    if (bytes.isEmpty())
         return;
     const bool corking = m_coalescer && m_coalescer->isCorked();
     if (m_queue.isEmpty() && !corking) {
@@ -173,6 +176,8 @@ void RawStreamConnection::closeAfterFlush()
 {
     if (m_fd < 0)
         return;
+    if (holdsHead())
+        write(QByteArray());
     m_closing = true;
     if (!m_queue.isEmpty())
         return; // sendAndReport() comes back here when the queue is sent

@@ -32,11 +32,13 @@ qint64 SocketStreamConnection::unsentBytes() const
 
 void SocketStreamConnection::write(const QByteArray &bytes)
 {
-    SocketWriter::write(m_socket, bytes);
+    SocketWriter::write(m_socket, withHeldHead(bytes));
 }
 
 void SocketStreamConnection::closeAfterFlush()
 {
+    if (holdsHead())
+        write(QByteArray());
     if (isOpen())
         m_socket->disconnectFromHost(); // flushes first
     else

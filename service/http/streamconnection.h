@@ -5,6 +5,7 @@
 #include <QObject>
 
 #include <memory>
+#include <utility>
 
 class QTcpSocket;
 
@@ -28,6 +29,11 @@ public:
     static std::unique_ptr<StreamConnection> take(QTcpSocket *socket, qint64 maxInputBytes,
                                                   WriteCoalescer *coalescer = nullptr);
 
+    // Holds the response head back until the first write(), so that the head and the stream's
+    // first bytes (its "retry:" line) leave in one send; closeAfterFlush() sends a head still
+    // held. Not counted in unsentBytes() (not offered to the kernel yet).
+    void holdHead(const QByteArray &head) { m_heldHead = head; }
+
     virtual bool isOpen() const = 0;
     // Bytes offered to the kernel that it has not taken yet (a client that does not read
     // makes this grow). Bytes corked until the end of the loop pass are not counted.
@@ -44,6 +50,21 @@ Q_SIGNALS:
     // The connection is gone: the peer closed it, it failed, or a close completed.
     // Emitted once.
     void closed();
+
+protected:
+    bool holdsHead() const { return !m_heldHead.isEmpty(); }
+    // bytes, behind the held head if there is one (once).
+    QByteArray withHeldHead(const QByteArray &bytes)
+    {
+        if (m_heldHead.isEmpty())
+            return bytes;
+        QByteArray all = std::exchange(m_heldHead, QByteArray());
+        all += bytes;
+        return all;
+    }
+
+private:
+    QByteArray m_heldHead;
 };
 
 } // namespace ssebuf

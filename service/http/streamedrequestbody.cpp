@@ -10,7 +10,13 @@ namespace ssebuf {
 
 bool StreamedRequestBody::isStreamedMediaType(const QByteArray &contentType)
 {
-    return contentType.split(';').value(0).trimmed().toLower() == "application/x-ndjson";
+    // The media type before any parameter, trimmed, compared without case (no copies: this
+    // runs for every publish the guard's fast path looks at).
+    QByteArrayView type(contentType);
+    const qsizetype semicolon = type.indexOf(';');
+    if (semicolon >= 0)
+        type = type.first(semicolon);
+    return type.trimmed().compare("application/x-ndjson", Qt::CaseInsensitive) == 0;
 }
 
 bool StreamedRequestBody::isStreamedRequest(QByteArrayView requestLine,

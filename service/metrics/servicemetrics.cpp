@@ -103,6 +103,11 @@ void ServiceMetrics::renderHardening(QByteArray &out) const
     family(out, "ssebuf_accept_errors_total", "counter",
            "accept() failures (EMFILE, ENFILE, ...); the listener accepts again after a pause.");
     sample(out, "ssebuf_accept_errors_total", connections ? connections->acceptErrors() : 0);
+    family(out, "ssebuf_http_fast_path_requests_total", "counter",
+           "Requests of the hot route (one-event publishes) read and parsed by the connection "
+           "guard itself instead of QtHttpServer.");
+    sample(out, "ssebuf_http_fast_path_requests_total",
+           connections ? connections->fastRequests() : 0);
     family(out, "ssebuf_producer_append_retries_total", "counter",
            "Appends of a built-in producer's event that the store refused and that were retried.");
     sample(out, "ssebuf_producer_append_retries_total", m_appendRetries);

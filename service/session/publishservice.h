@@ -22,7 +22,8 @@ struct PublishEvent
 {
     EventDraft draft;
     QByteArray idempotencyKey; // empty when the event has none
-    QByteArray fingerprint; // identifies the event's content (a retry vs. a reused key)
+    QByteArray fingerprint; // identifies the event's content (a retry vs. a reused key); empty
+                            // without a key
 
     // EventDraft::fromJson plus "idempotency_key" (1..255 printable ASCII, else 422 field
     // "idempotency_key"). The key never reaches the buffered event.

@@ -1,0 +1,130 @@
+#include "fastrequestpath.h"
+
+#include "connectionguard.h"
+#include "streamedrequestbody.h"
+
+#include <QTcpSocket>
+
+namespace ssebuf {
+
+FastRequestPath::FastRequestPath(const HttpLimits &limits)
+    : m_limits(limits)
+{
+}
+
+bool FastRequestPath::isHotRoute(QByteArrayView method, QByteArrayView target)
+{
+    if (method != "POST" || !target.startsWith("/api/sessions/"))
+        return false;
+    const qsizetype question = target.indexOf('?');
+    const QByteArrayView path = question < 0 ? target : target.first(question);
+    const QByteArrayView rest = path.sliced(14); // "{id}/events"
+    const qsizetype slash = rest.indexOf('/');
+    return slash > 0 && rest.sliced(slash) == "/events";
+}
+
+bool FastRequestPath::accept(const ParsedRequest &parsed, Request *request) const
+{
+    if (parsed.chunked || parsed.upgrade || parsed.expectContinue
+        || parsed.headBytes > m_limits.maxHeaderBytes || parsed.body.size() > m_limits.maxBodyBytes
+        || !isHotRoute(parsed.method, parsed.target))
+        return false;
+    for (const auto &header : parsed.headers) {
+        // A streamed body (NDJSON) is taken over by the guard as it arrives.
+        if (header.first.compare("content-type", Qt::CaseInsensitive) == 0
+            && StreamedRequestBody::isStreamedMediaType(header.second))
+            return false;
+    }
+    HttpRequest &out = request->request;
+    out = HttpRequest();
+    if (!HttpRequestParser::setPlainTarget(parsed.target, &out))
+        return false;
+    out.method = parsed.method;
+    out.headers = parsed.headers;
+    out.body = parsed.body;
+    request->closeAfterResponse = !parsed.keepAlive;
+    return true;
+}
+
+qsizetype FastRequestPath::take(QByteArrayView bytes, std::vector<Request> *requests)
+{
+    requests->clear();
+    qsizetype taken = 0;
+    qsizetype at = 0;
+    int seen = 0; // requests in the bytes, taken or not
+    bool taking = true;
+    while (at < bytes.size() && seen <= maxPipelined) {
+        const auto result = m_parser.parse(bytes.sliced(at), &m_parsed, m_limits.maxHeaderBytes,
+                                           m_limits.maxBodyBytes);
+        if (result != HttpRequestParser::Result::Complete) {
+            ++seen; // counted as a request that waits (the guard counts its head)
+            break;
+        }
+        ++seen;
+        if (taking) {
+            Request request;
+            taking = accept(m_parsed, &request);
+            if (taking) {
+                requests->push_back(std::move(request));
+                taken = at + m_parsed.totalBytes;
+                // Whatever follows a closing request is never answered: the general way.
+                taking = !requests->back().closeAfterResponse;
+            }
+        }
+        at += m_parsed.totalBytes;
+    }
+    if (seen > maxPipelined) {
+        requests->clear();
+        return 0;
+    }
+    return taken;
+}
+
+// The guard's side of the fast path (kept here, next to what it calls).
+
+void ConnectionGuard::setFastRequestHandler(const FastRequestPath::Handler &handler)
+{
+    m_fastHandler = handler;
+    m_fastPath = handler ? std::make_unique<FastRequestPath>(m_limits) : nullptr;
+}
+
+bool ConnectionGuard::fastPathIsOpen() const
+{
+    // At a request boundary for both: QtHttpServer has read every request the guard has seen
+    // whole, holds no part of one (the guard would have its head or be in its body), and no
+    // bytes wait that the guard has seen but the server has not read.
+    return m_fastPath && m_state == State::Head && m_head.isEmpty() && m_seenUnread == 0
+        && m_requestsComplete == m_requestsTaken && m_pending.empty() && !m_streamedBody
+        && !m_handlingPipeline;
+}
+
+bool ConnectionGuard::takeFastRequests()
+{
+    const qint64 available = m_socket->bytesAvailable();
+    if (available <= 0)
+        return true;
+    const QByteArray buffered = m_socket->peek(available);
+    const qsizetype taken = m_fastPath->take(buffered, &m_fastRequests);
+    if (taken == 0)
+        return true;
+    // QtHttpServer starts a read transaction on every readyRead; it has read nothing in it
+    // (it holds no partial request), so ending it lets skip() drop the bytes for good.
+    if (m_socket->isTransactionStarted())
+        m_socket->commitTransaction();
+    m_socket->skip(taken);
+    std::vector<FastRequestPath::Request> requests = std::exchange(m_fastRequests, {});
+    if (m_coalescer && requests.size() >= 2)
+        m_coalescer->corkThisPass();
+    const QPointer<ConnectionGuard> self(this);
+    const QPointer<QTcpSocket> socket(m_socket);
+    for (FastRequestPath::Request &request : requests) {
+        m_fastHandler(std::move(request.request), socket, request.closeAfterResponse);
+        if (!self || !socket || m_state != State::Head)
+            return false;
+    }
+    requests.clear();
+    m_fastRequests = std::move(requests); // keeps the capacity
+    return true;
+}
+
+} // namespace ssebuf

@@ -1,0 +1,198 @@
+#include "httprequestparser.h"
+
+#include <QUrlQuery>
+
+#include <http_parser.h>
+
+namespace ssebuf {
+
+struct HttpRequestParser::State
+{
+    http_parser parser {};
+    http_parser_settings settings {};
+    ParsedRequest *request = nullptr;
+    const char *base = nullptr;
+    qint64 maxHeadBytes = 0;
+    qint64 maxBodyBytes = 0;
+    bool inValue = false; // the last header callback was a value
+    bool headComplete = false;
+    bool complete = false;
+
+    static State *of(http_parser *parser) { return static_cast<State *>(parser->data); }
+    static int onUrl(http_parser *parser, const char *at, size_t length);
+    static int onHeaderField(http_parser *parser, const char *at, size_t length);
+    static int onHeaderValue(http_parser *parser, const char *at, size_t length);
+    static int onHeadersComplete(http_parser *parser);
+    static int onBody(http_parser *parser, const char *at, size_t length);
+    static int onMessageComplete(http_parser *parser);
+    // A header or target byte past the head limit ends the parse (the head is too large).
+    int headBytes(const char *at, size_t length) const
+    {
+        return qsizetype(at - base) + qsizetype(length) > maxHeadBytes ? 1 : 0;
+    }
+};
+
+int HttpRequestParser::State::onUrl(http_parser *parser, const char *at, size_t length)
+{
+    auto *state = of(parser);
+    state->request->target.append(at, qsizetype(length));
+    return state->headBytes(at, length);
+}
+
+int HttpRequestParser::State::onHeaderField(http_parser *parser, const char *at, size_t length)
+{
+    auto *state = of(parser);
+    if (state->inValue || state->request->headers.isEmpty())
+        state->request->headers.append(QPair<QByteArray, QByteArray>());
+    state->inValue = false;
+    state->request->headers.last().first.append(at, qsizetype(length));
+    return state->headBytes(at, length);
+}
+
+int HttpRequestParser::State::onHeaderValue(http_parser *parser, const char *at, size_t length)
+{
+    auto *state = of(parser);
+    state->inValue = true;
+    state->request->headers.last().second.append(at, qsizetype(length));
+    return state->headBytes(at, length);
+}
+
+int HttpRequestParser::State::onHeadersComplete(http_parser *parser)
+{
+    // Returns -1 to stop: 1 and 2 would tell http_parser that the message has no body.
+    auto *state = of(parser);
+    ParsedRequest *request = state->request;
+    if (parser->http_major != 1)
+        return -1;
+    request->method = http_method_str(http_method(parser->method));
+    request->versionMinor = parser->http_minor;
+    request->keepAlive = http_should_keep_alive(parser) != 0;
+    request->chunked = (parser->flags & F_CHUNKED) != 0;
+    request->upgrade = parser->upgrade != 0;
+    if (!request->chunked && parser->content_length != ULLONG_MAX
+        && parser->content_length > quint64(state->maxBodyBytes))
+        return -1;
+    for (auto &header : request->headers) {
+        // Values trimmed as QtHttpServer's header parser and the guard trim them (http_parser
+        // drops the leading white space only).
+        const QByteArray &value = header.second;
+        if (!value.isEmpty() && (value.back() == ' ' || value.back() == '\t'))
+            header.second = value.trimmed();
+        if (header.first.compare("expect", Qt::CaseInsensitive) == 0)
+            request->expectContinue = true;
+    }
+    state->headComplete = true;
+    http_parser_pause(parser, 1); // parse() learns where the head ends, then goes on
+    return 0;
+}
+
+int HttpRequestParser::State::onBody(http_parser *parser, const char *at, size_t length)
+{
+    auto *state = of(parser);
+    if (state->request->body.size() + qint64(length) > state->maxBodyBytes)
+        return 1;
+    state->request->body.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::State::onMessageComplete(http_parser *parser)
+{
+    auto *state = of(parser);
+    state->complete = true;
+    http_parser_pause(parser, 1); // one request per parse()
+    return 0;
+}
+
+HttpRequestParser::HttpRequestParser()
+    : m_state(std::make_unique<State>())
+{
+    http_parser_settings_init(&m_state->settings);
+    m_state->settings.on_url = State::onUrl;
+    m_state->settings.on_header_field = State::onHeaderField;
+    m_state->settings.on_header_value = State::onHeaderValue;
+    m_state->settings.on_headers_complete = State::onHeadersComplete;
+    m_state->settings.on_body = State::onBody;
+    m_state->settings.on_message_complete = State::onMessageComplete;
+}
+
+HttpRequestParser::~HttpRequestParser() = default;
+
+HttpRequestParser::Result HttpRequestParser::parse(QByteArrayView bytes, ParsedRequest *request,
+                                                   qint64 maxHeadBytes, qint64 maxBodyBytes)
+{
+    *request = ParsedRequest();
+    request->headers.reserve(8);
+    State &state = *m_state;
+    http_parser_init(&state.parser, HTTP_REQUEST);
+    state.parser.data = &state;
+    state.request = request;
+    state.base = bytes.data();
+    state.maxHeadBytes = maxHeadBytes;
+    state.maxBodyBytes = maxBodyBytes;
+    state.inValue = false;
+    state.headComplete = false;
+    state.complete = false;
+    const size_t size = size_t(bytes.size());
+    size_t parsed = http_parser_execute(&state.parser, &state.settings, bytes.data(), size);
+    if (state.headComplete && HTTP_PARSER_ERRNO(&state.parser) == HPE_PAUSED) {
+        // Paused on the head's last LF, which it has not counted yet.
+        request->headBytes = qsizetype(parsed) + 1;
+        if (request->headBytes > maxHeadBytes)
+            return Result::Invalid;
+        http_parser_pause(&state.parser, 0);
+        parsed += http_parser_execute(&state.parser, &state.settings, bytes.data() + parsed,
+                                      size - parsed);
+    }
+    const auto error = http_errno(state.parser.http_errno);
+    if (state.complete && (error == HPE_OK || error == HPE_PAUSED)) {
+        request->totalBytes = qsizetype(parsed);
+        return Result::Complete;
+    }
+    if (error != HPE_OK || parsed != size)
+        return Result::Invalid;
+    return Result::Incomplete;
+}
+
+bool HttpRequestParser::setPlainTarget(QByteArrayView target, HttpRequest *request)
+{
+    // One pass over the path (this runs for every hot request): plain characters only, no
+    // empty or dot-leading segment; the segments are cut on the way.
+    const char *data = target.data();
+    const qsizetype size = target.size();
+    if (size == 0 || data[0] != '/')
+        return false;
+    request->segments.clear();
+    request->segments.reserve(6);
+    qsizetype start = 1; // of the current segment
+    qsizetype pos = 1;
+    for (; pos <= size; ++pos) {
+        const char c = pos < size ? data[pos] : '?';
+        if (c == '/' || c == '?') {
+            if (c == '/' && pos == start)
+                return false; // "//"
+            request->segments.append(QString::fromLatin1(data + start, pos - start));
+            start = pos + 1;
+            if (c == '?')
+                break;
+            continue;
+        }
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '~'
+            || (c == '.' && pos != start);
+        if (!plain)
+            return false;
+    }
+    request->path = QString::fromLatin1(data, pos);
+    if (pos < size) {
+        const QByteArrayView query = target.sliced(pos + 1);
+        // Printable ASCII without '%' and '#': nothing QUrl would encode, decode or cut.
+        for (const char c : query) {
+            if (c <= ' ' || c > '~' || c == '%' || c == '#')
+                return false;
+        }
+        request->query = QUrlQuery(QString::fromLatin1(query));
+    }
+    return true;
+}
+
+} // namespace ssebuf
