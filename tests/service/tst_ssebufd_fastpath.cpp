@@ -28,45 +28,6 @@ QByteArray eventBody(int n)
     return QJsonDocument(progressEvent(n)).toJson(QJsonDocument::Compact);
 }
 
-struct Response
-{
-    int status = 0;
-    QByteArray head;
-    QByteArray body;
-    QByteArray header(const QByteArray &name) const
-    {
-        for (const QByteArray &line : head.split('\n')) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
-                return line.mid(colon + 1).trimmed();
-        }
-        return {};
-    }
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-};
-
-// The whole responses (Content-Length bodies) at the start of received.
-QList<Response> responses(const QByteArray &received)
-{
-    QList<Response> list;
-    qsizetype at = 0;
-    for (;;) {
-        const qsizetype headEnd = received.indexOf("\r\n\r\n", at);
-        if (headEnd < 0 || !received.mid(at).startsWith("HTTP/1.1 "))
-            break;
-        Response response;
-        response.head = received.mid(at, headEnd - at);
-        response.status = response.head.mid(9, 3).toInt();
-        const qint64 length = response.header("Content-Length").toLongLong();
-        if (received.size() < headEnd + 4 + length)
-            break;
-        response.body = received.mid(headEnd + 4, length);
-        list.append(response);
-        at = headEnd + 4 + length;
-    }
-    return list;
-}
-
 qint64 metric(HttpTestClient &http, const ServiceProcess &service, const QByteArray &name)
 {
     const QByteArray text = http.get(service.url("/metrics")).body;
@@ -122,11 +83,11 @@ void tst_SsebufdFastPath::publishIsTakenByTheGuard()
     QByteArray received;
     for (int i = 1; i <= 3; ++i) {
         socket.write(publishRequest(m_id, eventBody(i)));
-        QTRY_COMPARE_WITH_TIMEOUT((received += socket.readAll(), responses(received).size()), i,
-                                  5000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            (received += socket.readAll(), completeResponses(received).size()), i, 5000);
     }
-    const QList<Response> answers = responses(received);
-    for (const Response &answer : answers) {
+    const QList<RawResponse> answers = completeResponses(received);
+    for (const RawResponse &answer : answers) {
         QCOMPARE(answer.status, 201);
         QVERIFY(answer.json().value("seq").toInteger() > 0);
         QVERIFY2(answer.header("Connection").isNull(), answer.head.constData());
@@ -148,12 +109,12 @@ void tst_SsebufdFastPath::pipelinedMixedRequestsKeepTheirOrder()
         + "GET /api/refactor/" + id.toUtf8() + "/events?after=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
         + publishRequest(id, "{nope") + publishRequest(id, eventBody(4));
     const RawExchange exchange = rawExchange(m_service, wire, [](const QByteArray &received) {
-        return responses(received).size() >= 7;
+        return completeResponses(received).size() >= 7;
     });
-    const QList<Response> answers = responses(exchange.received);
+    const QList<RawResponse> answers = completeResponses(exchange.received);
     QCOMPARE(answers.size(), 7);
     QList<int> statuses;
-    for (const Response &answer : answers)
+    for (const RawResponse &answer : answers)
         statuses.append(answer.status);
     QCOMPARE(statuses, (QList<int> {201, 201, 200, 201, 200, 400, 201}));
     QCOMPARE(answers.at(0).json().value("seq").toInteger(), 1);
@@ -182,11 +143,13 @@ void tst_SsebufdFastPath::requestSplitAcrossSegments()
         QTest::qWait(2); // lets the service read each piece apart
     }
     QByteArray received;
-    QTRY_COMPARE_WITH_TIMEOUT((received += socket.readAll(), responses(received).size()), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT((received += socket.readAll(), completeResponses(received).size()), 1,
+                              5000);
     const qint64 fastBefore = metric(m_http, m_service, "ssebuf_http_fast_path_requests_total");
     socket.write(publishRequest(id, eventBody(2)));
-    QTRY_COMPARE_WITH_TIMEOUT((received += socket.readAll(), responses(received).size()), 2, 5000);
-    const QList<Response> answers = responses(received);
+    QTRY_COMPARE_WITH_TIMEOUT((received += socket.readAll(), completeResponses(received).size()), 2,
+                              5000);
+    const QList<RawResponse> answers = completeResponses(received);
     QCOMPARE(answers.at(0).status, 201);
     QCOMPARE(answers.at(0).json().value("seq").toInteger(), 1);
     QCOMPARE(answers.at(1).status, 201);
@@ -222,7 +185,7 @@ void tst_SsebufdFastPath::limits()
     const RawExchange exchange = rawExchange(
         m_service, wire, [](const QByteArray &) { return false; }, 5000);
     QVERIFY(exchange.closedByPeer);
-    const QList<Response> answers = responses(exchange.received);
+    const QList<RawResponse> answers = completeResponses(exchange.received);
     QCOMPARE(answers.size(), 2);
     QCOMPARE(answers.at(0).status, 201);
     QCOMPARE(answers.at(1).status, status);
@@ -238,8 +201,9 @@ void tst_SsebufdFastPath::slowHotHeadIs408()
     QVERIFY(socket.waitForConnected(5000));
     socket.write(publishRequest(m_id, eventBody(1)).left(60));
     QByteArray received;
-    QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll(), responses(received).size() == 1), 5000);
-    const Response answer = responses(received).at(0);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (received += socket.readAll(), completeResponses(received).size() == 1), 5000);
+    const RawResponse answer = completeResponses(received).at(0);
     QCOMPARE(answer.status, 408);
     QCOMPARE(answer.json().value("error").toString(), QStringLiteral("request_timeout"));
 }
@@ -267,9 +231,9 @@ void tst_SsebufdFastPath::connectionClose()
     const QByteArray wire = publishRequest(m_id, eventBody(1), extraHeaders, version)
         + "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     const RawExchange exchange = rawExchange(m_service, wire, [closes](const QByteArray &received) {
-        return !closes && responses(received).size() == 2;
+        return !closes && completeResponses(received).size() == 2;
     });
-    const QList<Response> answers = responses(exchange.received);
+    const QList<RawResponse> answers = completeResponses(exchange.received);
     QCOMPARE(answers.size(), closes ? 1 : 2);
     QCOMPARE(answers.at(0).status, 201);
     QCOMPARE(exchange.closedByPeer, closes);
@@ -291,9 +255,10 @@ void tst_SsebufdFastPath::auth()
     const QByteArray wire = publishRequest(id, eventBody(1))
         + publishRequest(id, eventBody(1), "Authorization: Bearer nope\r\n")
         + publishRequest(id, eventBody(1), "Authorization: Bearer producer-secret\r\n");
-    const RawExchange exchange = rawExchange(
-        service, wire, [](const QByteArray &received) { return responses(received).size() >= 3; });
-    const QList<Response> answers = responses(exchange.received);
+    const RawExchange exchange = rawExchange(service, wire, [](const QByteArray &received) {
+        return completeResponses(received).size() >= 3;
+    });
+    const QList<RawResponse> answers = completeResponses(exchange.received);
     QCOMPARE(answers.size(), 3);
     QCOMPARE(answers.at(0).status, 401);
     QCOMPARE(answers.at(0).header("WWW-Authenticate"), QByteArray("Bearer"));

@@ -33,50 +33,6 @@ QByteArray bodyOfSize(int size)
 }
 
 // One response read off a keep-alive connection.
-struct RawResponse
-{
-    int status = 0;
-    QByteArray head; // status line and headers
-    QByteArray body;
-
-    // The value of a header (name case-insensitive), or a null QByteArray.
-    QByteArray header(const QByteArray &name) const
-    {
-        for (const QByteArray &line : head.split('\n')) {
-            const qsizetype colon = line.indexOf(':');
-            if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
-                return line.mid(colon + 1).trimmed();
-        }
-        return {};
-    }
-};
-
-// The complete responses (each with a Content-Length body) at the start of what was read
-// on one connection; *consumed is how many bytes they took.
-QList<RawResponse> completeResponses(const QByteArray &received, qsizetype *consumed = nullptr)
-{
-    QList<RawResponse> responses;
-    qsizetype at = 0;
-    for (;;) {
-        const qsizetype headEnd = received.indexOf("\r\n\r\n", at);
-        if (headEnd < 0)
-            break;
-        RawResponse response;
-        response.head = received.mid(at, headEnd - at);
-        if (!response.head.startsWith("HTTP/1.1 "))
-            break;
-        response.status = response.head.mid(9, 3).toInt();
-        const qint64 length = response.header("Content-Length").toLongLong();
-        if (received.size() < headEnd + 4 + length)
-            break;
-        response.body = received.mid(headEnd + 4, length);
-        responses.append(response);
-        at = headEnd + 4 + length;
-    }
-    if (consumed)
-        *consumed = at;
-    return responses;
-}
 
 QByteArray healthzRequest(const QByteArray &extraHeaders = {})
 {

@@ -6,6 +6,9 @@
 #include "serviceprocess.h"
 
 #include <QDeadlineTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QList>
 #include <QRegularExpression>
 #include <QTcpSocket>
 
@@ -75,6 +78,54 @@ inline bool hasCompleteResponse(const QByteArray &received)
     const auto match = length.match(QString::fromLatin1(received.mid(start, headEnd - start)));
     const qint64 bodySize = match.hasMatch() ? match.captured(1).toLongLong() : 0;
     return received.size() >= headEnd + 4 + bodySize;
+}
+
+// One response read off a raw connection.
+struct RawResponse
+{
+    int status = 0;
+    QByteArray head; // status line and headers
+    QByteArray body;
+
+    // The value of a header (name case-insensitive), or a null QByteArray.
+    QByteArray header(const QByteArray &name) const
+    {
+        for (const QByteArray &line : head.split('\n')) {
+            const qsizetype colon = line.indexOf(':');
+            if (colon > 0 && line.left(colon).trimmed().compare(name, Qt::CaseInsensitive) == 0)
+                return line.mid(colon + 1).trimmed();
+        }
+        return {};
+    }
+    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
+};
+
+// The complete responses (each with a Content-Length body) at the start of what was read
+// on one connection; *consumed is how many bytes they took.
+inline QList<RawResponse> completeResponses(const QByteArray &received,
+                                            qsizetype *consumed = nullptr)
+{
+    QList<RawResponse> responses;
+    qsizetype at = 0;
+    for (;;) {
+        const qsizetype headEnd = received.indexOf("\r\n\r\n", at);
+        if (headEnd < 0)
+            break;
+        RawResponse response;
+        response.head = received.mid(at, headEnd - at);
+        if (!response.head.startsWith("HTTP/1.1 "))
+            break;
+        response.status = response.head.mid(9, 3).toInt();
+        const qint64 length = response.header("Content-Length").toLongLong();
+        if (received.size() < headEnd + 4 + length)
+            break;
+        response.body = received.mid(headEnd + 4, length);
+        responses.append(response);
+        at = headEnd + 4 + length;
+    }
+    if (consumed)
+        *consumed = at;
+    return responses;
 }
 
 } // namespace testkit
