@@ -183,6 +183,11 @@ bool Service::start(QString *error)
     if (!m_frontend->listen(m_config.listenAddress, m_config.listenPort, error))
         return false;
     m_metrics->setConnectionCounter(m_frontend->connectionCounter());
+    // Every closed connection schedules a trim too, not only closed streams: a burst of
+    // connections that never became streams (idle ones, half-sent heads) frees its memory
+    // after the trim its first stream scheduled; the last close always has a trim after it.
+    connect(m_frontend->connectionCounter(), &ConnectionCounter::released, this,
+            &Service::scheduleMemoryTrim);
     qCInfo(lcService).noquote() << "serving on" << baseUrl() << "store" << m_store->description()
                                 << "pipeline" << m_pipeline->name();
     return true;
