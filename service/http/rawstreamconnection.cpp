@@ -41,17 +41,23 @@ void RawStreamConnection::write(const QByteArray &data)
 {
     if (m_fd < 0 || m_closing)
         return;
-    const QByteArray bytes = withHeldHead(data);
-    if (bytes.isEmpty())
-        return;
-    const bool corking = m_coalescer && m_coalescer->isCorked();
+    if (holdsHead())
+        writeBytes(withHeldHead(data));
+    else if (!data.isEmpty())
+        writeBytes(data); // the caller's (shared) frame itself: not even a reference taken
+}
+
+void RawStreamConnection::writeBytes(const QByteArray &bytes)
+{
+    WriteCoalescer *const coalescer = m_coalescer.data();
+    const bool corking = coalescer && coalescer->isCorked();
     if (m_queue.isEmpty() && !corking) {
         // The common case: one send(2) now. No bytesWritten from inside write(), the
         // writer would be re-entered; it sees what the kernel took from unsentBytes().
         const ssize_t result
             = ::send(m_fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (m_coalescer)
-            m_coalescer->countSendCall();
+        if (coalescer)
+            coalescer->countSendCall();
         if (result < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
             finish();
             return;
@@ -79,7 +85,7 @@ void RawStreamConnection::write(const QByteArray &data)
     }
     if (!m_scheduled) {
         m_scheduled = true;
-        m_coalescer->schedule(this);
+        coalescer->schedule(this);
     }
 }
 

@@ -38,6 +38,7 @@ public:
     void flushCorked() override;
 
 private:
+    void writeBytes(const QByteArray &bytes); // not empty, the held head already in front
     void readNotifier_activated();
     void sendAndReport();
     bool sendQueued(); // false when the connection failed

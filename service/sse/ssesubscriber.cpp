@@ -54,18 +54,28 @@ qint64 SseSubscriber::unsentBytes() const
 
 void SseSubscriber::write(const QByteArray &bytes)
 {
+    write(bytes, QDateTime::currentMSecsSinceEpoch());
+}
+
+void SseSubscriber::write(const QByteArray &bytes, qint64 nowMs)
+{
     if (!m_stream->isOpen())
         return;
-    const qint64 unsentBefore = unsentBytes();
+    const qint64 unsentBefore = m_stream->unsentBytes();
     m_stream->write(bytes);
-    m_lastWriteMs = QDateTime::currentMSecsSinceEpoch();
+    m_lastWriteMs = nowMs;
     // Bytes the kernel took at once are progress too (no bytesWritten comes for them);
     // otherwise a reading client's first queued write would look stalled since it connected.
-    if (unsentBytes() < unsentBefore + bytes.size())
-        m_lastProgressMs = m_lastWriteMs;
+    if (m_stream->unsentBytes() < unsentBefore + bytes.size())
+        m_lastProgressMs = nowMs;
 }
 
 void SseSubscriber::offer(const EventPtr &event)
+{
+    offer(event, QDateTime::currentMSecsSinceEpoch());
+}
+
+void SseSubscriber::offer(const EventPtr &event, qint64 nowMs)
 {
     // Not started: its first read, still to come, covers the event.
     if (!m_started || m_state == State::Closing || m_state == State::Ended)
@@ -74,14 +84,16 @@ void SseSubscriber::offer(const EventPtr &event)
     if (event->seq < m_nextSeq)
         return;
     if (m_state == State::Live && !m_reading && event->seq == m_nextSeq) {
-        if (unsentBytes() > 0 && unsentBytes() + event->wire.size() > m_options.maxUnsentBytes) {
+        // The live path, once per delivery: no signal, no allocation, no clock read; the
+        // frame is the event's own encoded QByteArray, shared by every subscriber.
+        const qint64 unsent = m_stream->unsentBytes();
+        if (unsent > 0 && unsent + event->wire.size() > m_options.maxUnsentBytes) {
             cutOff(QStringLiteral("slow_consumer"));
             return;
         }
-        write(event->wire);
+        write(event->wire, nowMs);
         ++m_nextSeq;
         ++m_eventsSent;
-        Q_EMIT eventsDelivered(1);
         if (event->final)
             close(QStringLiteral("finished"));
         return;
@@ -177,8 +189,6 @@ void SseSubscriber::store_read(const ReadResult &result)
     if (!batch.isEmpty())
         write(batch);
     m_eventsSent += delivered;
-    if (delivered)
-        Q_EMIT eventsDelivered(delivered);
     if (final) {
         close(QStringLiteral("finished"));
         return;

@@ -33,7 +33,9 @@ public:
     ~SseSubscriber() override;
 
     void start();
-    // A new event of this session was appended.
+    // A new event of this session was appended. nowMs: the time of the hub's fan-out (one
+    // clock read for all of a session's subscribers).
+    void offer(const EventPtr &event, qint64 nowMs);
     void offer(const EventPtr &event);
     // The store's live traffic may have missed events: read it again.
     void resync();
@@ -54,11 +56,11 @@ public:
 Q_SIGNALS:
     // The stream is over (the subscriber is deleted later by its owner).
     void ended(const QString &reason);
-    void eventsDelivered(int count);
 
 private:
     void pump();
     void store_read(const struct ReadResult &result);
+    void write(const QByteArray &bytes, qint64 nowMs);
     void write(const QByteArray &bytes);
     void writeGap(qint64 from, qint64 to);
     void writeStoreReset(qint64 lastSeq);

@@ -48,8 +48,6 @@ SseSubscriber *SubscriberHub::subscribe(std::unique_ptr<StreamConnection> stream
     ++m_count;
     connect(subscriber, &SseSubscriber::ended, this,
             [this, subscriber](const QString &reason) { subscriber_ended(subscriber, reason); });
-    connect(subscriber, &SseSubscriber::eventsDelivered, this,
-            [this](int count) { m_delivered += count; });
     Q_EMIT subscriberConnected(sessionId, subscriber);
     // The store delivers the session's live events from here on; the stream's first read
     // must come after that, or an event appended in between would be missed.
@@ -66,8 +64,10 @@ void SubscriberHub::subscriber_ended(SseSubscriber *subscriber, const QString &r
 {
     auto it = m_bySession.find(subscriber->sessionId());
     if (it != m_bySession.end()) {
-        if (it->removeOne(subscriber))
+        if (it->removeOne(subscriber)) {
             --m_count;
+            m_deliveredByEnded += subscriber->eventsSent();
+        }
         if (it->isEmpty())
             m_bySession.erase(it);
     }
@@ -88,8 +88,9 @@ void SubscriberHub::store_eventAppended(const QString &sessionId, const EventPtr
         return;
     // Copy: a subscriber may end (and leave the list) while being offered the event.
     const QList<SseSubscriber *> subscribers = it.value();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (SseSubscriber *subscriber : subscribers)
-        subscriber->offer(event);
+        subscriber->offer(event, now);
 }
 
 void SubscriberHub::store_sessionRemoved(const QString &sessionId, RemovalReason reason)
@@ -113,6 +114,16 @@ void SubscriberHub::closeAll(const QString &reason)
         for (SseSubscriber *subscriber : subscribers)
             subscriber->close(reason);
     }
+}
+
+qint64 SubscriberHub::eventsDelivered() const
+{
+    qint64 delivered = m_deliveredByEnded;
+    for (const QList<SseSubscriber *> &subscribers : m_bySession) {
+        for (const SseSubscriber *subscriber : subscribers)
+            delivered += subscriber->eventsSent();
+    }
+    return delivered;
 }
 
 int SubscriberHub::subscriberCount(const QString &sessionId) const

@@ -37,7 +37,9 @@ public:
     QJsonArray subscribersJson(const QString &sessionId) const;
     // Fills in the subscriber count this instance knows of.
     SessionSummary withSubscribers(SessionSummary summary) const;
-    qint64 eventsDelivered() const { return m_delivered; }
+    // Events written to streams, by every stream this hub has had (summed when asked: the
+    // live path counts in the subscriber only).
+    qint64 eventsDelivered() const;
     qint64 slowDisconnects() const { return m_slowDisconnects; }
     const SseOptions &options() const { return m_options; }
 
@@ -60,7 +62,7 @@ private:
     QTimer m_tickTimer;
     quint64 m_nextId = 1;
     int m_count = 0;
-    qint64 m_delivered = 0;
+    qint64 m_deliveredByEnded = 0; // by the streams that are gone
     qint64 m_slowDisconnects = 0;
     bool m_closingAll = false;
 };
