@@ -37,13 +37,16 @@ NdjsonPublishStream::NdjsonPublishStream(HttpExchange &exchange, const QString &
     , m_lines(options.maxLineBytes)
 {
     ++m_stats->open;
-    // From the last byte received, the head included: it has just arrived.
+    // From the last byte received, the head included: it has just arrived. Activity only
+    // stamps the time (a QTimer restart per read cost more than the read's own work); the
+    // timer fires at most once per timeout and re-arms for what is left of it.
     m_idleTimer.setSingleShot(true);
     m_idleTimer.setInterval(options.idleTimeoutMs);
     connect(&m_idleTimer, &QTimer::timeout, this, &NdjsonPublishStream::idleTimer_timeout);
+    m_lastActivity.start();
     m_idleTimer.start();
     if (m_body) {
-        connect(m_body, &StreamedRequestBody::activity, &m_idleTimer, qOverload<>(&QTimer::start));
+        connect(m_body, &StreamedRequestBody::activity, this, [this] { m_lastActivity.start(); });
         connect(m_body, &StreamedRequestBody::failed, this, [this] {
             m_answered = true; // the guard answered a malformed framing itself
             finishIfIdle();
@@ -132,7 +135,7 @@ void NdjsonPublishStream::body_dataReceived(const QByteArray &bytes)
 {
     if (m_stopped)
         return;
-    m_idleTimer.start();
+    m_lastActivity.start();
     takeLines(bytes, false);
     pump();
     if (m_inFlight && m_body) {
@@ -348,7 +351,13 @@ void NdjsonPublishStream::idleTimer_timeout()
     if (m_answered)
         return;
     if (m_inFlight) {
-        m_idleTimer.start(); // the service is the slow one: the producer is not idle
+        m_lastActivity.start(); // the service is the slow one: the producer is not idle
+        m_idleTimer.start(m_options.idleTimeoutMs);
+        return;
+    }
+    const qint64 left = m_options.idleTimeoutMs - m_lastActivity.elapsed();
+    if (left > 0) {
+        m_idleTimer.start(int(left)); // bytes came since the timer was armed
         return;
     }
     QJsonObject body = progressJson();
