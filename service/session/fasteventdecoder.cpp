@@ -10,10 +10,19 @@ namespace ssebuf {
 
 namespace {
 
-// Iterative: a deeply nested body cannot exhaust the stack (it is refused below anyway).
-// Full precision: numbers rounded as strtod does.
-constexpr unsigned parseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag
-    | rapidjson::kParseValidateEncodingFlag;
+// Iterative: a deeply nested body cannot exhaust the stack (it is declined below anyway).
+// Full precision: numbers rounded as strtod does. No encoding validation: the text is
+// checked to be ASCII first (validation would cost most of the parse).
+constexpr unsigned parseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+
+// The DOM's values start in a buffer on the stack (a typical body needs about 1 KiB): no
+// 64 KiB chunk from the heap per body.
+struct Decoding
+{
+    char buffer[4096];
+    rapidjson::MemoryPoolAllocator<> allocator {buffer, sizeof buffer};
+    rapidjson::Document document {&allocator};
+};
 
 // 0x01..0x7f only: rapidjson would take a NUL byte for the end of the text (Qt reports what
 // follows it), and UTF-8 decoding and its errors stay Qt's.
@@ -140,7 +149,8 @@ bool parse(rapidjson::Document *document, QByteArrayView bytes)
 std::optional<QList<PublishEvent>> FastEventDecoder::decode(QByteArrayView body, int maxBatchEvents,
                                                             bool *isBatch)
 {
-    rapidjson::Document document;
+    Decoding decoding;
+    rapidjson::Document &document = decoding.document;
     if (!parse(&document, body))
         return std::nullopt;
     QList<PublishEvent> events;
@@ -167,10 +177,10 @@ std::optional<QList<PublishEvent>> FastEventDecoder::decode(QByteArrayView body,
 
 std::optional<PublishEvent> FastEventDecoder::decodeOne(QByteArrayView line)
 {
-    rapidjson::Document document;
-    if (!parse(&document, line))
+    Decoding decoding;
+    if (!parse(&decoding.document, line))
         return std::nullopt;
-    return decodeEvent(document);
+    return decodeEvent(decoding.document);
 }
 
 } // namespace ssebuf
