@@ -11,16 +11,23 @@ QString isoUtc(const QDateTime &time)
 
 QString isoUtcFromMs(qint64 msSinceEpoch)
 {
+    char text[24];
+    if (!isoUtcFromMs(msSinceEpoch, text))
+        return isoUtc(QDateTime::fromMSecsSinceEpoch(msSinceEpoch, Qt::UTC));
+    return QString::fromLatin1(text, 24);
+}
+
+bool isoUtcFromMs(qint64 msSinceEpoch, char *text)
+{
     // Hot path (every appended event): gmtime_r and a fixed format instead of QDateTime.
     const time_t seconds
         = time_t(msSinceEpoch >= 0 ? msSinceEpoch / 1000 : (msSinceEpoch - 999) / 1000);
     const int millis = int(msSinceEpoch - qint64(seconds) * 1000);
     struct tm parts;
     if (!gmtime_r(&seconds, &parts) || parts.tm_year + 1900 > 9999 || parts.tm_year + 1900 < 0)
-        return isoUtc(QDateTime::fromMSecsSinceEpoch(msSinceEpoch, Qt::UTC));
+        return false;
     // YYYY-MM-DDTHH:MM:SS.mmmZ, digits written directly (snprintf was 4,000 instructions).
-    char text[24];
-    auto digits = [&text](int at, int value, int count) {
+    auto digits = [text](int at, int value, int count) {
         for (int i = count - 1; i >= 0; --i, value /= 10)
             text[at + i] = char('0' + value % 10);
     };
@@ -38,7 +45,7 @@ QString isoUtcFromMs(qint64 msSinceEpoch)
     text[19] = '.';
     digits(20, millis, 3);
     text[23] = 'Z';
-    return QString::fromLatin1(text, 24);
+    return true;
 }
 
 qint64 msFromIso(const QString &text)

@@ -16,6 +16,7 @@ runtime=(
     qt6-websockets-dev      # Qt6HttpServer's CMake package requires Qt6WebSockets
     libhiredis-dev
     libhttp-parser-dev      # the connection guard's request parser (the fast path)
+    rapidjson-dev           # the publish body's decoder (header-only)
 )
 test_tools=(
     redis-server            # Redis store tests start their own redis-server

@@ -8,6 +8,7 @@
 #include "sessionsummary.h"
 #include "store/sessionstore.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -100,6 +101,7 @@ private:
     Options m_options;
     std::shared_ptr<PublishStreamStats> m_stats;
     QTimer m_idleTimer;
+    QElapsedTimer m_lastActivity; // the last byte received
     NdjsonLineSplitter m_lines;
     QList<NdjsonLineSplitter::Line> m_queue; // complete lines not appended yet
     bool m_inFlight = false;

@@ -5,6 +5,7 @@
 #include "http/httpexchange.h"
 #include "http/router.h"
 #include "http/streamedrequestbody.h"
+#include "session/fasteventdecoder.h"
 #include "session/publishservice.h"
 
 #include <QJsonArray>
@@ -72,6 +73,64 @@ bool PublishApi::allowed(HttpExchange &exchange) const
     return true;
 }
 
+bool PublishApi::decodeBody(HttpExchange &exchange, bool *isBatch, QList<PublishEvent> *events)
+{
+    const HttpRequest &request = exchange.request();
+    // The common body (ASCII, no data or idempotency_key field, every event valid) without
+    // QJsonDocument; everything else, every error included, takes Qt's path below.
+    if (std::optional<QList<PublishEvent>> fast
+        = FastEventDecoder::decode(request.body, m_options.maxBatchEvents, isBatch)) {
+        *events = std::move(*fast);
+        return true;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
+    if (parseError.error != QJsonParseError::NoError
+        || (!document.isObject() && !document.isArray())) {
+        exchange.respond(
+            HttpResponse::error(400, QStringLiteral("invalid_json"),
+                                QStringLiteral("the body must be a JSON object or an array of "
+                                               "event objects")));
+        return false;
+    }
+    *isBatch = document.isArray();
+    if (*isBatch) {
+        const QJsonArray array = document.array();
+        if (array.isEmpty() || array.size() > m_options.maxBatchEvents) {
+            exchange.respond(HttpResponse::error(ApiError {
+                422,
+                array.isEmpty() ? QStringLiteral("empty_batch") : QStringLiteral("batch_too_large"),
+                QStringLiteral("a batch holds 1 to %1 events (--max-batch-events)")
+                    .arg(m_options.maxBatchEvents),
+                {}}));
+            return false;
+        }
+        for (int i = 0; i < array.size(); ++i) {
+            ApiError error {422,
+                            QStringLiteral("invalid_event"),
+                            QStringLiteral("each element must be an event object"),
+                            {}};
+            std::optional<PublishEvent> event;
+            if (array.at(i).isObject())
+                event = PublishEvent::fromJson(array.at(i).toObject(), &error);
+            if (!event) {
+                exchange.respond(withIndex(error, i));
+                return false;
+            }
+            events->append(std::move(*event));
+        }
+    } else {
+        ApiError error;
+        std::optional<PublishEvent> event = PublishEvent::fromJson(document.object(), &error);
+        if (!event) {
+            exchange.respond(HttpResponse::error(error));
+            return false;
+        }
+        events->append(std::move(*event));
+    }
+    return true;
+}
+
 void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
 {
     if (!allowed(exchange))
@@ -97,52 +156,10 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
                 "Idempotency-Key must be 1..255 printable ASCII characters ('!' to '~')")));
         return;
     }
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
-    if (parseError.error != QJsonParseError::NoError
-        || (!document.isObject() && !document.isArray())) {
-        exchange.respond(
-            HttpResponse::error(400, QStringLiteral("invalid_json"),
-                                QStringLiteral("the body must be a JSON object or an array of "
-                                               "event objects")));
-        return;
-    }
-    const bool isBatch = document.isArray();
+    bool isBatch = false;
     QList<PublishEvent> events;
-    if (isBatch) {
-        const QJsonArray array = document.array();
-        if (array.isEmpty() || array.size() > m_options.maxBatchEvents) {
-            exchange.respond(HttpResponse::error(ApiError {
-                422,
-                array.isEmpty() ? QStringLiteral("empty_batch") : QStringLiteral("batch_too_large"),
-                QStringLiteral("a batch holds 1 to %1 events (--max-batch-events)")
-                    .arg(m_options.maxBatchEvents),
-                {}}));
-            return;
-        }
-        for (int i = 0; i < array.size(); ++i) {
-            ApiError error {422,
-                            QStringLiteral("invalid_event"),
-                            QStringLiteral("each element must be an event object"),
-                            {}};
-            std::optional<PublishEvent> event;
-            if (array.at(i).isObject())
-                event = PublishEvent::fromJson(array.at(i).toObject(), &error);
-            if (!event) {
-                exchange.respond(withIndex(error, i));
-                return;
-            }
-            events.append(std::move(*event));
-        }
-    } else {
-        ApiError error;
-        std::optional<PublishEvent> event = PublishEvent::fromJson(document.object(), &error);
-        if (!event) {
-            exchange.respond(HttpResponse::error(error));
-            return;
-        }
-        events.append(std::move(*event));
-    }
+    if (!decodeBody(exchange, &isBatch, &events))
+        return;
     m_publisher->publishRequest(
         sessionId, events, hasKey ? requestKey : QByteArray(), request.body,
         withContext<const PublishOutcome &>(

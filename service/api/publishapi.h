@@ -45,6 +45,8 @@ public:
 private:
     bool allowed(HttpExchange &exchange) const;
     void publish(HttpExchange &exchange, const QString &sessionId);
+    // The body's events; false when it answered the request with the error.
+    bool decodeBody(HttpExchange &exchange, bool *isBatch, QList<PublishEvent> *events);
     void publishStream(HttpExchange &exchange, const QString &sessionId);
     void cancel(HttpExchange &exchange, const QString &sessionId);
     // The answer to everything but a success.

@@ -19,11 +19,12 @@ std::optional<EventDraft> EventDraft::fromJson(const QJsonObject &json, ApiError
         return std::nullopt;
     };
     EventDraft draft;
+    // Every QJsonValue::toString() decodes the string anew: each is read once.
     const QJsonValue type = json.value(QLatin1String("type"));
-    if (!type.isString() || type.toString().isEmpty() || type.toString().size() > 64)
+    draft.type = type.toString();
+    if (!type.isString() || draft.type.isEmpty() || draft.type.size() > 64)
         return fail(QStringLiteral("type"),
                     QStringLiteral("type must be a string of 1..64 characters"));
-    draft.type = type.toString();
     const QJsonValue status = json.value(QLatin1String("status"));
     const std::optional<SessionState> state = sessionStateFromString(status.toString());
     if (!status.isString() || !state)
@@ -31,16 +32,16 @@ std::optional<EventDraft> EventDraft::fromJson(const QJsonObject &json, ApiError
                     QStringLiteral("status must be one of running, completed, failed"));
     draft.status = *state;
     const QJsonValue message = json.value(QLatin1String("message"));
-    if (!message.isString() || message.toString().size() > 65536)
+    draft.message = message.toString();
+    if (!message.isString() || draft.message.size() > 65536)
         return fail(QStringLiteral("message"),
                     QStringLiteral("message must be a string of at most 65536 characters"));
-    draft.message = message.toString();
     const QJsonValue stage = json.value(QLatin1String("stage"));
     if (!stage.isUndefined() && !stage.isNull()) {
-        if (!stage.isString() || stage.toString().size() > 128)
+        draft.stage = stage.toString();
+        if (!stage.isString() || draft.stage.size() > 128)
             return fail(QStringLiteral("stage"),
                         QStringLiteral("stage must be a string of at most 128 characters"));
-        draft.stage = stage.toString();
     }
     const QJsonValue progress = json.value(QLatin1String("progress"));
     if (!progress.isUndefined() && !progress.isNull()) {

@@ -4,16 +4,73 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <cstring>
+
 namespace ssebuf {
+
+JsonWriter::JsonWriter(QByteArrayView prefix)
+{
+    m_out.reserve(256 + prefix.size());
+    m_out.resize(0);
+    appendRaw(m_out, prefix.data(), prefix.size());
+    appendRaw(m_out, "{", 1);
+    m_start = prefix.size();
+}
+
+void JsonWriter::appendRaw(QByteArray &out, const char *data, qsizetype n)
+{
+    const qsizetype before = out.size();
+    if (out.capacity() < before + n)
+        out.reserve(qMax(before + n, 2 * out.capacity()));
+    out.resize(before + n);
+    if (n > 0)
+        std::memcpy(out.data() + before, data, size_t(n));
+}
+
+void JsonWriter::appendNumber(QByteArray &out, qint64 value)
+{
+    char text[24];
+    char *end = text + sizeof text;
+    char *p = end;
+    // Through unsigned: the magnitude of the smallest qint64 has no qint64 form.
+    quint64 magnitude = value < 0 ? 0 - quint64(value) : quint64(value);
+    do {
+        *--p = char('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (value < 0)
+        *--p = '-';
+    appendRaw(out, p, end - p);
+}
 
 void JsonWriter::key(const char *name)
 {
+    const size_t length = std::strlen(name);
+    char text[72];
+    char *p = text;
     if (!m_first)
-        m_out.append(',');
+        *p++ = ',';
     m_first = false;
-    m_out.append('"');
-    m_out.append(name);
-    m_out.append("\":", 2);
+    *p++ = '"';
+    if (length > sizeof text - 4) {
+        appendRaw(m_out, text, p - text);
+        appendRaw(m_out, name, qsizetype(length));
+        appendRaw(m_out, "\":", 2);
+        return;
+    }
+    std::memcpy(p, name, length);
+    p += length;
+    *p++ = '"';
+    *p++ = ':';
+    appendRaw(m_out, text, p - text);
+}
+
+void JsonWriter::plainStringField(const char *name, QByteArrayView value)
+{
+    key(name);
+    appendRaw(m_out, "\"", 1);
+    appendRaw(m_out, value.data(), value.size());
+    appendRaw(m_out, "\"", 1);
 }
 
 void JsonWriter::field(const char *name, const QString &value)
@@ -25,13 +82,16 @@ void JsonWriter::field(const char *name, const QString &value)
 void JsonWriter::field(const char *name, qint64 value)
 {
     key(name);
-    m_out.append(QByteArray::number(value));
+    appendNumber(m_out, value);
 }
 
 void JsonWriter::field(const char *name, bool value)
 {
     key(name);
-    m_out.append(value ? "true" : "false");
+    if (value)
+        appendRaw(m_out, "true", 4);
+    else
+        appendRaw(m_out, "false", 5);
 }
 
 void JsonWriter::field(const char *name, const QJsonValue &value)
@@ -42,7 +102,7 @@ void JsonWriter::field(const char *name, const QJsonValue &value)
 
 QByteArray JsonWriter::finish()
 {
-    m_out.append('}');
+    appendRaw(m_out, "}", 1);
     return m_out;
 }
 
@@ -178,37 +238,37 @@ void JsonWriter::appendString(QByteArray &out, const QString &value)
         const unsigned char c = static_cast<unsigned char>(data[i]);
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        out.append(data + start, i - start);
+        appendRaw(out, data + start, i - start);
         start = i + 1;
         switch (c) {
         case '"':
-            out.append("\\\"", 2);
+            appendRaw(out, "\\\"", 2);
             break;
         case '\\':
-            out.append("\\\\", 2);
+            appendRaw(out, "\\\\", 2);
             break;
         case '\n':
-            out.append("\\n", 2);
+            appendRaw(out, "\\n", 2);
             break;
         case '\r':
-            out.append("\\r", 2);
+            appendRaw(out, "\\r", 2);
             break;
         case '\t':
-            out.append("\\t", 2);
+            appendRaw(out, "\\t", 2);
             break;
         case '\b':
-            out.append("\\b", 2);
+            appendRaw(out, "\\b", 2);
             break;
         case '\f':
-            out.append("\\f", 2);
+            appendRaw(out, "\\f", 2);
             break;
         default: {
             const char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
-            out.append(escape, 6);
+            appendRaw(out, escape, 6);
         }
         }
     }
-    out.append(data + start, size - start);
+    appendRaw(out, data + start, size - start);
     out.append('"');
 }
 

@@ -14,20 +14,31 @@ class JsonWriter
 {
 public:
     JsonWriter() { m_out.reserve(256); }
+    // Bytes written before the object (e.g. an SSE frame's "id: n\ndata: "): finish() returns
+    // them followed by the object, objectStart() is where the object begins.
+    explicit JsonWriter(QByteArrayView prefix);
 
     void field(const char *name, const QString &value);
+    // A value known to need no escaping (ASCII letters, digits, '-', ':', '.'), written as is.
+    void plainStringField(const char *name, QByteArrayView value);
     void field(const char *name, qint64 value);
     void field(const char *name, bool value);
     void field(const char *name, const QJsonValue &value);
     QByteArray finish();
+    qsizetype objectStart() const { return m_start; }
 
     static void appendString(QByteArray &out, const QString &value);
     static void appendValue(QByteArray &out, const QJsonValue &value);
+    // Appends n bytes with geometric growth and a plain copy (QByteArray::append(const char *)
+    // goes through the general insert()).
+    static void appendRaw(QByteArray &out, const char *data, qsizetype n);
+    static void appendNumber(QByteArray &out, qint64 value);
 
 private:
     void key(const char *name);
 
     QByteArray m_out {1, '{'};
+    qsizetype m_start = 0;
     bool m_first = true;
 };
 

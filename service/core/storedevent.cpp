@@ -6,18 +6,62 @@
 
 #include <QJsonDocument>
 
+#include <cstring>
+
 namespace ssebuf {
+
+namespace {
+
+const char *stateText(SessionState state)
+{
+    switch (state) {
+    case SessionState::Running:
+        return "running";
+    case SessionState::Completed:
+        return "completed";
+    case SessionState::Failed:
+        return "failed";
+    }
+    return "running";
+}
+
+} // namespace
 
 std::shared_ptr<const StoredEvent> StoredEvent::make(const QString &sessionId, qint64 seq,
                                                      qint64 timestampMs, const EventDraft &draft)
 {
-    JsonWriter json;
+    // The SSE frame is written around the JSON in one buffer: "id: <seq>\ndata: " first, the
+    // object, then "\n\n". The JSON is then one exact copy out of it.
+    char prefix[48];
+    std::memcpy(prefix, "id: ", 4);
+    qsizetype prefixLength = 4;
+    {
+        char digits[24];
+        char *end = digits + sizeof digits;
+        char *p = end;
+        quint64 magnitude = seq < 0 ? 0 - quint64(seq) : quint64(seq);
+        do {
+            *--p = char('0' + magnitude % 10);
+            magnitude /= 10;
+        } while (magnitude);
+        if (seq < 0)
+            *--p = '-';
+        std::memcpy(prefix + prefixLength, p, size_t(end - p));
+        prefixLength += end - p;
+    }
+    std::memcpy(prefix + prefixLength, "\ndata: ", 7);
+    prefixLength += 7;
+    JsonWriter json(QByteArrayView(prefix, prefixLength));
     json.field("session_id", sessionId);
     json.field("seq", seq);
     json.field("type", draft.type);
-    json.field("status", sessionStateName(draft.status));
+    json.plainStringField("status", stateText(draft.status));
     json.field("message", draft.message);
-    json.field("timestamp", isoUtcFromMs(timestampMs));
+    char timestamp[24];
+    if (isoUtcFromMs(timestampMs, timestamp))
+        json.plainStringField("timestamp", QByteArrayView(timestamp, 24));
+    else
+        json.field("timestamp", isoUtcFromMs(timestampMs));
     if (!draft.stage.isEmpty())
         json.field("stage", draft.stage);
     if (draft.progress >= 0)
@@ -30,9 +74,20 @@ std::shared_ptr<const StoredEvent> StoredEvent::make(const QString &sessionId, q
     auto event = std::make_shared<StoredEvent>();
     event->seq = seq;
     event->timestampMs = timestampMs;
-    event->json = json.finish();
-    event->json.squeeze(); // held for the session's lifetime: no growth slack
-    event->wire = SseEncoder::event(seq, event->json);
+    QByteArray frame = json.finish();
+    const qsizetype start = json.objectStart();
+    const qsizetype length = frame.size() - start;
+    event->json = QByteArray(frame.constData() + start, length);
+    // Compact JSON holds no raw line break (strings escape them), so the frame has one data
+    // line; the general encoder is kept for anything else.
+    if (std::memchr(event->json.constData(), '\n', size_t(length))
+        || std::memchr(event->json.constData(), '\r', size_t(length))) {
+        event->wire = SseEncoder::event(seq, event->json);
+    } else {
+        JsonWriter::appendRaw(frame, "\n\n", 2);
+        frame.squeeze(); // held for the session's lifetime: no growth slack
+        event->wire = std::move(frame);
+    }
     event->type = draft.type;
     event->status = draft.status;
     event->stage = draft.stage;

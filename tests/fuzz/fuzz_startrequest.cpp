@@ -5,10 +5,13 @@
 // StartRequest::parse (POST /api/refactor). A body that is a JSON object goes through
 // EventDraft::fromJson (the publish API and the exec pipeline) and StoredEvent::make, whose
 // hand-written JSON and SSE frame are checked against Qt's parser and the project's SseParser.
+// Every body also goes through FastEventDecoder (the publish API's rapidjson path): what it
+// accepts, the QJsonDocument path must accept with the same events.
 
 #include "core/startrequest.h"
 #include "core/storedevent.h"
 #include "http/httprequest.h"
+#include "session/fasteventdecoder.h"
 #include "sseparser.h"
 
 #include <QJsonArray>
@@ -143,6 +146,41 @@ void checkEvent(const QJsonObject &json)
                && rebuilt->final == event->final && rebuilt->type == event->type);
 }
 
+void checkFastDecoder(const QByteArray &body)
+{
+    bool isBatch = false;
+    const std::optional<QList<PublishEvent>> fast = FastEventDecoder::decode(body, 8, &isBatch);
+    const std::optional<PublishEvent> line = FastEventDecoder::decodeOne(body);
+    FUZZ_CHECK(!line || (fast && !isBatch));
+    if (!fast)
+        return;
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
+    FUZZ_CHECK(parseError.error == QJsonParseError::NoError);
+    FUZZ_CHECK(document.isArray() == isBatch && (document.isObject() || document.isArray()));
+    QList<QJsonValue> values;
+    if (isBatch) {
+        for (const QJsonValue &value : document.array())
+            values.append(value);
+    } else {
+        values.append(document.object());
+    }
+    FUZZ_CHECK(values.size() == fast->size());
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        FUZZ_CHECK(values.at(i).isObject());
+        ApiError error;
+        const std::optional<PublishEvent> qt
+            = PublishEvent::fromJson(values.at(i).toObject(), &error);
+        FUZZ_CHECK(qt);
+        const EventDraft &a = fast->at(i).draft;
+        const EventDraft &b = qt->draft;
+        FUZZ_CHECK(a.type == b.type && a.status == b.status && a.message == b.message
+                   && a.stage == b.stage && a.progress == b.progress && a.final == b.final
+                   && a.data.isUndefined() && b.data.isUndefined());
+        FUZZ_CHECK(qt->idempotencyKey.isEmpty() && fast->at(i).idempotencyKey.isEmpty());
+    }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -155,6 +193,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QByteArray body = newline < 0 ? QByteArray(input) : input.mid(newline + 1);
 
     checkStartRequest(contentType, body);
+    checkFastDecoder(body);
     const QJsonDocument document = QJsonDocument::fromJson(body);
     if (document.isObject())
         checkEvent(document.object());

@@ -1,10 +1,16 @@
 // JsonWriter::appendString against QJsonDocument: the same bytes for ASCII (its direct
 // path), other BMP text, surrogate pairs, lone surrogates and every control character.
 #include "core/jsonwriter.h"
+#include "core/storedevent.h"
+#include "isotime.h"
+#include "sseencoder.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
+
+#include <limits>
 
 using namespace ssebuf;
 
@@ -15,6 +21,9 @@ private Q_SLOTS:
     void appendStringMatchesQJsonDocument_data();
     void appendStringMatchesQJsonDocument();
     void appendsAfterWhatIsThere();
+    void numbersAndKeys();
+    void storedEventMatchesReference_data();
+    void storedEventMatchesReference();
 };
 
 void tst_JsonWriter::appendStringMatchesQJsonDocument_data()
@@ -54,6 +63,100 @@ void tst_JsonWriter::appendsAfterWhatIsThere()
     QCOMPARE(out, QByteArray("{\"a\":\"long ascii prefix \xc3\xa9\""));
     JsonWriter::appendString(out, QStringLiteral("b"));
     QCOMPARE(out, QByteArray("{\"a\":\"long ascii prefix \xc3\xa9\"\"b\""));
+}
+
+void tst_JsonWriter::numbersAndKeys()
+{
+    JsonWriter writer;
+    writer.field("zero", qint64(0));
+    writer.field("min", std::numeric_limits<qint64>::min());
+    writer.field("max", std::numeric_limits<qint64>::max());
+    writer.field("negative", qint64(-42));
+    writer.field("a_key_longer_than_the_seventy_two_bytes_of_the_key_buffer_for_sure_really_yes",
+                 true);
+    writer.plainStringField("plain", "2026-01-01T00:00:00.000Z");
+    QCOMPARE(
+        writer.finish(),
+        QByteArray("{\"zero\":0,\"min\":-9223372036854775808,\"max\":9223372036854775807,"
+                   "\"negative\":-42,\"a_key_longer_than_the_seventy_two_bytes_of_the_key_"
+                   "buffer_for_sure_really_yes\":true,\"plain\":\"2026-01-01T00:00:00.000Z\"}"));
+}
+
+namespace {
+
+// A value as QJsonDocument writes it, through a one-element array.
+QByteArray valueJson(const QJsonValue &value)
+{
+    const QByteArray array = QJsonDocument(QJsonArray {value}).toJson(QJsonDocument::Compact);
+    return array.mid(1, array.size() - 2);
+}
+
+} // namespace
+
+void tst_JsonWriter::storedEventMatchesReference_data()
+{
+    QTest::addColumn<qint64>("seq");
+    QTest::addColumn<qint64>("timestampMs");
+    QTest::addColumn<QByteArray>("draftJson");
+    QTest::newRow("minimal") << qint64(1) << qint64(1767225600123)
+                             << QByteArray(R"({"type":"t","status":"running","message":""})");
+    QTest::newRow("everything")
+        << qint64(9876543210) << qint64(0)
+        << QByteArray(R"({"type":"progress","status":"completed","message":"done","stage":"s1",)"
+                      R"("progress":100,"final":true,"data":{"z":1,"a":[1,2.5,-3e-7,true,null,)"
+                      R"("x\"y"],"n":{"deep":{"deeper":"\u00e9\ud83d\ude00"}}}})");
+    QTest::newRow("escapes and unicode")
+        << qint64(42) << qint64(1767225600999)
+        << QByteArray(R"({"type":"t\"q","status":"failed","message":"line\nbreak\r\tand \\ )"
+                      R"(\u0001 caf\u00e9 \u20ac \ud83d\ude00 lone \ud800 end","stage":"\u00fc"})");
+    QTest::newRow("scalar data") << qint64(7) << qint64(1767225600000)
+                                 << QByteArray(R"({"type":"t","status":"running","message":"m",)"
+                                               R"("data":1.0e300,"progress":0})");
+    QTest::newRow("string data") << qint64(8) << qint64(1767225600000)
+                                 << QByteArray(R"({"type":"t","status":"running","message":"m",)"
+                                               R"("data":"a\nb"})");
+    QTest::newRow("null data") << qint64(9) << qint64(-1)
+                               << QByteArray(R"({"type":"t","status":"running","message":"m",)"
+                                             R"("data":null})");
+    QTest::newRow("year 10000") << qint64(10) << qint64(253402300800000)
+                                << QByteArray(R"({"type":"t","status":"running","message":"m"})");
+}
+
+// StoredEvent::make writes the SSE frame around the JSON in one buffer: the same bytes as
+// the JSON written field by field (QJsonDocument's escaping) and SseEncoder::event() around it.
+void tst_JsonWriter::storedEventMatchesReference()
+{
+    QFETCH(qint64, seq);
+    QFETCH(qint64, timestampMs);
+    QFETCH(QByteArray, draftJson);
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(draftJson, &error);
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    ApiError apiError;
+    const std::optional<EventDraft> draft = EventDraft::fromJson(document.object(), &apiError);
+    QVERIFY2(draft, qPrintable(apiError.message));
+    const QString sessionId = QStringLiteral("sess_\u00e9x");
+    const EventPtr event = StoredEvent::make(sessionId, seq, timestampMs, *draft);
+
+    QByteArray expected = "{\"session_id\":" + valueJson(sessionId)
+        + ",\"seq\":" + QByteArray::number(seq) + ",\"type\":" + valueJson(draft->type)
+        + ",\"status\":" + valueJson(sessionStateName(draft->status)) + ",\"message\":"
+        + valueJson(draft->message) + ",\"timestamp\":" + valueJson(isoUtcFromMs(timestampMs));
+    if (!draft->stage.isEmpty())
+        expected += ",\"stage\":" + valueJson(draft->stage);
+    if (draft->progress >= 0)
+        expected += ",\"progress\":" + QByteArray::number(draft->progress);
+    if (!draft->data.isUndefined())
+        expected += ",\"data\":" + valueJson(draft->data);
+    if (draft->final)
+        expected += ",\"final\":true";
+    expected += "}";
+    QCOMPARE(event->json, expected);
+    QCOMPARE(event->wire, SseEncoder::event(seq, expected));
+    QCOMPARE(event->seq, seq);
+    QCOMPARE(event->timestampMs, timestampMs);
+    const QJsonObject back = QJsonDocument::fromJson(event->json).object();
+    QCOMPARE(back.value(QLatin1String("message")).toString(), draft->message);
 }
 
 QTEST_APPLESS_MAIN(tst_JsonWriter)
