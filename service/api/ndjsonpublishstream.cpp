@@ -47,7 +47,6 @@ NdjsonPublishStream::NdjsonPublishStream(HttpExchange &exchange, const QString &
     m_lastActivity.start();
     m_idleTimer.start();
     if (m_body) {
-        connect(m_body, &StreamedRequestBody::activity, this, [this] { m_lastActivity.start(); });
         connect(m_body, &StreamedRequestBody::failed, this, [this] {
             m_answered = true; // the guard answered a malformed framing itself
             finishIfIdle();
@@ -249,7 +248,7 @@ void NdjsonPublishStream::submit(QList<StreamAppender::Item> items, QList<int> l
                                  std::optional<LineFailure> then)
 {
     m_inFlight = true;
-    // Several events at once: every subscriber gets them in one write at the end of the pass.
+    // Several events at once: every subscriber gets them in one write once this read is handled.
     if (items.size() > 1 && m_body && m_body->writeCoalescer())
         m_body->writeCoalescer()->corkThisPass();
     const bool lastIsFinal = StreamAppender::isFinal(items.constLast());
@@ -361,7 +360,9 @@ void NdjsonPublishStream::idleTimer_timeout()
         m_idleTimer.start(m_options.idleTimeoutMs);
         return;
     }
-    const qint64 left = m_options.idleTimeoutMs - m_lastActivity.elapsed();
+    const qint64 quiet = m_body ? qMin(m_lastActivity.elapsed(), m_body->msSinceLastByte())
+                                : m_lastActivity.elapsed();
+    const qint64 left = m_options.idleTimeoutMs - quiet;
     if (left > 0) {
         m_idleTimer.start(int(left)); // bytes came since the timer was armed
         return;

@@ -101,7 +101,7 @@ private:
     Options m_options;
     std::shared_ptr<PublishStreamStats> m_stats;
     QTimer m_idleTimer;
-    QElapsedTimer m_lastActivity; // the last byte received
+    QElapsedTimer m_lastActivity; // the last line handled (the body stamps the last byte)
     NdjsonLineSplitter m_lines;
     QList<NdjsonLineSplitter::Line> m_queue; // complete lines not appended yet
     bool m_inFlight = false;

@@ -52,8 +52,10 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         slot = &interest.write;
     // Another notifier in the slot means the descriptor was closed without unregistering
     // and its number reused: the kernel dropped the old registration, so register anew.
-    if (*slot && *slot != notifier)
-        interest.kernelEvents = 0;
+    if (*slot && *slot != notifier) {
+        interest.inKernel = false;
+        interest.endDivert();
+    }
     *slot = notifier;
     markDirty(fd);
 }
@@ -75,7 +77,7 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
         // Removed at once, not deferred: the descriptor is usually closed right after,
         // and epoll keeps a registration alive as long as a duplicate of the descriptor
         // exists (an event stream taken over from Qt holds one).
-        if (interest.kernelEvents != 0)
+        if (interest.inKernel)
             ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
         m_interest.erase(it);
         return;
@@ -101,37 +103,78 @@ void EpollEventDispatcher::applyInterest()
         Interest &interest = it->second;
         interest.dirty = false;
         uint32_t events = 0;
-        if (interest.read)
+        if (interest.isDiverted() ? interest.divertEnabled : interest.read != nullptr)
             events |= EPOLLIN | EPOLLRDHUP;
         if (interest.write)
             events |= EPOLLOUT;
         if (interest.exception)
             events |= EPOLLPRI;
-        if (events == interest.kernelEvents) {
-            if (events == 0)
-                m_interest.erase(it);
-            continue;
-        }
-        if (events == 0) {
+        if (!interest.read && !interest.write && !interest.exception) {
             // Fails harmlessly when the descriptor was closed already (epoll dropped it).
-            ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+            if (interest.inKernel)
+                ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
             m_interest.erase(it);
             continue;
         }
+        if (interest.inKernel && events == interest.kernelEvents)
+            continue;
+        // Registered even with no events (diverted reads that are off): epoll still
+        // reports a hang-up or an error.
         struct epoll_event event = {};
         event.events = events;
         event.data.fd = fd;
         int result = -1;
-        if (interest.kernelEvents != 0)
+        if (interest.inKernel)
             result = ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event);
         // Not (or no longer) known to epoll: the descriptor was closed and reused.
         if (result != 0)
             result = ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &event);
         if (result != 0 && errno == EEXIST)
             result = ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &event);
+        interest.inKernel = result == 0;
         interest.kernelEvents = result == 0 ? events : 0;
     }
     m_dirty.clear();
+}
+
+bool EpollEventDispatcher::divertReads(int fd, QObject *owner, std::function<void()> onReadable)
+{
+    auto it = m_interest.find(fd);
+    if (it == m_interest.end() || !it->second.read || !owner)
+        return false;
+    Interest &interest = it->second;
+    interest.divertedFrom = interest.read;
+    interest.divertOwner = owner;
+    interest.onReadable = std::move(onReadable);
+    interest.divertEnabled = false;
+    markDirty(fd);
+    return true;
+}
+
+EpollEventDispatcher::Interest *EpollEventDispatcher::divertedInterest(int fd, const QObject *owner)
+{
+    auto it = m_interest.find(fd);
+    if (it == m_interest.end() || it->second.divertOwner.data() != owner || !owner)
+        return nullptr;
+    return &it->second;
+}
+
+void EpollEventDispatcher::setDivertedReadsEnabled(int fd, const QObject *owner, bool enabled)
+{
+    Interest *interest = divertedInterest(fd, owner);
+    if (!interest || interest->divertEnabled == enabled)
+        return;
+    interest->divertEnabled = enabled;
+    markDirty(fd);
+}
+
+void EpollEventDispatcher::endDivertedReads(int fd, const QObject *owner)
+{
+    Interest *interest = divertedInterest(fd, owner);
+    if (!interest)
+        return;
+    interest->endDivert();
+    markDirty(fd);
 }
 
 void EpollEventDispatcher::schedule(Timer &timer, qint64 deadlineMs)
@@ -294,16 +337,43 @@ int EpollEventDispatcher::activateSocketNotifiers(int ready)
                 return;
             QEvent event(QEvent::SockAct);
             QCoreApplication::sendEvent(notifier, &event);
+            finishActivation();
             ++activated;
         };
-        if (what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-            notify(&Interest::read);
+        if (what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+            auto it = m_interest.find(fd);
+            if (it != m_interest.end() && it->second.isDiverted() && it->second.divertEnabled) {
+                // A copy: the handler may end the diversion (or close the descriptor).
+                const std::function<void()> onReadable = it->second.onReadable;
+                onReadable();
+                finishActivation();
+                ++activated;
+            } else if (it != m_interest.end() && it->second.isDiverted()) {
+                // Not reading now, but the connection hung up or failed (reported whatever
+                // the interest): Qt's socket handles that, as it would without a diversion.
+                if (what & (EPOLLHUP | EPOLLERR)) {
+                    it->second.endDivert();
+                    markDirty(fd);
+                    notify(&Interest::read);
+                }
+            } else {
+                notify(&Interest::read);
+            }
+        }
         if (what & (EPOLLOUT | EPOLLHUP | EPOLLERR))
             notify(&Interest::write);
         if (what & EPOLLPRI)
             notify(&Interest::exception);
     }
     return activated;
+}
+
+void EpollEventDispatcher::finishActivation()
+{
+    if (!m_wantActivationDone)
+        return;
+    m_wantActivationDone = false;
+    Q_EMIT activationDone();
 }
 
 int EpollEventDispatcher::activateTimers()
@@ -328,6 +398,7 @@ int EpollEventDispatcher::activateTimers()
         QObject *object = timer.object;
         QTimerEvent event(id);
         QCoreApplication::sendEvent(object, &event);
+        finishActivation();
         ++activated;
     }
     return activated;

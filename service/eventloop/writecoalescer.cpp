@@ -14,7 +14,8 @@ WriteCoalescer::WriteCoalescer(QObject *parent)
     if (auto *dispatcher
         = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance(thread()))) {
         connect(dispatcher, &EpollEventDispatcher::aboutToPoll, this, &WriteCoalescer::flush);
-        m_hooked = true;
+        connect(dispatcher, &EpollEventDispatcher::activationDone, this, &WriteCoalescer::flush);
+        m_dispatcher = dispatcher;
     }
 }
 
@@ -23,7 +24,9 @@ void WriteCoalescer::corkThisPass()
     if (m_corked)
         return;
     m_corked = true;
-    if (!m_hooked)
+    if (m_dispatcher)
+        m_dispatcher->notifyWhenActivationDone();
+    else
         postFlush();
 }
 

@@ -2,10 +2,13 @@
 #define SSEBUF_WRITECOALESCER_H
 
 #include <QObject>
+#include <QPointer>
 
 #include <vector>
 
 namespace ssebuf {
+
+class EpollEventDispatcher;
 
 // Something that queues its writes while the coalescer is corked and sends them in one go
 // when asked (RawStreamConnection: one sendmsg(2) of everything queued).
@@ -18,20 +21,23 @@ protected:
     ~CorkedWriter() = default;
 };
 
-// Corks event streams for the rest of one pass of the event loop, when the pass is known
+// Corks event streams for the rest of one unit of work of the event loop, when it is known
 // to bring several events at once: a batch of pipelined publish requests read together,
 // a producer's lines read at once, Redis notifications. While corked, a stream written to
-// queues its bytes and is flushed once, with one system call, when the pass ends — several
+// queues its bytes and is flushed once, with one system call, when the unit ends — several
 // events of a session cost one send per subscriber instead of one per event. Outside such
-// passes streams send at once (a lone event is not held back at all). The end of a pass is
-// the EpollEventDispatcher's aboutToPoll(); on another dispatcher a queued call flushes.
+// units streams send at once (a lone event is not held back at all). On the
+// EpollEventDispatcher a unit is the handling of one ready descriptor or timer
+// (activationDone()), or the posted events of a pass (aboutToPoll()): the events of one
+// connection are not held behind the other descriptors that are ready in the same pass (with
+// hundreds of them the pass is long). On another dispatcher a queued call flushes.
 class WriteCoalescer : public QObject
 {
     Q_OBJECT
 public:
     explicit WriteCoalescer(QObject *parent = nullptr);
 
-    // Writes from now to the end of this pass are corked.
+    // Writes from now to the end of this unit of work (see above) are corked.
     void corkThisPass();
     bool isCorked() const { return m_corked; }
 
@@ -51,7 +57,9 @@ private:
 
     std::vector<CorkedWriter *> m_scheduled;
     std::vector<CorkedWriter *> m_flushing;
-    bool m_hooked = false; // flushed by the dispatcher at the end of every pass
+    // Flushes when the descriptor (or timer) being handled is done, and at the end of every
+    // pass (posted events); null on another dispatcher.
+    QPointer<EpollEventDispatcher> m_dispatcher;
     bool m_corked = false;
     bool m_flushPosted = false;
     quint64 m_sendCalls = 0;

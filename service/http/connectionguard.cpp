@@ -41,6 +41,11 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits)
     m_idleTimer.start();
 }
 
+ConnectionGuard::~ConnectionGuard()
+{
+    endDivertedReads();
+}
+
 ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket)
 {
     return socket
@@ -134,7 +139,7 @@ void ConnectionGuard::socket_readyRead()
     if (!m_socket)
         return;
     if (m_streamedBody && m_state != State::Rejected && m_state != State::Streaming) {
-        Q_EMIT m_streamedBody->activity();
+        m_streamedBody->m_lastByte.start();
         readStreamedBody();
         return;
     }
@@ -377,6 +382,7 @@ void ConnectionGuard::requestComplete()
     if (m_streamedBody) {
         m_streamedBody->m_ended = true;
         m_state = State::Streaming; // one request per taken-over connection
+        endDivertedReads(); // what follows is discarded by the Qt side
         return;
     }
     m_state = State::Head;

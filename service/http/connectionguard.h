@@ -1,6 +1,7 @@
 #ifndef SSEBUF_CONNECTIONGUARD_H
 #define SSEBUF_CONNECTIONGUARD_H
 
+#include "eventloop/epolleventdispatcher.h"
 #include "eventloop/writecoalescer.h"
 #include "fastrequestpath.h"
 #include "httplimits.h"
@@ -39,10 +40,11 @@ public:
     };
 
     ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits);
+    ~ConnectionGuard() override;
 
     // The QtHttpServer that reads this socket, to unhook it on rejection or streaming.
     void setHttpServer(QObject *server) { m_server = server; }
-    // Corked for the pass when several complete requests arrive together (a burst).
+    // Corked while a read that brings several complete requests (a burst) is handled.
     void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
     // Called when a handler takes the connection over for an event stream: the server no
     // longer reads it and the guard discards input (up to maxStreamInputBytes).
@@ -104,6 +106,12 @@ private:
     void beginStreamedBody();
     void announceStreamedBody();
     void readStreamedBody();
+    // A streamed body is read straight off the descriptor (EpollEventDispatcher::divertReads)
+    // when the loop runs on that dispatcher and the socket is plain TCP; Qt's socket takes the
+    // descriptor back for what follows the body, a hang-up or an error.
+    void divertStreamedReads();
+    void updateDivertedReads();
+    void endDivertedReads();
     void socket_disconnected();
     friend class FastRequestPath;
     bool fastPathIsOpen() const;
@@ -137,6 +145,8 @@ private:
     FastRequestPath::Handler m_fastHandler;
     std::unique_ptr<FastRequestPath> m_fastPath;
     std::vector<FastRequestPath::Request> m_fastRequests; // reused between reads
+    QPointer<EpollEventDispatcher> m_dispatcher; // set while a streamed body's reads are diverted
+    int m_divertedFd = -1;
 };
 
 } // namespace ssebuf

@@ -22,7 +22,7 @@ class RawStreamConnection : public StreamConnection, public CorkedWriter
 {
     Q_OBJECT
 public:
-    // Past this many corked bytes a stream sends at once rather than at the end of the pass.
+    // Past this many corked bytes a stream sends at once rather than when the cork ends.
     static constexpr qint64 corkBytes = 64 * 1024;
 
     RawStreamConnection(int descriptor, qint64 maxInputBytes, WriteCoalescer *coalescer = nullptr);
@@ -54,7 +54,7 @@ private:
     QList<QByteArray> m_queue;
     qsizetype m_queueOffset = 0; // bytes of m_queue.first() already sent
     qint64 m_unsent = 0; // everything queued, corked bytes included
-    qint64 m_corked = 0; // queued since the last send, waiting for the end of the pass
+    qint64 m_corked = 0; // queued since the last send, waiting for the cork to end
     bool m_closing = false;
     bool m_halfClosed = false;
     bool m_finished = false;

@@ -2,9 +2,14 @@
 
 #include "connectionguard.h"
 
+#include <QAbstractEventDispatcher>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUrl>
+
+#include <cerrno>
+#include <sys/socket.h>
 
 namespace ssebuf {
 
@@ -72,6 +77,7 @@ StreamedRequestBody::StreamedRequestBody(ConnectionGuard *guard, WriteCoalescer 
     , m_guard(guard)
     , m_coalescer(coalescer)
 {
+    m_lastByte.start(); // the head has just arrived
 }
 
 void StreamedRequestBody::start()
@@ -80,6 +86,8 @@ void StreamedRequestBody::start()
         return;
     m_started = true;
     m_paused = false;
+    if (m_guard)
+        m_guard->updateDivertedReads();
     // Not from inside the caller: it may be handling dataReceived() right now.
     QMetaObject::invokeMethod(
         this,
@@ -96,6 +104,8 @@ void StreamedRequestBody::start()
 void StreamedRequestBody::pause()
 {
     m_paused = true;
+    if (m_guard)
+        m_guard->updateDivertedReads();
 }
 
 void StreamedRequestBody::deliver()
@@ -146,19 +156,71 @@ void ConnectionGuard::readStreamedBody()
     if (!m_socket || !m_streamedBody || m_state == State::Rejected)
         return;
     if (m_state == State::Streaming) {
+        endDivertedReads();
         discardInput(); // bytes after the body: the answer closes the connection
         return;
     }
+    updateDivertedReads();
     if (!m_streamedBody->isReading())
-        return; // left in the socket's bounded buffer until the reader resumes
-    const QByteArray bytes = m_socket->readAll();
-    consume(bytes.constData(), bytes.size());
+        return; // left in the socket (or the kernel) until the reader resumes
+    const QPointer<ConnectionGuard> self(this);
+    if (m_socket->bytesAvailable() > 0) {
+        // Buffered by Qt's socket: before the reads were diverted, or when they are not.
+        const QByteArray bytes = m_socket->readAll();
+        consume(bytes.constData(), bytes.size());
+    } else if (m_divertedFd >= 0) {
+        char buffer[16384];
+        const ssize_t got = ::recv(m_divertedFd, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (got > 0) {
+            m_streamedBody->m_lastByte.start();
+            consume(buffer, qsizetype(got));
+        } else if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            // End of stream or an error: Qt's socket reads it on the next pass and reports
+            // the disconnection as it does for any connection.
+            endDivertedReads();
+        }
+    }
+    if (!self)
+        return;
+    if (m_state == State::Streaming || m_state == State::Rejected)
+        endDivertedReads();
     if (m_streamedBody)
         m_streamedBody->deliver();
 }
 
+void ConnectionGuard::divertStreamedReads()
+{
+    if (!m_socket || m_divertedFd >= 0 || qobject_cast<QSslSocket *>(m_socket.data())
+        || m_socket->bytesAvailable() > 0)
+        return;
+    auto *dispatcher
+        = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance(thread()));
+    const int fd = int(m_socket->socketDescriptor());
+    if (!dispatcher || fd < 0 || !dispatcher->divertReads(fd, this, [this] { readStreamedBody(); }))
+        return;
+    m_dispatcher = dispatcher;
+    m_divertedFd = fd;
+    updateDivertedReads();
+}
+
+void ConnectionGuard::updateDivertedReads()
+{
+    if (m_dispatcher && m_divertedFd >= 0)
+        m_dispatcher->setDivertedReadsEnabled(m_divertedFd, this,
+                                              m_streamedBody && m_streamedBody->isReading());
+}
+
+void ConnectionGuard::endDivertedReads()
+{
+    if (m_dispatcher && m_divertedFd >= 0)
+        m_dispatcher->endDivertedReads(m_divertedFd, this);
+    m_dispatcher.clear();
+    m_divertedFd = -1;
+}
+
 void ConnectionGuard::socket_disconnected()
 {
+    endDivertedReads();
     if (!m_streamedBody || m_streamedBody->m_answered)
         return;
     // What arrived before the close is still the client's: lines it completed count.
@@ -181,6 +243,7 @@ void ConnectionGuard::answerAndClose(const QByteArray &response)
     if (!m_socket || m_state == State::Rejected)
         return;
     m_state = State::Rejected;
+    endDivertedReads(); // Qt's socket discards what follows and sees the close
     m_headTimer.stop();
     m_requestTimer.stop();
     m_idleTimer.stop();
@@ -203,6 +266,7 @@ void ConnectionGuard::announceStreamedBody()
     m_streamedAnnounced = true;
     m_socket->skip(m_socket->bytesAvailable());
     m_seenUnread = 0;
+    divertStreamedReads();
     std::optional<HttpRequest> request
         = StreamedRequestBody::requestFromHead(std::exchange(m_streamedBody->m_head, {}), m_socket);
     if (!request) {

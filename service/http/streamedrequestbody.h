@@ -4,6 +4,7 @@
 #include "httprequest.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 
@@ -45,17 +46,18 @@ public:
     void pause();
     void resume() { start(); }
     bool isEnded() const { return m_ended; }
+    // Milliseconds since the client last sent a byte (the head included; also while paused),
+    // for idle timers. A stamp, not a signal: it is set on every read.
+    qint64 msSinceLastByte() const { return m_lastByte.elapsed(); }
     // Writes a complete response (it closes the connection), stops reading, discards what
     // the client still sends and closes once it has the answer.
     void respond(const QByteArray &response);
-    // Corks the event streams for the rest of this pass (several events appended at once).
+    // Corks the event streams while this read is handled (several events appended at once).
     WriteCoalescer *writeCoalescer() const { return m_coalescer; }
 
 Q_SIGNALS:
     // Decoded body bytes of one read pass (not emitted when only framing came).
     void dataReceived(const QByteArray &bytes);
-    // The client sent bytes (also while paused): for idle timers.
-    void activity();
     // The body is complete (after the last dataReceived()).
     void ended();
     // The framing was malformed: the guard has answered 400 and closes.
@@ -72,6 +74,7 @@ private:
     QByteArray m_head; // until the guard has announced the request
     WriteCoalescer *m_coalescer;
     QByteArray m_decoded; // decoded but not delivered yet
+    QElapsedTimer m_lastByte;
     bool m_started = false;
     bool m_paused = false;
     bool m_ended = false; // the guard saw the end of the body

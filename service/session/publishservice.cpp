@@ -129,7 +129,7 @@ void PublishService::append(const QString &sessionId, const BatchAppend &batch, 
                             Callback done)
 {
     // A batch reaches each subscriber in one write: the memory store signals its events
-    // within this pass (the Redis store corks when its one notification arrives).
+    // while this request is handled (the Redis store corks when its one notification arrives).
     if (isBatch && m_coalescer)
         m_coalescer->corkThisPass();
     m_store->appendBatch(
