@@ -2,7 +2,9 @@
 // the writes of one loop pass leave in one sendmsg(2) when the pass ends, past corkBytes a
 // write sends at once, a peer that does not read keeps the queue, closeAfterFlush() sends
 // the corked bytes before the FIN, abort() drops them, and streams or a coalescer that go
-// away while a flush is scheduled are never called.
+// away while a flush is scheduled are never called. On the EpollEventDispatcher a cork ends
+// with the handling of its descriptor, and a descriptor's reads can be diverted from Qt's
+// notifier to a handler (divertReads()).
 //
 // Built twice from this file: tst_writecoalescer runs on Qt's default event dispatcher
 // (the coalescer flushes through a queued call), tst_writecoalescer_epoll installs
@@ -206,6 +208,9 @@ private Q_SLOTS:
     void streamDestroyedWhileScheduled();
     void streamAbortedWhileScheduled();
     void coalescerDestroyedBeforeItsStream();
+    void corkEndsWithTheDescriptorsHandling();
+    void divertedReadsGoToTheHandler();
+    void divertedReadsEndWithANewNotifierOrTheOwner();
 };
 
 void tst_WriteCoalescer::dispatcher()
@@ -530,6 +535,173 @@ void tst_WriteCoalescer::coalescerDestroyedBeforeItsStream()
                               QByteArray("corked\ndirect\nagain\n"), 5000);
     QVERIFY(stream.isOpen());
     QCOMPARE(closed.count(), 0);
+}
+
+void tst_WriteCoalescer::corkEndsWithTheDescriptorsHandling()
+{
+#ifndef SSEBUF_TEST_EPOLL
+    QSKIP("on Qt's dispatcher a queued call ends the cork (the pass)");
+#else
+    // Two descriptors ready in the same pass: the writes corked while the first is handled
+    // leave when its handling ends, before the second is handled (they do not wait for the
+    // end of the pass, behind every other ready connection).
+    const auto pair = openCorkedStream();
+    QVERIFY(pair);
+    auto &[peer, coalescer, stream] = *pair;
+    int fds[4];
+    QVERIFY(connectedPair(&fds[0], &fds[1]));
+    QVERIFY(connectedPair(&fds[2], &fds[3]));
+    Peer inA(fds[0]), outA(fds[1]), inB(fds[2]), outB(fds[3]);
+    QSocketNotifier a(inA.fd(), QSocketNotifier::Read);
+    QSocketNotifier b(inB.fd(), QSocketNotifier::Read);
+    const QByteArray event = "id: 1\ndata: {\"seq\":1}\n\n";
+    const QSocketNotifier *first = nullptr;
+    int handled = 0;
+    int pendingWhileCorked = -1;
+    int pendingAtSecond = -1;
+    const auto onReady = [&](const QSocketNotifier *notifier, Peer &in) {
+        in.drain();
+        ++handled;
+        if (!first) {
+            first = notifier;
+            coalescer.corkThisPass();
+            stream.write(event);
+            pendingWhileCorked = peer.pending();
+        } else {
+            pendingAtSecond = peer.pending();
+        }
+    };
+    connect(&a, &QSocketNotifier::activated, this, [&] { onReady(&a, inA); });
+    connect(&b, &QSocketNotifier::activated, this, [&] { onReady(&b, inB); });
+    // Both readable before the loop runs again (loopback delivers within send()).
+    QCOMPARE(::send(outA.fd(), "a", 1, 0), ssize_t(1));
+    QCOMPARE(::send(outB.fd(), "b", 1, 0), ssize_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(handled, 2, 5000);
+    QCOMPARE(pendingWhileCorked, 0);
+    QCOMPARE(pendingAtSecond, int(event.size()));
+    QVERIFY(!coalescer.isCorked());
+#endif
+}
+
+void tst_WriteCoalescer::divertedReadsGoToTheHandler()
+{
+#ifndef SSEBUF_TEST_EPOLL
+    QSKIP("divertReads() is the EpollEventDispatcher's");
+#else
+    auto *dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+    QVERIFY(dispatcher);
+    int serverFd = -1;
+    int peerFd = -1;
+    QVERIFY(connectedPair(&serverFd, &peerFd));
+    Peer server(serverFd), client(peerFd);
+    // A sentinel connection: once its notifier fired, the loop has run a pass with
+    // everything written before it ready.
+    int sentinelIn = -1;
+    int sentinelOut = -1;
+    QVERIFY(connectedPair(&sentinelIn, &sentinelOut));
+    Peer sentinelServer(sentinelIn), sentinelClient(sentinelOut);
+    QSocketNotifier sentinel(sentinelServer.fd(), QSocketNotifier::Read);
+    int sentinelFired = 0;
+    connect(&sentinel, &QSocketNotifier::activated, this, [&] {
+        sentinelServer.drain();
+        ++sentinelFired;
+    });
+
+    QSocketNotifier notifier(server.fd(), QSocketNotifier::Read);
+    int notified = 0;
+    connect(&notifier, &QSocketNotifier::activated, this, [&] {
+        server.drain();
+        ++notified;
+    });
+    QObject owner;
+    int handlerCalls = 0;
+    QCOMPARE(dispatcher->divertReads(-5, &owner, [] {}), false); // no read notifier there
+    QVERIFY(dispatcher->divertReads(server.fd(), &owner, [&] {
+        ++handlerCalls;
+        server.drain();
+    }));
+
+    // Off at first: the bytes wait in the kernel, neither the handler nor Qt's notifier runs.
+    QCOMPARE(::send(client.fd(), "abc", 3, 0), ssize_t(3));
+    QCOMPARE(::send(sentinelClient.fd(), "s", 1, 0), ssize_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(sentinelFired, 1, 5000);
+    QCOMPARE(handlerCalls, 0);
+    QCOMPARE(notified, 0);
+    QCOMPARE(server.pending(), 3);
+
+    // On: the handler reads them; Qt's notifier still never runs.
+    dispatcher->setDivertedReadsEnabled(server.fd(), &owner, true);
+    QTRY_COMPARE_WITH_TIMEOUT(server.received(), QByteArray("abc"), 5000);
+    QCOMPARE(::send(client.fd(), "def", 3, 0), ssize_t(3));
+    QTRY_COMPARE_WITH_TIMEOUT(server.received(), QByteArray("abcdef"), 5000);
+    QVERIFY(handlerCalls >= 2);
+    QCOMPARE(notified, 0);
+
+    // Another owner cannot switch it off or end it.
+    QObject stranger;
+    dispatcher->setDivertedReadsEnabled(server.fd(), &stranger, false);
+    dispatcher->endDivertedReads(server.fd(), &stranger);
+    QCOMPARE(::send(client.fd(), "g", 1, 0), ssize_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(server.received(), QByteArray("abcdefg"), 5000);
+    QCOMPARE(notified, 0);
+
+    // Ended: Qt's notifier gets the descriptor again, the handler no more.
+    const int callsBefore = handlerCalls;
+    dispatcher->endDivertedReads(server.fd(), &owner);
+    QCOMPARE(::send(client.fd(), "h", 1, 0), ssize_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(notified, 1, 5000);
+    QCOMPARE(server.received(), QByteArray("abcdefgh"));
+    QCOMPARE(handlerCalls, callsBefore);
+#endif
+}
+
+void tst_WriteCoalescer::divertedReadsEndWithANewNotifierOrTheOwner()
+{
+#ifndef SSEBUF_TEST_EPOLL
+    QSKIP("divertReads() is the EpollEventDispatcher's");
+#else
+    auto *dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
+    QVERIFY(dispatcher);
+    int serverFd = -1;
+    int peerFd = -1;
+    QVERIFY(connectedPair(&serverFd, &peerFd));
+    Peer server(serverFd), client(peerFd);
+    int handlerCalls = 0;
+    int notified = 0;
+
+    // A new read notifier on the descriptor (its number closed and reused, as the
+    // dispatcher sees it) ends the diversion.
+    auto notifier = std::make_unique<QSocketNotifier>(server.fd(), QSocketNotifier::Read);
+    QObject owner;
+    QVERIFY(dispatcher->divertReads(server.fd(), &owner, [&] {
+        ++handlerCalls;
+        server.drain();
+    }));
+    dispatcher->setDivertedReadsEnabled(server.fd(), &owner, true);
+    notifier.reset();
+    QSocketNotifier reused(server.fd(), QSocketNotifier::Read);
+    connect(&reused, &QSocketNotifier::activated, this, [&] {
+        server.drain();
+        ++notified;
+    });
+    QCOMPARE(::send(client.fd(), "a", 1, 0), ssize_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(notified, 1, 5000);
+    QCOMPARE(handlerCalls, 0);
+
+    // An owner that is gone ends it too.
+    {
+        QObject shortLived;
+        QVERIFY(dispatcher->divertReads(server.fd(), &shortLived, [&] {
+            ++handlerCalls;
+            server.drain();
+        }));
+        dispatcher->setDivertedReadsEnabled(server.fd(), &shortLived, true);
+    }
+    QCOMPARE(::send(client.fd(), "b", 1, 0), ssize_t(1));
+    QTRY_COMPARE_WITH_TIMEOUT(notified, 2, 5000);
+    QCOMPARE(handlerCalls, 0);
+    QCOMPARE(server.received(), QByteArray("ab"));
+#endif
 }
 
 #ifdef SSEBUF_TEST_EPOLL
