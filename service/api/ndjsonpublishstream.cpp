@@ -114,9 +114,7 @@ void NdjsonPublishStream::begin(const SessionSummary &summary)
     // connection may carry only duplicates (idempotency keys); the publish service answers a
     // new event with its 409. Nor can it end under the stream: only its removal is watched.
     m_endedBeforeStart = summary.isFinished();
-    connect(m_store, &SessionStore::sessionEnded, this, &NdjsonPublishStream::store_sessionEnded);
-    connect(m_store, &SessionStore::sessionRemoved, this,
-            &NdjsonPublishStream::store_sessionRemoved);
+    m_begun = true;
     if (m_body) {
         connect(m_body, &StreamedRequestBody::dataReceived, this,
                 &NdjsonPublishStream::body_dataReceived);
@@ -313,17 +311,17 @@ void NdjsonPublishStream::submit(QList<StreamAppender::Item> items, QList<int> l
             }));
 }
 
-void NdjsonPublishStream::store_sessionEnded(const SessionSummary &summary)
+void NdjsonPublishStream::sessionEnded(const SessionSummary &summary)
 {
-    if (summary.sessionId != m_sessionId || m_finalAppended || m_endedBeforeStart)
+    if (!m_begun || summary.sessionId != m_sessionId || m_finalAppended || m_endedBeforeStart)
         return;
     const QString reason = summary.isCancelled() ? QStringLiteral("cancelled") : QString();
     endedUnderStream(reason);
 }
 
-void NdjsonPublishStream::store_sessionRemoved(const QString &sessionId, RemovalReason reason)
+void NdjsonPublishStream::sessionRemoved(RemovalReason reason)
 {
-    if (sessionId != m_sessionId || m_finalAppended)
+    if (!m_begun || m_finalAppended)
         return;
     endedUnderStream(reason == RemovalReason::Deleted ? QStringLiteral("deleted")
                                                       : QStringLiteral("expired"));
@@ -417,7 +415,7 @@ void NdjsonPublishStream::finishIfIdle()
     if (m_inFlight || !(m_answered || m_clientGone))
         return;
     m_idleTimer.stop();
-    disconnect(m_store, nullptr, this, nullptr);
+    m_begun = false; // no more news of the session
     deleteLater();
 }
 

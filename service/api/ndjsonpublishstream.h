@@ -59,6 +59,10 @@ public:
     void start();
     // Answers 503 now (the service stops); the lines appended so far stay.
     void stopForShutdown();
+    // The store's news of this stream's session (PublishApi passes it on to the streams of
+    // the session); heeded once the stream has begun.
+    void sessionEnded(const SessionSummary &summary);
+    void sessionRemoved(RemovalReason reason);
 
 private:
     // A line that stops the stream, answered once what was before it is appended.
@@ -76,8 +80,6 @@ private:
     void body_ended();
     void body_gone();
     void idleTimer_timeout();
-    void store_sessionEnded(const SessionSummary &summary);
-    void store_sessionRemoved(const QString &sessionId, RemovalReason reason);
 
     void takeLines(const QByteArray &bytes, bool endOfBody);
     void pump();
@@ -105,6 +107,7 @@ private:
     NdjsonLineSplitter m_lines;
     QList<NdjsonLineSplitter::Line> m_queue; // complete lines not appended yet
     bool m_inFlight = false;
+    bool m_begun = false; // the session was found: its end and removal matter
     bool m_bodyEnded = false;
     bool m_stopped = false; // a bad line or an end: nothing more is read
     bool m_answered = false;

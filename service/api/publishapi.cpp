@@ -38,6 +38,28 @@ PublishApi::PublishApi(PublishService *publisher, const AccessPolicy &access,
     , m_options(options)
     , m_streamAppender(publisher)
 {
+    SessionStore *store = publisher->store();
+    connect(store, &SessionStore::sessionEnded, this, &PublishApi::store_sessionEnded);
+    connect(store, &SessionStore::sessionRemoved, this, &PublishApi::store_sessionRemoved);
+}
+
+void PublishApi::store_sessionEnded(const SessionSummary &summary)
+{
+    // A copy: a stream may answer, finish and be destroyed (deleteLater) meanwhile.
+    const QList<NdjsonPublishStream *> streams = m_streamsBySession.values(summary.sessionId);
+    for (NdjsonPublishStream *stream : streams) {
+        if (m_streamsBySession.contains(summary.sessionId, stream))
+            stream->sessionEnded(summary);
+    }
+}
+
+void PublishApi::store_sessionRemoved(const QString &sessionId, RemovalReason reason)
+{
+    const QList<NdjsonPublishStream *> streams = m_streamsBySession.values(sessionId);
+    for (NdjsonPublishStream *stream : streams) {
+        if (m_streamsBySession.contains(sessionId, stream))
+            stream->sessionRemoved(reason);
+    }
 }
 
 void PublishApi::registerRoutes(Router &router)
@@ -221,6 +243,9 @@ void PublishApi::publishStream(HttpExchange &exchange, const QString &sessionId)
     options.maxBatchEvents = m_options.maxBatchEvents;
     auto *stream = new NdjsonPublishStream(exchange, sessionId, m_publisher->store(),
                                            &m_streamAppender, options, m_streamStats, this);
+    m_streamsBySession.insert(sessionId, stream);
+    connect(stream, &QObject::destroyed, this,
+            [this, sessionId, stream] { m_streamsBySession.remove(sessionId, stream); });
     stream->start();
 }
 

@@ -5,6 +5,7 @@
 #include "ndjsonpublishstream.h"
 #include "streamappender.h"
 
+#include <QMultiHash>
 #include <QObject>
 
 #include <memory>
@@ -51,6 +52,11 @@ private:
     void cancel(HttpExchange &exchange, const QString &sessionId);
     // The answer to everything but a success.
     void respondFailure(HttpExchange &exchange, const PublishOutcome &outcome, bool isBatch);
+    // The store's session signals go to the open streams of that session only: one
+    // connection here instead of one per stream (each of which every session's end would
+    // call, and a stream's disconnect would scan).
+    void store_sessionEnded(const SessionSummary &summary);
+    void store_sessionRemoved(const QString &sessionId, RemovalReason reason);
 
     PublishService *m_publisher;
     AccessPolicy m_access;
@@ -58,6 +64,7 @@ private:
     StreamAppender m_streamAppender;
     // Shared with the open streams (children, deleted after this object's members).
     std::shared_ptr<PublishStreamStats> m_streamStats = std::make_shared<PublishStreamStats>();
+    QMultiHash<QString, NdjsonPublishStream *> m_streamsBySession; // removed when destroyed
 };
 
 } // namespace ssebuf

@@ -5,6 +5,7 @@
 #include <QLoggingCategory>
 
 #include <QSslSocket>
+#include <cstring>
 #include <limits>
 
 #include <sys/socket.h>
@@ -231,25 +232,39 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
         case State::ChunkSize:
         case State::Trailers:
         case State::ChunkDataEnd: {
-            const char c = data[pos++];
-            if (c != '\n') {
-                if (m_line.size() > 1024) {
-                    reject(400, "bad_request", "malformed chunked body");
-                    return;
-                }
-                m_line.append(c);
+            // Up to the line's end in one step; a line split across reads is collected in
+            // m_line, a whole one is read where it lies (every chunk of a streamed body).
+            const char *from = data + pos;
+            const char *newline
+                = static_cast<const char *>(std::memchr(from, '\n', size_t(size - pos)));
+            const qsizetype take = newline ? newline - from : size - pos;
+            if (m_line.size() + take > 1025) {
+                reject(400, "bad_request", "malformed chunked body");
+                return;
+            }
+            if (!newline) {
+                m_line.append(from, take);
+                pos = size;
                 break;
             }
-            const QByteArray line = m_line.trimmed();
-            m_line.clear();
+            pos += take + 1;
+            if (!m_line.isEmpty())
+                m_line.append(from, take);
+            const QByteArrayView line
+                = (m_line.isEmpty() ? QByteArrayView(from, take) : QByteArrayView(m_line))
+                      .trimmed();
             if (m_state == State::ChunkDataEnd) {
                 m_state = State::ChunkSize;
             } else if (m_state == State::Trailers) {
                 if (line.isEmpty())
                     requestComplete();
             } else {
+                QByteArrayView sizeText = line;
+                const qsizetype extension = sizeText.indexOf(';');
+                if (extension >= 0)
+                    sizeText = sizeText.first(extension);
                 bool ok = false;
-                const qint64 chunk = line.split(';').value(0).trimmed().toLongLong(&ok, 16);
+                const qint64 chunk = sizeText.trimmed().toLongLong(&ok, 16);
                 if (!ok || chunk < 0) {
                     reject(400, "bad_request", "malformed chunked body");
                     return;
@@ -267,6 +282,7 @@ void ConnectionGuard::consume(const char *data, qsizetype size)
                 m_remaining = chunk;
                 m_state = chunk == 0 ? State::Trailers : State::ChunkData;
             }
+            m_line.resize(0); // keeps its capacity
             break;
         }
         case State::ChunkData:
