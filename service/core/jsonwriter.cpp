@@ -8,13 +8,40 @@
 
 namespace ssebuf {
 
+JsonWriter::JsonWriter()
+{
+    m_out.resize(256);
+    write("{", 1);
+}
+
 JsonWriter::JsonWriter(QByteArrayView prefix)
 {
-    m_out.reserve(256 + prefix.size());
-    m_out.resize(0);
-    appendRaw(m_out, prefix.data(), prefix.size());
-    appendRaw(m_out, "{", 1);
+    m_out.resize(256 + prefix.size());
+    write(prefix.data(), prefix.size());
+    write("{", 1);
     m_start = prefix.size();
+}
+
+char *JsonWriter::grow(qsizetype n)
+{
+    if (m_size + n > m_out.size())
+        m_out.resize(qMax(m_size + n, 2 * m_out.size()));
+    char *at = m_out.data() + m_size;
+    m_size += n;
+    return at;
+}
+
+void JsonWriter::write(const char *data, qsizetype n)
+{
+    if (n > 0)
+        std::memcpy(grow(n), data, size_t(n));
+}
+
+template<typename Append> void JsonWriter::appendGeneral(Append append)
+{
+    m_out.resize(m_size);
+    append(m_out);
+    m_size = m_out.size();
 }
 
 void JsonWriter::appendRaw(QByteArray &out, const char *data, qsizetype n)
@@ -27,9 +54,11 @@ void JsonWriter::appendRaw(QByteArray &out, const char *data, qsizetype n)
         std::memcpy(out.data() + before, data, size_t(n));
 }
 
-void JsonWriter::appendNumber(QByteArray &out, qint64 value)
+namespace {
+
+// The decimal digits of value, right-aligned in text (24 bytes); returns their count.
+qsizetype formatNumber(char (&text)[24], qint64 value)
 {
-    char text[24];
     char *end = text + sizeof text;
     char *p = end;
     // Through unsigned: the magnitude of the smallest qint64 has no qint64 form.
@@ -40,69 +69,83 @@ void JsonWriter::appendNumber(QByteArray &out, qint64 value)
     } while (magnitude);
     if (value < 0)
         *--p = '-';
-    appendRaw(out, p, end - p);
+    return end - p;
+}
+
+// The escaped length of an ASCII string, quotes included; -1 when it has another character.
+qsizetype asciiEscapedLength(const QString &value);
+// Writes that many bytes at p.
+void writeAsciiEscaped(char *p, const QString &value);
+
+} // namespace
+
+void JsonWriter::appendNumber(QByteArray &out, qint64 value)
+{
+    char text[24];
+    const qsizetype length = formatNumber(text, value);
+    appendRaw(out, text + sizeof text - length, length);
 }
 
 void JsonWriter::key(const char *name)
 {
     const size_t length = std::strlen(name);
-    char text[72];
-    char *p = text;
+    char *p = grow(qsizetype(length) + (m_first ? 3 : 4));
     if (!m_first)
         *p++ = ',';
     m_first = false;
     *p++ = '"';
-    if (length > sizeof text - 4) {
-        appendRaw(m_out, text, p - text);
-        appendRaw(m_out, name, qsizetype(length));
-        appendRaw(m_out, "\":", 2);
-        return;
-    }
     std::memcpy(p, name, length);
     p += length;
     *p++ = '"';
-    *p++ = ':';
-    appendRaw(m_out, text, p - text);
+    *p = ':';
 }
 
 void JsonWriter::plainStringField(const char *name, QByteArrayView value)
 {
     key(name);
-    appendRaw(m_out, "\"", 1);
-    appendRaw(m_out, value.data(), value.size());
-    appendRaw(m_out, "\"", 1);
+    char *p = grow(value.size() + 2);
+    *p++ = '"';
+    std::memcpy(p, value.data(), size_t(value.size()));
+    p[value.size()] = '"';
 }
 
 void JsonWriter::field(const char *name, const QString &value)
 {
     key(name);
-    appendString(m_out, value);
+    const qsizetype length = asciiEscapedLength(value);
+    if (length >= 0)
+        writeAsciiEscaped(grow(length), value);
+    else
+        appendGeneral([&value](QByteArray &out) { appendString(out, value); });
 }
 
 void JsonWriter::field(const char *name, qint64 value)
 {
     key(name);
-    appendNumber(m_out, value);
+    char text[24];
+    const qsizetype length = formatNumber(text, value);
+    write(text + sizeof text - length, length);
 }
 
 void JsonWriter::field(const char *name, bool value)
 {
     key(name);
     if (value)
-        appendRaw(m_out, "true", 4);
+        write("true", 4);
     else
-        appendRaw(m_out, "false", 5);
+        write("false", 5);
 }
 
 void JsonWriter::field(const char *name, const QJsonValue &value)
 {
     key(name);
-    appendValue(m_out, value);
+    appendGeneral([&value](QByteArray &out) { appendValue(out, value); });
 }
 
 QByteArray JsonWriter::finish()
 {
-    appendRaw(m_out, "}", 1);
+    write("}", 1);
+    m_out.resize(m_size);
     return m_out;
 }
 
@@ -127,29 +170,30 @@ bool hasLoneSurrogate(const QString &value)
 }
 
 // ASCII (every event's session id, type, status and timestamp, most messages): escaped
-// straight from UTF-16 into out, without a UTF-8 copy or the surrogate scan. False, with out
-// untouched, when the value has another character.
-bool appendAscii(QByteArray &out, const QString &value)
+// straight from UTF-16, without a UTF-8 copy or the surrogate scan.
+qsizetype asciiEscapedLength(const QString &value)
 {
-    static const char hex[] = "0123456789abcdef";
     const qsizetype size = value.size();
     const char16_t *data = reinterpret_cast<const char16_t *>(value.constData());
     qsizetype length = size + 2; // the escaped form, quotes included
     for (qsizetype i = 0; i < size; ++i) {
         const char16_t c = data[i];
         if (c >= 0x80)
-            return false;
+            return -1;
         if (c < 0x20 || c == '"' || c == '\\')
             length += (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b'
                        || c == '\f')
                 ? 1
                 : 5;
     }
-    const qsizetype before = out.size();
-    if (out.capacity() < before + length)
-        out.reserve(qMax(before + length, 2 * out.capacity()));
-    out.resize(before + length);
-    char *p = out.data() + before;
+    return length;
+}
+
+void writeAsciiEscaped(char *p, const QString &value)
+{
+    static const char hex[] = "0123456789abcdef";
+    const qsizetype size = value.size();
+    const char16_t *data = reinterpret_cast<const char16_t *>(value.constData());
     *p++ = '"';
     for (qsizetype i = 0; i < size; ++i) {
         const char c = char(data[i]);
@@ -186,8 +230,20 @@ bool appendAscii(QByteArray &out, const QString &value)
             *p++ = hex[uchar(c) & 0xF];
         }
     }
-    *p++ = '"';
-    Q_ASSERT(p == out.constData() + before + length);
+    *p = '"';
+}
+
+// Appends value escaped to out; false, with out untouched, when it is not ASCII.
+bool appendAscii(QByteArray &out, const QString &value)
+{
+    const qsizetype length = asciiEscapedLength(value);
+    if (length < 0)
+        return false;
+    const qsizetype before = out.size();
+    if (out.capacity() < before + length)
+        out.reserve(qMax(before + length, 2 * out.capacity()));
+    out.resize(before + length);
+    writeAsciiEscaped(out.data() + before, value);
     return true;
 }
 

@@ -13,7 +13,7 @@ namespace ssebuf {
 class JsonWriter
 {
 public:
-    JsonWriter() { m_out.reserve(256); }
+    JsonWriter();
     // Bytes written before the object (e.g. an SSE frame's "id: n\ndata: "): finish() returns
     // them followed by the object, objectStart() is where the object begins.
     explicit JsonWriter(QByteArrayView prefix);
@@ -36,8 +36,15 @@ public:
 
 private:
     void key(const char *name);
+    // n more bytes at the write position: m_out is kept as large as its capacity and only
+    // m_size is advanced (a QByteArray::resize() per piece cost more than the copy).
+    char *grow(qsizetype n);
+    void write(const char *data, qsizetype n);
+    // The general (escaping, non-ASCII, Qt-formatted) appends, on the exact-size buffer.
+    template<typename Append> void appendGeneral(Append append);
 
-    QByteArray m_out {1, '{'};
+    QByteArray m_out;
+    qsizetype m_size = 0; // bytes written; m_out.size() is room
     qsizetype m_start = 0;
     bool m_first = true;
 };
