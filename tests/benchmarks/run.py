@@ -744,14 +744,18 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
             continue
         paced = "--rate" in arguments
         if ("--workload fanout" in arguments or "--workload latejoin" in arguments) and not paced:
-            factor = 2 if "fanout" in arguments else 5
             nname, nres = best_nchan(results, name, "delivered_per_server_cpu_s")
             if nres:
                 ratio = mine.get("delivered_per_server_cpu_s", 0) / max(nres["delivered_per_server_cpu_s"], 1e-9)
-                w("| %s | deliveries per CPU-s >= %dx | %s | %s (%s) | %.2fx | %s |" % (
-                    name, factor, fmt(mine.get("delivered_per_server_cpu_s")),
-                    fmt(nres["delivered_per_server_cpu_s"]), nname, ratio,
-                    "yes" if ratio >= factor else "**no**"))
+                if "--workload fanout" in arguments:
+                    # Issue 16 withdrew the 2x fan-out goal (bound by the kernel's send()):
+                    # the ratio is shown, with no verdict.
+                    goal, met = "(no goal) deliveries per CPU-s", ""
+                else:
+                    goal, met = "deliveries per CPU-s >= 5x", "yes" if ratio >= 5 else "**no**"
+                w("| %s | %s | %s | %s (%s) | %.2fx | %s |" % (
+                    name, goal, fmt(mine.get("delivered_per_server_cpu_s")),
+                    fmt(nres["delivered_per_server_cpu_s"]), nname, ratio, met))
         if "--workload fanout" in arguments:
             nname, nres = best_nchan(results, name, "latency_p99_ms", higher_is_better=False)
             if nres:
@@ -786,9 +790,10 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
             nname, nres = best_nchan(results, name, "delivered_per_server_cpu_s")
             if nres:
                 ratio = mine.get("delivered_per_server_cpu_s", 0) / max(nres["delivered_per_server_cpu_s"], 1e-9)
-                w("| %s | (no goal) publishes per CPU-s | %s | %s (%s) | %.2fx | |" % (
+                w("| %s | publishes per CPU-s >= 1.0x | %s | %s (%s) | %.2fx | %s |" % (
                     name, fmt(mine.get("delivered_per_server_cpu_s")),
-                    fmt(nres["delivered_per_server_cpu_s"]), nname, ratio))
+                    fmt(nres["delivered_per_server_cpu_s"]), nname, ratio,
+                    "yes" if ratio >= 1.0 else "**no**"))
     w("")
     w("Per-run deliveries per server CPU-second (to judge the noise):")
     w("")
