@@ -109,6 +109,12 @@ void JsonWriter::plainStringField(const char *name, QByteArrayView value)
     p[value.size()] = '"';
 }
 
+void JsonWriter::rawField(const char *name, QByteArrayView json)
+{
+    key(name);
+    write(json.data(), json.size());
+}
+
 void JsonWriter::field(const char *name, const QString &value)
 {
     key(name);

@@ -21,6 +21,8 @@ public:
     void field(const char *name, const QString &value);
     // A value known to need no escaping (ASCII letters, digits, '-', ':', '.'), written as is.
     void plainStringField(const char *name, QByteArrayView value);
+    // A value that is JSON already (e.g. a string quoted and escaped once), written as is.
+    void rawField(const char *name, QByteArrayView json);
     void field(const char *name, qint64 value);
     void field(const char *name, bool value);
     void field(const char *name, const QJsonValue &value);

@@ -27,8 +27,22 @@ const char *stateText(SessionState state)
 
 } // namespace
 
+QByteArray StoredEvent::sessionIdJson(const QString &sessionId)
+{
+    QByteArray json;
+    JsonWriter::appendString(json, sessionId);
+    return json;
+}
+
 std::shared_ptr<const StoredEvent> StoredEvent::make(const QString &sessionId, qint64 seq,
                                                      qint64 timestampMs, const EventDraft &draft)
+{
+    return makeWithSessionJson(sessionIdJson(sessionId), seq, timestampMs, draft);
+}
+
+std::shared_ptr<const StoredEvent> StoredEvent::makeWithSessionJson(QByteArrayView sessionIdJson,
+                                                                    qint64 seq, qint64 timestampMs,
+                                                                    const EventDraft &draft)
 {
     // The SSE frame is written around the JSON in one buffer: "id: <seq>\ndata: " first, the
     // object, then "\n\n". The JSON is then one exact copy out of it.
@@ -52,7 +66,7 @@ std::shared_ptr<const StoredEvent> StoredEvent::make(const QString &sessionId, q
     std::memcpy(prefix + prefixLength, "\ndata: ", 7);
     prefixLength += 7;
     JsonWriter json(QByteArrayView(prefix, prefixLength));
-    json.field("session_id", sessionId);
+    json.rawField("session_id", sessionIdJson);
     json.field("seq", seq);
     json.field("type", draft.type);
     json.plainStringField("status", stateText(draft.status));

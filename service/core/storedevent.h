@@ -28,6 +28,12 @@ struct StoredEvent
 
     static std::shared_ptr<const StoredEvent> make(const QString &sessionId, qint64 seq,
                                                    qint64 timestampMs, const EventDraft &draft);
+    // The same, with the session id already as a JSON string (quotes and escapes included,
+    // sessionIdJson()): the memory store keeps it per session.
+    static std::shared_ptr<const StoredEvent> makeWithSessionJson(QByteArrayView sessionIdJson,
+                                                                  qint64 seq, qint64 timestampMs,
+                                                                  const EventDraft &draft);
+    static QByteArray sessionIdJson(const QString &sessionId);
     // Rebuilds an event from the JSON make() wrote (e.g. read back from a shared store).
     static std::shared_ptr<const StoredEvent> fromJson(const QByteArray &json);
     // The admin view of the event: everything but message and data.

@@ -23,6 +23,7 @@ struct KnownKey
 struct MemoryStore::Session
 {
     SessionRecord record;
+    QByteArray sessionIdJson; // the id as a JSON string, in every event's JSON
     SessionState state = SessionState::Running;
     QString endedReason;
     QHash<QByteArray, KnownKey> keys;
@@ -33,6 +34,7 @@ struct MemoryStore::Session
 
     Session(const SessionRecord &r, SessionBuffer::Limits limits, quint64 n)
         : record(r)
+        , sessionIdJson(StoredEvent::sessionIdJson(r.sessionId))
         , updatedAtMs(r.createdAtMs)
         , buffer(limits)
         , ordinal(n)
@@ -182,8 +184,9 @@ void MemoryStore::appendBatch(const QString &sessionId, const BatchAppend &batch
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QList<EventPtr> events;
     for (int n = 0; n < fresh.size(); ++n) {
-        EventPtr event = StoredEvent::make(sessionId, session->buffer.lastSeq() + 1 + n, now,
-                                           batch.items.at(fresh.at(n)).draft);
+        EventPtr event = StoredEvent::makeWithSessionJson(session->sessionIdJson,
+                                                          session->buffer.lastSeq() + 1 + n, now,
+                                                          batch.items.at(fresh.at(n)).draft);
         if (event->wire.size() > m_policy.maxBufferBytes) {
             BatchResult tooLarge;
             tooLarge.status = BatchStatus::TooLarge;
@@ -244,7 +247,8 @@ void MemoryStore::appendEvent(const QString &sessionId, const EventDraft &draft,
         return;
     }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    EventPtr event = StoredEvent::make(sessionId, session->buffer.lastSeq() + 1, now, draft);
+    EventPtr event = StoredEvent::makeWithSessionJson(session->sessionIdJson,
+                                                      session->buffer.lastSeq() + 1, now, draft);
     if (event->wire.size() > m_policy.maxBufferBytes) {
         done(AppendResult {AppendStatus::TooLarge, {}});
         return;
