@@ -1,12 +1,15 @@
 #include "accesspolicy.h"
 
+#include <algorithm>
+
 namespace ssebuf {
 
 AccessPolicy::AccessPolicy(QByteArray adminToken, QByteArray publishToken, QStringList allowedHosts)
     : m_adminToken(std::move(adminToken))
     , m_publishToken(std::move(publishToken))
-    , m_allowedHosts(std::move(allowedHosts))
 {
+    for (const QString &host : allowedHosts)
+        m_allowedHosts.append(host.toLower().toLatin1());
 }
 
 bool AccessPolicy::constantTimeEquals(const QByteArray &a, const QByteArray &b)
@@ -22,15 +25,16 @@ bool AccessPolicy::constantTimeEquals(const QByteArray &a, const QByteArray &b)
     return difference == 0;
 }
 
-QString AccessPolicy::hostWithoutPort(const QByteArray &host)
+QByteArrayView AccessPolicy::hostWithoutPort(QByteArrayView host)
 {
-    QString text = QString::fromLatin1(host.trimmed()).toLower();
-    if (text.startsWith(QLatin1Char('['))) {
-        const qsizetype end = text.indexOf(QLatin1Char(']'));
-        return end < 0 ? text : text.left(end + 1);
+    // Bytes, compared without case below: every request of a token-less service comes here.
+    const QByteArrayView text = host.trimmed();
+    if (text.startsWith('[')) {
+        const qsizetype end = text.indexOf(']');
+        return end < 0 ? text : text.first(end + 1);
     }
-    const qsizetype colon = text.indexOf(QLatin1Char(':'));
-    return colon < 0 ? text : text.left(colon);
+    const qsizetype colon = text.indexOf(':');
+    return colon < 0 ? text : text.first(colon);
 }
 
 std::optional<ApiError> AccessPolicy::checkLoopback(const HttpRequest &request) const
@@ -39,8 +43,12 @@ std::optional<ApiError> AccessPolicy::checkLoopback(const HttpRequest &request) 
         return ApiError {
             403, QStringLiteral("forbidden"),
             QStringLiteral("no token is configured: only loopback clients are allowed"), QString()};
+    const QByteArray hostHeader = request.header("host");
+    const QByteArrayView host = hostWithoutPort(hostHeader);
+    const auto allowed
+        = [host](const QByteArray &name) { return host.compare(name, Qt::CaseInsensitive) == 0; };
     if (!m_allowedHosts.isEmpty()
-        && !m_allowedHosts.contains(hostWithoutPort(request.header("host"))))
+        && std::none_of(m_allowedHosts.cbegin(), m_allowedHosts.cend(), allowed))
         return ApiError {403, QStringLiteral("forbidden"),
                          QStringLiteral("the Host header is not one of --allowed-hosts"),
                          QString()};

@@ -38,14 +38,15 @@ public:
 
     static bool constantTimeEquals(const QByteArray &a, const QByteArray &b);
     // The Host header without its port, lower case ("[::1]" keeps its brackets).
-    static QString hostWithoutPort(const QByteArray &host);
+    // The Host header's host ("[::1]" keeps its brackets), trimmed, without the port.
+    static QByteArrayView hostWithoutPort(QByteArrayView host);
 
 private:
     std::optional<ApiError> checkLoopback(const HttpRequest &request) const;
 
     QByteArray m_adminToken;
     QByteArray m_publishToken;
-    QStringList m_allowedHosts; // empty: any Host
+    QList<QByteArray> m_allowedHosts; // Latin-1, lower case; empty: any Host
 };
 
 } // namespace ssebuf

@@ -1,5 +1,9 @@
 #include "httpresponse.h"
 
+#include "core/jsonwriter.h"
+
+#include <cstring>
+
 #include <QJsonDocument>
 
 namespace ssebuf {
@@ -37,6 +41,11 @@ HttpResponse &HttpResponse::withHeader(const QByteArray &name, const QByteArray 
 }
 
 QByteArray HttpResponse::reasonPhrase(int status)
+{
+    return QByteArray(reasonText(status));
+}
+
+const char *HttpResponse::reasonText(int status)
 {
     switch (status) {
     case 100:
@@ -86,22 +95,39 @@ QByteArray HttpResponse::reasonPhrase(int status)
 
 QByteArray HttpResponse::serialize(bool closeConnection) const
 {
-    // Appended piece by piece into one reserved buffer: every answer comes through here.
+    // Appended piece by piece into one reserved buffer, numbers written in place: every
+    // answer comes through here.
+    const auto text = [](QByteArray &out, const char *piece) {
+        JsonWriter::appendRaw(out, piece, qsizetype(std::strlen(piece)));
+    };
     QByteArray out;
     out.reserve(body.size() + 128 + 64 * headers.size());
-    out.append("HTTP/1.1 ").append(QByteArray::number(status)).append(' ');
-    out.append(reasonPhrase(status)).append("\r\n");
-    if (!contentType.isEmpty())
-        out.append("Content-Type: ").append(contentType).append("\r\n");
-    if (status != 204 && status >= 200)
-        out.append("Content-Length: ").append(QByteArray::number(body.size())).append("\r\n");
-    for (const auto &header : headers)
-        out.append(header.first).append(": ").append(header.second).append("\r\n");
+    text(out, "HTTP/1.1 ");
+    JsonWriter::appendNumber(out, status);
+    text(out, " ");
+    text(out, reasonText(status));
+    text(out, "\r\n");
+    if (!contentType.isEmpty()) {
+        text(out, "Content-Type: ");
+        JsonWriter::appendRaw(out, contentType.constData(), contentType.size());
+        text(out, "\r\n");
+    }
+    if (status != 204 && status >= 200) {
+        text(out, "Content-Length: ");
+        JsonWriter::appendNumber(out, body.size());
+        text(out, "\r\n");
+    }
+    for (const auto &header : headers) {
+        JsonWriter::appendRaw(out, header.first.constData(), header.first.size());
+        text(out, ": ");
+        JsonWriter::appendRaw(out, header.second.constData(), header.second.size());
+        text(out, "\r\n");
+    }
     if (closeConnection)
-        out.append("Connection: close\r\n");
-    out.append("\r\n");
+        text(out, "Connection: close\r\n");
+    text(out, "\r\n");
     if (status != 204)
-        out.append(body);
+        JsonWriter::appendRaw(out, body.constData(), body.size());
     return out;
 }
 

@@ -29,6 +29,7 @@ struct HttpResponse
     QByteArray serialize(bool closeConnection) const;
 
     static QByteArray reasonPhrase(int status);
+    static const char *reasonText(int status);
 };
 
 } // namespace ssebuf
