@@ -9,6 +9,10 @@
 
 #include <QVarLengthArray>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <cstdint>
 #include <cstring>
 
@@ -29,10 +33,28 @@ using Allocator = rapidjson::MemoryPoolAllocator<>;
 using Reader = rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, Allocator>;
 
 // 0x01..0x7f only (rapidjson would take a NUL byte for the end of the text, Qt reports what
-// follows it; UTF-8 decoding and its errors stay Qt's), eight bytes at a time. *backslash
-// tells whether there is an escape: without one every string is ASCII.
+// follows it; UTF-8 decoding and its errors stay Qt's), 16 or eight bytes at a time.
+// *backslash tells whether there is an escape: without one every string is ASCII.
 bool isPlainAscii(QByteArrayView bytes, bool *backslash)
 {
+#if defined(__SSE2__)
+    if (bytes.size() >= 16) {
+        const __m128i zero = _mm_setzero_si128();
+        const __m128i slash = _mm_set1_epi8('\\');
+        __m128i bad = zero;
+        __m128i escape = zero;
+        auto block = [&](const char *p) {
+            const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+            bad = _mm_or_si128(bad, _mm_or_si128(s, _mm_cmpeq_epi8(s, zero)));
+            escape = _mm_or_si128(escape, _mm_cmpeq_epi8(s, slash));
+        };
+        for (qsizetype i = 0; i + 16 <= bytes.size(); i += 16)
+            block(bytes.data() + i);
+        block(bytes.data() + bytes.size() - 16); // the last bytes (again, in part)
+        *backslash = _mm_movemask_epi8(escape) != 0;
+        return _mm_movemask_epi8(bad) == 0;
+    }
+#endif
     constexpr std::uint64_t ones = 0x0101010101010101u;
     constexpr std::uint64_t highs = 0x8080808080808080u;
     const char *data = bytes.data();
