@@ -23,11 +23,10 @@ namespace {
 // rapidjson's SAX reader, in situ (see parse()): no DOM is built, and the handler below stops
 // the parse at the first value it does not take (a nested object or array inside an event
 // included), so the recursion never goes deeper than batch array, event object, scalar.
-// Normal precision: the
-// value of a non-integer number never matters here (progress must be an integer literal,
-// parsed exactly), and rapidjson 1.1.0's full-precision strtod calls clz(0) on "0e300"
-// (UBSan, found by fuzz_startrequest). No encoding validation: the text is checked to be
-// ASCII first (validation would cost most of the parse).
+// Normal precision: the value of a non-integer number never matters here (progress must be
+// an integer literal, parsed exactly), and rapidjson 1.1.0's full-precision strtod calls
+// clz(0) on "0e300" (UBSan, found by fuzz_startrequest). No encoding validation: the text is
+// checked to be ASCII first (validation would cost most of the parse).
 constexpr unsigned parseFlags = rapidjson::kParseInsituFlag;
 
 using Allocator = rapidjson::MemoryPoolAllocator<>;
