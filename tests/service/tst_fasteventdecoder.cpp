@@ -219,6 +219,13 @@ void tst_FastEventDecoder::sameAsQJsonDocument_data()
     row("object and bracket", "{" + base + "}]", false);
     row("carriage return", "{" + base + "}\r", true);
     row("unclosed", "{" + base, false);
+    // Raw control characters: an error in a string (rapidjson's SSE2 scan misses 0x1a..0x1f).
+    for (const char control : {'\x01', '\x09', '\x17', '\x19', '\x1a', '\x1f'}) {
+        const QByteArray message = QByteArray(20, 'm') + control + QByteArray(20, 'm');
+        QTest::addRow("control %02x in a string", control)
+            << R"({"type":"t","status":"running","message":")" + message + "\"}" << false;
+    }
+    row("tab between tokens", "{\t" + base + "\t}", true);
     row("unclosed string", R"({"type":"t","status":"running","message":"m)", false);
 }
 
