@@ -118,6 +118,25 @@ void JsonWriter::rawField(const char *name, QByteArrayView json)
 void JsonWriter::field(const char *name, const QString &value)
 {
     key(name);
+    // One pass for the common string (printable ASCII, nothing to escape); anything else
+    // is written again from the mark by the escaping paths.
+    const qsizetype size = value.size();
+    const qsizetype mark = m_size;
+    const char16_t *data = reinterpret_cast<const char16_t *>(value.constData());
+    char *p = grow(size + 2);
+    *p++ = '"';
+    qsizetype i = 0;
+    for (; i < size; ++i) {
+        const char16_t c = data[i];
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+            break;
+        p[i] = char(c);
+    }
+    if (i == size) {
+        p[size] = '"';
+        return;
+    }
+    m_size = mark;
     const qsizetype length = asciiEscapedLength(value);
     if (length >= 0)
         writeAsciiEscaped(grow(length), value);

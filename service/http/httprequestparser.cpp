@@ -6,6 +6,58 @@
 
 namespace ssebuf {
 
+namespace {
+
+// Appends a piece of a header name or value; a whole piece that is a common name or value,
+// as clients send it, becomes a shared literal instead of an allocation (every hot request
+// carries a Host, a Content-Type and a Content-Length).
+void appendPiece(QByteArray &to, const char *at, qsizetype length)
+{
+    static const QByteArray common[] = {
+        QByteArrayLiteral("Host"),
+        QByteArrayLiteral("host"),
+        QByteArrayLiteral("Content-Type"),
+        QByteArrayLiteral("content-type"),
+        QByteArrayLiteral("Content-Length"),
+        QByteArrayLiteral("content-length"),
+        QByteArrayLiteral("Connection"),
+        QByteArrayLiteral("connection"),
+        QByteArrayLiteral("keep-alive"),
+        QByteArrayLiteral("User-Agent"),
+        QByteArrayLiteral("Accept"),
+        QByteArrayLiteral("*/*"),
+        QByteArrayLiteral("Authorization"),
+        QByteArrayLiteral("authorization"),
+        QByteArrayLiteral("application/json"),
+    };
+    if (to.isEmpty()) {
+        const QByteArrayView piece(at, length);
+        for (const QByteArray &literal : common) {
+            if (literal.size() == length && piece == literal) {
+                to = literal;
+                return;
+            }
+        }
+    }
+    to.append(at, length);
+}
+
+// A path segment as a QString; the words of the service's routes are shared literals.
+QString segmentText(QByteArrayView segment)
+{
+    static const QString words[] = {
+        QStringLiteral("api"),      QStringLiteral("sessions"), QStringLiteral("events"),
+        QStringLiteral("refactor"), QStringLiteral("sse"),
+    };
+    for (const QString &word : words) {
+        if (word.size() == segment.size() && QLatin1String(segment.data(), segment.size()) == word)
+            return word;
+    }
+    return QString::fromLatin1(segment);
+}
+
+} // namespace
+
 struct HttpRequestParser::State
 {
     http_parser parser {};
@@ -45,7 +97,7 @@ int HttpRequestParser::State::onHeaderField(http_parser *parser, const char *at,
     if (state->inValue || state->request->headers.isEmpty())
         state->request->headers.append(QPair<QByteArray, QByteArray>());
     state->inValue = false;
-    state->request->headers.last().first.append(at, qsizetype(length));
+    appendPiece(state->request->headers.last().first, at, qsizetype(length));
     return state->headBytes(at, length);
 }
 
@@ -53,7 +105,7 @@ int HttpRequestParser::State::onHeaderValue(http_parser *parser, const char *at,
 {
     auto *state = of(parser);
     state->inValue = true;
-    state->request->headers.last().second.append(at, qsizetype(length));
+    appendPiece(state->request->headers.last().second, at, qsizetype(length));
     return state->headBytes(at, length);
 }
 
@@ -64,7 +116,10 @@ int HttpRequestParser::State::onHeadersComplete(http_parser *parser)
     ParsedRequest *request = state->request;
     if (parser->http_major != 1)
         return -1;
-    request->method = http_method_str(http_method(parser->method));
+    static const QByteArray post = QByteArrayLiteral("POST");
+    request->method = parser->method == HTTP_POST
+        ? post
+        : QByteArray(http_method_str(http_method(parser->method)));
     request->versionMinor = parser->http_minor;
     request->keepAlive = http_should_keep_alive(parser) != 0;
     request->chunked = (parser->flags & F_CHUNKED) != 0;
@@ -170,7 +225,7 @@ bool HttpRequestParser::setPlainTarget(QByteArrayView target, HttpRequest *reque
         if (c == '/' || c == '?') {
             if (c == '/' && pos == start)
                 return false; // "//"
-            request->segments.append(QString::fromLatin1(data + start, pos - start));
+            request->segments.append(segmentText(QByteArrayView(data + start, pos - start)));
             start = pos + 1;
             if (c == '?')
                 break;

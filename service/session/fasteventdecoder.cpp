@@ -326,7 +326,8 @@ bool parse(QByteArrayView bytes, Handler *handler)
     QVarLengthArray<char, 4096> text;
     text.resize(bytes.size() + padding + 16);
     char *start = reinterpret_cast<char *>((quintptr(text.data()) + 15) & ~quintptr(15));
-    std::memcpy(start, bytes.data(), size_t(bytes.size()));
+    if (!bytes.isEmpty()) // an empty view's data() may be null, which memcpy may not take
+        std::memcpy(start, bytes.data(), size_t(bytes.size()));
     std::memset(start + bytes.size(), 0, padding);
     rapidjson::InsituStringStream stream(start);
     // Unused in practice (recursive, in situ, normal precision: nothing goes on the reader's

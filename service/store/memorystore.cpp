@@ -1,5 +1,7 @@
 #include "memorystore.h"
 
+#include <QVarLengthArray>
+
 #include <QDateTime>
 #include <QLoggingCategory>
 
@@ -143,8 +145,9 @@ void MemoryStore::appendBatch(const QString &sessionId, const BatchAppend &batch
         }
     }
     // Classify first, append after: all or nothing.
-    QList<int> fresh;
-    QList<int> sameAs(batch.items.size(), -1); // a duplicate of an earlier item of the batch
+    // On the stack for batches of up to 16 (every one-event publish, most NDJSON reads).
+    QVarLengthArray<int, 16> fresh;
+    QVarLengthArray<int, 16> sameAs(batch.items.size(), -1); // a duplicate of an earlier item
     QHash<QByteArray, int> batchKeys;
     for (int i = 0; i < batch.items.size(); ++i) {
         const BatchItem &item = batch.items.at(i);

@@ -178,6 +178,27 @@ std::unique_ptr<CorkedStream> openCorkedStream(int serverSendBuffer = 0, int pee
     return std::make_unique<CorkedStream>(serverFd, peerFd);
 }
 
+// Both ends of a loopback connection, read by the test itself (no stream on the server end).
+struct PeerPair
+{
+    PeerPair(int serverFd, int clientFd)
+        : server(serverFd)
+        , client(clientFd)
+    {
+    }
+    Peer server;
+    Peer client;
+};
+
+std::unique_ptr<PeerPair> openPeerPair()
+{
+    int serverFd = -1;
+    int clientFd = -1;
+    if (!connectedPair(&serverFd, &clientFd))
+        return nullptr;
+    return std::make_unique<PeerPair>(serverFd, clientFd);
+}
+
 // 4-byte big-endian counters 0, 1, 2, ... from byte offset `from` (a multiple of 4).
 QByteArray counterPattern(qint64 from, int bytes)
 {
@@ -590,16 +611,16 @@ void tst_WriteCoalescer::divertedReadsGoToTheHandler()
 #else
     auto *dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
     QVERIFY(dispatcher);
-    int serverFd = -1;
-    int peerFd = -1;
-    QVERIFY(connectedPair(&serverFd, &peerFd));
-    Peer server(serverFd), client(peerFd);
+    const std::unique_ptr<PeerPair> pair = openPeerPair();
+    QVERIFY(pair);
+    Peer &server = pair->server;
+    Peer &client = pair->client;
     // A sentinel connection: once its notifier fired, the loop has run a pass with
     // everything written before it ready.
-    int sentinelIn = -1;
-    int sentinelOut = -1;
-    QVERIFY(connectedPair(&sentinelIn, &sentinelOut));
-    Peer sentinelServer(sentinelIn), sentinelClient(sentinelOut);
+    const std::unique_ptr<PeerPair> sentinelPair = openPeerPair();
+    QVERIFY(sentinelPair);
+    Peer &sentinelServer = sentinelPair->server;
+    Peer &sentinelClient = sentinelPair->client;
     QSocketNotifier sentinel(sentinelServer.fd(), QSocketNotifier::Read);
     int sentinelFired = 0;
     connect(&sentinel, &QSocketNotifier::activated, this, [&] {
@@ -662,10 +683,10 @@ void tst_WriteCoalescer::divertedReadsEndWithANewNotifierOrTheOwner()
 #else
     auto *dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
     QVERIFY(dispatcher);
-    int serverFd = -1;
-    int peerFd = -1;
-    QVERIFY(connectedPair(&serverFd, &peerFd));
-    Peer server(serverFd), client(peerFd);
+    const std::unique_ptr<PeerPair> pair = openPeerPair();
+    QVERIFY(pair);
+    Peer &server = pair->server;
+    Peer &client = pair->client;
     int handlerCalls = 0;
     int notified = 0;
 
