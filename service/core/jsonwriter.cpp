@@ -56,8 +56,14 @@ void JsonWriter::appendRaw(QByteArray &out, const char *data, qsizetype n)
 
 namespace {
 
-// The decimal digits of value, right-aligned in text (24 bytes); returns their count.
-qsizetype formatNumber(char (&text)[24], qint64 value)
+// The escaped length of an ASCII string, quotes included; -1 when it has another character.
+qsizetype asciiEscapedLength(const QString &value);
+// Writes that many bytes at p.
+void writeAsciiEscaped(char *p, const QString &value);
+
+} // namespace
+
+qsizetype JsonWriter::formatNumber(char (&text)[24], qint64 value)
 {
     char *end = text + sizeof text;
     char *p = end;
@@ -71,13 +77,6 @@ qsizetype formatNumber(char (&text)[24], qint64 value)
         *--p = '-';
     return end - p;
 }
-
-// The escaped length of an ASCII string, quotes included; -1 when it has another character.
-qsizetype asciiEscapedLength(const QString &value);
-// Writes that many bytes at p.
-void writeAsciiEscaped(char *p, const QString &value);
-
-} // namespace
 
 void JsonWriter::appendNumber(QByteArray &out, qint64 value)
 {

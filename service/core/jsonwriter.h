@@ -35,6 +35,8 @@ public:
     // goes through the general insert()).
     static void appendRaw(QByteArray &out, const char *data, qsizetype n);
     static void appendNumber(QByteArray &out, qint64 value);
+    // The decimal digits of value, right-aligned in text; returns their count.
+    static qsizetype formatNumber(char (&text)[24], qint64 value);
 
 private:
     void key(const char *name);

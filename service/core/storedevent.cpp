@@ -51,17 +51,9 @@ std::shared_ptr<const StoredEvent> StoredEvent::makeWithSessionJson(QByteArrayVi
     qsizetype prefixLength = 4;
     {
         char digits[24];
-        char *end = digits + sizeof digits;
-        char *p = end;
-        quint64 magnitude = seq < 0 ? 0 - quint64(seq) : quint64(seq);
-        do {
-            *--p = char('0' + magnitude % 10);
-            magnitude /= 10;
-        } while (magnitude);
-        if (seq < 0)
-            *--p = '-';
-        std::memcpy(prefix + prefixLength, p, size_t(end - p));
-        prefixLength += end - p;
+        const qsizetype length = JsonWriter::formatNumber(digits, seq);
+        std::memcpy(prefix + prefixLength, digits + sizeof digits - length, size_t(length));
+        prefixLength += length;
     }
     std::memcpy(prefix + prefixLength, "\ndata: ", 7);
     prefixLength += 7;
