@@ -26,12 +26,15 @@ public:
     void recordAcceptError() { ++m_acceptErrors; }
     // A request the connection guard took off the socket itself (FastRequestPath).
     void recordFastRequest() { ++m_fastRequests; }
+    // A read whose hot requests the guard took straight off the descriptor.
+    void recordDirectRead() { ++m_directReads; }
 
     qint64 open() const { return m_open; }
     qint64 refusedTotal() const { return m_refusedTotal; }
     qint64 refusedPerIp() const { return m_refusedPerIp; }
     qint64 acceptErrors() const { return m_acceptErrors; }
     qint64 fastRequests() const { return m_fastRequests; }
+    qint64 directReads() const { return m_directReads; }
 
 Q_SIGNALS:
     void released();
@@ -47,6 +50,7 @@ private:
     qint64 m_refusedPerIp = 0;
     qint64 m_acceptErrors = 0;
     qint64 m_fastRequests = 0;
+    qint64 m_directReads = 0;
     QHash<QString, int> m_perIp;
 };
 

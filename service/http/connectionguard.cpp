@@ -39,7 +39,7 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits)
     m_idleTimer.setSingleShot(true);
     m_idleTimer.setInterval(limits.idleTimeoutMs);
     connect(&m_idleTimer, &QTimer::timeout, this, &ConnectionGuard::idleTimer_timeout);
-    m_idleTimer.start();
+    noteActivity();
 }
 
 ConnectionGuard::~ConnectionGuard()
@@ -148,7 +148,7 @@ void ConnectionGuard::socket_readyRead()
         discardInput();
         return;
     }
-    m_idleTimer.start();
+    noteActivity();
     if (fastPathIsOpen() && !takeFastRequests())
         return;
     // What the server has not read yet begins with bytes seen on an earlier readyRead
@@ -425,7 +425,7 @@ void ConnectionGuard::socket_bytesWritten()
 {
     if (m_state == State::Streaming)
         return;
-    m_idleTimer.start();
+    noteActivity();
     // A TLS socket's bytesToWrite() leaves out what it has encrypted but not sent yet.
     auto *tls = qobject_cast<QSslSocket *>(m_socket.data());
     const qint64 unsent = m_socket ? m_socket->bytesToWrite() : 0;
@@ -454,8 +454,23 @@ void ConnectionGuard::requestTimer_timeout()
                "the request (head and body) did not arrive within --request-timeout");
 }
 
+void ConnectionGuard::noteActivity()
+{
+    // A stamp, not a restart of the timer per read and per write (two timer re-registrations
+    // per keep-alive request): the timer runs out at most once per idle period and, if the
+    // connection was active meanwhile, starts again for what is left.
+    m_lastActivity.start();
+    if (!m_idleTimer.isActive() && m_state != State::Streaming && m_state != State::Rejected)
+        m_idleTimer.start(m_limits.idleTimeoutMs);
+}
+
 void ConnectionGuard::idleTimer_timeout()
 {
+    const qint64 idle = m_lastActivity.elapsed();
+    if (idle < m_limits.idleTimeoutMs) {
+        m_idleTimer.start(int(m_limits.idleTimeoutMs - idle));
+        return;
+    }
     if (m_socket && m_state == State::Head && m_head.isEmpty() && m_socket->bytesToWrite() == 0)
         m_socket->disconnectFromHost();
 }

@@ -1,6 +1,7 @@
 #ifndef SSEBUF_CONNECTIONGUARD_H
 #define SSEBUF_CONNECTIONGUARD_H
 
+#include "connectioncounter.h"
 #include "eventloop/epolleventdispatcher.h"
 #include "eventloop/writecoalescer.h"
 #include "fastrequestpath.h"
@@ -8,6 +9,7 @@
 #include "streamedrequestbody.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QTcpSocket>
@@ -46,6 +48,8 @@ public:
     void setHttpServer(QObject *server) { m_server = server; }
     // Corked while a read that brings several complete requests (a burst) is handled.
     void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
+    // Counts the reads taken straight off the descriptor (ssebuf_http_direct_reads_total).
+    void setConnectionCounter(ConnectionCounter *counter) { m_counter = counter; }
     // Called when a handler takes the connection over for an event stream: the server no
     // longer reads it and the guard discards input (up to maxStreamInputBytes).
     void beginStreaming();
@@ -94,6 +98,7 @@ private:
     void headTimer_timeout();
     void requestTimer_timeout();
     void idleTimer_timeout();
+    void noteActivity(); // a read or a write: the connection is not idle
     void consume(const char *data, qsizetype size);
     // Takes what is left of the body (or chunk) from data at pos; true once it is all in.
     bool takeBodyBytes(const char *data, qsizetype size, qsizetype &pos);
@@ -110,6 +115,9 @@ private:
     // when the loop runs on that dispatcher and the socket is plain TCP; Qt's socket takes the
     // descriptor back for what follows the body, a hang-up or an error.
     void divertStreamedReads();
+    // Diverts this socket's reads to onReadable; false when they stay with Qt's socket (TLS,
+    // bytes buffered there, another event dispatcher).
+    bool divertReadsTo(std::function<void()> onReadable);
     void updateDivertedReads();
     void endDivertedReads();
     void socket_disconnected();
@@ -118,10 +126,22 @@ private:
     // Takes the complete hot requests at the start of the buffer; false when the guard or
     // its socket went away while they were handled.
     bool takeFastRequests();
+    // A connection whose reads were all hot requests so far is read off the descriptor
+    // (divertReadsTo) while they stay so, one recv(2) per read instead of Qt's socket read
+    // path (ioctl(FIONREAD), its buffer, readyRead to three slots). The first read that is not
+    // only complete hot requests goes back into Qt's socket, and the general way handles it.
+    void divertRequestReads();
+    void readDirectRequests();
+    // Bytes read off the descriptor that the general way must see: back at the front of Qt's
+    // socket buffer (which holds nothing else: its reads were diverted), and readyRead.
+    void giveBackToSocket(QByteArrayView bytes);
+    // Dispatches m_fastRequests; false when the guard or its socket went away meanwhile.
+    bool dispatchFastRequests();
 
     QPointer<QTcpSocket> m_socket;
     QPointer<QObject> m_server;
     QPointer<WriteCoalescer> m_coalescer;
+    QPointer<ConnectionCounter> m_counter;
     HttpLimits m_limits;
     State m_state = State::Head;
     QByteArray m_head;
@@ -137,6 +157,7 @@ private:
     QTimer m_headTimer;
     QTimer m_requestTimer; // --request-timeout, from a request's first byte to its last
     QTimer m_idleTimer;
+    QElapsedTimer m_lastActivity; // the last read or write (the idle timeout counts from it)
     bool m_halfClosed = false;
     StreamedRequestHandler m_streamedHandler;
     QPointer<StreamedRequestBody> m_streamedBody; // set once a streamed request's head is seen
@@ -147,6 +168,7 @@ private:
     std::vector<FastRequestPath::Request> m_fastRequests; // reused between reads
     QPointer<EpollEventDispatcher> m_dispatcher; // set while a streamed body's reads are diverted
     int m_divertedFd = -1;
+    bool m_directRequests = false; // the diverted reads are readDirectRequests()
 };
 
 } // namespace ssebuf

@@ -5,6 +5,9 @@
 
 #include <QTcpSocket>
 
+#include <cerrno>
+#include <sys/socket.h>
+
 namespace ssebuf {
 
 FastRequestPath::FastRequestPath(const HttpLimits &limits)
@@ -112,6 +115,16 @@ bool ConnectionGuard::takeFastRequests()
     if (m_socket->isTransactionStarted())
         m_socket->commitTransaction();
     m_socket->skip(taken);
+    if (!dispatchFastRequests())
+        return false;
+    // Everything this read brought was hot requests: the next reads go straight to the guard.
+    if (m_socket->bytesAvailable() == 0)
+        divertRequestReads();
+    return true;
+}
+
+bool ConnectionGuard::dispatchFastRequests()
+{
     std::vector<FastRequestPath::Request> requests = std::exchange(m_fastRequests, {});
     if (m_coalescer && requests.size() >= 2)
         m_coalescer->corkThisPass();
@@ -125,6 +138,55 @@ bool ConnectionGuard::takeFastRequests()
     requests.clear();
     m_fastRequests = std::move(requests); // keeps the capacity
     return true;
+}
+
+void ConnectionGuard::divertRequestReads()
+{
+    if (m_divertedFd >= 0 || !fastPathIsOpen() || !divertReadsTo([this] { readDirectRequests(); }))
+        return;
+    m_directRequests = true;
+    m_dispatcher->setDivertedReadsEnabled(m_divertedFd, this, true);
+}
+
+void ConnectionGuard::readDirectRequests()
+{
+    if (!m_socket || !fastPathIsOpen()) {
+        endDivertedReads(); // Qt's socket reads what comes
+        return;
+    }
+    char buffer[16384];
+    const ssize_t got = ::recv(m_divertedFd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (got <= 0) {
+        // End of stream or an error: Qt's socket reads it on the next pass and reports the
+        // disconnection as it does for any connection.
+        if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            endDivertedReads();
+        return;
+    }
+    noteActivity();
+    const QByteArrayView bytes(buffer, qsizetype(got));
+    const qsizetype taken = m_fastPath->take(bytes, &m_fastRequests);
+    const QPointer<QTcpSocket> socket(m_socket);
+    if (taken > 0 && m_counter)
+        m_counter->recordDirectRead();
+    if (taken < bytes.size()) {
+        endDivertedReads();
+        giveBackToSocket(bytes.sliced(taken));
+    }
+    if (taken > 0 && !dispatchFastRequests())
+        return;
+    // After the requests before them were dispatched (their answers keep that order).
+    if (taken < bytes.size() && socket)
+        Q_EMIT socket->readyRead();
+}
+
+void ConnectionGuard::giveBackToSocket(QByteArrayView bytes)
+{
+    if (m_socket->isTransactionStarted())
+        m_socket->commitTransaction();
+    // ungetChar() puts a byte in front of the buffer: the last one first.
+    for (qsizetype i = bytes.size(); i-- > 0;)
+        m_socket->ungetChar(bytes[i]);
 }
 
 } // namespace ssebuf

@@ -113,6 +113,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     auto *guard = new ConnectionGuard(socket, m_limits);
     guard->setHttpServer(m_httpServer);
     guard->setWriteCoalescer(m_coalescer);
+    guard->setConnectionCounter(m_counter);
     guard->setStreamedRequestHandler(m_streamedHandler);
     if (m_fastHandler)
         guard->setFastRequestHandler(

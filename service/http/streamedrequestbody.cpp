@@ -190,22 +190,29 @@ void ConnectionGuard::readStreamedBody()
 
 void ConnectionGuard::divertStreamedReads()
 {
-    if (!m_socket || m_divertedFd >= 0 || qobject_cast<QSslSocket *>(m_socket.data())
-        || m_socket->bytesAvailable() > 0)
-        return;
+    if (divertReadsTo([this] { readStreamedBody(); }))
+        updateDivertedReads();
+}
+
+bool ConnectionGuard::divertReadsTo(std::function<void()> onReadable)
+{
+    // Only what Qt's socket has not buffered can be read off the descriptor in order.
+    if (!m_socket || m_divertedFd >= 0 || m_socket->bytesAvailable() > 0
+        || qobject_cast<QSslSocket *>(m_socket.data()))
+        return false;
     auto *dispatcher
         = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance(thread()));
     const int fd = int(m_socket->socketDescriptor());
-    if (!dispatcher || fd < 0 || !dispatcher->divertReads(fd, this, [this] { readStreamedBody(); }))
-        return;
+    if (!dispatcher || fd < 0 || !dispatcher->divertReads(fd, this, std::move(onReadable)))
+        return false;
     m_dispatcher = dispatcher;
     m_divertedFd = fd;
-    updateDivertedReads();
+    return true;
 }
 
 void ConnectionGuard::updateDivertedReads()
 {
-    if (m_dispatcher && m_divertedFd >= 0)
+    if (m_dispatcher && m_divertedFd >= 0 && !m_directRequests)
         m_dispatcher->setDivertedReadsEnabled(m_divertedFd, this,
                                               m_streamedBody && m_streamedBody->isReading());
 }
@@ -216,6 +223,7 @@ void ConnectionGuard::endDivertedReads()
         m_dispatcher->endDivertedReads(m_divertedFd, this);
     m_dispatcher.clear();
     m_divertedFd = -1;
+    m_directRequests = false;
 }
 
 void ConnectionGuard::socket_disconnected()

@@ -108,6 +108,10 @@ void ServiceMetrics::renderHardening(QByteArray &out) const
            "guard itself instead of QtHttpServer.");
     sample(out, "ssebuf_http_fast_path_requests_total",
            connections ? connections->fastRequests() : 0);
+    family(out, "ssebuf_http_direct_reads_total", "counter",
+           "Reads of a keep-alive connection's hot requests that the connection guard took "
+           "straight off the socket, without Qt's socket buffer.");
+    sample(out, "ssebuf_http_direct_reads_total", connections ? connections->directReads() : 0);
     family(out, "ssebuf_producer_append_retries_total", "counter",
            "Appends of a built-in producer's event that the store refused and that were retried.");
     sample(out, "ssebuf_producer_append_retries_total", m_appendRetries);
