@@ -15,6 +15,7 @@ private Q_SLOTS:
     void headerTooLargeIs431();
     void slowHeadIs408();
     void idleConnectionIsClosed();
+    void activityPostponesTheIdleClose();
     void requestInfo_data();
     void requestInfo();
     void pipelinedRequestsAreQueuedInOrder();
@@ -82,6 +83,30 @@ void tst_ConnectionGuard::idleConnectionIsClosed()
     new ConnectionGuard(pair.server, limits());
     QSignalSpy disconnected(&pair.client, &QTcpSocket::disconnected);
     QVERIFY(disconnected.wait(5000));
+    QCOMPARE(pair.client.readAll(), QByteArray());
+}
+
+void tst_ConnectionGuard::activityPostponesTheIdleClose()
+{
+    // The idle timeout counts from the last read: a connection that sends something (here
+    // the empty lines allowed between requests) every 200 ms outlives a 1 s timeout, and is
+    // closed about 1 s after it stops.
+    HttpLimits idle = limits();
+    idle.idleTimeoutMs = 1000;
+    LoopbackPair pair;
+    QVERIFY(pair.open());
+    new ConnectionGuard(pair.server, idle);
+    QSignalSpy disconnected(&pair.client, &QTcpSocket::disconnected);
+    QElapsedTimer sinceLastWrite;
+    for (int i = 0; i < 8; ++i) {
+        pair.client.write("\r\n");
+        QVERIFY(pair.client.waitForBytesWritten(5000));
+        sinceLastWrite.start();
+        QVERIFY(!disconnected.wait(200)); // the pace of the writes, not a synchronisation
+    }
+    QVERIFY(disconnected.wait(5000));
+    // A coarse timer may fire up to 5 % early.
+    QVERIFY2(sinceLastWrite.elapsed() >= 900, QByteArray::number(sinceLastWrite.elapsed()));
     QCOMPARE(pair.client.readAll(), QByteArray());
 }
 
