@@ -48,7 +48,8 @@ public:
     void setHttpServer(QObject *server) { m_server = server; }
     // Corked while a read that brings several complete requests (a burst) is handled.
     void setWriteCoalescer(WriteCoalescer *coalescer) { m_coalescer = coalescer; }
-    // Counts the reads taken straight off the descriptor (ssebuf_http_direct_reads_total).
+    // Counts the requests the guard takes (ssebuf_http_fast_path_requests_total) and the reads
+    // taken straight off the descriptor (ssebuf_http_direct_reads_total).
     void setConnectionCounter(ConnectionCounter *counter) { m_counter = counter; }
     // Called when a handler takes the connection over for an event stream: the server no
     // longer reads it and the guard discards input (up to maxStreamInputBytes).

@@ -34,7 +34,8 @@ bool FastRequestPath::accept(const ParsedRequest &parsed, Request *request) cons
         return false;
     for (const auto &header : parsed.headers) {
         // A streamed body (NDJSON) is taken over by the guard as it arrives.
-        if (header.first.compare("content-type", Qt::CaseInsensitive) == 0
+        if (header.first.size() == 12
+            && header.first.compare("content-type", Qt::CaseInsensitive) == 0
             && StreamedRequestBody::isStreamedMediaType(header.second))
             return false;
     }
@@ -131,6 +132,8 @@ bool ConnectionGuard::dispatchFastRequests()
     const QPointer<ConnectionGuard> self(this);
     const QPointer<QTcpSocket> socket(m_socket);
     for (FastRequestPath::Request &request : requests) {
+        if (m_counter)
+            m_counter->recordFastRequest();
         m_fastHandler(std::move(request.request), socket, request.closeAfterResponse);
         if (!self || !socket || m_state != State::Head)
             return false;

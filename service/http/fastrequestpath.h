@@ -32,7 +32,7 @@ public:
     };
     // Gets each taken request, in order (the front end dispatches it like one from QtHttpServer).
     using Handler
-        = std::function<void(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse)>;
+        = std::function<void(HttpRequest &&request, QTcpSocket *socket, bool closeAfterResponse)>;
 
     explicit FastRequestPath(const HttpLimits &limits);
 

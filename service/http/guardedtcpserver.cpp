@@ -116,13 +116,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     guard->setConnectionCounter(m_counter);
     guard->setStreamedRequestHandler(m_streamedHandler);
     if (m_fastHandler)
-        guard->setFastRequestHandler(
-            [counter = QPointer<ConnectionCounter>(m_counter), handler = m_fastHandler](
-                HttpRequest request, QTcpSocket *socket, bool closeAfterResponse) {
-                if (counter)
-                    counter->recordFastRequest();
-                handler(std::move(request), socket, closeAfterResponse);
-            });
+        guard->setFastRequestHandler(m_fastHandler);
     connect(guard, &ConnectionGuard::requestRejected, this, &GuardedTcpServer::requestRejected);
     addPendingConnection(socket);
     // QtHttpServer connects its readyRead slot when it takes the socket (in this call or

@@ -2,17 +2,24 @@
 
 #include <QUrlQuery>
 
+#include <cstring>
+
 #include <http_parser.h>
 
 namespace ssebuf {
 
 namespace {
 
-// Appends a piece of a header name or value; a whole piece that is a common name or value,
-// as clients send it, becomes a shared literal instead of an allocation (every hot request
-// carries a Host, a Content-Type and a Content-Length).
-void appendPiece(QByteArray &to, const char *at, qsizetype length)
+// Appends a piece of a header name or value; a whole piece that is the same as the one in
+// that place of the connection's previous request (a producer sends the same headers every
+// time), or a common name or value as clients send it, is shared instead of allocated.
+void appendPiece(QByteArray &to, const char *at, qsizetype length, const QByteArray *previous)
 {
+    if (to.isEmpty() && previous && previous->size() == length
+        && std::memcmp(previous->constData(), at, size_t(length)) == 0) {
+        to = *previous;
+        return;
+    }
     static const QByteArray common[] = {
         QByteArrayLiteral("Host"),
         QByteArrayLiteral("host"),
@@ -67,6 +74,13 @@ struct HttpRequestParser::State
     qint64 maxHeadBytes = 0;
     qint64 maxBodyBytes = 0;
     bool inValue = false; // the last header callback was a value
+    HttpHeaders previousHeaders; // of the last complete request (see appendPiece())
+    // The previous request's header in the place of the one being parsed, if any.
+    const QPair<QByteArray, QByteArray> *previousHeader() const
+    {
+        const qsizetype index = request->headers.size() - 1;
+        return index < previousHeaders.size() ? &previousHeaders.at(index) : nullptr;
+    }
     bool headComplete = false;
     bool complete = false;
 
@@ -97,7 +111,9 @@ int HttpRequestParser::State::onHeaderField(http_parser *parser, const char *at,
     if (state->inValue || state->request->headers.isEmpty())
         state->request->headers.append(QPair<QByteArray, QByteArray>());
     state->inValue = false;
-    appendPiece(state->request->headers.last().first, at, qsizetype(length));
+    const auto *previous = state->previousHeader();
+    appendPiece(state->request->headers.last().first, at, qsizetype(length),
+                previous ? &previous->first : nullptr);
     return state->headBytes(at, length);
 }
 
@@ -105,7 +121,9 @@ int HttpRequestParser::State::onHeaderValue(http_parser *parser, const char *at,
 {
     auto *state = of(parser);
     state->inValue = true;
-    appendPiece(state->request->headers.last().second, at, qsizetype(length));
+    const auto *previous = state->previousHeader();
+    appendPiece(state->request->headers.last().second, at, qsizetype(length),
+                previous ? &previous->second : nullptr);
     return state->headBytes(at, length);
 }
 
@@ -201,6 +219,7 @@ HttpRequestParser::Result HttpRequestParser::parse(QByteArrayView bytes, ParsedR
     const auto error = http_errno(state.parser.http_errno);
     if (state.complete && (error == HPE_OK || error == HPE_PAUSED)) {
         request->totalBytes = qsizetype(parsed);
+        state.previousHeaders = request->headers; // shared, not copied
         return Result::Complete;
     }
     if (error != HPE_OK || parsed != size)

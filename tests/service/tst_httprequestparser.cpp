@@ -35,6 +35,7 @@ class tst_HttpRequestParser : public QObject
 private Q_SLOTS:
     void completeRequest();
     void headerValuesAreTrimmed();
+    void headersOfThePreviousRequestAreShared();
     void headBytes_data();
     void headBytes();
     void incompleteAtEveryCut();
@@ -85,6 +86,34 @@ void tst_HttpRequestParser::headerValuesAreTrimmed()
     QCOMPARE(request.headers.at(0).second, QByteArray("Bearer t"));
     QCOMPARE(request.headers.at(1).first, QByteArray("X-Empty"));
     QCOMPARE(request.headers.at(1).second, QByteArray());
+}
+
+void tst_HttpRequestParser::headersOfThePreviousRequestAreShared()
+{
+    // A header the same as in that place of the previous request shares its bytes (no
+    // allocation); one that differs, or sits elsewhere, has its own, right, value.
+    HttpRequestParser parser;
+    ParsedRequest first;
+    ParsedRequest second;
+    const QByteArray token = "Authorization: Bearer t0ken-t0ken\r\n";
+    QCOMPARE(parser.parse(publish("{}", token), &first, 1024, 2048),
+             HttpRequestParser::Result::Complete);
+    QCOMPARE(parser.parse(publish("{\"a\":1}", token + "X-Extra: 1\r\n"), &second, 1024, 2048),
+             HttpRequestParser::Result::Complete);
+    QCOMPARE(second.headers.size(), 5);
+    QCOMPARE(second.headers.at(2).second, QByteArray("Bearer t0ken-t0ken"));
+    QCOMPARE(second.headers.at(2).second.constData(), first.headers.at(2).second.constData());
+    QCOMPARE(second.headers.at(3).first, QByteArray("X-Extra"));
+    QCOMPARE(second.headers.at(3).second, QByteArray("1"));
+    QCOMPARE(second.headers.at(4).first, QByteArray("Content-Length"));
+    QCOMPARE(second.headers.at(4).second, QByteArray("7"));
+    QCOMPARE(first.headers.at(3).second, QByteArray("2"));
+    ParsedRequest third;
+    QCOMPARE(
+        parser.parse(publish("{}", "Authorization: Bearer other-token\r\n"), &third, 1024, 2048),
+        HttpRequestParser::Result::Complete);
+    QCOMPARE(third.headers.at(2).second, QByteArray("Bearer other-token"));
+    QCOMPARE(second.headers.at(2).second, QByteArray("Bearer t0ken-t0ken"));
 }
 
 void tst_HttpRequestParser::headBytes_data()
