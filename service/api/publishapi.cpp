@@ -158,12 +158,17 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
     if (!allowed(exchange))
         return;
     const HttpRequest &request = exchange.request();
-    const QByteArray mime = request.header("content-type").split(';').value(0).trimmed().toLower();
-    if (mime == "application/x-ndjson") {
+    // The media type before any parameter, compared without copies (this runs per publish).
+    const QByteArray contentType = request.header("content-type");
+    QByteArrayView mime(contentType);
+    if (const qsizetype semicolon = mime.indexOf(';'); semicolon >= 0)
+        mime = mime.first(semicolon);
+    mime = mime.trimmed();
+    if (mime.compare("application/x-ndjson", Qt::CaseInsensitive) == 0) {
         publishStream(exchange, sessionId);
         return;
     }
-    if (mime != "application/json") {
+    if (mime.compare("application/json", Qt::CaseInsensitive) != 0) {
         exchange.respond(
             HttpResponse::error(415, QStringLiteral("unsupported_media_type"),
                                 QStringLiteral("Content-Type must be application/json")));

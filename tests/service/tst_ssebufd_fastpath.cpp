@@ -55,6 +55,8 @@ private Q_SLOTS:
     void connectionClose();
     void auth();
     void badJsonAnswersAsBefore();
+    void mediaTypes_data();
+    void mediaTypes();
     void accessLogAndTrustedProxy();
     void streamHeadAndRetryInOneSend();
 
@@ -286,6 +288,42 @@ void tst_SsebufdFastPath::badJsonAnswersAsBefore()
     QCOMPARE(fast.received, general.received);
     QCOMPARE(QJsonDocument::fromJson(fast.lastBody()).object().value("error").toString(),
              QStringLiteral("invalid_json"));
+}
+
+void tst_SsebufdFastPath::mediaTypes_data()
+{
+    QTest::addColumn<QByteArray>("contentType");
+    QTest::addColumn<int>("status");
+    QTest::newRow("plain") << QByteArray("application/json") << 201;
+    QTest::newRow("case and parameter") << QByteArray("Application/JSON; charset=utf-8") << 201;
+    QTest::newRow("space before the parameter")
+        << QByteArray("application/json ;charset=utf-8") << 201;
+    QTest::newRow("text/plain") << QByteArray("text/plain") << 415;
+    QTest::newRow("longer name") << QByteArray("application/jsonx") << 415;
+    QTest::newRow("json-seq") << QByteArray("application/json-seq") << 415;
+}
+
+void tst_SsebufdFastPath::mediaTypes()
+{
+    // The media type before any parameter, in any case: application/json publishes, another
+    // is 415 (application/x-ndjson is the streaming publish: tst_ssebufd_ndjson).
+    QFETCH(QByteArray, contentType);
+    QFETCH(int, status);
+    const QString id = startSession(m_http, m_service);
+    QVERIFY(!id.isEmpty());
+    const QByteArray body = eventBody(1);
+    const QByteArray wire = "POST /api/sessions/" + id.toUtf8()
+        + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + contentType
+        + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+    const RawExchange exchange = rawExchange(m_service, wire, hasCompleteResponse);
+    QCOMPARE(exchange.status(), status);
+    const QJsonObject answer = QJsonDocument::fromJson(exchange.lastBody()).object();
+    if (status == 201)
+        QCOMPARE(answer.value("seq").toInteger(), 1);
+    else
+        QCOMPARE(answer.value("error").toString(), QStringLiteral("unsupported_media_type"));
+    QCOMPARE(storedSeqs(m_http, m_service, id),
+             status == 201 ? QList<qint64> {1} : QList<qint64> {});
 }
 
 void tst_SsebufdFastPath::accessLogAndTrustedProxy()
