@@ -39,8 +39,7 @@ bool FastRequestPath::accept(const ParsedRequest &parsed, Request *request) cons
             && StreamedRequestBody::isStreamedMediaType(header.second))
             return false;
     }
-    HttpRequest &out = request->request;
-    out = HttpRequest();
+    HttpRequest &out = request->request; // a new one
     if (!HttpRequestParser::setPlainTarget(parsed.target, &out))
         return false;
     out.method = parsed.method;
@@ -66,10 +65,11 @@ qsizetype FastRequestPath::take(QByteArrayView bytes, std::vector<Request> *requ
         }
         ++seen;
         if (taking) {
-            Request request;
-            taking = accept(m_parsed, &request);
+            requests->emplace_back(); // built in place
+            taking = accept(m_parsed, &requests->back());
+            if (!taking)
+                requests->pop_back();
             if (taking) {
-                requests->push_back(std::move(request));
                 taken = at + m_parsed.totalBytes;
                 // Whatever follows a closing request is never answered: the general way.
                 taking = !requests->back().closeAfterResponse;

@@ -101,7 +101,10 @@ struct HttpRequestParser::State
 int HttpRequestParser::State::onUrl(http_parser *parser, const char *at, size_t length)
 {
     auto *state = of(parser);
-    state->request->target.append(at, qsizetype(length));
+    // One view: the target's pieces lie one after the other in the bytes of this parse.
+    QByteArrayView &target = state->request->target;
+    target = target.isNull() ? QByteArrayView(at, qsizetype(length))
+                             : QByteArrayView(target.data(), at + length - target.data());
     return state->headBytes(at, length);
 }
 

@@ -15,7 +15,9 @@ namespace ssebuf {
 struct ParsedRequest
 {
     QByteArray method; // "POST"
-    QByteArray target; // the request target as sent ("/api/sessions/x/events?a=b")
+    // The request target as sent ("/api/sessions/x/events?a=b"): a view into the bytes given
+    // to parse(), valid while they are.
+    QByteArrayView target;
     HttpHeaders headers; // as sent, in order
     QByteArray body; // decoded (chunked framing removed)
     qsizetype headBytes = 0; // request line and headers, with the blank line
