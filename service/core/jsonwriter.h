@@ -15,8 +15,11 @@ class JsonWriter
 public:
     JsonWriter();
     // Bytes written before the object (e.g. an SSE frame's "id: n\ndata: "): finish() returns
-    // them followed by the object, objectStart() is where the object begins.
-    explicit JsonWriter(QByteArrayView prefix);
+    // them followed by the object, objectStart() is where the object begins. expectedSize is
+    // what finish() is expected to return in all: the buffer is allocated once at exactly that
+    // size (a good guess spares the growth and the caller's squeeze; a wrong one costs only a
+    // reallocation).
+    explicit JsonWriter(QByteArrayView prefix, qsizetype expectedSize = 0);
 
     void field(const char *name, const QString &value);
     // A value known to need no escaping (ASCII letters, digits, '-', ':', '.'), written as is.
@@ -26,7 +29,8 @@ public:
     void field(const char *name, qint64 value);
     void field(const char *name, bool value);
     void field(const char *name, const QJsonValue &value);
-    QByteArray finish();
+    // The closing brace, then suffix (e.g. the frame's "\n\n"): the bytes written, exactly.
+    QByteArray finish(QByteArrayView suffix = {});
     qsizetype objectStart() const { return m_start; }
 
     static void appendString(QByteArray &out, const QString &value);
