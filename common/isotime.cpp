@@ -1,6 +1,27 @@
 #include "isotime.h"
 
+#include <cstring>
+
 namespace ssebuf {
+
+namespace {
+
+// "00", "01", ... "99" back to back.
+struct TwoDigits
+{
+    char text[200];
+    constexpr TwoDigits()
+        : text()
+    {
+        for (int i = 0; i < 100; ++i) {
+            text[2 * i] = char('0' + i / 10);
+            text[2 * i + 1] = char('0' + i % 10);
+        }
+    }
+};
+constexpr TwoDigits twoDigits;
+
+} // namespace
 
 QString isoUtc(const QDateTime &time)
 {
@@ -41,24 +62,25 @@ bool isoUtcFromMs(qint64 msSinceEpoch, char *text)
     if (year < 0 || year > 9999)
         return false;
     const int timeOfDay = int(msOfDay);
-    // YYYY-MM-DDTHH:MM:SS.mmmZ, digits written directly (snprintf was 4,000 instructions).
-    auto digits = [text](int at, int value, int count) {
-        for (int i = count - 1; i >= 0; --i, value /= 10)
-            text[at + i] = char('0' + value % 10);
-    };
-    digits(0, int(year), 4);
+    // YYYY-MM-DDTHH:MM:SS.mmmZ, two digits at a time from a table (a division by ten per
+    // digit was half of the function; snprintf was 4,000 instructions).
+    auto pair
+        = [text](int at, int value) { std::memcpy(text + at, twoDigits.text + 2 * value, 2); };
+    pair(0, int(year / 100));
+    pair(2, int(year % 100));
     text[4] = '-';
-    digits(5, month, 2);
+    pair(5, month);
     text[7] = '-';
-    digits(8, day, 2);
+    pair(8, day);
     text[10] = 'T';
-    digits(11, timeOfDay / 3600000, 2);
+    pair(11, timeOfDay / 3600000);
     text[13] = ':';
-    digits(14, timeOfDay / 60000 % 60, 2);
+    pair(14, timeOfDay / 60000 % 60);
     text[16] = ':';
-    digits(17, timeOfDay / 1000 % 60, 2);
+    pair(17, timeOfDay / 1000 % 60);
     text[19] = '.';
-    digits(20, timeOfDay % 1000, 3);
+    text[20] = char('0' + timeOfDay % 1000 / 100);
+    pair(21, timeOfDay % 100);
     text[23] = 'Z';
     return true;
 }

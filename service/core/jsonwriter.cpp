@@ -126,21 +126,23 @@ void JsonWriter::appendNumber(QByteArray &out, qint64 value)
     appendRaw(out, text + sizeof text - length, length);
 }
 
-void JsonWriter::key(const char *name)
+void JsonWriter::key(QByteArrayView name)
 {
-    const size_t length = std::strlen(name);
-    char *p = grow(qsizetype(length) + (m_first ? 3 : 4));
+    // A view: the length of a literal name is known where it is written (strlen() here was
+    // a call per field).
+    const size_t length = size_t(name.size());
+    char *p = grow(name.size() + (m_first ? 3 : 4));
     if (!m_first)
         *p++ = ',';
     m_first = false;
     *p++ = '"';
-    std::memcpy(p, name, length);
+    std::memcpy(p, name.data(), length);
     p += length;
     *p++ = '"';
     *p = ':';
 }
 
-void JsonWriter::plainStringField(const char *name, QByteArrayView value)
+void JsonWriter::plainStringField(QByteArrayView name, QByteArrayView value)
 {
     key(name);
     char *p = grow(value.size() + 2);
@@ -149,13 +151,13 @@ void JsonWriter::plainStringField(const char *name, QByteArrayView value)
     p[value.size()] = '"';
 }
 
-void JsonWriter::rawField(const char *name, QByteArrayView json)
+void JsonWriter::rawField(QByteArrayView name, QByteArrayView json)
 {
     key(name);
     write(json.data(), json.size());
 }
 
-void JsonWriter::field(const char *name, const QString &value)
+void JsonWriter::field(QByteArrayView name, const QString &value)
 {
     key(name);
     // One pass for the common string (printable ASCII, nothing to escape); anything else
@@ -177,7 +179,7 @@ void JsonWriter::field(const char *name, const QString &value)
         appendGeneral([&value](QByteArray &out) { appendString(out, value); });
 }
 
-void JsonWriter::field(const char *name, qint64 value)
+void JsonWriter::field(QByteArrayView name, qint64 value)
 {
     key(name);
     char text[24];
@@ -185,7 +187,7 @@ void JsonWriter::field(const char *name, qint64 value)
     write(text + sizeof text - length, length);
 }
 
-void JsonWriter::field(const char *name, bool value)
+void JsonWriter::field(QByteArrayView name, bool value)
 {
     key(name);
     if (value)
@@ -194,7 +196,7 @@ void JsonWriter::field(const char *name, bool value)
         write("false", 5);
 }
 
-void JsonWriter::field(const char *name, const QJsonValue &value)
+void JsonWriter::field(QByteArrayView name, const QJsonValue &value)
 {
     key(name);
     appendGeneral([&value](QByteArray &out) { appendValue(out, value); });

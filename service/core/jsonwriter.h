@@ -21,14 +21,14 @@ public:
     // reallocation).
     explicit JsonWriter(QByteArrayView prefix, qsizetype expectedSize = 0);
 
-    void field(const char *name, const QString &value);
+    void field(QByteArrayView name, const QString &value);
     // A value known to need no escaping (ASCII letters, digits, '-', ':', '.'), written as is.
-    void plainStringField(const char *name, QByteArrayView value);
+    void plainStringField(QByteArrayView name, QByteArrayView value);
     // A value that is JSON already (e.g. a string quoted and escaped once), written as is.
-    void rawField(const char *name, QByteArrayView json);
-    void field(const char *name, qint64 value);
-    void field(const char *name, bool value);
-    void field(const char *name, const QJsonValue &value);
+    void rawField(QByteArrayView name, QByteArrayView json);
+    void field(QByteArrayView name, qint64 value);
+    void field(QByteArrayView name, bool value);
+    void field(QByteArrayView name, const QJsonValue &value);
     // The closing brace, then suffix (e.g. the frame's "\n\n"): the bytes written, exactly.
     QByteArray finish(QByteArrayView suffix = {});
     qsizetype objectStart() const { return m_start; }
@@ -43,7 +43,7 @@ public:
     static qsizetype formatNumber(char (&text)[24], qint64 value);
 
 private:
-    void key(const char *name);
+    void key(QByteArrayView name);
     // n more bytes at the write position: m_out is kept as large as its capacity and only
     // m_size is advanced (a QByteArray::resize() per piece cost more than the copy).
     char *grow(qsizetype n);

@@ -12,7 +12,8 @@ namespace ssebuf {
 
 namespace {
 
-const char *stateText(SessionState state)
+// Views of literals: their lengths are known here.
+QByteArrayView stateText(SessionState state)
 {
     switch (state) {
     case SessionState::Running:
@@ -35,14 +36,14 @@ qsizetype digitCount(qint64 value)
 // (the common event): the writer's buffer is allocated at that size once, and needs neither
 // growth nor squeeze. Any other event is larger, and costs a reallocation or two.
 qsizetype expectedFrameSize(qsizetype prefixLength, QByteArrayView sessionIdJson, qint64 seq,
-                            const char *status, const EventDraft &draft)
+                            QByteArrayView status, const EventDraft &draft)
 {
     // The keys, quotes, colons, commas and braces of the fields always there, and "\n\n".
     constexpr qsizetype fixed = sizeof(R"({"session_id":,"seq":,"type":"","status":"",)"
                                        R"("message":"","timestamp":""})")
         - 1 + 2;
     qsizetype size = prefixLength + fixed + sessionIdJson.size() + digitCount(seq)
-        + draft.type.size() + qsizetype(std::strlen(status)) + draft.message.size() + 24;
+        + draft.type.size() + status.size() + draft.message.size() + 24;
     if (!draft.stage.isEmpty())
         size += qsizetype(sizeof(R"(,"stage":"")") - 1) + draft.stage.size();
     if (draft.progress >= 0)
@@ -84,7 +85,7 @@ std::shared_ptr<const StoredEvent> StoredEvent::makeWithSessionJson(QByteArrayVi
     }
     std::memcpy(prefix + prefixLength, "\ndata: ", 7);
     prefixLength += 7;
-    const char *status = stateText(draft.status);
+    const QByteArrayView status = stateText(draft.status);
     JsonWriter json(QByteArrayView(prefix, prefixLength),
                     expectedFrameSize(prefixLength, sessionIdJson, seq, status, draft));
     json.rawField("session_id", sessionIdJson);
