@@ -24,8 +24,10 @@ JsonWriter::JsonWriter(QByteArrayView prefix, qsizetype expectedSize)
     : m_out(expectedSize >= prefix.size() + 2 ? expectedSize : prefix.size() + 256,
             Qt::Uninitialized)
 {
-    write(prefix.data(), prefix.size());
-    write("{", 1);
+    char *p = grow(prefix.size() + 1);
+    if (!prefix.isEmpty())
+        std::memcpy(p, prefix.data(), size_t(prefix.size()));
+    p[prefix.size()] = '{';
     m_start = prefix.size();
 }
 
@@ -126,12 +128,12 @@ void JsonWriter::appendNumber(QByteArray &out, qint64 value)
     appendRaw(out, text + sizeof text - length, length);
 }
 
-void JsonWriter::key(QByteArrayView name)
+char *JsonWriter::key(QByteArrayView name, qsizetype valueSize)
 {
     // A view: the length of a literal name is known where it is written (strlen() here was
     // a call per field).
     const size_t length = size_t(name.size());
-    char *p = grow(name.size() + (m_first ? 3 : 4));
+    char *p = grow(name.size() + (m_first ? 3 : 4) + valueSize);
     if (!m_first)
         *p++ = ',';
     m_first = false;
@@ -139,13 +141,13 @@ void JsonWriter::key(QByteArrayView name)
     std::memcpy(p, name.data(), length);
     p += length;
     *p++ = '"';
-    *p = ':';
+    *p++ = ':';
+    return p;
 }
 
 void JsonWriter::plainStringField(QByteArrayView name, QByteArrayView value)
 {
-    key(name);
-    char *p = grow(value.size() + 2);
+    char *p = key(name, value.size() + 2);
     *p++ = '"';
     std::memcpy(p, value.data(), size_t(value.size()));
     p[value.size()] = '"';
@@ -153,19 +155,19 @@ void JsonWriter::plainStringField(QByteArrayView name, QByteArrayView value)
 
 void JsonWriter::rawField(QByteArrayView name, QByteArrayView json)
 {
-    key(name);
-    write(json.data(), json.size());
+    char *p = key(name, json.size());
+    if (!json.isEmpty())
+        std::memcpy(p, json.data(), size_t(json.size()));
 }
 
 void JsonWriter::field(QByteArrayView name, const QString &value)
 {
-    key(name);
     // One pass for the common string (printable ASCII, nothing to escape); anything else
     // is written again from the mark by the escaping paths.
     const qsizetype size = value.size();
-    const qsizetype mark = m_size;
     const char16_t *data = reinterpret_cast<const char16_t *>(value.constData());
-    char *p = grow(size + 2);
+    char *p = key(name, size + 2);
+    const qsizetype mark = m_size - (size + 2);
     *p++ = '"';
     if (copyPlainAscii(p, data, size) == size) {
         p[size] = '"';
@@ -181,31 +183,29 @@ void JsonWriter::field(QByteArrayView name, const QString &value)
 
 void JsonWriter::field(QByteArrayView name, qint64 value)
 {
-    key(name);
     char text[24];
     const qsizetype length = formatNumber(text, value);
-    write(text + sizeof text - length, length);
+    std::memcpy(key(name, length), text + sizeof text - length, size_t(length));
 }
 
 void JsonWriter::field(QByteArrayView name, bool value)
 {
-    key(name);
-    if (value)
-        write("true", 4);
-    else
-        write("false", 5);
+    const QByteArrayView text = value ? QByteArrayView("true") : QByteArrayView("false");
+    std::memcpy(key(name, text.size()), text.data(), size_t(text.size()));
 }
 
 void JsonWriter::field(QByteArrayView name, const QJsonValue &value)
 {
-    key(name);
+    key(name, 0);
     appendGeneral([&value](QByteArray &out) { appendValue(out, value); });
 }
 
 QByteArray JsonWriter::finish(QByteArrayView suffix)
 {
-    write("}", 1);
-    write(suffix.data(), suffix.size());
+    char *p = grow(suffix.size() + 1);
+    *p = '}';
+    if (!suffix.isEmpty())
+        std::memcpy(p + 1, suffix.data(), size_t(suffix.size()));
     m_out.resize(m_size); // shrinks in place
     // Moved out: a copy would share the buffer, and the caller's first change would copy it.
     return std::move(m_out);

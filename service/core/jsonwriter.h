@@ -43,7 +43,9 @@ public:
     static qsizetype formatNumber(char (&text)[24], qint64 value);
 
 private:
-    void key(QByteArrayView name);
+    // Writes the key (with the comma before it, but for the first) and makes room for
+    // valueSize bytes of value after it: returns where they go.
+    char *key(QByteArrayView name, qsizetype valueSize);
     // n more bytes at the write position: m_out is kept as large as its capacity and only
     // m_size is advanced (a QByteArray::resize() per piece cost more than the copy).
     char *grow(qsizetype n);
