@@ -149,7 +149,8 @@ void JsonWriter::plainStringField(QByteArrayView name, QByteArrayView value)
 {
     char *p = key(name, value.size() + 2);
     *p++ = '"';
-    std::memcpy(p, value.data(), size_t(value.size()));
+    if (!value.isEmpty()) // an empty view's data() may be null, which memcpy may not take
+        std::memcpy(p, value.data(), size_t(value.size()));
     p[value.size()] = '"';
 }
 

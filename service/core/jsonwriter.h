@@ -30,6 +30,7 @@ public:
     void field(QByteArrayView name, bool value);
     void field(QByteArrayView name, const QJsonValue &value);
     // The closing brace, then suffix (e.g. the frame's "\n\n"): the bytes written, exactly.
+    // Once: the buffer is handed over.
     QByteArray finish(QByteArrayView suffix = {});
     qsizetype objectStart() const { return m_start; }
 

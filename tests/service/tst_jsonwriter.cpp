@@ -129,6 +129,20 @@ void tst_JsonWriter::expectedSizeAndSuffix()
         if (size == expected.size())
             QCOMPARE(frame.capacity(), frame.size()); // allocated once, exactly
     }
+    // Every kind of field, in a buffer that has to grow at each of them.
+    for (const qsizetype size : {qsizetype(2), qsizetype(20), qsizetype(40)}) {
+        JsonWriter writer("", size);
+        writer.plainStringField("e", "");
+        writer.rawField("r", "[1]");
+        writer.field("f", false);
+        writer.field("t", true);
+        writer.field("s", QStringLiteral("x\"y\u00e9"));
+        writer.field("o", QJsonValue(QJsonObject {{QStringLiteral("k"), 1}}));
+        writer.field("n", qint64(-3));
+        QCOMPARE(writer.finish(),
+                 QByteArray("{\"e\":\"\",\"r\":[1],\"f\":false,\"t\":true,"
+                            "\"s\":\"x\\\"y\xc3\xa9\",\"o\":{\"k\":1},\"n\":-3}"));
+    }
 }
 
 void tst_JsonWriter::numbersAndKeys()
