@@ -35,14 +35,14 @@ qsizetype digitCount(qint64 value)
 // The frame's size when every string is ASCII with nothing to escape and there is no data
 // (the common event): the writer's buffer is allocated at that size once, and needs neither
 // growth nor squeeze. Any other event is larger, and costs a reallocation or two.
-qsizetype expectedFrameSize(qsizetype prefixLength, QByteArrayView sessionIdJson, qint64 seq,
-                            QByteArrayView status, const EventDraft &draft)
+qsizetype expectedFrameSize(qsizetype prefixLength, QByteArrayView sessionIdJson,
+                            QByteArrayView seqText, QByteArrayView status, const EventDraft &draft)
 {
     // The keys, quotes, colons, commas and braces of the fields always there, and "\n\n".
     constexpr qsizetype fixed = sizeof(R"({"session_id":,"seq":,"type":"","status":"",)"
                                        R"("message":"","timestamp":""})")
         - 1 + 2;
-    qsizetype size = prefixLength + fixed + sessionIdJson.size() + digitCount(seq)
+    qsizetype size = prefixLength + fixed + sessionIdJson.size() + seqText.size()
         + draft.type.size() + status.size() + draft.message.size() + 24;
     if (!draft.stage.isEmpty())
         size += qsizetype(sizeof(R"(,"stage":"")") - 1) + draft.stage.size();
@@ -74,22 +74,22 @@ std::shared_ptr<const StoredEvent> StoredEvent::makeWithSessionJson(QByteArrayVi
 {
     // The SSE frame is written around the JSON in one buffer: "id: <seq>\ndata: " first, the
     // object, then "\n\n". The JSON is then one exact copy out of it.
+    // The digits of seq are formatted once: the frame's id and the JSON's seq.
+    char digits[24];
+    const qsizetype seqLength = JsonWriter::formatNumber(digits, seq);
+    const QByteArrayView seqText(digits + sizeof digits - seqLength, seqLength);
     char prefix[48];
     std::memcpy(prefix, "id: ", 4);
     qsizetype prefixLength = 4;
-    {
-        char digits[24];
-        const qsizetype length = JsonWriter::formatNumber(digits, seq);
-        std::memcpy(prefix + prefixLength, digits + sizeof digits - length, size_t(length));
-        prefixLength += length;
-    }
+    std::memcpy(prefix + prefixLength, seqText.data(), size_t(seqText.size()));
+    prefixLength += seqText.size();
     std::memcpy(prefix + prefixLength, "\ndata: ", 7);
     prefixLength += 7;
     const QByteArrayView status = stateText(draft.status);
     JsonWriter json(QByteArrayView(prefix, prefixLength),
-                    expectedFrameSize(prefixLength, sessionIdJson, seq, status, draft));
+                    expectedFrameSize(prefixLength, sessionIdJson, seqText, status, draft));
     json.rawField("session_id", sessionIdJson);
-    json.field("seq", seq);
+    json.rawField("seq", seqText); // a JSON number as it is
     json.field("type", draft.type);
     json.plainStringField("status", status);
     json.field("message", draft.message);
