@@ -70,7 +70,8 @@ std::shared_ptr<const StoredEvent> StoredEvent::make(const QString &sessionId, q
 
 std::shared_ptr<const StoredEvent> StoredEvent::makeWithSessionJson(QByteArrayView sessionIdJson,
                                                                     qint64 seq, qint64 timestampMs,
-                                                                    const EventDraft &draft)
+                                                                    const EventDraft &draft,
+                                                                    IsoUtcWriter *timestamps)
 {
     // The SSE frame is written around the JSON in one buffer: "id: <seq>\ndata: " first, the
     // object, then "\n\n". The JSON is then one exact copy out of it.
@@ -94,7 +95,8 @@ std::shared_ptr<const StoredEvent> StoredEvent::makeWithSessionJson(QByteArrayVi
     json.plainStringField("status", status);
     json.field("message", draft.message);
     char timestamp[24];
-    if (isoUtcFromMs(timestampMs, timestamp))
+    if (timestamps ? timestamps->write(timestampMs, timestamp)
+                   : isoUtcFromMs(timestampMs, timestamp))
         json.plainStringField("timestamp", QByteArrayView(timestamp, 24));
     else
         json.field("timestamp", isoUtcFromMs(timestampMs));

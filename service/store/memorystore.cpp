@@ -189,9 +189,9 @@ void MemoryStore::appendBatch(const QString &sessionId, const BatchAppend &batch
     QList<EventPtr> events;
     events.reserve(fresh.size());
     for (int n = 0; n < fresh.size(); ++n) {
-        EventPtr event = StoredEvent::makeWithSessionJson(session->sessionIdJson,
-                                                          session->buffer.lastSeq() + 1 + n, now,
-                                                          batch.items.at(fresh.at(n)).draft);
+        EventPtr event = StoredEvent::makeWithSessionJson(
+            session->sessionIdJson, session->buffer.lastSeq() + 1 + n, now,
+            batch.items.at(fresh.at(n)).draft, &m_timestamps);
         if (event->wire.size() > m_policy.maxBufferBytes) {
             BatchResult tooLarge;
             tooLarge.status = BatchStatus::TooLarge;
@@ -252,8 +252,8 @@ void MemoryStore::appendEvent(const QString &sessionId, const EventDraft &draft,
         return;
     }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    EventPtr event = StoredEvent::makeWithSessionJson(session->sessionIdJson,
-                                                      session->buffer.lastSeq() + 1, now, draft);
+    EventPtr event = StoredEvent::makeWithSessionJson(
+        session->sessionIdJson, session->buffer.lastSeq() + 1, now, draft, &m_timestamps);
     if (event->wire.size() > m_policy.maxBufferBytes) {
         done(AppendResult {AppendStatus::TooLarge, {}});
         return;

@@ -6,6 +6,7 @@
 #include <QTest>
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <limits>
 
@@ -22,6 +23,7 @@ private Q_SLOTS:
     void matchesGmtime();
     void matchesGmtimeEveryFewDays();
     void outsideYears0To9999();
+    void writerMatchesAcrossDays();
 };
 
 namespace {
@@ -147,6 +149,53 @@ void tst_IsoTime::outsideYears0To9999()
     // The QString form falls back to QDateTime there.
     QCOMPARE(isoUtcFromMs(year10000),
              QDateTime::fromMSecsSinceEpoch(year10000, Qt::UTC).toString(Qt::ISODateWithMs));
+}
+
+// IsoUtcWriter keeps the last day's date: the same text as isoUtcFromMs whatever order the
+// times come in (within a day, across midnight, back to an earlier day, out of range and
+// back).
+void tst_IsoTime::writerMatchesAcrossDays()
+{
+    const qint64 midnight = 1798761600000; // 2027-01-01T00:00:00.000Z
+    const QList<qint64> times = {
+        midnight - 1,
+        midnight,
+        midnight + 1,
+        midnight + 86399999,
+        midnight - 1,
+        midnight + 86400000,
+        951868799999, // 2000-02-29T23:59:59.999Z
+        951868800000,
+        year10000, // outside: false, and the date held stays
+        951868800001,
+        year0 - 1,
+        year0,
+        year10000 - 1,
+        -1,
+        0,
+        QDateTime::currentMSecsSinceEpoch(),
+    };
+    IsoUtcWriter writer;
+    for (const qint64 ms : times) {
+        char text[24];
+        std::memset(text, 'x', sizeof text);
+        const QByteArray got = writer.write(ms, text) ? QByteArray(text, 24) : "(none)";
+        QCOMPARE(got, fast(ms));
+        QCOMPARE(got, reference(ms));
+    }
+    // Every millisecond around one midnight, and a day of times a second apart.
+    for (qint64 ms = midnight - 1500; ms < midnight + 1500; ++ms) {
+        char text[24];
+        QVERIFY(writer.write(ms, text));
+        if (QByteArray(text, 24) != fast(ms))
+            QCOMPARE(QByteArray(text, 24), fast(ms));
+    }
+    for (qint64 ms = midnight + 7; ms < midnight + 86400000 + 7000; ms += 1000) {
+        char text[24];
+        QVERIFY(writer.write(ms, text));
+        if (QByteArray(text, 24) != fast(ms))
+            QCOMPARE(QByteArray(text, 24), fast(ms));
+    }
 }
 
 QTEST_APPLESS_MAIN(tst_IsoTime)

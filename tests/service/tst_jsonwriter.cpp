@@ -239,6 +239,14 @@ void tst_JsonWriter::storedEventMatchesReference()
     QCOMPARE(event->wire, SseEncoder::event(seq, expected));
     QCOMPARE(event->seq, seq);
     QCOMPARE(event->timestampMs, timestampMs);
+    // The memory store's way (the session id's JSON kept, the day's date kept): the same bytes.
+    IsoUtcWriter timestamps;
+    for (int round = 0; round < 2; ++round) {
+        const EventPtr kept = StoredEvent::makeWithSessionJson(
+            StoredEvent::sessionIdJson(sessionId), seq, timestampMs, *draft, &timestamps);
+        QCOMPARE(kept->json, event->json);
+        QCOMPARE(kept->wire, event->wire);
+    }
     const QJsonObject back = QJsonDocument::fromJson(event->json).object();
     QCOMPARE(back.value(QLatin1String("message")).toString(), draft->message);
 }
