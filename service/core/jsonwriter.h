@@ -15,18 +15,23 @@ class JsonWriter
 public:
     JsonWriter();
     // Bytes written before the object (e.g. an SSE frame's "id: n\ndata: "): finish() returns
-    // them followed by the object, objectStart() is where the object begins.
-    explicit JsonWriter(QByteArrayView prefix);
+    // them followed by the object, objectStart() is where the object begins. expectedSize is
+    // what finish() is expected to return in all: the buffer is allocated once at exactly that
+    // size (a good guess spares the growth and the caller's squeeze; a wrong one costs only a
+    // reallocation).
+    explicit JsonWriter(QByteArrayView prefix, qsizetype expectedSize = 0);
 
-    void field(const char *name, const QString &value);
+    void field(QByteArrayView name, const QString &value);
     // A value known to need no escaping (ASCII letters, digits, '-', ':', '.'), written as is.
-    void plainStringField(const char *name, QByteArrayView value);
+    void plainStringField(QByteArrayView name, QByteArrayView value);
     // A value that is JSON already (e.g. a string quoted and escaped once), written as is.
-    void rawField(const char *name, QByteArrayView json);
-    void field(const char *name, qint64 value);
-    void field(const char *name, bool value);
-    void field(const char *name, const QJsonValue &value);
-    QByteArray finish();
+    void rawField(QByteArrayView name, QByteArrayView json);
+    void field(QByteArrayView name, qint64 value);
+    void field(QByteArrayView name, bool value);
+    void field(QByteArrayView name, const QJsonValue &value);
+    // The closing brace, then suffix (e.g. the frame's "\n\n"): the bytes written, exactly.
+    // Once: the buffer is handed over.
+    QByteArray finish(QByteArrayView suffix = {});
     qsizetype objectStart() const { return m_start; }
 
     static void appendString(QByteArray &out, const QString &value);
@@ -39,7 +44,9 @@ public:
     static qsizetype formatNumber(char (&text)[24], qint64 value);
 
 private:
-    void key(const char *name);
+    // Writes the key (with the comma before it, but for the first) and makes room for
+    // valueSize bytes of value after it: returns where they go.
+    char *key(QByteArrayView name, qsizetype valueSize);
     // n more bytes at the write position: m_out is kept as large as its capacity and only
     // m_size is advanced (a QByteArray::resize() per piece cost more than the copy).
     char *grow(qsizetype n);

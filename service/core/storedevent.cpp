@@ -12,7 +12,8 @@ namespace ssebuf {
 
 namespace {
 
-const char *stateText(SessionState state)
+// Views of literals: their lengths are known here.
+QByteArrayView stateText(SessionState state)
 {
     switch (state) {
     case SessionState::Running:
@@ -23,6 +24,33 @@ const char *stateText(SessionState state)
         return "failed";
     }
     return "running";
+}
+
+qsizetype digitCount(qint64 value)
+{
+    char digits[24];
+    return JsonWriter::formatNumber(digits, value);
+}
+
+// The frame's size when every string is ASCII with nothing to escape and there is no data
+// (the common event): the writer's buffer is allocated at that size once, and needs neither
+// growth nor squeeze. Any other event is larger, and costs a reallocation or two.
+qsizetype expectedFrameSize(qsizetype prefixLength, QByteArrayView sessionIdJson,
+                            QByteArrayView seqText, QByteArrayView status, const EventDraft &draft)
+{
+    // The keys, quotes, colons, commas and braces of the fields always there, and "\n\n".
+    constexpr qsizetype fixed = sizeof(R"({"session_id":,"seq":,"type":"","status":"",)"
+                                       R"("message":"","timestamp":""})")
+        - 1 + 2;
+    qsizetype size = prefixLength + fixed + sessionIdJson.size() + seqText.size()
+        + draft.type.size() + status.size() + draft.message.size() + 24;
+    if (!draft.stage.isEmpty())
+        size += qsizetype(sizeof(R"(,"stage":"")") - 1) + draft.stage.size();
+    if (draft.progress >= 0)
+        size += qsizetype(sizeof(R"(,"progress":)") - 1) + digitCount(draft.progress);
+    if (draft.final)
+        size += qsizetype(sizeof(R"(,"final":true)") - 1);
+    return size;
 }
 
 } // namespace
@@ -42,29 +70,33 @@ std::shared_ptr<const StoredEvent> StoredEvent::make(const QString &sessionId, q
 
 std::shared_ptr<const StoredEvent> StoredEvent::makeWithSessionJson(QByteArrayView sessionIdJson,
                                                                     qint64 seq, qint64 timestampMs,
-                                                                    const EventDraft &draft)
+                                                                    const EventDraft &draft,
+                                                                    IsoUtcWriter *timestamps)
 {
     // The SSE frame is written around the JSON in one buffer: "id: <seq>\ndata: " first, the
     // object, then "\n\n". The JSON is then one exact copy out of it.
+    // The digits of seq are formatted once: the frame's id and the JSON's seq.
+    char digits[24];
+    const qsizetype seqLength = JsonWriter::formatNumber(digits, seq);
+    const QByteArrayView seqText(digits + sizeof digits - seqLength, seqLength);
     char prefix[48];
     std::memcpy(prefix, "id: ", 4);
     qsizetype prefixLength = 4;
-    {
-        char digits[24];
-        const qsizetype length = JsonWriter::formatNumber(digits, seq);
-        std::memcpy(prefix + prefixLength, digits + sizeof digits - length, size_t(length));
-        prefixLength += length;
-    }
+    std::memcpy(prefix + prefixLength, seqText.data(), size_t(seqText.size()));
+    prefixLength += seqText.size();
     std::memcpy(prefix + prefixLength, "\ndata: ", 7);
     prefixLength += 7;
-    JsonWriter json(QByteArrayView(prefix, prefixLength));
+    const QByteArrayView status = stateText(draft.status);
+    JsonWriter json(QByteArrayView(prefix, prefixLength),
+                    expectedFrameSize(prefixLength, sessionIdJson, seqText, status, draft));
     json.rawField("session_id", sessionIdJson);
-    json.field("seq", seq);
+    json.rawField("seq", seqText); // a JSON number as it is
     json.field("type", draft.type);
-    json.plainStringField("status", stateText(draft.status));
+    json.plainStringField("status", status);
     json.field("message", draft.message);
     char timestamp[24];
-    if (isoUtcFromMs(timestampMs, timestamp))
+    if (timestamps ? timestamps->write(timestampMs, timestamp)
+                   : isoUtcFromMs(timestampMs, timestamp))
         json.plainStringField("timestamp", QByteArrayView(timestamp, 24));
     else
         json.field("timestamp", isoUtcFromMs(timestampMs));
@@ -80,9 +112,9 @@ std::shared_ptr<const StoredEvent> StoredEvent::makeWithSessionJson(QByteArrayVi
     auto event = std::make_shared<StoredEvent>();
     event->seq = seq;
     event->timestampMs = timestampMs;
-    QByteArray frame = json.finish();
+    QByteArray frame = json.finish("\n\n");
     const qsizetype start = json.objectStart();
-    const qsizetype length = frame.size() - start;
+    const qsizetype length = frame.size() - 2 - start;
     event->json = QByteArray(frame.constData() + start, length);
     // Compact JSON holds no raw line break (strings escape them), so the frame has one data
     // line; the general encoder is kept for anything else.
@@ -90,8 +122,7 @@ std::shared_ptr<const StoredEvent> StoredEvent::makeWithSessionJson(QByteArrayVi
         || std::memchr(event->json.constData(), '\r', size_t(length))) {
         event->wire = SseEncoder::event(seq, event->json);
     } else {
-        JsonWriter::appendRaw(frame, "\n\n", 2);
-        frame.squeeze(); // held for the session's lifetime: no growth slack
+        frame.squeeze(); // held for the session's lifetime: no slack (none when the guess held)
         event->wire = std::move(frame);
     }
     event->type = draft.type;

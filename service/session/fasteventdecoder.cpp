@@ -347,6 +347,9 @@ std::optional<QList<PublishEvent>> FastEventDecoder::decode(QByteArrayView body,
     if (!isPlainAscii(body, &escapes))
         return std::nullopt;
     QList<PublishEvent> events;
+    // Room for the common body's one event, allocated directly (the first emplaceBack()
+    // on an empty list went through Qt's general reallocation); a batch grows from there.
+    events.reserve(1);
     Handler handler(escapes, false, maxBatchEvents, &events, nullptr);
     if (!parse(body, &handler) || events.isEmpty())
         return std::nullopt;

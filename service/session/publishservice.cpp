@@ -84,23 +84,29 @@ void PublishService::publishRequest(const QString &sessionId, const QList<Publis
                                     const QByteArray &requestKey, const QByteArray &requestBody,
                                     Callback done)
 {
-    PublishOutcome outcome;
-    outcome.status = PublishOutcome::Status::Rejected;
-    if (events.isEmpty()) {
-        outcome.error = rejected(QStringLiteral("empty_batch"),
-                                 QStringLiteral("a batch needs at least one event"), {});
+    // The outcome is built where a request is rejected here: most are not.
+    auto reject = [&done](int index, ApiError error) {
+        PublishOutcome outcome;
+        outcome.status = PublishOutcome::Status::Rejected;
+        outcome.index = index;
+        outcome.error = std::move(error);
         done(outcome);
+    };
+    if (events.isEmpty()) {
+        reject(-1,
+               rejected(QStringLiteral("empty_batch"),
+                        QStringLiteral("a batch needs at least one event"), {}));
         return;
     }
     BatchAppend batch;
+    batch.items.reserve(events.size());
     for (int i = 0; i < events.size(); ++i) {
         const PublishEvent &event = events.at(i);
         if (event.draft.final && i + 1 < events.size()) {
-            outcome.index = i;
-            outcome.error = rejected(QStringLiteral("invalid_event"),
-                                     QStringLiteral("a final event may only be the last element"),
-                                     QStringLiteral("final"));
-            done(outcome);
+            reject(i,
+                   rejected(QStringLiteral("invalid_event"),
+                            QStringLiteral("a final event may only be the last element"),
+                            QStringLiteral("final")));
             return;
         }
         batch.items.append(BatchItem {event.draft, event.idempotencyKey, event.fingerprint});
@@ -134,67 +140,69 @@ void PublishService::append(const QString &sessionId, const BatchAppend &batch, 
         m_coalescer->corkThisPass();
     m_store->appendBatch(
         sessionId, batch,
-        withContext<const BatchResult &>(this, [this, isBatch, done](const BatchResult &result) {
-            PublishOutcome outcome;
-            outcome.index = result.index;
-            switch (result.status) {
-            case BatchStatus::Appended:
-                outcome.status = PublishOutcome::Status::Appended;
-                outcome.firstSeq = result.firstSeq;
-                outcome.lastSeq = result.lastSeq;
-                outcome.count = result.count;
-                outcome.duplicates = result.duplicates;
-                outcome.duplicateRequest = result.duplicateRequest;
-                outcome.seqs = result.seqs;
-                if (result.duplicateRequest)
-                    Q_EMIT duplicatesSkipped(1);
-                else if (result.duplicates > 0)
-                    Q_EMIT duplicatesSkipped(result.duplicates);
-                if (isBatch && !result.duplicateRequest)
-                    Q_EMIT batchAppended(result.count);
-                break;
-            case BatchStatus::NotFound:
-                outcome.status = PublishOutcome::Status::NotFound;
-                outcome.error = sessionNotFound();
-                break;
-            case BatchStatus::Ended:
-                outcome.status = PublishOutcome::Status::Ended;
-                outcome.endedReason = result.endedReason;
-                outcome.error
-                    = ApiError {409,
-                                QStringLiteral("session_ended"),
-                                result.endedReason == QLatin1String("cancelled")
-                                    ? QStringLiteral("the session was cancelled")
-                                    : QStringLiteral("the session already has its terminal event"),
-                                {}};
-                break;
-            case BatchStatus::KeyConflict:
-                outcome.status = PublishOutcome::Status::Rejected;
-                outcome.error = rejected(
-                    QStringLiteral("idempotency_key_reused"),
-                    result.index < 0
-                        ? QStringLiteral("this Idempotency-Key was used with another body")
-                        : QStringLiteral("this idempotency_key was used with another event"),
-                    result.index < 0 ? QString() : QStringLiteral("idempotency_key"));
-                break;
-            case BatchStatus::TooLarge:
-                outcome.status = PublishOutcome::Status::Rejected;
-                outcome.error = rejected(
-                    QStringLiteral("event_too_large"),
-                    QStringLiteral("the encoded event is larger than the per-session buffer limit"),
-                    QStringLiteral("message"));
-                break;
-            case BatchStatus::Unavailable:
-                outcome.status = PublishOutcome::Status::Unavailable;
-                outcome.error = ApiError {503,
-                                          QStringLiteral("store_unavailable"),
-                                          QStringLiteral("the session store is unreachable; "
-                                                         "retry later"),
-                                          {}};
-                break;
-            }
-            done(outcome);
-        }));
+        withContext<const BatchResult &>(
+            this, [this, isBatch, done = std::move(done)](const BatchResult &result) {
+                PublishOutcome outcome;
+                outcome.index = result.index;
+                switch (result.status) {
+                case BatchStatus::Appended:
+                    outcome.status = PublishOutcome::Status::Appended;
+                    outcome.firstSeq = result.firstSeq;
+                    outcome.lastSeq = result.lastSeq;
+                    outcome.count = result.count;
+                    outcome.duplicates = result.duplicates;
+                    outcome.duplicateRequest = result.duplicateRequest;
+                    outcome.seqs = result.seqs;
+                    if (result.duplicateRequest)
+                        Q_EMIT duplicatesSkipped(1);
+                    else if (result.duplicates > 0)
+                        Q_EMIT duplicatesSkipped(result.duplicates);
+                    if (isBatch && !result.duplicateRequest)
+                        Q_EMIT batchAppended(result.count);
+                    break;
+                case BatchStatus::NotFound:
+                    outcome.status = PublishOutcome::Status::NotFound;
+                    outcome.error = sessionNotFound();
+                    break;
+                case BatchStatus::Ended:
+                    outcome.status = PublishOutcome::Status::Ended;
+                    outcome.endedReason = result.endedReason;
+                    outcome.error = ApiError {
+                        409,
+                        QStringLiteral("session_ended"),
+                        result.endedReason == QLatin1String("cancelled")
+                            ? QStringLiteral("the session was cancelled")
+                            : QStringLiteral("the session already has its terminal event"),
+                        {}};
+                    break;
+                case BatchStatus::KeyConflict:
+                    outcome.status = PublishOutcome::Status::Rejected;
+                    outcome.error = rejected(
+                        QStringLiteral("idempotency_key_reused"),
+                        result.index < 0
+                            ? QStringLiteral("this Idempotency-Key was used with another body")
+                            : QStringLiteral("this idempotency_key was used with another event"),
+                        result.index < 0 ? QString() : QStringLiteral("idempotency_key"));
+                    break;
+                case BatchStatus::TooLarge:
+                    outcome.status = PublishOutcome::Status::Rejected;
+                    outcome.error = rejected(
+                        QStringLiteral("event_too_large"),
+                        QStringLiteral(
+                            "the encoded event is larger than the per-session buffer limit"),
+                        QStringLiteral("message"));
+                    break;
+                case BatchStatus::Unavailable:
+                    outcome.status = PublishOutcome::Status::Unavailable;
+                    outcome.error = ApiError {503,
+                                              QStringLiteral("store_unavailable"),
+                                              QStringLiteral("the session store is unreachable; "
+                                                             "retry later"),
+                                              {}};
+                    break;
+                }
+                done(outcome);
+            }));
 }
 
 } // namespace ssebuf

@@ -149,9 +149,10 @@ void MemoryStore::appendBatch(const QString &sessionId, const BatchAppend &batch
     QVarLengthArray<int, 16> fresh;
     QVarLengthArray<int, 16> sameAs(batch.items.size(), -1); // a duplicate of an earlier item
     QHash<QByteArray, int> batchKeys;
+    // Allocated once at its size (appending grew it through Qt's general reallocation).
+    result.seqs = QList<qint64>(batch.items.size(), 0);
     for (int i = 0; i < batch.items.size(); ++i) {
         const BatchItem &item = batch.items.at(i);
-        result.seqs.append(0);
         if (!item.key.isEmpty()) {
             const int earlier = batchKeys.value(item.key, -1);
             const auto known = session->keys.constFind(item.key);
@@ -186,10 +187,11 @@ void MemoryStore::appendBatch(const QString &sessionId, const BatchAppend &batch
     }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     QList<EventPtr> events;
+    events.reserve(fresh.size());
     for (int n = 0; n < fresh.size(); ++n) {
-        EventPtr event = StoredEvent::makeWithSessionJson(session->sessionIdJson,
-                                                          session->buffer.lastSeq() + 1 + n, now,
-                                                          batch.items.at(fresh.at(n)).draft);
+        EventPtr event = StoredEvent::makeWithSessionJson(
+            session->sessionIdJson, session->buffer.lastSeq() + 1 + n, now,
+            batch.items.at(fresh.at(n)).draft, &m_timestamps);
         if (event->wire.size() > m_policy.maxBufferBytes) {
             BatchResult tooLarge;
             tooLarge.status = BatchStatus::TooLarge;
@@ -250,8 +252,8 @@ void MemoryStore::appendEvent(const QString &sessionId, const EventDraft &draft,
         return;
     }
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    EventPtr event = StoredEvent::makeWithSessionJson(session->sessionIdJson,
-                                                      session->buffer.lastSeq() + 1, now, draft);
+    EventPtr event = StoredEvent::makeWithSessionJson(
+        session->sessionIdJson, session->buffer.lastSeq() + 1, now, draft, &m_timestamps);
     if (event->wire.size() > m_policy.maxBufferBytes) {
         done(AppendResult {AppendStatus::TooLarge, {}});
         return;

@@ -2,6 +2,7 @@
 #define SSEBUF_MEMORYSTORE_H
 
 #include "core/sessionbuffer.h"
+#include "isotime.h"
 #include "retentionpolicy.h"
 #include "sessionstore.h"
 
@@ -49,6 +50,7 @@ private:
     QHash<QString, std::shared_ptr<Session>> m_sessions;
     QTimer m_sweepTimer;
     quint64 m_nextOrdinal = 0;
+    IsoUtcWriter m_timestamps; // the events' timestamps: the day's date written once
 };
 
 } // namespace ssebuf

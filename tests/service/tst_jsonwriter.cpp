@@ -21,6 +21,9 @@ private Q_SLOTS:
     void appendStringMatchesQJsonDocument_data();
     void appendStringMatchesQJsonDocument();
     void appendsAfterWhatIsThere();
+    void fieldMatchesAppendString_data();
+    void fieldMatchesAppendString();
+    void expectedSizeAndSuffix();
     void numbersAndKeys();
     void storedEventMatchesReference_data();
     void storedEventMatchesReference();
@@ -63,6 +66,83 @@ void tst_JsonWriter::appendsAfterWhatIsThere()
     QCOMPARE(out, QByteArray("{\"a\":\"long ascii prefix \xc3\xa9\""));
     JsonWriter::appendString(out, QStringLiteral("b"));
     QCOMPARE(out, QByteArray("{\"a\":\"long ascii prefix \xc3\xa9\"\"b\""));
+}
+
+// field(name, QString) copies plain ASCII eight units at a time and hands everything else to
+// appendString's paths: the same bytes either way, wherever in the string (and in which of
+// the eight-unit blocks) the first unit to escape or encode sits.
+void tst_JsonWriter::fieldMatchesAppendString_data()
+{
+    QTest::addColumn<QString>("value");
+    QTest::newRow("empty") << QString();
+    QString ascii;
+    for (int length = 1; length <= 40; ++length) {
+        ascii += QChar(char16_t('a' + length % 26));
+        QTest::addRow("ascii %d", length) << ascii;
+    }
+    QString printable;
+    for (char16_t c = 0x20; c <= 0x7f; ++c)
+        printable += QChar(c); // DEL needs no escape either
+    QTest::newRow("printable and DEL") << printable;
+    const QList<QPair<const char *, QChar>> odd = {
+        {"quote", QChar('"')},       {"backslash", QChar('\\')}, {"newline", QChar('\n')},
+        {"nul", QChar(0)},           {"0x1f", QChar(0x1f)},      {"0x80", QChar(0x80)},
+        {"e acute", QChar(0xe9)},    {"euro", QChar(0x20ac)},    {"0x7fff", QChar(0x7fff)},
+        {"0x8000", QChar(0x8000)},   {"0xffff", QChar(0xffff)},  {"lone high", QChar(0xd800)},
+        {"lone low", QChar(0xdc00)},
+    };
+    for (const auto &[name, c] : odd) {
+        for (const int at : {0, 1, 7, 8, 9, 15, 16, 23}) {
+            QString value = QStringLiteral("0123456789abcdefghijklmnopqrstuvwxyz").left(24);
+            value[at] = c;
+            QTest::addRow("%s at %d", name, at) << value;
+        }
+    }
+    QTest::newRow("surrogate pair in block 2") << QString::fromUtf8("01234567abc\xf0\x9f\x98\x80z");
+}
+
+void tst_JsonWriter::fieldMatchesAppendString()
+{
+    QFETCH(QString, value);
+    JsonWriter writer;
+    writer.field("k", value);
+    QByteArray expected = "{\"k\":";
+    JsonWriter::appendString(expected, value);
+    expected += "}";
+    QCOMPARE(writer.finish(), expected);
+    const QByteArray array = QJsonDocument(QJsonArray {value}).toJson(QJsonDocument::Compact);
+    QCOMPARE(expected, "{\"k\":" + array.mid(1, array.size() - 2) + "}");
+}
+
+// The buffer allocated at the expected size, too small, or too large: the same bytes.
+void tst_JsonWriter::expectedSizeAndSuffix()
+{
+    const QByteArray expected = "id: 1\ndata: {\"a\":\"bc\",\"n\":12}\n\n";
+    for (const qsizetype size : {qsizetype(0), qsizetype(1), qsizetype(12), expected.size(),
+                                 expected.size() + 1, qsizetype(1000)}) {
+        JsonWriter writer("id: 1\ndata: ", size);
+        writer.field("a", QStringLiteral("bc"));
+        writer.field("n", qint64(12));
+        const QByteArray frame = writer.finish("\n\n");
+        QCOMPARE(frame, expected);
+        QCOMPARE(writer.objectStart(), qsizetype(12));
+        if (size == expected.size())
+            QCOMPARE(frame.capacity(), frame.size()); // allocated once, exactly
+    }
+    // Every kind of field, in a buffer that has to grow at each of them.
+    for (const qsizetype size : {qsizetype(2), qsizetype(20), qsizetype(40)}) {
+        JsonWriter writer("", size);
+        writer.plainStringField("e", "");
+        writer.rawField("r", "[1]");
+        writer.field("f", false);
+        writer.field("t", true);
+        writer.field("s", QStringLiteral("x\"y\u00e9"));
+        writer.field("o", QJsonValue(QJsonObject {{QStringLiteral("k"), 1}}));
+        writer.field("n", qint64(-3));
+        QCOMPARE(writer.finish(),
+                 QByteArray("{\"e\":\"\",\"r\":[1],\"f\":false,\"t\":true,"
+                            "\"s\":\"x\\\"y\xc3\xa9\",\"o\":{\"k\":1},\"n\":-3}"));
+    }
 }
 
 void tst_JsonWriter::numbersAndKeys()
@@ -109,6 +189,10 @@ void tst_JsonWriter::storedEventMatchesReference_data()
         << qint64(42) << qint64(1767225600999)
         << QByteArray(R"({"type":"t\"q","status":"failed","message":"line\nbreak\r\tand \\ )"
                       R"(\u0001 caf\u00e9 \u20ac \ud83d\ude00 lone \ud800 end","stage":"\u00fc"})");
+    QTest::newRow("ascii with stage, progress and final")
+        << qint64(123) << qint64(1767225599999)
+        << QByteArray(R"({"type":"done","status":"completed","message":"all done","stage":"s2",)"
+                      R"("progress":7,"final":true})");
     QTest::newRow("scalar data") << qint64(7) << qint64(1767225600000)
                                  << QByteArray(R"({"type":"t","status":"running","message":"m",)"
                                                R"("data":1.0e300,"progress":0})");
@@ -155,6 +239,14 @@ void tst_JsonWriter::storedEventMatchesReference()
     QCOMPARE(event->wire, SseEncoder::event(seq, expected));
     QCOMPARE(event->seq, seq);
     QCOMPARE(event->timestampMs, timestampMs);
+    // The memory store's way (the session id's JSON kept, the day's date kept): the same bytes.
+    IsoUtcWriter timestamps;
+    for (int round = 0; round < 2; ++round) {
+        const EventPtr kept = StoredEvent::makeWithSessionJson(
+            StoredEvent::sessionIdJson(sessionId), seq, timestampMs, *draft, &timestamps);
+        QCOMPARE(kept->json, event->json);
+        QCOMPARE(kept->wire, event->wire);
+    }
     const QJsonObject back = QJsonDocument::fromJson(event->json).object();
     QCOMPARE(back.value(QLatin1String("message")).toString(), draft->message);
 }
