@@ -36,12 +36,13 @@ SessionRecord record(const QString &id)
 }
 
 // Each call of the store answers through a callback, later from the event loop: these wait
-// for it (bounded) and hand the answer back.
+// for it (bounded) and hand the answer back; a wait that timed out gives the failure value,
+// which the caller's check sees (so the wait's own result is not needed).
 CreateStatus create(SessionStore &store, const SessionRecord &r)
 {
     std::optional<CreateStatus> answer;
     store.createSession(r, [&answer](CreateStatus status) { answer = status; });
-    QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
+    (void)QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
     return answer.value_or(CreateStatus::Unavailable);
 }
 
@@ -49,7 +50,7 @@ AppendResult append(SessionStore &store, const QString &id, const EventDraft &d)
 {
     std::optional<AppendResult> answer;
     store.appendEvent(id, d, [&answer](const AppendResult &result) { answer = result; });
-    QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
+    (void)QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
     return answer.value_or(AppendResult {});
 }
 
@@ -57,7 +58,7 @@ ReadResult read(SessionStore &store, const QString &id, qint64 after, int limit 
 {
     std::optional<ReadResult> answer;
     store.readEvents(id, after, limit, [&answer](const ReadResult &result) { answer = result; });
-    QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
+    (void)QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
     ReadResult timedOut;
     timedOut.available = false;
     return answer.value_or(timedOut);
@@ -68,7 +69,7 @@ bool watch(SessionStore &store, const QString &id)
 {
     std::optional<bool> answer;
     store.watchSession(id, [&answer](bool ready) { answer = ready; });
-    QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
+    (void)QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
     return answer.value_or(false);
 }
 
@@ -76,7 +77,7 @@ std::optional<SessionSummary> find(SessionStore &store, const QString &id)
 {
     std::optional<std::optional<SessionSummary>> answer;
     store.findSession(id, [&answer](const std::optional<SessionSummary> &s) { answer = s; });
-    QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
+    (void)QTest::qWaitFor([&answer] { return answer.has_value(); }, 5000);
     return answer.value_or(std::nullopt);
 }
 
@@ -160,7 +161,7 @@ std::unique_ptr<RedisStore> tst_RedisStore::makeStore(const RetentionPolicy &pol
                                                       int waitReplicas)
 {
     auto store = std::make_unique<RedisStore>(m_endpoint, policy, waitReplicas);
-    QTest::qWaitFor([&store] { return store->isAvailable(); }, 5000);
+    (void)QTest::qWaitFor([&store] { return store->isAvailable(); }, 5000);
     return store;
 }
 
