@@ -22,10 +22,12 @@ struct HttpRequest
     QUrlQuery query;
     HttpHeaders headers;
     QByteArray body;
-    QHostAddress peer; // the client: the forwarded address when proxy is set
+    // Both start as copies of one shared null address: a default-constructed QHostAddress
+    // allocates its private (Qt 6), a copy only shares it.
+    QHostAddress peer = nullAddress(); // the client: the forwarded address when proxy is set
     quint16 peerPort = 0;
-    QHostAddress
-        proxy; // the trusted proxy the request came through (--trusted-proxy); null if none
+    // The trusted proxy the request came through (--trusted-proxy); null if none.
+    QHostAddress proxy = nullAddress();
     quint16 proxyPort = 0;
 
     // First header of that name, compared case-insensitively; empty when absent.
@@ -35,6 +37,12 @@ struct HttpRequest
     // Content-Type is application/json or application/*+json (parameters allowed).
     bool hasJsonBody() const;
     static bool isJsonMediaType(const QByteArray &contentType);
+
+    static const QHostAddress &nullAddress()
+    {
+        static const QHostAddress null;
+        return null;
+    }
 };
 
 } // namespace ssebuf
