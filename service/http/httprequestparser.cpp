@@ -261,9 +261,13 @@ bool HttpRequestParser::setPlainTarget(QByteArrayView target, HttpRequest *reque
     qsizetype start = 1; // of the current segment
     qsizetype pos = 1;
     for (; pos < size; ++pos) {
+        while (classes[static_cast<unsigned char>(data[pos])] == Plain) {
+            if (++pos == size)
+                break;
+        }
+        if (pos == size)
+            break;
         const unsigned char kind = classes[static_cast<unsigned char>(data[pos])];
-        if (kind == Plain)
-            continue;
         if (kind == Dot) {
             if (pos == start)
                 return false; // a dot-leading segment
