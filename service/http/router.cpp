@@ -2,6 +2,8 @@
 
 #include "httpexchange.h"
 
+#include <cstring>
+
 namespace ssebuf {
 
 void Router::add(const QByteArray &method, const QString &pattern, Handler handler)
@@ -55,24 +57,16 @@ bool Router::isValidSessionId(const QString &id)
     if (id.size() != 56)
         return false;
     const auto *c = reinterpret_cast<const char16_t *>(id.constData());
-    static constexpr char16_t prefix[] = u"session_";
-    for (int i = 0; i < 8; ++i) {
-        if (c[i] != prefix[i])
-            return false;
-    }
-    if (c[16] != u'_' || c[23] != u'_')
+    if (std::memcmp(c, u"session_", 8 * sizeof(char16_t)) != 0 || c[16] != u'_' || c[23] != u'_')
         return false;
-    const auto digit = [](char16_t ch) { return ch >= u'0' && ch <= u'9'; };
-    for (int i = 8; i < 16; ++i) {
-        if (!digit(c[i]))
-            return false;
-    }
-    for (int i = 17; i < 23; ++i) {
-        if (!digit(c[i]))
+    // Unsigned differences: one comparison per range.
+    const auto digit = [](char16_t ch) { return char16_t(ch - u'0') <= 9; };
+    for (int i = 8; i < 23; ++i) {
+        if (i != 16 && !digit(c[i]))
             return false;
     }
     for (int i = 24; i < 56; ++i) {
-        if (!digit(c[i]) && !(c[i] >= u'a' && c[i] <= u'f'))
+        if (!digit(c[i]) && char16_t(c[i] - u'a') > 5)
             return false;
     }
     return true;
