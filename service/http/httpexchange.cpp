@@ -7,6 +7,8 @@
 #include "streamconnection.h"
 #include "streamedrequestbody.h"
 
+#include <QMetaMethod>
+
 namespace ssebuf {
 
 HttpExchange::HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse,
@@ -41,6 +43,13 @@ HttpExchange::~HttpExchange()
 void HttpExchange::reportTo(HttpFrontend *frontend)
 {
     m_frontend = frontend;
+}
+
+void HttpExchange::connectNotify(const QMetaMethod &signal)
+{
+    // Never cleared: a disconnect only costs an emission nobody hears.
+    if (signal == QMetaMethod::fromSignal(&HttpExchange::answered))
+        m_answeredWatched = true;
 }
 
 void HttpExchange::dispatch(const Router &router)
@@ -111,7 +120,8 @@ void HttpExchange::finish(int status)
     const qint64 elapsedMs = m_elapsed.elapsed();
     if (m_frontend)
         m_frontend->reportAnswer(m_request, m_routeName, status, elapsedMs);
-    Q_EMIT answered(m_request, m_routeName, status, elapsedMs);
+    if (m_answeredWatched)
+        Q_EMIT answered(m_request, m_routeName, status, elapsedMs);
     if (!m_dispatching)
         deleteLater();
 }

@@ -57,9 +57,13 @@ public:
                                                        const HttpHeaders &extraHeaders = {});
 
 Q_SIGNALS:
-    // Emitted once, when answered (after the front end given to reportTo() is told).
+    // Emitted once, when answered (after the front end given to reportTo() is told), and only
+    // when something is connected to it: the front end is told by a call.
     void answered(const ssebuf::HttpRequest &request, const QString &routeName, int status,
                   qint64 elapsedMs);
+
+protected:
+    void connectNotify(const QMetaMethod &signal) override;
 
 private:
     friend class ResponseSequencer;
@@ -76,6 +80,7 @@ private:
     QElapsedTimer m_elapsed;
     bool m_closeAfterResponse;
     bool m_answered = false;
+    bool m_answeredWatched = false; // something connected to answered (a test's spy)
     bool m_dispatching = false; // inside dispatch(): deleted there once answered
     bool *m_deleted = nullptr; // set by the destructor (dispatch() watches it)
     quint64 m_ticket = 0; // its place in the connection's answer order (ResponseSequencer)

@@ -78,9 +78,13 @@ void tst_HttpExchange::answeredLaterIsDeletedLater()
     router.add("GET", QStringLiteral("/a"),
                [&waiting](HttpExchange &exchange, const QStringList &) { waiting = &exchange; });
     auto *exchange = new HttpExchange(request(QStringLiteral("/a")), pair.server, false);
+    QSignalSpy heard(exchange, &HttpExchange::answered); // emitted for what is connected
     exchange->dispatch(router);
     QCOMPARE(waiting.data(), exchange); // unanswered: it waits (for the store, say)
     waiting->respond(HttpResponse::empty(204));
+    QCOMPARE(heard.count(), 1);
+    QCOMPARE(heard.at(0).at(1).toString(), QStringLiteral("/a"));
+    QCOMPARE(heard.at(0).at(2).toInt(), 204);
     QVERIFY(!waiting.isNull()); // not inside its own answer
     QTRY_VERIFY_WITH_TIMEOUT(waiting.isNull(), 5000);
     QVERIFY(pair.readUntil("\r\n\r\n").startsWith("HTTP/1.1 204 No Content\r\n"));
