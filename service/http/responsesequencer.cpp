@@ -14,11 +14,12 @@ namespace {
 
 // Socket to its sequencer. An entry leaves when its sequencer is deleted, which happens while
 // its socket is deleted (it is the socket's child), so a later socket at the same address
-// never finds it. Sockets live in the main thread only.
+// never finds it. Sockets live in the main thread only. Never destroyed: a socket deleted
+// late at exit still finds the table.
 QHash<const QTcpSocket *, ResponseSequencer *> &sequencers()
 {
-    static QHash<const QTcpSocket *, ResponseSequencer *> table;
-    return table;
+    static auto *table = new QHash<const QTcpSocket *, ResponseSequencer *>;
+    return *table;
 }
 
 } // namespace
