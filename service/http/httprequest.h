@@ -2,6 +2,7 @@
 #define SSEBUF_HTTPREQUEST_H
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QHostAddress>
 #include <QList>
 #include <QString>
@@ -30,9 +31,10 @@ struct HttpRequest
     QHostAddress proxy = nullAddress();
     quint16 proxyPort = 0;
 
-    // First header of that name, compared case-insensitively; empty when absent.
-    QByteArray header(const QByteArray &name) const;
-    bool hasHeader(const QByteArray &name) const;
+    // First header of that name, compared case-insensitively; empty when absent. The name is a
+    // view: a literal ("content-type") makes no QByteArray (each one allocated).
+    QByteArray header(QByteArrayView name) const;
+    bool hasHeader(QByteArrayView name) const;
     QString peerText() const;
     // Content-Type is application/json or application/*+json (parameters allowed).
     bool hasJsonBody() const;
