@@ -8,10 +8,20 @@
 
 namespace ssebuf {
 
+namespace {
+
+const QByteArray &jsonMediaType()
+{
+    static const QByteArray type = QByteArrayLiteral("application/json");
+    return type;
+}
+
+} // namespace
+
 HttpResponse HttpResponse::json(int status, const QJsonObject &body)
 {
     return HttpResponse {
-        status, "application/json", QJsonDocument(body).toJson(QJsonDocument::Compact), {}};
+        status, jsonMediaType(), QJsonDocument(body).toJson(QJsonDocument::Compact), {}};
 }
 
 HttpResponse HttpResponse::error(const ApiError &error)
@@ -29,9 +39,10 @@ HttpResponse HttpResponse::empty(int status)
     return HttpResponse {status, {}, {}, {}};
 }
 
-HttpResponse HttpResponse::text(int status, const QByteArray &contentType, const QByteArray &body)
+HttpResponse HttpResponse::text(int status, QByteArrayView contentType, const QByteArray &body)
 {
-    return HttpResponse {status, contentType, body, {}};
+    const QByteArray &json = jsonMediaType();
+    return HttpResponse {status, contentType == json ? json : contentType.toByteArray(), body, {}};
 }
 
 HttpResponse &HttpResponse::withHeader(const QByteArray &name, const QByteArray &value)
