@@ -1,31 +1,70 @@
 #include "httpexchange.h"
 
-#include "connectionguard.h"
 #include "eventloop/writecoalescer.h"
+#include "httpfrontend.h"
 #include "responsesequencer.h"
+#include "router.h"
 #include "streamconnection.h"
 #include "streamedrequestbody.h"
+
+#include <QMetaMethod>
 
 namespace ssebuf {
 
 HttpExchange::HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse,
                            WriteCoalescer *coalescer)
-    : QObject(socket)
-    , m_request(std::move(request))
+    : m_request(std::move(request))
     , m_socket(socket)
+    , m_sequencer(ResponseSequencer::of(socket))
     , m_coalescer(coalescer)
     , m_closeAfterResponse(closeAfterResponse)
 {
     m_elapsed.start();
-    if (ResponseSequencer *sequencer = ResponseSequencer::of(socket))
-        m_ticket = sequencer->takeTicket();
+    // Owned by the sequencer rather than a child of the socket: the same lifetime without a
+    // child event to the socket on either end.
+    if (m_sequencer) {
+        m_sequencer->adopt(this);
+        m_ticket = m_sequencer->takeTicket();
+    }
 }
 
 HttpExchange::~HttpExchange()
 {
-    // Gone unanswered (its socket is going): later answers must not wait for it.
-    if (!m_answered && m_socket)
-        ResponseSequencer::of(m_socket)->abandon(m_ticket);
+    if (m_deleted)
+        *m_deleted = true;
+    if (m_sequencer) {
+        // Gone unanswered (its client left): later answers must not wait for it.
+        if (!m_answered && m_socket)
+            m_sequencer->abandon(m_ticket);
+        m_sequencer->release(this);
+    }
+}
+
+void HttpExchange::reportTo(HttpFrontend *frontend)
+{
+    m_frontend = frontend;
+}
+
+void HttpExchange::connectNotify(const QMetaMethod &signal)
+{
+    // Never cleared: a disconnect only costs an emission nobody hears.
+    if (signal == QMetaMethod::fromSignal(&HttpExchange::answered))
+        m_answeredWatched = true;
+}
+
+void HttpExchange::dispatch(const Router &router)
+{
+    bool deleted = false;
+    m_deleted = &deleted;
+    m_dispatching = true;
+    router.dispatch(*this);
+    if (deleted)
+        return; // its socket went meanwhile, and it with it
+    m_deleted = nullptr;
+    m_dispatching = false;
+    // Nothing can reach it any more: deleted now rather than by a posted event.
+    if (m_answered)
+        delete this;
 }
 
 void HttpExchange::respond(const HttpResponse &response)
@@ -41,7 +80,7 @@ void HttpExchange::respond(const HttpResponse &response)
         // connection would start inside it.
         if (m_request.method == "HEAD" && response.status != 204)
             bytes.chop(response.body.size());
-        ResponseSequencer::of(m_socket)->deliver(m_ticket, bytes, m_closeAfterResponse);
+        m_sequencer->deliver(m_ticket, bytes, m_closeAfterResponse);
     }
     finish(response.status);
 }
@@ -64,7 +103,7 @@ std::unique_ptr<StreamConnection> HttpExchange::startEventStream(qint64 maxInput
     // The handover may delete the socket later (and this exchange with it).
     QPointer<HttpExchange> self(this);
     // Its place in the answer order ends here: a stream owns the connection from now on.
-    ResponseSequencer::of(m_socket)->abandon(m_ticket);
+    m_sequencer->abandon(m_ticket);
     std::unique_ptr<StreamConnection> stream
         = StreamConnection::take(m_socket, maxInputBytes, m_coalescer);
     // Sent with the stream's first bytes (its retry: line): one send for both.
@@ -78,8 +117,13 @@ std::unique_ptr<StreamConnection> HttpExchange::startEventStream(qint64 maxInput
 void HttpExchange::finish(int status)
 {
     m_answered = true;
-    Q_EMIT answered(m_request, m_routeName, status, m_elapsed.elapsed());
-    deleteLater();
+    const qint64 elapsedMs = m_elapsed.elapsed();
+    if (m_frontend)
+        m_frontend->reportAnswer(m_request, m_routeName, status, elapsedMs);
+    if (m_answeredWatched)
+        Q_EMIT answered(m_request, m_routeName, status, elapsedMs);
+    if (!m_dispatching)
+        deleteLater();
 }
 
 } // namespace ssebuf

@@ -14,12 +14,16 @@
 
 namespace ssebuf {
 
+class HttpFrontend;
+class ResponseSequencer;
+class Router;
 class StreamConnection;
 class WriteCoalescer;
 
-// One request and its answer. Lives as a child of its socket, so an answer that comes
-// after the client left (asynchronous store calls) is dropped: callbacks use the
-// exchange as their context. Deletes itself once answered.
+// One request and its answer. Owned by its connection's ResponseSequencer, a child of the
+// socket, so it goes with the socket and an answer that comes after the client left
+// (asynchronous store calls) is dropped: callbacks use the exchange as their context. Deletes
+// itself once answered: at once when answered inside dispatch(), else with deleteLater().
 class HttpExchange : public QObject
 {
     Q_OBJECT
@@ -27,6 +31,13 @@ public:
     HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse,
                  WriteCoalescer *coalescer = nullptr);
     ~HttpExchange() override;
+
+    // The front end to tell of the answer (access log, metrics): one call, where a signal
+    // connection per request cost more than the rest of the exchange's bookkeeping.
+    void reportTo(HttpFrontend *frontend);
+    // Hands the exchange to the router. Answered by the time the router returns (a request
+    // that needs no store, or a store that answers at once), it is deleted before this returns.
+    void dispatch(const Router &router);
 
     const HttpRequest &request() const { return m_request; }
     void setRouteName(const QString &name) { m_routeName = name; }
@@ -46,21 +57,32 @@ public:
                                                        const HttpHeaders &extraHeaders = {});
 
 Q_SIGNALS:
-    // Emitted once, when answered (for access logs and metrics).
+    // Emitted once, when answered (after the front end given to reportTo() is told), and only
+    // when something is connected to it: the front end is told by a call.
     void answered(const ssebuf::HttpRequest &request, const QString &routeName, int status,
                   qint64 elapsedMs);
 
+protected:
+    void connectNotify(const QMetaMethod &signal) override;
+
 private:
+    friend class ResponseSequencer;
+
     void finish(int status);
 
     HttpRequest m_request;
     QPointer<QTcpSocket> m_socket;
+    ResponseSequencer *m_sequencer = nullptr; // the socket's, owns this; nullptr without socket
+    QPointer<HttpFrontend> m_frontend;
     QPointer<WriteCoalescer> m_coalescer;
     QPointer<StreamedRequestBody> m_streamedBody;
     QString m_routeName;
     QElapsedTimer m_elapsed;
     bool m_closeAfterResponse;
     bool m_answered = false;
+    bool m_answeredWatched = false; // something connected to answered (a test's spy)
+    bool m_dispatching = false; // inside dispatch(): deleted there once answered
+    bool *m_deleted = nullptr; // set by the destructor (dispatch() watches it)
     quint64 m_ticket = 0; // its place in the connection's answer order (ResponseSequencer)
 };
 

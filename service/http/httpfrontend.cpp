@@ -66,8 +66,8 @@ bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *er
         [this](HttpRequest request, QTcpSocket *socket, StreamedRequestBody *body) {
             auto *exchange = new HttpExchange(std::move(request), socket, true, m_coalescer);
             exchange->setStreamedBody(body);
-            connect(exchange, &HttpExchange::answered, this, &HttpFrontend::exchangeAnswered);
-            m_router->dispatch(*exchange);
+            exchange->reportTo(this);
+            exchange->dispatch(*m_router);
         });
     // The hot route's complete requests, taken off the socket by the guard (FastRequestPath),
     // go through the same dispatch as those QtHttpServer parses.
@@ -143,8 +143,8 @@ void HttpFrontend::dispatch(HttpRequest request, QTcpSocket *socket, bool closeA
         request.peerPort = 0;
     }
     auto *exchange = new HttpExchange(std::move(request), socket, closeAfterResponse, m_coalescer);
-    connect(exchange, &HttpExchange::answered, this, &HttpFrontend::exchangeAnswered);
-    m_router->dispatch(*exchange);
+    exchange->reportTo(this);
+    exchange->dispatch(*m_router);
 }
 
 void HttpFrontend::missingHandler(const QHttpServerRequest &, QTcpSocket *)

@@ -39,6 +39,12 @@ public:
     quint16 port() const;
     // Stops accepting connections (shutdown).
     void close();
+    // Called by each exchange it made once answered: emits exchangeAnswered.
+    void reportAnswer(const HttpRequest &request, const QString &routeName, int status,
+                      qint64 elapsedMs)
+    {
+        Q_EMIT exchangeAnswered(request, routeName, status, elapsedMs);
+    }
 
 Q_SIGNALS:
     void exchangeAnswered(const ssebuf::HttpRequest &request, const QString &routeName, int status,

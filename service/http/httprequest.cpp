@@ -2,19 +2,20 @@
 
 namespace ssebuf {
 
-QByteArray HttpRequest::header(const QByteArray &name) const
+QByteArray HttpRequest::header(QByteArrayView name) const
 {
+    // Sizes first: most names differ in length, and only equal lengths can compare equal.
     for (const auto &pair : headers) {
-        if (pair.first.compare(name, Qt::CaseInsensitive) == 0)
+        if (pair.first.size() == name.size() && pair.first.compare(name, Qt::CaseInsensitive) == 0)
             return pair.second;
     }
     return {};
 }
 
-bool HttpRequest::hasHeader(const QByteArray &name) const
+bool HttpRequest::hasHeader(QByteArrayView name) const
 {
     for (const auto &pair : headers) {
-        if (pair.first.compare(name, Qt::CaseInsensitive) == 0)
+        if (pair.first.size() == name.size() && pair.first.compare(name, Qt::CaseInsensitive) == 0)
             return true;
     }
     return false;

@@ -2,6 +2,7 @@
 #define SSEBUF_HTTPREQUEST_H
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QHostAddress>
 #include <QList>
 #include <QString>
@@ -22,19 +23,28 @@ struct HttpRequest
     QUrlQuery query;
     HttpHeaders headers;
     QByteArray body;
-    QHostAddress peer; // the client: the forwarded address when proxy is set
+    // Both start as copies of one shared null address: a default-constructed QHostAddress
+    // allocates its private (Qt 6), a copy only shares it.
+    QHostAddress peer = nullAddress(); // the client: the forwarded address when proxy is set
     quint16 peerPort = 0;
-    QHostAddress
-        proxy; // the trusted proxy the request came through (--trusted-proxy); null if none
+    // The trusted proxy the request came through (--trusted-proxy); null if none.
+    QHostAddress proxy = nullAddress();
     quint16 proxyPort = 0;
 
-    // First header of that name, compared case-insensitively; empty when absent.
-    QByteArray header(const QByteArray &name) const;
-    bool hasHeader(const QByteArray &name) const;
+    // First header of that name, compared case-insensitively; empty when absent. The name is a
+    // view: a literal ("content-type") makes no QByteArray (each one allocated).
+    QByteArray header(QByteArrayView name) const;
+    bool hasHeader(QByteArrayView name) const;
     QString peerText() const;
     // Content-Type is application/json or application/*+json (parameters allowed).
     bool hasJsonBody() const;
     static bool isJsonMediaType(const QByteArray &contentType);
+
+    static const QHostAddress &nullAddress()
+    {
+        static const QHostAddress null;
+        return null;
+    }
 };
 
 } // namespace ssebuf

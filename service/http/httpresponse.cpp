@@ -8,10 +8,20 @@
 
 namespace ssebuf {
 
+namespace {
+
+const QByteArray &jsonMediaType()
+{
+    static const QByteArray type = QByteArrayLiteral("application/json");
+    return type;
+}
+
+} // namespace
+
 HttpResponse HttpResponse::json(int status, const QJsonObject &body)
 {
     return HttpResponse {
-        status, "application/json", QJsonDocument(body).toJson(QJsonDocument::Compact), {}};
+        status, jsonMediaType(), QJsonDocument(body).toJson(QJsonDocument::Compact), {}};
 }
 
 HttpResponse HttpResponse::error(const ApiError &error)
@@ -29,9 +39,10 @@ HttpResponse HttpResponse::empty(int status)
     return HttpResponse {status, {}, {}, {}};
 }
 
-HttpResponse HttpResponse::text(int status, const QByteArray &contentType, const QByteArray &body)
+HttpResponse HttpResponse::text(int status, QByteArrayView contentType, const QByteArray &body)
 {
-    return HttpResponse {status, contentType, body, {}};
+    const QByteArray &json = jsonMediaType();
+    return HttpResponse {status, contentType == json ? json : contentType.toByteArray(), body, {}};
 }
 
 HttpResponse &HttpResponse::withHeader(const QByteArray &name, const QByteArray &value)
@@ -95,39 +106,74 @@ const char *HttpResponse::reasonText(int status)
 
 QByteArray HttpResponse::serialize(bool closeConnection) const
 {
-    // Appended piece by piece into one reserved buffer, numbers written in place: every
-    // answer comes through here.
-    const auto text = [](QByteArray &out, const char *piece) {
-        JsonWriter::appendRaw(out, piece, qsizetype(std::strlen(piece)));
+    // Every answer comes through here: the exact size is counted first, then each piece is
+    // copied into the one buffer, numbers formatted in place.
+    char statusText[24];
+    const qsizetype statusLength = JsonWriter::formatNumber(statusText, status);
+    char lengthText[24];
+    const bool hasLength = status != 204 && status >= 200;
+    const qsizetype lengthLength
+        = hasLength ? JsonWriter::formatNumber(lengthText, body.size()) : 0;
+    const char *const reason = reasonText(status);
+    const qsizetype reasonLength = qsizetype(std::strlen(reason));
+    static constexpr char versionPiece[] = "HTTP/1.1 ";
+    static constexpr char typePiece[] = "Content-Type: ";
+    static constexpr char lengthPiece[] = "Content-Length: ";
+    static constexpr char closePiece[] = "Connection: close\r\n";
+    const auto length = [](const auto &literal) { return qsizetype(sizeof literal - 1); };
+    const bool withBody = status != 204;
+
+    qsizetype size = length(versionPiece) + statusLength + 1 + reasonLength + 2 + 2;
+    if (!contentType.isEmpty())
+        size += length(typePiece) + contentType.size() + 2;
+    if (hasLength)
+        size += length(lengthPiece) + lengthLength + 2;
+    for (const auto &header : headers)
+        size += header.first.size() + 2 + header.second.size() + 2;
+    if (closeConnection)
+        size += length(closePiece);
+    if (withBody)
+        size += body.size();
+
+    QByteArray out(size, Qt::Uninitialized);
+    char *to = out.data();
+    const auto put = [&to](const char *data, qsizetype n) {
+        if (n > 0)
+            std::memcpy(to, data, size_t(n));
+        to += n;
     };
-    QByteArray out;
-    out.reserve(body.size() + 128 + 64 * headers.size());
-    text(out, "HTTP/1.1 ");
-    JsonWriter::appendNumber(out, status);
-    text(out, " ");
-    text(out, reasonText(status));
-    text(out, "\r\n");
+    const auto lineEnd = [&to] {
+        *to++ = '\r';
+        *to++ = '\n';
+    };
+    put(versionPiece, length(versionPiece));
+    put(statusText + sizeof statusText - statusLength, statusLength);
+    *to++ = ' ';
+    put(reason, reasonLength);
+    lineEnd();
     if (!contentType.isEmpty()) {
-        text(out, "Content-Type: ");
-        JsonWriter::appendRaw(out, contentType.constData(), contentType.size());
-        text(out, "\r\n");
+        put(typePiece, length(typePiece));
+        put(contentType.constData(), contentType.size());
+        lineEnd();
     }
-    if (status != 204 && status >= 200) {
-        text(out, "Content-Length: ");
-        JsonWriter::appendNumber(out, body.size());
-        text(out, "\r\n");
+    if (hasLength) {
+        put(lengthPiece, length(lengthPiece));
+        put(lengthText + sizeof lengthText - lengthLength, lengthLength);
+        lineEnd();
     }
     for (const auto &header : headers) {
-        JsonWriter::appendRaw(out, header.first.constData(), header.first.size());
-        text(out, ": ");
-        JsonWriter::appendRaw(out, header.second.constData(), header.second.size());
-        text(out, "\r\n");
+        put(header.first.constData(), header.first.size());
+        *to++ = ':';
+        *to++ = ' ';
+        put(header.second.constData(), header.second.size());
+        lineEnd();
     }
     if (closeConnection)
-        text(out, "Connection: close\r\n");
-    text(out, "\r\n");
-    if (status != 204)
-        JsonWriter::appendRaw(out, body.constData(), body.size());
+        put(closePiece, length(closePiece));
+    lineEnd();
+    if (withBody)
+        put(body.constData(), body.size());
+    Q_ASSERT(to == out.constData() + out.size());
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include "core/apierror.h"
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QJsonObject>
 
 namespace ssebuf {
@@ -22,7 +23,9 @@ struct HttpResponse
     static HttpResponse error(const ApiError &error);
     static HttpResponse error(int status, const QString &code, const QString &message);
     static HttpResponse empty(int status);
-    static HttpResponse text(int status, const QByteArray &contentType, const QByteArray &body);
+    // contentType a view: application/json (every publish's answer) is a shared literal
+    // rather than an allocation per answer.
+    static HttpResponse text(int status, QByteArrayView contentType, const QByteArray &body);
 
     HttpResponse &withHeader(const QByteArray &name, const QByteArray &value);
     // The bytes on the wire: status line, headers (with Content-Length), body.

@@ -2,6 +2,8 @@
 
 #include "httpexchange.h"
 
+#include <cstring>
+
 namespace ssebuf {
 
 void Router::add(const QByteArray &method, const QString &pattern, Handler handler)
@@ -9,50 +11,62 @@ void Router::add(const QByteArray &method, const QString &pattern, Handler handl
     Route route {method, pattern, pattern.split(QLatin1Char('/')), std::move(handler)};
     if (!route.segments.isEmpty() && route.segments.first().isEmpty())
         route.segments.removeFirst();
-    int capture = 0;
+    route.isCapture.assign(size_t(route.segments.size()), false);
     for (int i = 0; i < route.segments.size(); ++i) {
         if (route.segments.at(i) != QLatin1String("{}"))
             continue;
         if (i > 0
             && (route.segments.at(i - 1) == QLatin1String("refactor")
                 || route.segments.at(i - 1) == QLatin1String("sessions")))
-            route.sessionCaptures.append(capture);
-        ++capture;
+            route.sessionCaptures.append(route.captureCount);
+        ++route.captureCount;
+        route.isCapture[size_t(i)] = true;
+        route.segments[i].clear();
     }
     m_routes.push_back(std::move(route));
 }
 
-bool Router::match(const Route &route, const QStringList &segments, QStringList *captures)
+bool Router::match(const Route &route, const QStringList &segments)
 {
     if (route.segments.size() != segments.size())
         return false;
-    QStringList captured;
-    for (int i = 0; i < segments.size(); ++i) {
-        if (route.segments.at(i) == QLatin1String("{}")) {
-            if (segments.at(i).isEmpty())
-                return false;
-            captured.append(segments.at(i));
-        } else if (route.segments.at(i) != segments.at(i)) {
+    for (qsizetype i = 0; i < segments.size(); ++i) {
+        if (route.isCapture[size_t(i)] ? segments.at(i).isEmpty()
+                                       : route.segments.at(i) != segments.at(i))
             return false;
-        }
     }
-    *captures = captured;
     return true;
+}
+
+QStringList Router::captures(const Route &route, const QStringList &segments)
+{
+    QStringList captured;
+    if (route.captureCount == 0)
+        return captured;
+    captured.reserve(route.captureCount);
+    for (qsizetype i = 0; i < segments.size(); ++i) {
+        if (route.isCapture[size_t(i)])
+            captured.append(segments.at(i));
+    }
+    return captured;
 }
 
 bool Router::isValidSessionId(const QString &id)
 {
     // session_ 8 digits _ 6 digits _ 32 lower-case hex digits
-    static const QLatin1String prefix("session_");
-    if (id.size() != 56 || !id.startsWith(prefix) || id.at(16) != QLatin1Char('_')
-        || id.at(23) != QLatin1Char('_'))
+    if (id.size() != 56)
         return false;
-    for (int i = 8; i < 56; ++i) {
-        if (i == 16 || i == 23)
-            continue;
-        const char16_t c = id.at(i).unicode();
-        const bool digit = c >= u'0' && c <= u'9';
-        if (i < 23 ? !digit : !(digit || (c >= u'a' && c <= u'f')))
+    const auto *c = reinterpret_cast<const char16_t *>(id.constData());
+    if (std::memcmp(c, u"session_", 8 * sizeof(char16_t)) != 0 || c[16] != u'_' || c[23] != u'_')
+        return false;
+    // Unsigned differences: one comparison per range.
+    const auto digit = [](char16_t ch) { return char16_t(ch - u'0') <= 9; };
+    for (int i = 8; i < 23; ++i) {
+        if (i != 16 && !digit(c[i]))
+            return false;
+    }
+    for (int i = 24; i < 56; ++i) {
+        if (!digit(c[i]) && char16_t(c[i] - u'a') > 5)
             return false;
     }
     return true;
@@ -63,11 +77,11 @@ void Router::dispatch(HttpExchange &exchange) const
     const HttpRequest &request = exchange.request();
     QByteArrayList allowed;
     for (const Route &route : m_routes) {
-        QStringList captures;
-        if (!match(route, request.segments, &captures))
+        if (!match(route, request.segments))
             continue;
         if (route.method == request.method) {
             exchange.setRouteName(route.pattern);
+            const QStringList captures = Router::captures(route, request.segments);
             for (const int index : route.sessionCaptures) {
                 if (!isValidSessionId(captures.at(index))) {
                     exchange.respond(

@@ -33,11 +33,15 @@ private:
     {
         QByteArray method;
         QString pattern;
-        QStringList segments;
+        QStringList segments; // a capture's is empty
         Handler handler;
+        std::vector<bool> isCapture; // per segment
         QList<int> sessionCaptures; // indexes into the captures that are session ids
+        int captureCount = 0;
     };
-    static bool match(const Route &route, const QStringList &segments, QStringList *captures);
+    // Compares only: the captures are taken for the one route that is dispatched.
+    static bool match(const Route &route, const QStringList &segments);
+    static QStringList captures(const Route &route, const QStringList &segments);
 
     std::vector<Route> m_routes;
 };

@@ -235,6 +235,16 @@ void tst_HttpRequestParser::plainTarget_data()
                           << QString();
     QTest::newRow("trailing slash")
         << QByteArray("/a/") << true << QStringLiteral("/a/") << QStringList {"a", ""} << QString();
+    QTest::newRow("root with query") << QByteArray("/?x=1") << true << QStringLiteral("/")
+                                     << QStringList {""} << QStringLiteral("x=1");
+    QTest::newRow("empty query") << QByteArray("/a?") << true << QStringLiteral("/a")
+                                 << QStringList {"a"} << QString();
+    QTest::newRow("dot inside") << QByteArray("/a.b/c.") << true << QStringLiteral("/a.b/c.")
+                                << QStringList {"a.b", "c."} << QString();
+    QTest::newRow("dot-leading first segment")
+        << QByteArray("/.a") << false << QString() << QStringList() << QString();
+    QTest::newRow("space") << QByteArray("/a b") << false << QString() << QStringList()
+                           << QString();
     QTest::newRow("percent") << QByteArray("/a%2Fb") << false << QString() << QStringList()
                              << QString();
     QTest::newRow("dot segment") << QByteArray("/a/../b") << false << QString() << QStringList()

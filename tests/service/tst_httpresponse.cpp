@@ -15,6 +15,7 @@ private Q_SLOTS:
     void errorShape();
     void errorWithField();
     void serializeKeepAlive();
+    void textWithTheJsonType();
     void serializeClose();
     void serializeNoContent();
     void serializeContinue();
@@ -61,6 +62,19 @@ void tst_HttpResponse::serializeKeepAlive()
     QCOMPARE(response.serialize(false),
              QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
                         "\r\nhello"));
+}
+
+void tst_HttpResponse::textWithTheJsonType()
+{
+    // The common type comes from one shared literal; any other is copied as given.
+    const HttpResponse json = HttpResponse::text(201, "application/json", "{\"seq\":1}");
+    QCOMPARE(json.contentType, QByteArray("application/json"));
+    QCOMPARE(json.serialize(false),
+             QByteArray("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+                        "Content-Length: 9\r\n\r\n{\"seq\":1}"));
+    QCOMPARE(HttpResponse::text(200, "application/jsonx", "x").contentType,
+             QByteArray("application/jsonx"));
+    QCOMPARE(HttpResponse::text(200, QByteArray(), "x").contentType, QByteArray());
 }
 
 void tst_HttpResponse::serializeClose()

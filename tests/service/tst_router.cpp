@@ -8,6 +8,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 
 using namespace ssebuf;
 
@@ -19,6 +20,9 @@ private Q_SLOTS:
     void literalRoute();
     void capturesSegments();
     void malformedSessionIdIsNotDispatched();
+    // Every position of a valid id, changed to each neighbour of the allowed ranges, is
+    // judged as the contract's pattern judges it.
+    void sessionIdFormMatchesThePattern();
     // An empty capture never matches; another method on a known path is 405 with Allow.
     void notDispatched_data();
     void notDispatched();
@@ -121,6 +125,30 @@ void tst_Router::malformedSessionIdIsNotDispatched()
     QVERIFY(m_calls.isEmpty());
     QVERIFY(Router::isValidSessionId(
         QStringLiteral("session_20261201_120000_0123456789abcdef0123456789abcdef")));
+}
+
+void tst_Router::sessionIdFormMatchesThePattern()
+{
+    const QRegularExpression pattern(QStringLiteral("^session_[0-9]{8}_[0-9]{6}_[0-9a-f]{32}$"));
+    const QString valid
+        = QStringLiteral("session_20261201_120000_0123456789abcdef0123456789abcdef");
+    QVERIFY(Router::isValidSessionId(valid));
+    const QList<QChar> probes {u'/', u'0', u'9',        u':',          u'`',
+                               u'a', u'f', u'g',        u'A',          u'F',
+                               u'_', u's', QChar(0xe9), QChar(0x0660), QChar(0xff10)};
+    int checked = 0;
+    for (int i = 0; i < valid.size(); ++i) {
+        for (const QChar probe : probes) {
+            QString id = valid;
+            id[i] = probe;
+            QCOMPARE(Router::isValidSessionId(id), pattern.match(id).hasMatch());
+            ++checked;
+        }
+    }
+    QCOMPARE(checked, 56 * probes.size());
+    QVERIFY(!Router::isValidSessionId(valid + u'0'));
+    QVERIFY(!Router::isValidSessionId(valid.chopped(1)));
+    QVERIFY(!Router::isValidSessionId(QString()));
 }
 
 void tst_Router::notDispatched_data()
