@@ -20,6 +20,8 @@
 
 namespace ssebuf {
 
+class ResponseSequencer;
+
 // Watches the bytes of one connection before QtHttpServer parses them, and enforces
 // HttpLimits: header size (431), body size (413, answered before the body is read), slow
 // heads and requests whose head and body do not complete in time (408), idle keep-alive
@@ -63,6 +65,8 @@ public:
     void attachAfterServer();
 
     static ConnectionGuard *of(QTcpSocket *socket);
+    // The socket's ResponseSequencer, looked up once (HttpExchange gets it from here).
+    ResponseSequencer *sequencer();
 
     // Requests whose body is streamed (StreamedRequestBody::isStreamedMediaType) go to this
     // handler once their head is seen, instead of to QtHttpServer.
@@ -143,6 +147,7 @@ private:
     QPointer<QObject> m_server;
     QPointer<WriteCoalescer> m_coalescer;
     QPointer<ConnectionCounter> m_counter;
+    QPointer<ResponseSequencer> m_sequencer;
     HttpLimits m_limits;
     State m_state = State::Head;
     QByteArray m_head;

@@ -1,6 +1,7 @@
 #include "fastrequestpath.h"
 
 #include "connectionguard.h"
+#include "responsesequencer.h"
 #include "streamedrequestbody.h"
 
 #include <QTcpSocket>
@@ -92,6 +93,13 @@ void ConnectionGuard::setFastRequestHandler(const FastRequestPath::Handler &hand
     m_fastPath = handler ? std::make_unique<FastRequestPath>(m_limits) : nullptr;
 }
 
+ResponseSequencer *ConnectionGuard::sequencer()
+{
+    if (!m_sequencer && m_socket)
+        m_sequencer = ResponseSequencer::of(m_socket);
+    return m_sequencer;
+}
+
 bool ConnectionGuard::fastPathIsOpen() const
 {
     // At a request boundary for both: QtHttpServer has read every request the guard has seen
@@ -134,7 +142,7 @@ bool ConnectionGuard::dispatchFastRequests()
     for (FastRequestPath::Request &request : requests) {
         if (m_counter)
             m_counter->recordFastRequest();
-        m_fastHandler(std::move(request.request), socket, request.closeAfterResponse);
+        m_fastHandler(std::move(request.request), socket, request.closeAfterResponse, sequencer());
         if (!self || !socket || m_state != State::Head)
             return false;
     }

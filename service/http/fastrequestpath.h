@@ -13,6 +13,10 @@
 class QTcpSocket;
 
 namespace ssebuf {
+class ResponseSequencer;
+}
+
+namespace ssebuf {
 
 // The requests of the hot route (a one-event publish, POST /api/sessions/{id}/events with a
 // JSON body: the seed's producer sends one per event) that the ConnectionGuard takes off the
@@ -31,8 +35,8 @@ public:
         bool closeAfterResponse = false;
     };
     // Gets each taken request, in order (the front end dispatches it like one from QtHttpServer).
-    using Handler
-        = std::function<void(HttpRequest &&request, QTcpSocket *socket, bool closeAfterResponse)>;
+    using Handler = std::function<void(HttpRequest &&request, QTcpSocket *socket,
+                                       bool closeAfterResponse, ResponseSequencer *sequencer)>;
 
     explicit FastRequestPath(const HttpLimits &limits);
 

@@ -12,10 +12,10 @@
 namespace ssebuf {
 
 HttpExchange::HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse,
-                           WriteCoalescer *coalescer)
+                           WriteCoalescer *coalescer, ResponseSequencer *sequencer)
     : m_request(std::move(request))
     , m_socket(socket)
-    , m_sequencer(ResponseSequencer::of(socket))
+    , m_sequencer(sequencer ? sequencer : ResponseSequencer::of(socket))
     , m_coalescer(coalescer)
     , m_closeAfterResponse(closeAfterResponse)
 {

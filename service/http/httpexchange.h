@@ -28,8 +28,9 @@ class HttpExchange : public QObject
 {
     Q_OBJECT
 public:
+    // sequencer: the socket's (ConnectionGuard::sequencer()); nullptr looks it up.
     HttpExchange(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse,
-                 WriteCoalescer *coalescer = nullptr);
+                 WriteCoalescer *coalescer = nullptr, ResponseSequencer *sequencer = nullptr);
     ~HttpExchange() override;
 
     // The front end to tell of the answer (access log, metrics): one call, where a signal

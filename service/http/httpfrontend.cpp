@@ -71,8 +71,9 @@ bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *er
         });
     // The hot route's complete requests, taken off the socket by the guard (FastRequestPath),
     // go through the same dispatch as those QtHttpServer parses.
-    server->setFastRequestHandler([this](HttpRequest request, QTcpSocket *socket, bool close) {
-        dispatch(std::move(request), socket, close);
+    server->setFastRequestHandler([this](HttpRequest &&request, QTcpSocket *socket, bool close,
+                                         ResponseSequencer *sequencer) {
+        dispatch(std::move(request), socket, close, sequencer);
     });
     if (m_tls)
         server->setTlsConfiguration(*m_tls);
@@ -122,11 +123,12 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     copy.body = request.body();
     ConnectionGuard *guard = ConnectionGuard::of(socket);
     const bool close = guard ? guard->takeRequestInfo().closeAfterResponse : false;
-    dispatch(std::move(copy), socket, close);
+    dispatch(std::move(copy), socket, close, guard ? guard->sequencer() : nullptr);
     return true;
 }
 
-void HttpFrontend::dispatch(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse)
+void HttpFrontend::dispatch(HttpRequest &&request, QTcpSocket *socket, bool closeAfterResponse,
+                            ResponseSequencer *sequencer)
 {
     request.peer = socket->peerAddress();
     request.peerPort = socket->peerPort();
@@ -142,7 +144,8 @@ void HttpFrontend::dispatch(HttpRequest request, QTcpSocket *socket, bool closeA
         request.peer = m_trustedProxies.clientAddress(request.peer, forwarded.join(','));
         request.peerPort = 0;
     }
-    auto *exchange = new HttpExchange(std::move(request), socket, closeAfterResponse, m_coalescer);
+    auto *exchange
+        = new HttpExchange(std::move(request), socket, closeAfterResponse, m_coalescer, sequencer);
     exchange->reportTo(this);
     exchange->dispatch(*m_router);
 }

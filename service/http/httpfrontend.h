@@ -16,6 +16,7 @@
 namespace ssebuf {
 
 class GuardedTcpServer;
+class ResponseSequencer;
 class WriteCoalescer;
 
 // The one place that knows QtHttpServer: accepts connections through a GuardedTcpServer,
@@ -58,7 +59,8 @@ protected:
 private:
     // Gives a request its client address (X-Forwarded-For from a trusted proxy) and hands it
     // to the router in an exchange: every request but a streamed one comes through here.
-    void dispatch(HttpRequest request, QTcpSocket *socket, bool closeAfterResponse);
+    void dispatch(HttpRequest &&request, QTcpSocket *socket, bool closeAfterResponse,
+                  ResponseSequencer *sequencer);
 
     HttpLimits m_limits;
     Router *m_router;

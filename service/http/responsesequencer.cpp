@@ -3,38 +3,24 @@
 #include "httpexchange.h"
 #include "socketwriter.h"
 
-#include <QHash>
-
 #include <algorithm>
 #include <utility>
 
 namespace ssebuf {
 
 namespace {
-
-// Socket to its sequencer. An entry leaves when its sequencer is deleted, which happens while
-// its socket is deleted (it is the socket's child), so a later socket at the same address
-// never finds it. Sockets live in the main thread only. Never destroyed: a socket deleted
-// late at exit still finds the table.
-QHash<const QTcpSocket *, ResponseSequencer *> &sequencers()
-{
-    static auto *table = new QHash<const QTcpSocket *, ResponseSequencer *>;
-    return *table;
+const char *const kSequencerProperty = "_ssebuf_sequencer";
 }
-
-} // namespace
 
 ResponseSequencer::ResponseSequencer(QTcpSocket *socket)
     : QObject(socket)
-    , m_key(socket)
     , m_socket(socket)
 {
-    sequencers().insert(socket, this);
+    socket->setProperty(kSequencerProperty, QVariant::fromValue<QObject *>(this));
 }
 
 ResponseSequencer::~ResponseSequencer()
 {
-    sequencers().remove(m_key);
     // Whatever of the connection's exchanges is left goes with it (as children would).
     const std::vector<HttpExchange *> exchanges = std::exchange(m_exchanges, {});
     for (HttpExchange *exchange : exchanges) {
@@ -47,9 +33,10 @@ ResponseSequencer *ResponseSequencer::of(QTcpSocket *socket)
 {
     if (!socket)
         return nullptr;
-    if (ResponseSequencer *sequencer = sequencers().value(socket))
+    if (auto *sequencer = qobject_cast<ResponseSequencer *>(
+            socket->property(kSequencerProperty).value<QObject *>()))
         return sequencer;
-    return new ResponseSequencer(socket); // enters itself in the table
+    return new ResponseSequencer(socket);
 }
 
 void ResponseSequencer::release(HttpExchange *exchange)

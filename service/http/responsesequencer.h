@@ -26,7 +26,8 @@ public:
     ~ResponseSequencer() override;
 
     // The connection's sequencer, created on first use (a child of the socket); nullptr for
-    // nullptr. A lookup in a table of the live sequencers, not a dynamic property.
+    // nullptr. A dynamic property look-up: the request path gets the pointer from the
+    // connection's ConnectionGuard instead (ConnectionGuard::sequencer()), which looks once.
     static ResponseSequencer *of(QTcpSocket *socket);
 
     quint64 takeTicket() { return m_nextTicket++; }
@@ -51,7 +52,6 @@ private:
         QByteArray bytes;
         bool closeAfter = false;
     };
-    QTcpSocket *m_key; // its entry in the table of sequencers
     QPointer<QTcpSocket> m_socket;
     quint64 m_nextTicket = 0;
     quint64 m_nextToSend = 0;
