@@ -2,6 +2,7 @@
 
 #include "apipaths.h"
 #include "core/contextcallback.h"
+#include "core/jsonwriter.h"
 #include "http/httpexchange.h"
 #include "http/router.h"
 #include "http/streamedrequestbody.h"
@@ -11,6 +12,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
+
+#include <cstring>
 
 namespace ssebuf {
 
@@ -83,6 +86,19 @@ void PublishApi::registerRoutes(Router &router)
     router.add(
         "POST", ApiPaths::sessionCancel(ApiPaths::RouteArg),
         [this](HttpExchange &exchange, const QStringList &args) { cancel(exchange, args.at(0)); });
+}
+
+QByteArray PublishApi::seqAnswer(qint64 seq)
+{
+    // {"seq":n} in one allocation (the answer to every one-event publish).
+    char digits[24];
+    const qsizetype count = JsonWriter::formatNumber(digits, seq);
+    QByteArray answer(8 + count, Qt::Uninitialized);
+    char *out = answer.data();
+    std::memcpy(out, "{\"seq\":", 7);
+    std::memcpy(out + 7, digits + sizeof digits - count, size_t(count));
+    out[7 + count] = '}';
+    return answer;
 }
 
 bool PublishApi::allowed(HttpExchange &exchange) const
@@ -198,9 +214,8 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
                 const bool duplicate = outcome.duplicateRequest || outcome.count == 0;
                 if (!isBatch && !duplicate) {
                     // The common answer, {"seq":n} as QJsonDocument writes it, without one.
-                    exchange.respond(HttpResponse::text(
-                        201, "application/json",
-                        "{\"seq\":" + QByteArray::number(outcome.seqs.value(0)) + '}'));
+                    exchange.respond(HttpResponse::text(201, "application/json",
+                                                        seqAnswer(outcome.seqs.value(0))));
                     return;
                 }
                 QJsonObject answer;

@@ -45,6 +45,7 @@ public:
 
 private:
     bool allowed(HttpExchange &exchange) const;
+    static QByteArray seqAnswer(qint64 seq);
     void publish(HttpExchange &exchange, const QString &sessionId);
     // The body's events; false when it answered the request with the error.
     bool decodeBody(HttpExchange &exchange, bool *isBatch, QList<PublishEvent> *events);
