@@ -113,6 +113,10 @@ void tst_SsebufdDirectReads::laterPublishesAreReadDirectly()
         QCOMPARE(answers.size(), n);
         QCOMPARE(answers.last().status, 201);
         QCOMPARE(answers.last().json().value("seq").toInteger(), n);
+        // Byte for byte as QJsonDocument writes it (the general way's answer).
+        QCOMPARE(answers.last().body,
+                 QJsonDocument(QJsonObject {{"seq", n}}).toJson(QJsonDocument::Compact));
+        QCOMPARE(answers.last().header("Content-Type"), QByteArray("application/json"));
     }
     // The first was taken from Qt's socket buffer, the three after it off the descriptor.
     QCOMPARE(metric(m_http, m_service, "ssebuf_http_fast_path_requests_total"), fastBefore + 4);
