@@ -180,11 +180,14 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
     if (const qsizetype semicolon = mime.indexOf(';'); semicolon >= 0)
         mime = mime.first(semicolon);
     mime = mime.trimmed();
-    if (mime.compare("application/x-ndjson", Qt::CaseInsensitive) == 0) {
+    const auto is = [mime](QByteArrayView type) {
+        return mime.size() == type.size() && mime.compare(type, Qt::CaseInsensitive) == 0;
+    };
+    if (is("application/x-ndjson")) {
         publishStream(exchange, sessionId);
         return;
     }
-    if (mime.compare("application/json", Qt::CaseInsensitive) != 0) {
+    if (!is("application/json")) {
         exchange.respond(
             HttpResponse::error(415, QStringLiteral("unsupported_media_type"),
                                 QStringLiteral("Content-Type must be application/json")));

@@ -23,6 +23,10 @@ void Router::add(const QByteArray &method, const QString &pattern, Handler handl
         route.isCapture[size_t(i)] = true;
         route.segments[i].clear();
     }
+    const auto count = size_t(route.segments.size());
+    if (m_bySegmentCount.size() <= count)
+        m_bySegmentCount.resize(count + 1);
+    m_bySegmentCount[count].push_back(int(m_routes.size()));
     m_routes.push_back(std::move(route));
 }
 
@@ -76,7 +80,12 @@ void Router::dispatch(HttpExchange &exchange) const
 {
     const HttpRequest &request = exchange.request();
     QByteArrayList allowed;
-    for (const Route &route : m_routes) {
+    const auto count = size_t(request.segments.size());
+    const std::vector<int> noRoutes;
+    const std::vector<int> &candidates
+        = count < m_bySegmentCount.size() ? m_bySegmentCount[count] : noRoutes;
+    for (const int routeIndex : candidates) {
+        const Route &route = m_routes[size_t(routeIndex)];
         if (!match(route, request.segments))
             continue;
         if (route.method == request.method) {

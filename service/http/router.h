@@ -44,6 +44,9 @@ private:
     static QStringList captures(const Route &route, const QStringList &segments);
 
     std::vector<Route> m_routes;
+    // By segment count, the indexes of the routes with that many, in the order added: only
+    // those can match a path (dispatch() tries no other).
+    std::vector<std::vector<int>> m_bySegmentCount;
 };
 
 } // namespace ssebuf

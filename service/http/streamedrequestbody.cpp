@@ -21,7 +21,9 @@ bool StreamedRequestBody::isStreamedMediaType(const QByteArray &contentType)
     const qsizetype semicolon = type.indexOf(';');
     if (semicolon >= 0)
         type = type.first(semicolon);
-    return type.trimmed().compare("application/x-ndjson", Qt::CaseInsensitive) == 0;
+    type = type.trimmed();
+    const QByteArrayView ndjson("application/x-ndjson");
+    return type.size() == ndjson.size() && type.compare(ndjson, Qt::CaseInsensitive) == 0;
 }
 
 bool StreamedRequestBody::isStreamedRequest(QByteArrayView requestLine,
