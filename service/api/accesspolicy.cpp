@@ -46,7 +46,7 @@ std::optional<ApiError> AccessPolicy::checkLoopback(const HttpRequest &request) 
     const QByteArray hostHeader = request.header("host");
     const QByteArrayView host = hostWithoutPort(hostHeader);
     const auto allowed
-        = [host](const QByteArray &name) { return host.compare(name, Qt::CaseInsensitive) == 0; };
+        = [host](const QByteArray &name) { return equalsIgnoringAsciiCase(host, name); };
     if (!m_allowedHosts.isEmpty()
         && std::none_of(m_allowedHosts.cbegin(), m_allowedHosts.cend(), allowed))
         return ApiError {403, QStringLiteral("forbidden"),

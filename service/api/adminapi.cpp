@@ -1,8 +1,8 @@
 #include "adminapi.h"
 
 #include "admin/adminfeed.h"
-#include "apipaths.h"
 #include "apianswer.h"
+#include "apipaths.h"
 #include "core/contextcallback.h"
 #include "http/httpexchange.h"
 #include "http/router.h"

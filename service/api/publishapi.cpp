@@ -180,9 +180,7 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
     if (const qsizetype semicolon = mime.indexOf(';'); semicolon >= 0)
         mime = mime.first(semicolon);
     mime = mime.trimmed();
-    const auto is = [mime](QByteArrayView type) {
-        return mime.size() == type.size() && mime.compare(type, Qt::CaseInsensitive) == 0;
-    };
+    const auto is = [mime](QByteArrayView type) { return equalsIgnoringAsciiCase(mime, type); };
     if (is("application/x-ndjson")) {
         publishStream(exchange, sessionId);
         return;

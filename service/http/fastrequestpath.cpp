@@ -35,8 +35,7 @@ bool FastRequestPath::accept(const ParsedRequest &parsed, Request *request) cons
         return false;
     for (const auto &header : parsed.headers) {
         // A streamed body (NDJSON) is taken over by the guard as it arrives.
-        if (header.first.size() == 12
-            && header.first.compare("content-type", Qt::CaseInsensitive) == 0
+        if (equalsIgnoringAsciiCase(header.first, "content-type")
             && StreamedRequestBody::isStreamedMediaType(header.second))
             return false;
     }

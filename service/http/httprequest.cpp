@@ -6,7 +6,7 @@ QByteArray HttpRequest::header(QByteArrayView name) const
 {
     // Sizes first: most names differ in length, and only equal lengths can compare equal.
     for (const auto &pair : headers) {
-        if (pair.first.size() == name.size() && pair.first.compare(name, Qt::CaseInsensitive) == 0)
+        if (equalsIgnoringAsciiCase(pair.first, name))
             return pair.second;
     }
     return {};
@@ -15,7 +15,7 @@ QByteArray HttpRequest::header(QByteArrayView name) const
 bool HttpRequest::hasHeader(QByteArrayView name) const
 {
     for (const auto &pair : headers) {
-        if (pair.first.size() == name.size() && pair.first.compare(name, Qt::CaseInsensitive) == 0)
+        if (equalsIgnoringAsciiCase(pair.first, name))
             return true;
     }
     return false;

@@ -13,6 +13,24 @@ namespace ssebuf {
 
 using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
 
+// Whether a and b are the same bytes but for the case of ASCII letters (header names, media
+// types, host names): the same answer as QByteArrayView::compare(Qt::CaseInsensitive) whenever
+// one side is ASCII, without its byte-by-byte Latin-1 folding call on every request.
+inline bool equalsIgnoringAsciiCase(QByteArrayView a, QByteArrayView b)
+{
+    if (a.size() != b.size())
+        return false;
+    const auto lower = [](unsigned char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + ('a' - 'A')) : c;
+    };
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        if (a[i] != b[i]
+            && lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i])))
+            return false;
+    }
+    return true;
+}
+
 // A request as the service sees it, copied out of QtHttpServer's request object (which
 // is reused for the next request on the connection).
 struct HttpRequest

@@ -156,7 +156,7 @@ int HttpRequestParser::State::onHeadersComplete(http_parser *parser)
         const QByteArray &value = header.second;
         if (!value.isEmpty() && (value.back() == ' ' || value.back() == '\t'))
             header.second = value.trimmed();
-        if (header.first.size() == 6 && header.first.compare("expect", Qt::CaseInsensitive) == 0)
+        if (equalsIgnoringAsciiCase(header.first, "expect"))
             request->expectContinue = true;
     }
     state->headComplete = true;

@@ -23,7 +23,7 @@ bool StreamedRequestBody::isStreamedMediaType(const QByteArray &contentType)
         type = type.first(semicolon);
     type = type.trimmed();
     const QByteArrayView ndjson("application/x-ndjson");
-    return type.size() == ndjson.size() && type.compare(ndjson, Qt::CaseInsensitive) == 0;
+    return equalsIgnoringAsciiCase(type, ndjson);
 }
 
 bool StreamedRequestBody::isStreamedRequest(QByteArrayView requestLine,

@@ -12,6 +12,8 @@ class tst_HttpRequest : public QObject
     Q_OBJECT
 private Q_SLOTS:
     void headersAreCaseInsensitive();
+    void equalsIgnoringAsciiCaseAsQt_data();
+    void equalsIgnoringAsciiCaseAsQt();
     void peerText_data();
     void peerText();
     void jsonMediaType_data();
@@ -30,6 +32,43 @@ void tst_HttpRequest::headersAreCaseInsensitive()
     QVERIFY(request.hasHeader("X-TWICE"));
     QVERIFY(!request.hasHeader("authorization"));
     QCOMPARE(request.header("authorization"), QByteArray());
+}
+
+void tst_HttpRequest::equalsIgnoringAsciiCaseAsQt_data()
+{
+    QTest::addColumn<QByteArray>("a");
+    QTest::addColumn<QByteArray>("b");
+    QTest::newRow("same") << QByteArray("content-type") << QByteArray("content-type");
+    QTest::newRow("case") << QByteArray("Content-TYPE") << QByteArray("content-type");
+    QTest::newRow("longer") << QByteArray("content-types") << QByteArray("content-type");
+    QTest::newRow("empty") << QByteArray() << QByteArray("");
+    QTest::newRow("dash is not CR") << QByteArray("a-b") << QByteArray("a\rb");
+    QTest::newRow("@ is not `") << QByteArray("@") << QByteArray("`");
+    QTest::newRow("[ is not {") << QByteArray("[") << QByteArray("{");
+    QTest::newRow("Latin-1 letter") << QByteArray("\xc9xpect") << QByteArray("expect");
+    QTest::newRow("digits") << QByteArray("x-1") << QByteArray("X-1");
+}
+
+void tst_HttpRequest::equalsIgnoringAsciiCaseAsQt()
+{
+    // Whenever one side is ASCII (every name the service compares with is), the same answer
+    // as Qt's case-insensitive compare.
+    QFETCH(QByteArray, a);
+    QFETCH(QByteArray, b);
+    const bool qt = a.size() == b.size() && QByteArrayView(a).compare(b, Qt::CaseInsensitive) == 0;
+    QCOMPARE(equalsIgnoringAsciiCase(a, b), qt);
+    QCOMPARE(equalsIgnoringAsciiCase(b, a), qt);
+    // And over every pair of bytes against every ASCII byte.
+    for (int x = 0; x < 256; ++x) {
+        for (int y = 0; y < 128; ++y) {
+            const char cx = char(x);
+            const char cy = char(y);
+            const bool expected
+                = QByteArrayView(&cx, 1).compare(QByteArrayView(&cy, 1), Qt::CaseInsensitive) == 0;
+            QCOMPARE(equalsIgnoringAsciiCase(QByteArrayView(&cx, 1), QByteArrayView(&cy, 1)),
+                     expected);
+        }
+    }
 }
 
 void tst_HttpRequest::peerText_data()
