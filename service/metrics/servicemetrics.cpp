@@ -79,7 +79,15 @@ void ServiceMetrics::recordBatch(int events)
 
 void ServiceMetrics::recordRequest(const QString &route, int status)
 {
-    ++m_requests[qMakePair(route, status)];
+    if (m_lastCount && status == m_lastStatus
+        && (route.constData() == m_lastRoute.constData() || route == m_lastRoute)) {
+        ++*m_lastCount;
+        return;
+    }
+    m_lastCount = &m_requests[std::make_pair(route, status)];
+    m_lastRoute = route;
+    m_lastStatus = status;
+    ++*m_lastCount;
 }
 
 void ServiceMetrics::recordRejectedConnection(int status)
@@ -214,10 +222,10 @@ void ServiceMetrics::render(std::function<void(const QByteArray &)> done)
         self->renderHardening(out);
         family(out, "ssebuf_http_requests_total", "counter",
                "HTTP requests answered, by route pattern and status.");
-        for (auto it = self->m_requests.cbegin(); it != self->m_requests.cend(); ++it) {
-            sample(out, "ssebuf_http_requests_total", it.value(),
-                   "route=\"" + escapeLabel(it.key().first) + "\",status=\""
-                       + QByteArray::number(it.key().second) + '"');
+        for (const auto &[key, count] : self->m_requests) {
+            sample(out, "ssebuf_http_requests_total", count,
+                   "route=\"" + escapeLabel(key.first) + "\",status=\""
+                       + QByteArray::number(key.second) + '"');
         }
         done(out);
     });

@@ -11,6 +11,8 @@
 #include <QPointer>
 
 #include <functional>
+#include <map>
+#include <utility>
 
 namespace ssebuf {
 
@@ -66,7 +68,13 @@ private:
     qint64 m_batches = 0;
     qint64 m_batchEvents = 0;
     qint64 m_batchBuckets[5] = {}; // le 1, 10, 100, 1000, 10000 (not cumulative here)
-    QHash<QPair<QString, int>, qint64> m_requests;
+    // By route pattern and status, in that order on /metrics. The last counter counted is
+    // kept: a keep-alive producer's requests are all the same route and status, and the
+    // route names are the router's shared strings (compared by their data first).
+    std::map<std::pair<QString, int>, qint64> m_requests;
+    QString m_lastRoute;
+    int m_lastStatus = 0;
+    qint64 *m_lastCount = nullptr; // a node of m_requests (std::map nodes stay put)
 };
 
 } // namespace ssebuf
