@@ -4,6 +4,7 @@
 // Helpers of the hardening tests (header only): raw HTTP exchanges, sessions, metrics.
 
 #include "httptestclient.h"
+#include "metricsexposition.h"
 #include "serviceprocess.h"
 
 #include <QDeadlineTimer>
@@ -68,12 +69,7 @@ inline QString startSession(HttpTestClient &http, const ServiceProcess &service,
 inline qint64 metric(HttpTestClient &http, const ServiceProcess &service, const QString &sample,
                      const QList<QPair<QByteArray, QByteArray>> &headers = {})
 {
-    const HttpTestReply reply = http.get(service.url(QStringLiteral("/metrics")), headers);
-    for (const QByteArray &line : reply.body.split('\n')) {
-        if (line.startsWith(sample.toUtf8() + ' '))
-            return line.mid(sample.size() + 1).trimmed().toLongLong();
-    }
-    return -1;
+    return testkit::metricSample(http, service, sample, headers);
 }
 
 inline QProcessEnvironment environmentWith(const QList<QPair<QString, QString>> &variables)

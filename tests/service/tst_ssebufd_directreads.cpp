@@ -3,6 +3,7 @@
 // descriptor. Anything else on that connection (another route, a request split across reads,
 // one over a limit, a close) is handed back to Qt's socket and answered as before, in order.
 
+#include "metricsexposition.h"
 #include "processtestkit.h"
 #include "rawexchange.h"
 #include "sessiontestkit.h"
@@ -22,16 +23,6 @@ QByteArray publishRequest(const QString &id, int n, const QByteArray &extraHeade
 }
 
 const QByteArray kHealth = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-
-qint64 metric(HttpTestClient &http, const ServiceProcess &service, const QByteArray &name)
-{
-    const QByteArray text = http.get(service.url("/metrics")).body;
-    for (const QByteArray &line : text.split('\n')) {
-        if (line.startsWith(name + ' '))
-            return line.mid(name.size() + 1).trimmed().toLongLong();
-    }
-    return -1;
-}
 
 // One keep-alive connection that sends and collects the answers.
 struct KeepAlive
@@ -103,8 +94,9 @@ void tst_SsebufdDirectReads::laterPublishesAreReadDirectly()
 {
     const QString id = startSession(m_http, m_service);
     QVERIFY(!id.isEmpty());
-    const qint64 directBefore = metric(m_http, m_service, "ssebuf_http_direct_reads_total");
-    const qint64 fastBefore = metric(m_http, m_service, "ssebuf_http_fast_path_requests_total");
+    const qint64 directBefore = metricSample(m_http, m_service, "ssebuf_http_direct_reads_total");
+    const qint64 fastBefore
+        = metricSample(m_http, m_service, "ssebuf_http_fast_path_requests_total");
     QVERIFY(directBefore >= 0 && fastBefore >= 0);
     KeepAlive connection;
     QVERIFY(connection.open(m_service));
@@ -119,8 +111,9 @@ void tst_SsebufdDirectReads::laterPublishesAreReadDirectly()
         QCOMPARE(answers.last().header("Content-Type"), QByteArray("application/json"));
     }
     // The first was taken from Qt's socket buffer, the three after it off the descriptor.
-    QCOMPARE(metric(m_http, m_service, "ssebuf_http_fast_path_requests_total"), fastBefore + 4);
-    QCOMPARE(metric(m_http, m_service, "ssebuf_http_direct_reads_total"), directBefore + 3);
+    QCOMPARE(metricSample(m_http, m_service, "ssebuf_http_fast_path_requests_total"),
+             fastBefore + 4);
+    QCOMPARE(metricSample(m_http, m_service, "ssebuf_http_direct_reads_total"), directBefore + 3);
     QCOMPARE(storedSeqs(m_http, m_service, id), (QList<qint64> {1, 2, 3, 4}));
 }
 
@@ -144,13 +137,13 @@ void tst_SsebufdDirectReads::otherRequestsGoBackToTheGeneralWay()
     QCOMPARE(answers.last().status, 200);
     QCOMPARE(answers.last().json().value("events").toArray().size(), 2);
     // Hot again: taken by the guard, and the reads after it are direct again.
-    const qint64 directBefore = metric(m_http, m_service, "ssebuf_http_direct_reads_total");
+    const qint64 directBefore = metricSample(m_http, m_service, "ssebuf_http_direct_reads_total");
     for (int n = 3; n <= 4; ++n) {
         answers = connection.send(publishRequest(id, n), ++count);
         QCOMPARE(answers.last().status, 201);
         QCOMPARE(answers.last().json().value("seq").toInteger(), n);
     }
-    QCOMPARE(metric(m_http, m_service, "ssebuf_http_direct_reads_total"), directBefore + 1);
+    QCOMPARE(metricSample(m_http, m_service, "ssebuf_http_direct_reads_total"), directBefore + 1);
     QCOMPARE(connection.socket.state(), QAbstractSocket::ConnectedState);
     QCOMPARE(storedSeqs(m_http, m_service, id), (QList<qint64> {1, 2, 3, 4}));
 }
@@ -249,7 +242,7 @@ void tst_SsebufdDirectReads::closeAndHangUpAreSeen()
 {
     const QString id = startSession(m_http, m_service);
     QVERIFY(!id.isEmpty());
-    const qint64 openBefore = metric(m_http, m_service, "ssebuf_connections_open");
+    const qint64 openBefore = metricSample(m_http, m_service, "ssebuf_connections_open");
     {
         // "Connection: close" on a direct read: answered with Connection: close, then closed.
         KeepAlive connection;
@@ -271,12 +264,12 @@ void tst_SsebufdDirectReads::closeAndHangUpAreSeen()
         int count = 0;
         QVERIFY(openDirect(&connection, id, &count));
         QCOMPARE(connection.send(publishRequest(id, 3), count + 1).size(), count + 1);
-        QTRY_COMPARE_WITH_TIMEOUT(metric(m_http, m_service, "ssebuf_connections_open"),
+        QTRY_COMPARE_WITH_TIMEOUT(metricSample(m_http, m_service, "ssebuf_connections_open"),
                                   openBefore + 1, 5000);
         connection.socket.disconnectFromHost();
     }
-    QTRY_COMPARE_WITH_TIMEOUT(metric(m_http, m_service, "ssebuf_connections_open"), openBefore,
-                              5000);
+    QTRY_COMPARE_WITH_TIMEOUT(metricSample(m_http, m_service, "ssebuf_connections_open"),
+                              openBefore, 5000);
     QCOMPARE(storedSeqs(m_http, m_service, id), (QList<qint64> {1, 2, 3, 4}));
 }
 

@@ -3,6 +3,7 @@
 // requests, the limits, Connection: close and HTTP/1.0, auth, errors, access log, metrics), and
 // a stream's response head leaves with its retry: line in one send.
 
+#include "metricsexposition.h"
 #include "processtestkit.h"
 #include "rawexchange.h"
 #include "sessiontestkit.h"
@@ -26,16 +27,6 @@ QByteArray publishRequest(const QString &id, const QByteArray &body,
 QByteArray eventBody(int n)
 {
     return QJsonDocument(progressEvent(n)).toJson(QJsonDocument::Compact);
-}
-
-qint64 metric(HttpTestClient &http, const ServiceProcess &service, const QByteArray &name)
-{
-    const QByteArray text = http.get(service.url("/metrics")).body;
-    for (const QByteArray &line : text.split('\n')) {
-        if (line.startsWith(name + ' '))
-            return line.mid(name.size() + 1).trimmed().toLongLong();
-    }
-    return -1;
 }
 
 } // namespace
@@ -77,7 +68,7 @@ void tst_SsebufdFastPath::initTestCase()
 
 void tst_SsebufdFastPath::publishIsTakenByTheGuard()
 {
-    const qint64 before = metric(m_http, m_service, "ssebuf_http_fast_path_requests_total");
+    const qint64 before = metricSample(m_http, m_service, "ssebuf_http_fast_path_requests_total");
     QVERIFY(before >= 0);
     QTcpSocket socket;
     socket.connectToHost(QStringLiteral("127.0.0.1"), m_service.port());
@@ -97,7 +88,7 @@ void tst_SsebufdFastPath::publishIsTakenByTheGuard()
     QCOMPARE(answers.at(2).json().value("seq").toInteger(),
              answers.at(0).json().value("seq").toInteger() + 2);
     QCOMPARE(socket.state(), QAbstractSocket::ConnectedState);
-    QCOMPARE(metric(m_http, m_service, "ssebuf_http_fast_path_requests_total"), before + 3);
+    QCOMPARE(metricSample(m_http, m_service, "ssebuf_http_fast_path_requests_total"), before + 3);
 }
 
 void tst_SsebufdFastPath::pipelinedMixedRequestsKeepTheirOrder()
@@ -147,7 +138,8 @@ void tst_SsebufdFastPath::requestSplitAcrossSegments()
     QByteArray received;
     QTRY_COMPARE_WITH_TIMEOUT((received += socket.readAll(), completeResponses(received).size()), 1,
                               5000);
-    const qint64 fastBefore = metric(m_http, m_service, "ssebuf_http_fast_path_requests_total");
+    const qint64 fastBefore
+        = metricSample(m_http, m_service, "ssebuf_http_fast_path_requests_total");
     socket.write(publishRequest(id, eventBody(2)));
     QTRY_COMPARE_WITH_TIMEOUT((received += socket.readAll(), completeResponses(received).size()), 2,
                               5000);
@@ -156,7 +148,8 @@ void tst_SsebufdFastPath::requestSplitAcrossSegments()
     QCOMPARE(answers.at(0).json().value("seq").toInteger(), 1);
     QCOMPARE(answers.at(1).status, 201);
     QCOMPARE(answers.at(1).json().value("seq").toInteger(), 2);
-    QCOMPARE(metric(m_http, m_service, "ssebuf_http_fast_path_requests_total"), fastBefore + 1);
+    QCOMPARE(metricSample(m_http, m_service, "ssebuf_http_fast_path_requests_total"),
+             fastBefore + 1);
     QCOMPARE(storedSeqs(m_http, m_service, id), (QList<qint64> {1, 2}));
 }
 
@@ -229,7 +222,8 @@ void tst_SsebufdFastPath::connectionClose()
     QFETCH(QByteArray, version);
     QFETCH(QByteArray, extraHeaders);
     QFETCH(bool, closes);
-    const qint64 fastBefore = metric(m_http, m_service, "ssebuf_http_fast_path_requests_total");
+    const qint64 fastBefore
+        = metricSample(m_http, m_service, "ssebuf_http_fast_path_requests_total");
     const QByteArray wire = publishRequest(m_id, eventBody(1), extraHeaders, version)
         + "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     const RawExchange exchange = rawExchange(m_service, wire, [closes](const QByteArray &received) {
@@ -241,7 +235,8 @@ void tst_SsebufdFastPath::connectionClose()
     QCOMPARE(exchange.closedByPeer, closes);
     QCOMPARE(answers.at(0).header("Connection").toLower(),
              closes ? QByteArray("close") : QByteArray());
-    QCOMPARE(metric(m_http, m_service, "ssebuf_http_fast_path_requests_total"), fastBefore + 1);
+    QCOMPARE(metricSample(m_http, m_service, "ssebuf_http_fast_path_requests_total"),
+             fastBefore + 1);
 }
 
 void tst_SsebufdFastPath::auth()
@@ -267,7 +262,7 @@ void tst_SsebufdFastPath::auth()
     QCOMPARE(answers.at(1).status, 403);
     QCOMPARE(answers.at(2).status, 201);
     QCOMPARE(answers.at(2).json().value("seq").toInteger(), 1);
-    QCOMPARE(metric(m_http, service, "ssebuf_http_fast_path_requests_total"), 3);
+    QCOMPARE(metricSample(m_http, service, "ssebuf_http_fast_path_requests_total"), 3);
 }
 
 void tst_SsebufdFastPath::badJsonAnswersAsBefore()
@@ -279,11 +274,13 @@ void tst_SsebufdFastPath::badJsonAnswersAsBefore()
         + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
           "Transfer-Encoding: chunked\r\n\r\n"
         + QByteArray::number(body.size(), 16) + "\r\n" + body + "\r\n0\r\n\r\n";
-    const qint64 fastBefore = metric(m_http, m_service, "ssebuf_http_fast_path_requests_total");
+    const qint64 fastBefore
+        = metricSample(m_http, m_service, "ssebuf_http_fast_path_requests_total");
     const RawExchange fast
         = rawExchange(m_service, publishRequest(m_id, body), hasCompleteResponse);
     const RawExchange general = rawExchange(m_service, chunked, hasCompleteResponse);
-    QCOMPARE(metric(m_http, m_service, "ssebuf_http_fast_path_requests_total"), fastBefore + 1);
+    QCOMPARE(metricSample(m_http, m_service, "ssebuf_http_fast_path_requests_total"),
+             fastBefore + 1);
     QCOMPARE(fast.status(), 400);
     QCOMPARE(fast.received, general.received);
     QCOMPARE(QJsonDocument::fromJson(fast.lastBody()).object().value("error").toString(),
@@ -347,7 +344,7 @@ void tst_SsebufdFastPath::accessLogAndTrustedProxy()
                        "X-Forwarded-For: 203.0.113.9\r\nAuthorization: Bearer producer-secret\r\n"),
         hasCompleteResponse);
     QCOMPARE(exchange.status(), 201);
-    QCOMPARE(metric(m_http, service, "ssebuf_http_fast_path_requests_total"), 1);
+    QCOMPARE(metricSample(m_http, service, "ssebuf_http_fast_path_requests_total"), 1);
     const QByteArray line = "POST /api/sessions/" + id.toUtf8() + "/events 201 ";
     QTRY_VERIFY_WITH_TIMEOUT(service.output().contains(line), 5000);
     const QByteArray output = service.output();
@@ -368,7 +365,7 @@ void tst_SsebufdFastPath::streamHeadAndRetryInOneSend()
     QVERIFY2(service.start({"--pipeline", "external"}), qPrintable(service.errorText()));
     const QString id = startSession(m_http, service);
     QVERIFY(!id.isEmpty());
-    const qint64 sendsBefore = metric(m_http, service, "ssebuf_stream_send_calls_total");
+    const qint64 sendsBefore = metricSample(m_http, service, "ssebuf_stream_send_calls_total");
     QCOMPARE(sendsBefore, 0);
     QTcpSocket socket;
     socket.connectToHost(QStringLiteral("127.0.0.1"), service.port());
@@ -380,7 +377,7 @@ void tst_SsebufdFastPath::streamHeadAndRetryInOneSend()
     QVERIFY2(first.contains("\r\nContent-Type: text/event-stream\r\n"), first.constData());
     QVERIFY2(first.contains("\r\n\r\nretry: "), first.constData());
     QVERIFY2(first.endsWith("\n\n"), first.constData());
-    QCOMPARE(metric(m_http, service, "ssebuf_stream_send_calls_total"), 1);
+    QCOMPARE(metricSample(m_http, service, "ssebuf_stream_send_calls_total"), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_SsebufdFastPath)

@@ -73,6 +73,20 @@ inline Exposition parseExposition(const QByteArray &text)
     return result;
 }
 
+// The value of one sample of /metrics ("name" or "name{labels}") as written; -1 when absent.
+inline qint64 metricSample(HttpTestClient &http, const ServiceProcess &service,
+                           const QString &sample,
+                           const QList<QPair<QByteArray, QByteArray>> &headers = {})
+{
+    const HttpTestReply reply = http.get(service.url(QStringLiteral("/metrics")), headers);
+    const QByteArray prefix = sample.toUtf8() + ' ';
+    for (const QByteArray &line : reply.body.split('\n')) {
+        if (line.startsWith(prefix))
+            return line.mid(prefix.size()).trimmed().toLongLong();
+    }
+    return -1;
+}
+
 inline Exposition fetchMetrics(HttpTestClient &http, const ServiceProcess &service,
                                const QList<QPair<QByteArray, QByteArray>> &headers = {})
 {
