@@ -44,41 +44,40 @@ wait_http() { # URL: until it answers (60 s at most: callgrind starts slowly)
 
 total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}'; }
 
+# The part both servers share: once the server answers READY, zero its counters, publish, stop
+# it with SIGNAL (callgrind writes its file as the server exits) and print the total.
+measure() { # PID PORT READY TARGET EVENTS JSON SIGNAL CALLGRIND_FILE
+    local pid=$1 port=$2 ready=$3 target=$4 events=$5 json=$6 signal=$7 file=$8
+    wait_http "http://127.0.0.1:$port$ready"
+    callgrind_control -z "$pid" >/dev/null 2>&1
+    "$ssebench" --target "$target" --url "http://127.0.0.1:$port" --timeout 300 --workload publish \
+        --sessions "$sessions" --events "$events" --publishers 4 --payload 100 >"$json"
+    kill "-$signal" "$pid"; wait "$pid" || true
+    total "$file"
+}
+
 run_ssebufd() { # EVENTS -> prints Ir
-    local events=$1 port file pid
+    local events=$1 port file
     port=$(free_port); file=$out/ssebufd.$events.callgrind
     QT_NO_GLIB=1 valgrind --tool=callgrind --callgrind-out-file="$file" "$ssebufd" \
         --listen "127.0.0.1:$port" --pipeline external --max-sessions 20000 \
         --max-connections 10000000 --max-connections-per-ip 10000000 --log-level warning \
         >"$out/ssebufd.$events.log" 2>&1 &
-    pid=$!
-    wait_http "http://127.0.0.1:$port/healthz"
-    callgrind_control -z "$pid" >/dev/null 2>&1
-    "$ssebench" --target ssebuf --url "http://127.0.0.1:$port" --timeout 300 --workload publish \
-        --sessions "$sessions" --events "$events" --publishers 4 --payload 100 \
-        >"$out/ssebufd.$events.json"
-    kill -TERM "$pid"; wait "$pid" || true
-    total "$file"
+    measure $! "$port" /healthz ssebuf "$events" "$out/ssebufd.$events.json" TERM "$file"
 }
 
 run_nchan() { # EVENTS -> prints Ir
-    local events=$1 port prefix file pid
+    local events=$1 port prefix file
     port=$(free_port); prefix=$out/nchan.$events; file=$prefix.callgrind
     mkdir -p "$prefix/logs" "$prefix/tmp"
     sed -e "s|__PORT__|$port|g" -e "s|__PREFIX__|$prefix|g" \
         -e "s|^worker_processes 2;|worker_processes 1;|" "$nchan_dir/nginx.conf" >"$prefix/nginx.conf"
-    # One process (no master, no daemon), so callgrind follows the worker's work.
+    # One process (no master, no daemon), so callgrind follows the worker's work; SIGQUIT is
+    # nginx's graceful stop.
     valgrind --tool=callgrind --callgrind-out-file="$file" nginx -p "$prefix" \
         -c "$prefix/nginx.conf" -e "$prefix/logs/error.log" -g "daemon off; master_process off;" \
         >"$prefix/valgrind.log" 2>&1 &
-    pid=$!
-    wait_http "http://127.0.0.1:$port/pub?id=warm-up"
-    callgrind_control -z "$pid" >/dev/null 2>&1
-    "$ssebench" --target nchan --url "http://127.0.0.1:$port" --timeout 300 --workload publish \
-        --sessions "$sessions" --events "$events" --publishers 4 --payload 100 \
-        >"$prefix/ssebench.json"
-    kill -QUIT "$pid"; wait "$pid" || true # callgrind writes its file as nginx exits
-    total "$file"
+    measure $! "$port" "/pub?id=warm-up" nchan "$events" "$prefix/ssebench.json" QUIT "$file"
 }
 
 per_publish() { # NAME IR_LOW IR_HIGH
