@@ -6,6 +6,7 @@
 #include "api/eventqueryapi.h"
 #include "api/publishapi.h"
 #include "api/sessionapi.h"
+#include "apipaths.h"
 #include "eventloop/writecoalescer.h"
 #include "http/connectioncounter.h"
 #include "http/httpfrontend.h"
@@ -159,6 +160,14 @@ bool Service::start(QString *error)
                              m_config.maxBodyBytes, m_config.publishIdleTimeoutSeconds * 1000},
         this);
     m_publishApi->registerRoutes(m_router);
+    // The one-event publish of a keep-alive producer, answered without an exchange or the
+    // Router when the store answers at once (memory); the same answer and metrics.
+    m_frontend->setAtOnceHandler(ApiPaths::sessionEvents(ApiPaths::RouteArg),
+                                 [api = m_publishApi](const HttpRequest &request,
+                                                      const QString &sessionId,
+                                                      HttpResponse *answer) {
+                                     return api->publishAtOnce(request, sessionId, answer);
+                                 });
     m_metrics->setPublishStreamStats(m_publishApi->publishStreamStats());
     m_eventQueryApi = new EventQueryApi(m_store, m_config.retryAfterSeconds, this);
     m_eventQueryApi->registerRoutes(m_router);

@@ -101,19 +101,19 @@ QByteArray PublishApi::seqAnswer(qint64 seq)
     return answer;
 }
 
-bool PublishApi::allowed(HttpExchange &exchange) const
+bool PublishApi::allowed(const HttpRequest &request, const Reply &reply) const
 {
     // Publish and cancel: the publish token (--publish-token-file) or the admin token.
-    if (const auto denied = m_access.checkPublish(exchange.request())) {
-        exchange.respond(HttpResponse::error(*denied).withHeader("WWW-Authenticate", "Bearer"));
+    if (const auto denied = m_access.checkPublish(request)) {
+        reply(HttpResponse::error(*denied).withHeader("WWW-Authenticate", "Bearer"));
         return false;
     }
     return true;
 }
 
-bool PublishApi::decodeBody(HttpExchange &exchange, bool *isBatch, QList<PublishEvent> *events)
+bool PublishApi::decodeBody(const HttpRequest &request, const Reply &reply, bool *isBatch,
+                            QList<PublishEvent> *events)
 {
-    const HttpRequest &request = exchange.request();
     // The common body (ASCII, no data or idempotency_key field, every event valid) without
     // QJsonDocument; everything else, every error included, takes Qt's path below.
     if (std::optional<QList<PublishEvent>> fast
@@ -125,17 +125,16 @@ bool PublishApi::decodeBody(HttpExchange &exchange, bool *isBatch, QList<Publish
     const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
     if (parseError.error != QJsonParseError::NoError
         || (!document.isObject() && !document.isArray())) {
-        exchange.respond(
-            HttpResponse::error(400, QStringLiteral("invalid_json"),
-                                QStringLiteral("the body must be a JSON object or an array of "
-                                               "event objects")));
+        reply(HttpResponse::error(400, QStringLiteral("invalid_json"),
+                                  QStringLiteral("the body must be a JSON object or an array of "
+                                                 "event objects")));
         return false;
     }
     *isBatch = document.isArray();
     if (*isBatch) {
         const QJsonArray array = document.array();
         if (array.isEmpty() || array.size() > m_options.maxBatchEvents) {
-            exchange.respond(HttpResponse::error(ApiError {
+            reply(HttpResponse::error(ApiError {
                 422,
                 array.isEmpty() ? QStringLiteral("empty_batch") : QStringLiteral("batch_too_large"),
                 QStringLiteral("a batch holds 1 to %1 events (--max-batch-events)")
@@ -152,7 +151,7 @@ bool PublishApi::decodeBody(HttpExchange &exchange, bool *isBatch, QList<Publish
             if (array.at(i).isObject())
                 event = PublishEvent::fromJson(array.at(i).toObject(), &error);
             if (!event) {
-                exchange.respond(withIndex(error, i));
+                reply(withIndex(error, i));
                 return false;
             }
             events->append(std::move(*event));
@@ -161,7 +160,7 @@ bool PublishApi::decodeBody(HttpExchange &exchange, bool *isBatch, QList<Publish
         ApiError error;
         std::optional<PublishEvent> event = PublishEvent::fromJson(document.object(), &error);
         if (!event) {
-            exchange.respond(HttpResponse::error(error));
+            reply(HttpResponse::error(error));
             return false;
         }
         events->append(std::move(*event));
@@ -169,32 +168,70 @@ bool PublishApi::decodeBody(HttpExchange &exchange, bool *isBatch, QList<Publish
     return true;
 }
 
-void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
+namespace {
+
+// The media type before any parameter, compared without copies (this runs per publish).
+QByteArrayView mediaTypeOf(const QByteArray &contentType)
 {
-    if (!allowed(exchange))
-        return;
-    const HttpRequest &request = exchange.request();
-    // The media type before any parameter, compared without copies (this runs per publish).
-    const QByteArray contentType = request.header("content-type");
     QByteArrayView mime(contentType);
     if (const qsizetype semicolon = mime.indexOf(';'); semicolon >= 0)
         mime = mime.first(semicolon);
-    mime = mime.trimmed();
-    const auto is = [mime](QByteArrayView type) { return equalsIgnoringAsciiCase(mime, type); };
-    if (is("application/x-ndjson")) {
+    return mime.trimmed();
+}
+
+bool isStreamedMediaType(QByteArrayView mime)
+{
+    return equalsIgnoringAsciiCase(mime, "application/x-ndjson");
+}
+
+} // namespace
+
+void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
+{
+    const HttpRequest &request = exchange.request();
+    const Reply reply = [&exchange](const HttpResponse &response) { exchange.respond(response); };
+    if (!allowed(request, reply))
+        return;
+    const QByteArray contentType = request.header("content-type");
+    const QByteArrayView mime = mediaTypeOf(contentType);
+    if (isStreamedMediaType(mime)) {
         publishStream(exchange, sessionId);
         return;
     }
-    if (!is("application/json")) {
-        exchange.respond(
-            HttpResponse::error(415, QStringLiteral("unsupported_media_type"),
-                                QStringLiteral("Content-Type must be application/json")));
+    publishJson(request, mime, sessionId, &exchange, reply);
+}
+
+bool PublishApi::publishAtOnce(const HttpRequest &request, const QString &sessionId,
+                               HttpResponse *answer)
+{
+    const QByteArray contentType = request.header("content-type");
+    const QByteArrayView mime = mediaTypeOf(contentType);
+    if (!m_publisher->store()->answersAtOnce() || isStreamedMediaType(mime))
+        return false;
+    bool answered = false;
+    const Reply reply = [answer, &answered](const HttpResponse &response) {
+        *answer = response;
+        answered = true;
+    };
+    // The store answers before publishJson() returns, so the callbacks never outlive reply.
+    if (allowed(request, reply))
+        publishJson(request, mime, sessionId, this, reply);
+    Q_ASSERT(answered);
+    return answered;
+}
+
+void PublishApi::publishJson(const HttpRequest &request, QByteArrayView mime,
+                             const QString &sessionId, QObject *context, Reply reply)
+{
+    if (!equalsIgnoringAsciiCase(mime, "application/json")) {
+        reply(HttpResponse::error(415, QStringLiteral("unsupported_media_type"),
+                                  QStringLiteral("Content-Type must be application/json")));
         return;
     }
     const bool hasKey = request.hasHeader("idempotency-key");
     const QByteArray requestKey = request.header("idempotency-key");
     if (hasKey && !PublishService::isValidKey(requestKey)) {
-        exchange.respond(HttpResponse::error(
+        reply(HttpResponse::error(
             400, QStringLiteral("invalid_idempotency_key"),
             QStringLiteral(
                 "Idempotency-Key must be 1..255 printable ASCII characters ('!' to '~')")));
@@ -202,21 +239,21 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
     }
     bool isBatch = false;
     QList<PublishEvent> events;
-    if (!decodeBody(exchange, &isBatch, &events))
+    if (!decodeBody(request, reply, &isBatch, &events))
         return;
     m_publisher->publishRequest(
         sessionId, events, hasKey ? requestKey : QByteArray(), request.body,
         withContext<const PublishOutcome &>(
-            &exchange, [this, &exchange, isBatch](const PublishOutcome &outcome) {
+            context, [this, reply = std::move(reply), isBatch](const PublishOutcome &outcome) {
                 if (outcome.status != PublishOutcome::Status::Appended) {
-                    respondFailure(exchange, outcome, isBatch);
+                    respondFailure(reply, outcome, isBatch);
                     return;
                 }
                 const bool duplicate = outcome.duplicateRequest || outcome.count == 0;
                 if (!isBatch && !duplicate) {
                     // The common answer, {"seq":n} as QJsonDocument writes it, without one.
-                    exchange.respond(HttpResponse::text(201, "application/json",
-                                                        seqAnswer(outcome.seqs.value(0))));
+                    reply(HttpResponse::text(201, "application/json",
+                                             seqAnswer(outcome.seqs.value(0))));
                     return;
                 }
                 QJsonObject answer;
@@ -234,7 +271,7 @@ void PublishApi::publish(HttpExchange &exchange, const QString &sessionId)
                 // batch whose every event is a duplicate only says so by its count).
                 if (outcome.duplicateRequest || (!isBatch && duplicate))
                     answer.insert(QStringLiteral("duplicate"), true);
-                exchange.respond(HttpResponse::json(duplicate ? 200 : 201, answer));
+                reply(HttpResponse::json(duplicate ? 200 : 201, answer));
             }));
 }
 
@@ -270,7 +307,7 @@ void PublishApi::publishStream(HttpExchange &exchange, const QString &sessionId)
     stream->start();
 }
 
-void PublishApi::respondFailure(HttpExchange &exchange, const PublishOutcome &outcome, bool isBatch)
+void PublishApi::respondFailure(const Reply &reply, const PublishOutcome &outcome, bool isBatch)
 {
     QJsonObject json = outcome.error.toJson();
     if (outcome.status == PublishOutcome::Status::Ended && !outcome.endedReason.isEmpty())
@@ -280,12 +317,13 @@ void PublishApi::respondFailure(HttpExchange &exchange, const PublishOutcome &ou
     HttpResponse response = HttpResponse::json(outcome.error.httpStatus, json);
     if (outcome.status == PublishOutcome::Status::Unavailable)
         response.withHeader("Retry-After", QByteArray::number(m_options.retryAfterSeconds));
-    exchange.respond(response);
+    reply(response);
 }
 
 void PublishApi::cancel(HttpExchange &exchange, const QString &sessionId)
 {
-    if (!allowed(exchange))
+    const Reply reply = [&exchange](const HttpResponse &response) { exchange.respond(response); };
+    if (!allowed(exchange.request(), reply))
         return;
     const QByteArray body = exchange.request().body.trimmed();
     QString reason;
@@ -312,9 +350,9 @@ void PublishApi::cancel(HttpExchange &exchange, const QString &sessionId)
     }
     m_publisher->cancel(sessionId, reason,
                         withContext<const PublishOutcome &>(
-                            &exchange, [this, &exchange](const PublishOutcome &outcome) {
+                            &exchange, [this, &exchange, reply](const PublishOutcome &outcome) {
                                 if (outcome.status != PublishOutcome::Status::Appended) {
-                                    respondFailure(exchange, outcome, false);
+                                    respondFailure(reply, outcome, false);
                                     return;
                                 }
                                 exchange.respond(HttpResponse::json(

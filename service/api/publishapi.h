@@ -2,6 +2,7 @@
 #define SSEBUF_PUBLISHAPI_H
 
 #include "accesspolicy.h"
+#include "http/httpresponse.h"
 #include "ndjsonpublishstream.h"
 #include "streamappender.h"
 
@@ -38,21 +39,35 @@ public:
                QObject *parent = nullptr);
 
     void registerRoutes(Router &router);
+    // The one-event publish of a keep-alive producer answered without an HttpExchange
+    // (HttpFrontend's at-once lane): what POST /api/sessions/{id}/events answers, written to
+    // *answer before this returns. False, with nothing done, when it cannot be answered so
+    // (a store that answers later, or a streamed body): the request then goes the general way.
+    bool publishAtOnce(const HttpRequest &request, const QString &sessionId, HttpResponse *answer);
     // Service shutdown: every open streaming publish is answered 503 (what it appended stays).
     void closeStreams();
     // The streaming publish gauge and line counter, for /metrics.
     const PublishStreamStats *publishStreamStats() const { return m_streamStats.get(); }
 
 private:
-    bool allowed(HttpExchange &exchange) const;
+    // Where an answer goes: the exchange, or the at-once lane's response.
+    using Reply = std::function<void(const HttpResponse &)>;
+
+    // The publish check; false when it answered the request with the error.
+    bool allowed(const HttpRequest &request, const Reply &reply) const;
     static QByteArray seqAnswer(qint64 seq);
     void publish(HttpExchange &exchange, const QString &sessionId);
+    // A body of JSON events (not a streamed one), after the publish check; mime: its media
+    // type without parameters. context: the answer is dropped once it is gone.
+    void publishJson(const HttpRequest &request, QByteArrayView mime, const QString &sessionId,
+                     QObject *context, Reply reply);
     // The body's events; false when it answered the request with the error.
-    bool decodeBody(HttpExchange &exchange, bool *isBatch, QList<PublishEvent> *events);
+    bool decodeBody(const HttpRequest &request, const Reply &reply, bool *isBatch,
+                    QList<PublishEvent> *events);
     void publishStream(HttpExchange &exchange, const QString &sessionId);
     void cancel(HttpExchange &exchange, const QString &sessionId);
     // The answer to everything but a success.
-    void respondFailure(HttpExchange &exchange, const PublishOutcome &outcome, bool isBatch);
+    void respondFailure(const Reply &reply, const PublishOutcome &outcome, bool isBatch);
     // The store's session signals go to the open streams of that session only: one
     // connection here instead of one per stream (each of which every session's end would
     // call, and a stream's disconnect would scan).

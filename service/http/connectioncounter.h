@@ -28,6 +28,8 @@ public:
     void recordFastRequest() { ++m_fastRequests; }
     // A read whose hot requests the guard took straight off the descriptor.
     void recordDirectRead() { ++m_directReads; }
+    // A hot request answered by the front end's at-once lane (no exchange, no Router).
+    void recordAtOnceAnswer() { ++m_atOnceAnswers; }
 
     qint64 open() const { return m_open; }
     qint64 refusedTotal() const { return m_refusedTotal; }
@@ -35,6 +37,7 @@ public:
     qint64 acceptErrors() const { return m_acceptErrors; }
     qint64 fastRequests() const { return m_fastRequests; }
     qint64 directReads() const { return m_directReads; }
+    qint64 atOnceAnswers() const { return m_atOnceAnswers; }
 
 Q_SIGNALS:
     void released();
@@ -51,6 +54,7 @@ private:
     qint64 m_acceptErrors = 0;
     qint64 m_fastRequests = 0;
     qint64 m_directReads = 0;
+    qint64 m_atOnceAnswers = 0;
     QHash<QString, int> m_perIp;
 };
 

@@ -2,6 +2,7 @@
 
 #include "connectionguard.h"
 #include "responsesequencer.h"
+#include "router.h"
 #include "streamedrequestbody.h"
 
 #include <QTcpSocket>
@@ -27,6 +28,25 @@ bool FastRequestPath::isHotRoute(QByteArrayView method, QByteArrayView target)
     return slash > 0 && rest.sliced(slash) == "/events";
 }
 
+QByteArrayView FastRequestPath::plainSessionId(QByteArrayView target)
+{
+    // isHotRoute() has seen "/api/sessions/" and "/events" around it.
+    constexpr qsizetype around = 14 + 7;
+    if (target.size() <= around || target.contains('?'))
+        return {};
+    const QByteArrayView id = target.sliced(14, target.size() - around);
+    return Router::isValidSessionId(id) ? id : QByteArrayView();
+}
+
+void FastRequestPath::Request::addSegments()
+{
+    if (!sessionId.isEmpty() && request.segments.isEmpty()) {
+        // What setPlainTarget() cuts from this target (the id is all plain characters).
+        request.segments = {QStringLiteral("api"), QStringLiteral("sessions"), sessionId,
+                            QStringLiteral("events")};
+    }
+}
+
 bool FastRequestPath::accept(const ParsedRequest &parsed, Request *request) const
 {
     if (parsed.chunked || parsed.upgrade || parsed.expectContinue
@@ -40,8 +60,12 @@ bool FastRequestPath::accept(const ParsedRequest &parsed, Request *request) cons
             return false;
     }
     HttpRequest &out = request->request; // a new one
-    if (!HttpRequestParser::setPlainTarget(parsed.target, &out))
+    if (const QByteArrayView id = plainSessionId(parsed.target); !id.isEmpty()) {
+        out.path = QString::fromLatin1(parsed.target);
+        request->sessionId = QString::fromLatin1(id);
+    } else if (!HttpRequestParser::setPlainTarget(parsed.target, &out)) {
         return false;
+    }
     out.method = parsed.method;
     out.headers = parsed.headers;
     out.body = parsed.body;
@@ -141,7 +165,7 @@ bool ConnectionGuard::dispatchFastRequests()
     for (FastRequestPath::Request &request : requests) {
         if (m_counter)
             m_counter->recordFastRequest();
-        m_fastHandler(std::move(request.request), socket, request.closeAfterResponse, sequencer());
+        m_fastHandler(std::move(request), socket, sequencer());
         if (!self || !socket || m_state != State::Head)
             return false;
     }

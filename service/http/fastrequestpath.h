@@ -33,10 +33,16 @@ public:
     {
         HttpRequest request; // without peer (the front end sets it)
         bool closeAfterResponse = false;
+        // Set when the target is exactly /api/sessions/{a valid session id}/events: the
+        // request may be answered at once (HttpFrontend), and its path is set but not its
+        // segments, which addSegments() adds for the Router.
+        QString sessionId;
+
+        void addSegments();
     };
     // Gets each taken request, in order (the front end dispatches it like one from QtHttpServer).
-    using Handler = std::function<void(HttpRequest &&request, QTcpSocket *socket,
-                                       bool closeAfterResponse, ResponseSequencer *sequencer)>;
+    using Handler
+        = std::function<void(Request &&request, QTcpSocket *socket, ResponseSequencer *sequencer)>;
 
     explicit FastRequestPath(const HttpLimits &limits);
 
@@ -46,6 +52,8 @@ public:
     qsizetype take(QByteArrayView bytes, std::vector<Request> *requests);
 
     static bool isHotRoute(QByteArrayView method, QByteArrayView target);
+    // The session id of a hot target with no query and a valid id; empty otherwise.
+    static QByteArrayView plainSessionId(QByteArrayView target);
 
     static constexpr int maxPipelined = 64; // as ConnectionGuard's limit
 

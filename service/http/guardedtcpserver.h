@@ -39,6 +39,7 @@ public:
     // Peers not counted per address (contract 1.1 section 18).
     void setTrustedProxies(const TrustedProxies &proxies) { m_trustedProxies = proxies; }
     const ConnectionCounter *connectionCounter() const { return m_counter; }
+    ConnectionCounter *connectionCounter() { return m_counter; }
 
 Q_SIGNALS:
     // A ConnectionGuard answered a request itself (413, 431, 408, ...).

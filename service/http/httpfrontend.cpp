@@ -4,7 +4,9 @@
 #include "eventloop/writecoalescer.h"
 #include "guardedtcpserver.h"
 #include "httpexchange.h"
+#include "responsesequencer.h"
 
+#include <QElapsedTimer>
 #include <QHttpServerRequest>
 #include <QTcpSocket>
 
@@ -71,9 +73,12 @@ bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *er
         });
     // The hot route's complete requests, taken off the socket by the guard (FastRequestPath),
     // go through the same dispatch as those QtHttpServer parses.
-    server->setFastRequestHandler([this](HttpRequest &&request, QTcpSocket *socket, bool close,
+    server->setFastRequestHandler([this](FastRequestPath::Request &&request, QTcpSocket *socket,
                                          ResponseSequencer *sequencer) {
-        dispatch(std::move(request), socket, close, sequencer);
+        if (!request.sessionId.isEmpty() && answerAtOnce(request, socket, sequencer))
+            return;
+        request.addSegments();
+        dispatch(std::move(request.request), socket, request.closeAfterResponse, sequencer);
     });
     if (m_tls)
         server->setTlsConfiguration(*m_tls);
@@ -85,6 +90,7 @@ bool HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *er
         return false;
     }
     m_tcpServer = server;
+    m_counter = server->connectionCounter();
     connect(server, &GuardedTcpServer::requestRejected, this, &HttpFrontend::connectionRejected);
     bind(server);
     return true;
@@ -148,6 +154,30 @@ void HttpFrontend::dispatch(HttpRequest &&request, QTcpSocket *socket, bool clos
         = new HttpExchange(std::move(request), socket, closeAfterResponse, m_coalescer, sequencer);
     exchange->reportTo(this);
     exchange->dispatch(*m_router);
+}
+
+bool HttpFrontend::answerAtOnce(FastRequestPath::Request &request, QTcpSocket *socket,
+                                ResponseSequencer *sequencer)
+{
+    // Behind a trusted proxy the client address comes from X-Forwarded-For: dispatch() does it.
+    if (!m_atOnce || !sequencer || !m_trustedProxies.isEmpty())
+        return false;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    HttpRequest &http = request.request;
+    http.peer = socket->peerAddress();
+    http.peerPort = socket->peerPort();
+    HttpResponse answer;
+    const QPointer<QTcpSocket> alive(socket);
+    if (!m_atOnce(http, request.sessionId, &answer))
+        return false;
+    // As HttpExchange::respond(): in its place among the connection's answers.
+    if (alive && socket->state() == QAbstractSocket::ConnectedState)
+        sequencer->deliver(sequencer->takeTicket(), answer.serialize(request.closeAfterResponse),
+                           request.closeAfterResponse);
+    m_counter->recordAtOnceAnswer();
+    reportAnswer(http, m_atOnceRoute, answer.status, elapsed.elapsed());
+    return true;
 }
 
 void HttpFrontend::missingHandler(const QHttpServerRequest &, QTcpSocket *)

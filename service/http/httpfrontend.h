@@ -1,9 +1,11 @@
 #ifndef SSEBUF_HTTPFRONTEND_H
 #define SSEBUF_HTTPFRONTEND_H
 
+#include "fastrequestpath.h"
 #include "forwardedfor.h"
 #include "httplimits.h"
 #include "httprequest.h"
+#include "httpresponse.h"
 #include "router.h"
 
 #include <QAbstractHttpServer>
@@ -15,6 +17,7 @@
 
 namespace ssebuf {
 
+class ConnectionCounter;
 class GuardedTcpServer;
 class ResponseSequencer;
 class WriteCoalescer;
@@ -34,8 +37,21 @@ public:
     void setTlsConfiguration(const QSslConfiguration &configuration);
     // --trusted-proxy: their X-Forwarded-For gives the client address (call before listen()).
     void setTrustedProxies(const TrustedProxies &proxies) { m_trustedProxies = proxies; }
+    // The at-once lane for the hot route (POST /api/sessions/{id}/events, a complete request
+    // with a JSON body on a keep-alive connection, taken by FastRequestPath): handler writes
+    // the answer before it returns, or returns false having done nothing, and the request then
+    // goes to the Router like any other. Answered so, a request has no HttpExchange and skips
+    // the Router; its answer, its order on the connection and its report (exchangeAnswered,
+    // under routeName) are the same. Not used with --trusted-proxy.
+    using AtOnceHandler = std::function<bool(const HttpRequest &request, const QString &sessionId,
+                                             HttpResponse *answer)>;
+    void setAtOnceHandler(const QString &routeName, AtOnceHandler handler)
+    {
+        m_atOnceRoute = routeName;
+        m_atOnce = std::move(handler);
+    }
     // Open and refused connections (for /metrics); nullptr before listen().
-    const class ConnectionCounter *connectionCounter() const;
+    const ConnectionCounter *connectionCounter() const;
     bool listen(const QHostAddress &address, quint16 port, QString *error = nullptr);
     quint16 port() const;
     // Stops accepting connections (shutdown).
@@ -61,6 +77,9 @@ private:
     // to the router in an exchange: every request but a streamed one comes through here.
     void dispatch(HttpRequest &&request, QTcpSocket *socket, bool closeAfterResponse,
                   ResponseSequencer *sequencer);
+    // The at-once lane (setAtOnceHandler()); false when the request must take the Router.
+    bool answerAtOnce(FastRequestPath::Request &request, QTcpSocket *socket,
+                      ResponseSequencer *sequencer);
 
     HttpLimits m_limits;
     Router *m_router;
@@ -68,6 +87,9 @@ private:
     QPointer<GuardedTcpServer> m_tcpServer;
     std::optional<QSslConfiguration> m_tls;
     TrustedProxies m_trustedProxies;
+    ConnectionCounter *m_counter = nullptr; // the server's (a child of this), after listen()
+    QString m_atOnceRoute;
+    AtOnceHandler m_atOnce;
 };
 
 } // namespace ssebuf

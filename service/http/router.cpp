@@ -2,7 +2,7 @@
 
 #include "httpexchange.h"
 
-#include <cstring>
+#include <type_traits>
 
 namespace ssebuf {
 
@@ -55,25 +55,44 @@ QStringList Router::captures(const Route &route, const QStringList &segments)
     return captured;
 }
 
-bool Router::isValidSessionId(const QString &id)
+namespace {
+
+// session_ 8 digits _ 6 digits _ 32 lower-case hex digits, over UTF-16 units or bytes.
+template<typename Char> bool isSessionId(const Char *c, qsizetype size)
 {
-    // session_ 8 digits _ 6 digits _ 32 lower-case hex digits
-    if (id.size() != 56)
+    if (size != 56)
         return false;
-    const auto *c = reinterpret_cast<const char16_t *>(id.constData());
-    if (std::memcmp(c, u"session_", 8 * sizeof(char16_t)) != 0 || c[16] != u'_' || c[23] != u'_')
+    static constexpr char prefix[] = "session_";
+    for (int i = 0; i < 8; ++i) {
+        if (c[i] != Char(prefix[i]))
+            return false;
+    }
+    if (c[16] != Char('_') || c[23] != Char('_'))
         return false;
     // Unsigned differences: one comparison per range.
-    const auto digit = [](char16_t ch) { return char16_t(ch - u'0') <= 9; };
+    using Unsigned = std::make_unsigned_t<Char>;
+    const auto digit = [](Char ch) { return Unsigned(Unsigned(ch) - Unsigned('0')) <= 9; };
     for (int i = 8; i < 23; ++i) {
         if (i != 16 && !digit(c[i]))
             return false;
     }
     for (int i = 24; i < 56; ++i) {
-        if (!digit(c[i]) && char16_t(c[i] - u'a') > 5)
+        if (!digit(c[i]) && Unsigned(Unsigned(c[i]) - Unsigned('a')) > 5)
             return false;
     }
     return true;
+}
+
+} // namespace
+
+bool Router::isValidSessionId(const QString &id)
+{
+    return isSessionId(reinterpret_cast<const char16_t *>(id.constData()), id.size());
+}
+
+bool Router::isValidSessionId(QByteArrayView id)
+{
+    return isSessionId(id.data(), id.size());
 }
 
 void Router::dispatch(HttpExchange &exchange) const

@@ -27,6 +27,7 @@ public:
 
     // ^session_[0-9]{8}_[0-9]{6}_[0-9a-f]{32}$ (SessionManager::newSessionId's form).
     static bool isValidSessionId(const QString &id);
+    static bool isValidSessionId(QByteArrayView id); // the same check on the bytes of a target
 
 private:
     struct Route

@@ -24,6 +24,7 @@ public:
 
     QString description() const override { return QStringLiteral("memory"); }
     bool isAvailable() const override { return true; }
+    bool answersAtOnce() const override { return true; }
 
     void createSession(const SessionRecord &record, CreateCallback done) override;
     void appendEvent(const QString &sessionId, const EventDraft &draft,

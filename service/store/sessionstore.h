@@ -97,6 +97,9 @@ public:
 
     virtual QString description() const = 0; // "memory" or the redis:// URL
     virtual bool isAvailable() const = 0;
+    // Every operation calls its callback before it returns, on every outcome (the memory
+    // store): a caller may then answer from the stack (HttpFrontend's at-once lane).
+    virtual bool answersAtOnce() const { return false; }
 
     // Creates a session unless maxSessions are held already (Full).
     virtual void createSession(const SessionRecord &record, CreateCallback done) = 0;

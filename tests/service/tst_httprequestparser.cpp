@@ -282,6 +282,8 @@ void tst_HttpRequestParser::fastPathTakesHotRequestsOnly_data()
     QTest::newRow("publish") << publish() << true;
     QTest::newRow("publish, HTTP/1.0") << publish("{}", {}, "HTTP/1.0") << true;
     QTest::newRow("publish with a query") << publish().replace("/events ", "/events?a=b ") << true;
+    QTest::newRow("not a session id (the router answers 404)")
+        << publish().replace("session_", "session-") << true;
     QTest::newRow("bad JSON (the route answers it)") << publish("{nope") << true;
     QTest::newRow("GET") << QByteArray("GET /healthz HTTP/1.1\r\n\r\n") << false;
     QTest::newRow("PUT publish") << publish().replace("POST ", "PUT ") << false;
@@ -312,9 +314,20 @@ void tst_HttpRequestParser::fastPathTakesHotRequestsOnly()
     QCOMPARE(requests.size(), size_t(taken ? 1 : 0));
     if (!taken)
         return;
-    const HttpRequest &request = requests.front().request;
+    FastRequestPath::Request &first = requests.front();
+    const HttpRequest &request = first.request;
     QCOMPARE(request.method, QByteArray("POST"));
-    QCOMPARE(request.segments.value(0), QStringLiteral("api"));
+    // A target of exactly the route and a valid session id carries the id (the at-once lane)
+    // and no segments yet; addSegments() gives those setPlainTarget() cuts from it.
+    const QByteArray target = wire.split(' ').at(1);
+    HttpRequest general;
+    QVERIFY(HttpRequestParser::setPlainTarget(target, &general));
+    const bool atOnce = target == kPath;
+    QCOMPARE(first.sessionId, atOnce ? QString::fromLatin1(kPath.split('/').at(3)) : QString());
+    QCOMPARE(request.segments.isEmpty(), atOnce);
+    QCOMPARE(request.path, general.path);
+    first.addSegments();
+    QCOMPARE(request.segments, general.segments);
     QCOMPARE(request.segments.size(), 4);
     QCOMPARE(request.header("content-type"), QByteArray("application/json"));
     QCOMPARE(requests.front().closeAfterResponse, wire.contains("HTTP/1.0"));

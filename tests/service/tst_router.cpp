@@ -144,8 +144,18 @@ void tst_Router::sessionIdFormMatchesThePattern()
             QCOMPARE(Router::isValidSessionId(id), pattern.match(id).hasMatch());
             ++checked;
         }
+        // The bytes of a target (FastRequestPath): every byte value in every place.
+        for (int byte = 0; byte < 256; ++byte) {
+            QByteArray bytes = valid.toLatin1();
+            bytes[i] = char(byte);
+            QCOMPARE(Router::isValidSessionId(QByteArrayView(bytes)),
+                     pattern.match(QString::fromLatin1(bytes)).hasMatch());
+        }
     }
     QCOMPARE(checked, 56 * probes.size());
+    QVERIFY(!Router::isValidSessionId(QByteArrayView(valid.toLatin1() + '0')));
+    QVERIFY(!Router::isValidSessionId(QByteArrayView(valid.toLatin1().chopped(1))));
+    QVERIFY(!Router::isValidSessionId(QByteArrayView()));
     QVERIFY(!Router::isValidSessionId(valid + u'0'));
     QVERIFY(!Router::isValidSessionId(valid.chopped(1)));
     QVERIFY(!Router::isValidSessionId(QString()));
