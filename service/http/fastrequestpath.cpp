@@ -30,11 +30,14 @@ bool FastRequestPath::isHotRoute(QByteArrayView method, QByteArrayView target)
 
 QByteArrayView FastRequestPath::plainSessionId(QByteArrayView target)
 {
-    // isHotRoute() has seen "/api/sessions/" and "/events" around it.
-    constexpr qsizetype around = 14 + 7;
-    if (target.size() <= around || target.contains('?'))
+    // "/api/sessions/" id "/events": a valid id is 56 plain characters, so no '?' either.
+    constexpr qsizetype prefix = 14;
+    constexpr qsizetype suffix = 7;
+    constexpr qsizetype idSize = 56;
+    if (target.size() != prefix + idSize + suffix || !target.startsWith("/api/sessions/")
+        || !target.endsWith("/events"))
         return {};
-    const QByteArrayView id = target.sliced(14, target.size() - around);
+    const QByteArrayView id = target.sliced(prefix, idSize);
     return Router::isValidSessionId(id) ? id : QByteArrayView();
 }
 
@@ -49,9 +52,11 @@ void FastRequestPath::Request::addSegments()
 
 bool FastRequestPath::accept(const ParsedRequest &parsed, Request *request) const
 {
+    const QByteArrayView plainId
+        = parsed.method == "POST" ? plainSessionId(parsed.target) : QByteArrayView();
     if (parsed.chunked || parsed.upgrade || parsed.expectContinue
         || parsed.headBytes > m_limits.maxHeaderBytes || parsed.body.size() > m_limits.maxBodyBytes
-        || !isHotRoute(parsed.method, parsed.target))
+        || (plainId.isEmpty() && !isHotRoute(parsed.method, parsed.target)))
         return false;
     for (const auto &header : parsed.headers) {
         // A streamed body (NDJSON) is taken over by the guard as it arrives.
@@ -60,9 +65,9 @@ bool FastRequestPath::accept(const ParsedRequest &parsed, Request *request) cons
             return false;
     }
     HttpRequest &out = request->request; // a new one
-    if (const QByteArrayView id = plainSessionId(parsed.target); !id.isEmpty()) {
+    if (!plainId.isEmpty()) {
         out.path = QString::fromLatin1(parsed.target);
-        request->sessionId = QString::fromLatin1(id);
+        request->sessionId = QString::fromLatin1(plainId);
     } else if (!HttpRequestParser::setPlainTarget(parsed.target, &out)) {
         return false;
     }

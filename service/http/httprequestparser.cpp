@@ -169,7 +169,11 @@ int HttpRequestParser::State::onBody(http_parser *parser, const char *at, size_t
     auto *state = of(parser);
     if (state->request->body.size() + qint64(length) > state->maxBodyBytes)
         return 1;
-    state->request->body.append(at, qsizetype(length));
+    QByteArray &body = state->request->body;
+    if (body.isEmpty())
+        body = QByteArray(at, qsizetype(length)); // the common case: one piece, one allocation
+    else
+        body.append(at, qsizetype(length));
     return 0;
 }
 

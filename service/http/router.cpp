@@ -2,6 +2,7 @@
 
 #include "httpexchange.h"
 
+#include <array>
 #include <type_traits>
 
 namespace ssebuf {
@@ -69,18 +70,28 @@ template<typename Char> bool isSessionId(const Char *c, qsizetype size)
     }
     if (c[16] != Char('_') || c[23] != Char('_'))
         return false;
-    // Unsigned differences: one comparison per range.
-    using Unsigned = std::make_unsigned_t<Char>;
-    const auto digit = [](Char ch) { return Unsigned(Unsigned(ch) - Unsigned('0')) <= 9; };
-    for (int i = 8; i < 23; ++i) {
-        if (i != 16 && !digit(c[i]))
-            return false;
-    }
-    for (int i = 24; i < 56; ++i) {
-        if (!digit(c[i]) && Unsigned(Unsigned(c[i]) - Unsigned('a')) > 5)
-            return false;
-    }
-    return true;
+    // One table lookup per character, the results or-ed: no branch per character.
+    enum : unsigned char { Digit = 1, Hex = 2 };
+    static constexpr auto classes = [] {
+        std::array<unsigned char, 128> table {};
+        for (int d = '0'; d <= '9'; ++d)
+            table[size_t(d)] = Digit | Hex;
+        for (int h = 'a'; h <= 'f'; ++h)
+            table[size_t(h)] = Hex;
+        return table;
+    }();
+    const auto is = [](Char ch, unsigned char kind) {
+        using Unsigned = std::make_unsigned_t<Char>;
+        return Unsigned(ch) < 128 ? unsigned(classes[size_t(Unsigned(ch))] & kind) : 0u;
+    };
+    unsigned bad = 0;
+    for (int i = 8; i < 16; ++i)
+        bad |= is(c[i], Digit) ^ Digit;
+    for (int i = 17; i < 23; ++i)
+        bad |= is(c[i], Digit) ^ Digit;
+    for (int i = 24; i < 56; ++i)
+        bad |= is(c[i], Hex) ^ Hex;
+    return bad == 0;
 }
 
 } // namespace

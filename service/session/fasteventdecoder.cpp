@@ -109,6 +109,37 @@ bool equals(const char *a, size_t aSize, const char *b, size_t bSize)
     return aSize == bSize && std::memcmp(a, b, aSize) == 0;
 }
 
+// An event type the contract or a producer commonly uses, as a shared literal: no allocation
+// per event for it. Null for any other.
+QString commonType(const char *data, size_t size)
+{
+    switch (size) {
+    case 5:
+        if (equals(data, size, "token", 5))
+            return QStringLiteral("token");
+        if (equals(data, size, "delta", 5))
+            return QStringLiteral("delta");
+        if (equals(data, size, "error", 5))
+            return QStringLiteral("error");
+        break;
+    case 6:
+        if (equals(data, size, "result", 6))
+            return QStringLiteral("result");
+        break;
+    case 7:
+        if (equals(data, size, "message", 7))
+            return QStringLiteral("message");
+        break;
+    case 8:
+        if (equals(data, size, "progress", 8))
+            return QStringLiteral("progress");
+        if (equals(data, size, "greeting", 8))
+            return QStringLiteral("greeting");
+        break;
+    }
+    return {};
+}
+
 // The events of one body (or line), as the reader walks it. Every callback that returns false
 // ends the parse, and the body is declined.
 class Handler
@@ -275,6 +306,10 @@ bool Handler::String(const char *value, rapidjson::SizeType length, bool)
     EventDraft &draft = m_event->draft;
     switch (m_field) {
     case Field::Type:
+        if (QString common = commonType(value, length); !common.isNull()) {
+            draft.type = std::move(common);
+            return true;
+        }
         return toQString(value, length, m_escapes, &draft.type) && !draft.type.isEmpty()
             && draft.type.size() <= 64;
     case Field::Status:
