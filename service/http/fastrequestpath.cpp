@@ -8,6 +8,7 @@
 #include <QTcpSocket>
 
 #include <cerrno>
+#include <cstring>
 #include <sys/socket.h>
 
 namespace ssebuf {
@@ -34,8 +35,9 @@ QByteArrayView FastRequestPath::plainSessionId(QByteArrayView target)
     constexpr qsizetype prefix = 14;
     constexpr qsizetype suffix = 7;
     constexpr qsizetype idSize = 56;
-    if (target.size() != prefix + idSize + suffix || !target.startsWith("/api/sessions/")
-        || !target.endsWith("/events"))
+    if (target.size() != prefix + idSize + suffix
+        || std::memcmp(target.data(), "/api/sessions/", prefix) != 0
+        || std::memcmp(target.data() + prefix + idSize, "/events", suffix) != 0)
         return {};
     const QByteArrayView id = target.sliced(prefix, idSize);
     return Router::isValidSessionId(id) ? id : QByteArrayView();
