@@ -213,9 +213,9 @@ bool PublishApi::publishAtOnce(const HttpRequest &request, const QString &sessio
         *answer = response;
         answered = true;
     };
-    // The store answers before publishJson() returns, so the callbacks never outlive reply.
+    // The store answers before publishJson() returns (no context: nothing outlives reply).
     if (allowed(request, reply))
-        publishJson(request, mime, sessionId, this, reply);
+        publishJson(request, mime, sessionId, nullptr, reply);
     Q_ASSERT(answered);
     return answered;
 }
@@ -241,38 +241,57 @@ void PublishApi::publishJson(const HttpRequest &request, QByteArrayView mime,
     QList<PublishEvent> events;
     if (!decodeBody(request, reply, &isBatch, &events))
         return;
+    const QByteArray key = hasKey ? requestKey : QByteArray();
+    if (!context) {
+        // The at-once lane: answered before publishRequest() returns, so the callback points
+        // at this frame (no allocation, no copy of reply).
+        struct Frame
+        {
+            PublishApi *self;
+            const Reply *reply;
+            bool isBatch;
+        } frame {this, &reply, isBatch};
+        m_publisher->publishRequest(
+            sessionId, events, key, request.body, [&frame](const PublishOutcome &outcome) {
+                frame.self->answerOutcome(*frame.reply, outcome, frame.isBatch);
+            });
+        return;
+    }
     m_publisher->publishRequest(
-        sessionId, events, hasKey ? requestKey : QByteArray(), request.body,
+        sessionId, events, key, request.body,
         withContext<const PublishOutcome &>(
             context, [this, reply = std::move(reply), isBatch](const PublishOutcome &outcome) {
-                if (outcome.status != PublishOutcome::Status::Appended) {
-                    respondFailure(reply, outcome, isBatch);
-                    return;
-                }
-                const bool duplicate = outcome.duplicateRequest || outcome.count == 0;
-                if (!isBatch && !duplicate) {
-                    // The common answer, {"seq":n} as QJsonDocument writes it, without one.
-                    reply(HttpResponse::text(201, "application/json",
-                                             seqAnswer(outcome.seqs.value(0))));
-                    return;
-                }
-                QJsonObject answer;
-                if (!isBatch) {
-                    answer.insert(QStringLiteral("seq"),
-                                  outcome.duplicateRequest ? outcome.firstSeq
-                                                           : outcome.seqs.value(0));
-                } else {
-                    answer.insert(QStringLiteral("first_seq"), seqOrNull(outcome.firstSeq));
-                    answer.insert(QStringLiteral("last_seq"), seqOrNull(outcome.lastSeq));
-                    answer.insert(QStringLiteral("count"), outcome.count);
-                    answer.insert(QStringLiteral("duplicates"), outcome.duplicates);
-                }
-                // "duplicate": the request appended nothing because it was seen before (a
-                // batch whose every event is a duplicate only says so by its count).
-                if (outcome.duplicateRequest || (!isBatch && duplicate))
-                    answer.insert(QStringLiteral("duplicate"), true);
-                reply(HttpResponse::json(duplicate ? 200 : 201, answer));
+                answerOutcome(reply, outcome, isBatch);
             }));
+}
+
+void PublishApi::answerOutcome(const Reply &reply, const PublishOutcome &outcome, bool isBatch)
+{
+    if (outcome.status != PublishOutcome::Status::Appended) {
+        respondFailure(reply, outcome, isBatch);
+        return;
+    }
+    const bool duplicate = outcome.duplicateRequest || outcome.count == 0;
+    if (!isBatch && !duplicate) {
+        // The common answer, {"seq":n} as QJsonDocument writes it, without one.
+        reply(HttpResponse::text(201, "application/json", seqAnswer(outcome.seqs.value(0))));
+        return;
+    }
+    QJsonObject answer;
+    if (!isBatch) {
+        answer.insert(QStringLiteral("seq"),
+                      outcome.duplicateRequest ? outcome.firstSeq : outcome.seqs.value(0));
+    } else {
+        answer.insert(QStringLiteral("first_seq"), seqOrNull(outcome.firstSeq));
+        answer.insert(QStringLiteral("last_seq"), seqOrNull(outcome.lastSeq));
+        answer.insert(QStringLiteral("count"), outcome.count);
+        answer.insert(QStringLiteral("duplicates"), outcome.duplicates);
+    }
+    // "duplicate": the request appended nothing because it was seen before (a
+    // batch whose every event is a duplicate only says so by its count).
+    if (outcome.duplicateRequest || (!isBatch && duplicate))
+        answer.insert(QStringLiteral("duplicate"), true);
+    reply(HttpResponse::json(duplicate ? 200 : 201, answer));
 }
 
 void PublishApi::closeStreams()

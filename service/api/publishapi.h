@@ -58,9 +58,12 @@ private:
     static QByteArray seqAnswer(qint64 seq);
     void publish(HttpExchange &exchange, const QString &sessionId);
     // A body of JSON events (not a streamed one), after the publish check; mime: its media
-    // type without parameters. context: the answer is dropped once it is gone.
+    // type without parameters. context: the answer is dropped once it is gone; nullptr for
+    // a store that answers at once (publishAtOnce()).
     void publishJson(const HttpRequest &request, QByteArrayView mime, const QString &sessionId,
                      QObject *context, Reply reply);
+    // The answer to the store's outcome of a JSON publish.
+    void answerOutcome(const Reply &reply, const PublishOutcome &outcome, bool isBatch);
     // The body's events; false when it answered the request with the error.
     bool decodeBody(const HttpRequest &request, const Reply &reply, bool *isBatch,
                     QList<PublishEvent> *events);

@@ -138,71 +138,88 @@ void PublishService::append(const QString &sessionId, const BatchAppend &batch, 
     // while this request is handled (the Redis store corks when its one notification arrives).
     if (isBatch && m_coalescer)
         m_coalescer->corkThisPass();
+    if (m_store->answersAtOnce()) {
+        // Answered before appendBatch() returns: the callback may point at this frame (one
+        // pointer, held in the std::function itself: no allocation, no copy of done).
+        struct Frame
+        {
+            PublishService *self;
+            bool isBatch;
+            const Callback *done;
+        } frame {this, isBatch, &done};
+        m_store->appendBatch(sessionId, batch, [&frame](const BatchResult &result) {
+            (*frame.done)(frame.self->outcomeOf(result, frame.isBatch));
+        });
+        return;
+    }
     m_store->appendBatch(
         sessionId, batch,
         withContext<const BatchResult &>(
             this, [this, isBatch, done = std::move(done)](const BatchResult &result) {
-                PublishOutcome outcome;
-                outcome.index = result.index;
-                switch (result.status) {
-                case BatchStatus::Appended:
-                    outcome.status = PublishOutcome::Status::Appended;
-                    outcome.firstSeq = result.firstSeq;
-                    outcome.lastSeq = result.lastSeq;
-                    outcome.count = result.count;
-                    outcome.duplicates = result.duplicates;
-                    outcome.duplicateRequest = result.duplicateRequest;
-                    outcome.seqs = result.seqs;
-                    if (result.duplicateRequest)
-                        Q_EMIT duplicatesSkipped(1);
-                    else if (result.duplicates > 0)
-                        Q_EMIT duplicatesSkipped(result.duplicates);
-                    if (isBatch && !result.duplicateRequest)
-                        Q_EMIT batchAppended(result.count);
-                    break;
-                case BatchStatus::NotFound:
-                    outcome.status = PublishOutcome::Status::NotFound;
-                    outcome.error = sessionNotFound();
-                    break;
-                case BatchStatus::Ended:
-                    outcome.status = PublishOutcome::Status::Ended;
-                    outcome.endedReason = result.endedReason;
-                    outcome.error = ApiError {
-                        409,
+                done(outcomeOf(result, isBatch));
+            }));
+}
+
+PublishOutcome PublishService::outcomeOf(const BatchResult &result, bool isBatch)
+{
+    PublishOutcome outcome;
+    outcome.index = result.index;
+    switch (result.status) {
+    case BatchStatus::Appended:
+        outcome.status = PublishOutcome::Status::Appended;
+        outcome.firstSeq = result.firstSeq;
+        outcome.lastSeq = result.lastSeq;
+        outcome.count = result.count;
+        outcome.duplicates = result.duplicates;
+        outcome.duplicateRequest = result.duplicateRequest;
+        outcome.seqs = result.seqs;
+        if (result.duplicateRequest)
+            Q_EMIT duplicatesSkipped(1);
+        else if (result.duplicates > 0)
+            Q_EMIT duplicatesSkipped(result.duplicates);
+        if (isBatch && !result.duplicateRequest)
+            Q_EMIT batchAppended(result.count);
+        break;
+    case BatchStatus::NotFound:
+        outcome.status = PublishOutcome::Status::NotFound;
+        outcome.error = sessionNotFound();
+        break;
+    case BatchStatus::Ended:
+        outcome.status = PublishOutcome::Status::Ended;
+        outcome.endedReason = result.endedReason;
+        outcome.error
+            = ApiError {409,
                         QStringLiteral("session_ended"),
                         result.endedReason == QLatin1String("cancelled")
                             ? QStringLiteral("the session was cancelled")
                             : QStringLiteral("the session already has its terminal event"),
                         {}};
-                    break;
-                case BatchStatus::KeyConflict:
-                    outcome.status = PublishOutcome::Status::Rejected;
-                    outcome.error = rejected(
-                        QStringLiteral("idempotency_key_reused"),
-                        result.index < 0
-                            ? QStringLiteral("this Idempotency-Key was used with another body")
-                            : QStringLiteral("this idempotency_key was used with another event"),
-                        result.index < 0 ? QString() : QStringLiteral("idempotency_key"));
-                    break;
-                case BatchStatus::TooLarge:
-                    outcome.status = PublishOutcome::Status::Rejected;
-                    outcome.error = rejected(
-                        QStringLiteral("event_too_large"),
-                        QStringLiteral(
-                            "the encoded event is larger than the per-session buffer limit"),
-                        QStringLiteral("message"));
-                    break;
-                case BatchStatus::Unavailable:
-                    outcome.status = PublishOutcome::Status::Unavailable;
-                    outcome.error = ApiError {503,
-                                              QStringLiteral("store_unavailable"),
-                                              QStringLiteral("the session store is unreachable; "
-                                                             "retry later"),
-                                              {}};
-                    break;
-                }
-                done(outcome);
-            }));
+        break;
+    case BatchStatus::KeyConflict:
+        outcome.status = PublishOutcome::Status::Rejected;
+        outcome.error = rejected(
+            QStringLiteral("idempotency_key_reused"),
+            result.index < 0 ? QStringLiteral("this Idempotency-Key was used with another body")
+                             : QStringLiteral("this idempotency_key was used with another event"),
+            result.index < 0 ? QString() : QStringLiteral("idempotency_key"));
+        break;
+    case BatchStatus::TooLarge:
+        outcome.status = PublishOutcome::Status::Rejected;
+        outcome.error = rejected(
+            QStringLiteral("event_too_large"),
+            QStringLiteral("the encoded event is larger than the per-session buffer limit"),
+            QStringLiteral("message"));
+        break;
+    case BatchStatus::Unavailable:
+        outcome.status = PublishOutcome::Status::Unavailable;
+        outcome.error = ApiError {503,
+                                  QStringLiteral("store_unavailable"),
+                                  QStringLiteral("the session store is unreachable; "
+                                                 "retry later"),
+                                  {}};
+        break;
+    }
+    return outcome;
 }
 
 } // namespace ssebuf

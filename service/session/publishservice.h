@@ -81,6 +81,8 @@ Q_SIGNALS:
 
 private:
     void append(const QString &sessionId, const BatchAppend &batch, bool isBatch, Callback done);
+    // What the store's answer means to the publisher (and the signals it gives).
+    PublishOutcome outcomeOf(const BatchResult &result, bool isBatch);
 
     SessionStore *m_store;
     QPointer<WriteCoalescer> m_coalescer;
