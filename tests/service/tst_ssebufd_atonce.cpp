@@ -25,6 +25,7 @@ const QByteArray kGeneralQuery = "?x=1";
 const QByteArray kHealth = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 const QString kAtOnce = QStringLiteral("ssebuf_http_at_once_answers_total");
 const QString kFastPath = QStringLiteral("ssebuf_http_fast_path_requests_total");
+const QString kDirectReads = QStringLiteral("ssebuf_http_direct_reads_total");
 // A well-formed session id that no session has.
 const QString kUnknownId
     = QStringLiteral("session_20260101_000000_0123456789abcdef0123456789abcdef");
@@ -150,6 +151,7 @@ private Q_SLOTS:
     void idempotencyKey();
     void publishToken();
     void pipelinedMixKeepsItsOrder();
+    void waitsBehindAnEarlierAnswer_data();
     void waitsBehindAnEarlierAnswer();
     void connectionClose_data();
     void connectionClose();
@@ -159,7 +161,8 @@ private Q_SLOTS:
 
 private:
     qint64 atOnce(const ServiceProcess &service) { return metricSample(m_http, service, kAtOnce); }
-    QString endedSession();
+    // A session ended by its final event, or cancelled.
+    QString endedSession(bool cancelled = false);
     QJsonArray storedEvents(const QString &id);
 
     ServiceProcess m_service;
@@ -168,15 +171,22 @@ private:
 
 void tst_SsebufdAtOnce::initTestCase()
 {
-    QVERIFY2(m_service.start({"--pipeline", "external"}), qPrintable(m_service.errorText()));
+    // A small session buffer: an event larger than it is refused (422 event_too_large).
+    QVERIFY2(m_service.start({"--pipeline", "external", "--max-buffer-bytes", "8192"}),
+             qPrintable(m_service.errorText()));
 }
 
-QString tst_SsebufdAtOnce::endedSession()
+QString tst_SsebufdAtOnce::endedSession(bool cancelled)
 {
     const QString id = startSession(m_http, m_service);
-    if (id.isEmpty() || publishStatus(m_http, m_service, id, finalEvent()) != 201)
+    if (id.isEmpty())
         return {};
-    return id;
+    if (cancelled) {
+        const HttpTestReply reply = m_http.post(m_service.url(ssebuf::ApiPaths::sessionCancel(id)),
+                                                R"({"reason":"enough"})");
+        return reply.status == 200 ? id : QString();
+    }
+    return publishStatus(m_http, m_service, id, finalEvent()) == 201 ? id : QString();
 }
 
 QJsonArray tst_SsebufdAtOnce::storedEvents(const QString &id)
@@ -199,7 +209,8 @@ void tst_SsebufdAtOnce::publishesOnOneConnection()
     QCOMPARE(stream.status(), 200);
     const qint64 before = atOnce(m_service);
     const qint64 fastBefore = metricSample(m_http, m_service, kFastPath);
-    QVERIFY(before >= 0 && fastBefore >= 0);
+    const qint64 directBefore = metricSample(m_http, m_service, kDirectReads);
+    QVERIFY(before >= 0 && fastBefore >= 0 && directBefore >= 0);
     constexpr int count = 5;
     KeepAlive laneConnection;
     QVERIFY(laneConnection.open(m_service));
@@ -214,6 +225,9 @@ void tst_SsebufdAtOnce::publishesOnOneConnection()
     }
     QCOMPARE(atOnce(m_service), before + count);
     QCOMPARE(metricSample(m_http, m_service, kFastPath), fastBefore + 2 * count);
+    // On each connection the first publish came from Qt's socket buffer, the others were
+    // direct reads (tst_ssebufd_directreads): the lane answers those as well.
+    QCOMPARE(metricSample(m_http, m_service, kDirectReads), directBefore + 2 * (count - 1));
 
     const QList<RawResponse> laneAnswers = completeResponses(laneConnection.received);
     const QList<RawResponse> generalAnswers = completeResponses(generalConnection.received);
@@ -259,7 +273,7 @@ void tst_SsebufdAtOnce::publishesOnOneConnection()
 
 void tst_SsebufdAtOnce::answersAsTheGeneralWay_data()
 {
-    QTest::addColumn<QString>("session"); // fresh, ended, unknown or invalid
+    QTest::addColumn<QString>("session"); // fresh, ended, cancelled, unknown or invalid
     QTest::addColumn<QByteArray>("body");
     QTest::addColumn<QByteArray>("headers");
     QTest::addColumn<QByteArray>("contentType");
@@ -284,6 +298,8 @@ void tst_SsebufdAtOnce::answersAsTheGeneralWay_data()
         << "unknown" << event << QByteArray() << json << host << 404 << "session_not_found" << true;
     QTest::newRow("session ended")
         << "ended" << event << QByteArray() << json << host << 409 << "session_ended" << true;
+    QTest::newRow("session cancelled")
+        << "cancelled" << event << QByteArray() << json << host << 409 << "session_ended" << true;
     QTest::newRow("text/plain") << "fresh" << event << QByteArray() << QByteArray("text/plain")
                                 << host << 415 << "unsupported_media_type" << true;
     QTest::newRow("invalid json") << "fresh" << QByteArray("{nope") << QByteArray() << json << host
@@ -296,6 +312,9 @@ void tst_SsebufdAtOnce::answersAsTheGeneralWay_data()
     QTest::newRow("no message") << "fresh"
                                 << QByteArray(R"({"type":"progress","status":"running"})")
                                 << QByteArray() << json << host << 422 << "invalid_event" << true;
+    QTest::newRow("event larger than the session buffer")
+        << "fresh" << compact(progressEvent(1, QString(9000, QLatin1Char('m')))) << QByteArray()
+        << json << host << 422 << "event_too_large" << true;
     QTest::newRow("empty batch") << "fresh" << QByteArray("[]") << QByteArray() << json << host
                                  << 422 << "empty_batch" << true;
     QTest::newRow("final not last in a batch")
@@ -330,9 +349,9 @@ void tst_SsebufdAtOnce::answersAsTheGeneralWay()
     if (session == "fresh") {
         laneId = startSession(m_http, m_service);
         generalId = startSession(m_http, m_service);
-    } else if (session == "ended") {
-        laneId = endedSession();
-        generalId = endedSession();
+    } else if (session == "ended" || session == "cancelled") {
+        laneId = endedSession(session == "cancelled");
+        generalId = endedSession(session == "cancelled");
     }
     QVERIFY(!laneId.isEmpty() && !generalId.isEmpty());
     Publish publish = publishOf(laneId, body, headers);
@@ -346,11 +365,11 @@ void tst_SsebufdAtOnce::answersAsTheGeneralWay()
     const RawResponse general = answerOf(m_service, publish.on(generalId).general().wire());
     QCOMPARE(atOnce(m_service), before + (taken ? 1 : 0));
 
+    QCOMPARE(lane.head, general.head);
+    QCOMPARE(lane.body, general.body);
     QCOMPARE(lane.status, status);
     if (!error.isEmpty())
         QCOMPARE(lane.json().value("error").toString(), error);
-    QCOMPARE(lane.head, general.head);
-    QCOMPARE(lane.body, general.body);
     if (session == "fresh") {
         const QList<qint64> seqs = storedSeqs(m_http, m_service, laneId);
         QCOMPARE(seqs.isEmpty(), status != 201);
@@ -510,14 +529,25 @@ void tst_SsebufdAtOnce::pipelinedMixKeepsItsOrder()
     QCOMPARE(storedSeqs(m_http, m_service, id), (QList<qint64> {1, 2, 3, 4, 5, 6, 7, 8, 9}));
 }
 
+void tst_SsebufdAtOnce::waitsBehindAnEarlierAnswer_data()
+{
+    QTest::addColumn<bool>("samePollSession");
+    QTest::newRow("another session") << false;
+    QTest::newRow("the polled session") << true;
+}
+
 void tst_SsebufdAtOnce::waitsBehindAnEarlierAnswer()
 {
     // A long poll that waits (GET .../events?wait=30 on a session with no event yet), then,
-    // on the same connection, a publish into another session answered by the lane: its
-    // answer waits for the long poll's, which a publish into the polled session releases.
+    // on the same connection, a publish answered by the lane: its answer goes out after the
+    // poll's. A publish into another session waits until a publish into the polled session
+    // (on another connection) releases the poll; a publish into the polled session releases
+    // it itself.
+    QFETCH(bool, samePollSession);
     const QString polled = startSession(m_http, m_service);
-    const QString published = startSession(m_http, m_service);
-    QVERIFY(!polled.isEmpty() && !published.isEmpty());
+    const QString other = startSession(m_http, m_service);
+    QVERIFY(!polled.isEmpty() && !other.isEmpty());
+    const QString published = samePollSession ? polled : other;
     KeepAlive connection;
     QVERIFY(connection.open(m_service));
     connection.write("GET /api/refactor/" + polled.toUtf8()
@@ -530,14 +560,17 @@ void tst_SsebufdAtOnce::waitsBehindAnEarlierAnswer()
     connection.write(publishOf(published, eventBody(1)).wire());
     QTRY_COMPARE_WITH_TIMEOUT(atOnce(m_service), before + 1, 5000);
     QCOMPARE(storedSeqs(m_http, m_service, published), QList<qint64> {1});
-    // Released: the poll's answer, then the publish's.
-    QCOMPARE(answerOf(m_service, publishOf(polled, eventBody(7)).wire()).status, 201);
+    if (!samePollSession)
+        QCOMPARE(answerOf(m_service, publishOf(polled, eventBody(7)).wire()).status, 201);
+    // The poll's answer, then the publish's.
     const QList<RawResponse> answers = connection.waitFor(2);
     QCOMPARE(answers.size(), 2);
     QCOMPARE(answers.at(0).status, 200);
     const QJsonArray events = answers.at(0).json().value("events").toArray();
     QCOMPARE(events.size(), 1);
-    QCOMPARE(events.at(0).toObject().value("message").toString(), QStringLiteral("step 7"));
+    QCOMPARE(events.at(0).toObject().value("seq").toInteger(), 1);
+    QCOMPARE(events.at(0).toObject().value("message").toString(),
+             samePollSession ? QStringLiteral("step 1") : QStringLiteral("step 7"));
     QCOMPARE(answers.at(1).status, 201);
     QCOMPARE(answers.at(1).body, QByteArray("{\"seq\":1}"));
     QCOMPARE(connection.socket.state(), QAbstractSocket::ConnectedState);
@@ -547,37 +580,47 @@ void tst_SsebufdAtOnce::connectionClose_data()
 {
     QTest::addColumn<QByteArray>("version");
     QTest::addColumn<QByteArray>("headers");
+    QTest::addColumn<bool>("closes");
     QTest::newRow("Connection: close")
-        << QByteArray("HTTP/1.1") << QByteArray("Connection: close\r\n");
-    QTest::newRow("HTTP/1.0") << QByteArray("HTTP/1.0") << QByteArray();
+        << QByteArray("HTTP/1.1") << QByteArray("Connection: close\r\n") << true;
+    QTest::newRow("HTTP/1.0") << QByteArray("HTTP/1.0") << QByteArray() << true;
+    QTest::newRow("HTTP/1.0 keep-alive")
+        << QByteArray("HTTP/1.0") << QByteArray("Connection: keep-alive\r\n") << false;
 }
 
 void tst_SsebufdAtOnce::connectionClose()
 {
     // A closing publish by the lane: answered with Connection: close, then the connection
-    // closes and what was pipelined behind it is not answered, as the general way.
+    // closes and what was pipelined behind it is not answered, as the general way. An
+    // HTTP/1.0 keep-alive publish keeps its connection: the health check behind it is
+    // answered too.
     QFETCH(QByteArray, version);
     QFETCH(QByteArray, headers);
+    QFETCH(bool, closes);
     const QString lane = startSession(m_http, m_service);
     const QString general = startSession(m_http, m_service);
     QVERIFY(!lane.isEmpty() && !general.isEmpty());
     Publish publish = publishOf(lane, eventBody(1), headers);
     publish.version = version;
-    const auto never = [](const QByteArray &) { return false; };
+    // Closing: read until the service closes; keep-alive: until both answers are in.
+    const auto until = [closes](const QByteArray &received) {
+        return !closes && completeResponses(received).size() == 2;
+    };
     const qint64 before = atOnce(m_service);
     QVERIFY(before >= 0);
-    const RawExchange laneExchange = rawExchange(m_service, publish.wire() + kHealth, never);
+    const RawExchange laneExchange = rawExchange(m_service, publish.wire() + kHealth, until);
     QCOMPARE(atOnce(m_service), before + 1);
     const RawExchange generalExchange
-        = rawExchange(m_service, publish.on(general).general().wire() + kHealth, never);
+        = rawExchange(m_service, publish.on(general).general().wire() + kHealth, until);
     QCOMPARE(atOnce(m_service), before + 1);
-    QVERIFY(laneExchange.closedByPeer);
-    QVERIFY(generalExchange.closedByPeer);
-    const QList<RawResponse> answers = completeResponses(laneExchange.received);
-    QCOMPARE(answers.size(), 1);
-    QCOMPARE(answers.at(0).status, 201);
-    QCOMPARE(answers.at(0).header("Connection"), QByteArray("close"));
     QCOMPARE(laneExchange.received, generalExchange.received);
+    QCOMPARE(laneExchange.closedByPeer, closes);
+    QCOMPARE(generalExchange.closedByPeer, closes);
+    const QList<RawResponse> answers = completeResponses(laneExchange.received);
+    QCOMPARE(answers.size(), closes ? 1 : 2);
+    QCOMPARE(answers.at(0).status, 201);
+    QCOMPARE(answers.at(0).body, QByteArray("{\"seq\":1}"));
+    QCOMPARE(answers.at(0).header("Connection"), closes ? QByteArray("close") : QByteArray());
     QCOMPARE(storedSeqs(m_http, m_service, lane), QList<qint64> {1});
 }
 
