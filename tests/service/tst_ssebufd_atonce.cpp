@@ -50,15 +50,16 @@ struct Publish
     QByteArray body;
     QByteArray headers; // extra header lines, each with its CRLF
     QByteArray query; // kGeneralQuery sends it the general way
-    QByteArray contentType = "application/json";
+    QByteArray contentType = "application/json"; // none when empty
     QByteArray host = "127.0.0.1";
     QByteArray version = "HTTP/1.1";
 
     QByteArray wire() const
     {
         return "POST /api/sessions/" + id.toUtf8() + "/events" + query + ' ' + version
-            + "\r\nHost: " + host + "\r\nContent-Type: " + contentType + "\r\n" + headers
-            + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+            + "\r\nHost: " + host + "\r\n"
+            + (contentType.isEmpty() ? QByteArray() : "Content-Type: " + contentType + "\r\n")
+            + headers + "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
     }
     // The same request, the general way (its target has a query).
     Publish general() const
@@ -302,6 +303,11 @@ void tst_SsebufdAtOnce::answersAsTheGeneralWay_data()
         << "cancelled" << event << QByteArray() << json << host << 409 << "session_ended" << true;
     QTest::newRow("text/plain") << "fresh" << event << QByteArray() << QByteArray("text/plain")
                                 << host << 415 << "unsupported_media_type" << true;
+    QTest::newRow("no Content-Type") << "fresh" << event << QByteArray() << QByteArray() << host
+                                     << 415 << "unsupported_media_type" << true;
+    QTest::newRow("X-Forwarded-For without --trusted-proxy")
+        << "fresh" << event << QByteArray("X-Forwarded-For: 203.0.113.9\r\n") << json << host << 201
+        << QString() << true;
     QTest::newRow("invalid json") << "fresh" << QByteArray("{nope") << QByteArray() << json << host
                                   << 400 << "invalid_json" << true;
     QTest::newRow("not an object") << "fresh" << QByteArray("42") << QByteArray() << json << host
@@ -707,6 +713,11 @@ void tst_SsebufdAtOnce::requestMetricsAndAccessLog()
     check(2);
     if (QTest::currentTestFailed())
         return;
+    const Exposition exposition = fetchMetrics(m_http, service);
+    QCOMPARE(exposition.problems, QStringList());
+    QCOMPARE(exposition.type.value(kAtOnce), QStringLiteral("counter"));
+    QVERIFY(!exposition.help.value(kAtOnce).isEmpty());
+    QCOMPARE(exposition.value(kAtOnce), 4.0);
 
     const auto accessLines = [&service](const QString &id, int status) {
         const QRegularExpression line(QStringLiteral("POST /api/sessions/%1/events %2 \\d+ms "
