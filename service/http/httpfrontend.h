@@ -38,7 +38,7 @@ public:
     // --trusted-proxy: their X-Forwarded-For gives the client address (call before listen()).
     void setTrustedProxies(const TrustedProxies &proxies) { m_trustedProxies = proxies; }
     // The at-once lane for the hot route (POST /api/sessions/{id}/events, a complete request
-    // with a JSON body on a keep-alive connection, taken by FastRequestPath): handler writes
+    // with a JSON body, taken by FastRequestPath; a closing one too): handler writes
     // the answer before it returns, or returns false having done nothing, and the request then
     // goes to the Router like any other. Answered so, a request has no HttpExchange and skips
     // the Router; its answer, its order on the connection and its report (exchangeAnswered,

@@ -121,8 +121,9 @@ void ServiceMetrics::renderHardening(QByteArray &out) const
            "straight off the socket, without Qt's socket buffer.");
     sample(out, "ssebuf_http_direct_reads_total", connections ? connections->directReads() : 0);
     family(out, "ssebuf_http_at_once_answers_total", "counter",
-           "Hot requests (one-event publishes) answered by the front end at once, without an "
-           "exchange object or the router: with the memory store, not behind --trusted-proxy.");
+           "Publishes with a JSON body (an event or a batch) answered by the front end at once, "
+           "without an exchange object or the router: with the memory store, not behind "
+           "--trusted-proxy.");
     sample(out, "ssebuf_http_at_once_answers_total",
            connections ? connections->atOnceAnswers() : 0);
     family(out, "ssebuf_producer_append_retries_total", "counter",
