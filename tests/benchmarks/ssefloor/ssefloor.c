@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -522,6 +523,11 @@ int main(int argc, char **argv)
     if (inet_pton(AF_INET, host, &address.sin_addr) != 1) {
         fprintf(stderr, "ssefloor: bad address %s\n", host);
         return 2;
+    }
+    struct rlimit files; /* as ssebufd: the soft descriptor limit raised to the hard one */
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
     }
     const int server = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     const int one = 1;
