@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
 r"""System calls per event of the "AI answers" workload, server by server (issue 16 goal 2).
 
-For each server, a fresh one per run, `strace -c -f -p PID...` is attached around an
-ssebench answers run at --events E and at --events 2E (--sessions S, 1 subscriber, 50
-events/s per session); the difference of the two counts divided by S x E is what one more
-event costs in system calls (publish and delivery), start-up, session creation and the
-connection set-up cancelled out. strace slows every system call, so the servers find
-somewhat more lines per read than at full speed: the figures are an upper bound for recv.
+For each server, a fresh one per run, a counter of system calls is attached to the server's
+processes around an ssebench answers run at --events E and at --events 2E (--sessions S, 1
+subscriber, 50 events/s per session); the difference of the two counts divided by S x E is
+what one more event costs in system calls (publish and delivery), start-up, session
+creation and the connection set-up cancelled out.
 
-    python3 tests/benchmarks/strace_answers.py --ssebench build/tests/benchmarks/ssebench \
+--tracer strace (default): `strace -c -f -p PID...`. ptrace stops the server at every
+system call, which slows it so much that it falls behind and finds several lines per read
+(and several events per write): fewer reads and epoll waits per event than at full speed.
+--tracer perf: `perf stat -e raw_syscalls:sys_enter,syscalls:sys_enter_NAME... -p PIDS`,
+in-kernel counters that barely slow the server, so the counts are those of the real run.
+
+    python3 tests/benchmarks/syscalls_answers.py --ssebench build/tests/benchmarks/ssebench \
         --floor build/tests/benchmarks/ssefloor --ssebufd build/service/ssebufd [--nchan] \
-        [--sessions 100 --events 100]
+        [--sessions 100 --events 100] [--tracer strace|perf]
 
 Rows: floor ndjson, ssebufd ndjson, Nchan request (--publishers S/10) and Nchan websocket
-(1 worker, --nchan-workers). Needs strace; Nchan from ../shared/peers/nchan (run.py's).
+(1 worker, --nchan-workers). Needs strace or perf; Nchan as in run.py (--nchan-dir).
 """
 
 import argparse
@@ -42,21 +47,53 @@ def strace_counts(path):
     return counts
 
 
-def measure(server, ssebench, arguments):
+# The calls perf counts one by one (the total comes from raw_syscalls:sys_enter).
+PERF_CALLS = ["recvfrom", "read", "readv", "recvmsg", "sendto", "write", "writev", "sendmsg",
+              "epoll_wait", "epoll_pwait", "epoll_ctl", "ioctl", "accept4", "close", "brk",
+              "futex", "getsockopt", "setsockopt", "mmap", "munmap", "clock_gettime"]
+
+
+def perf_counts(path):
+    """{syscall: calls} from `perf stat -x,` output; "total" is every system call."""
+    counts = {}
+    with open(path) as f:
+        for line in f:
+            fields = line.strip().split(",")
+            if len(fields) < 3 or not fields[0].isdigit():
+                continue
+            event = fields[2]
+            if event == "raw_syscalls:sys_enter":
+                counts["total"] = int(fields[0])
+            elif event.startswith("syscalls:sys_enter_"):
+                counts[event[len("syscalls:sys_enter_"):]] = int(fields[0])
+    counts["other"] = counts.get("total", 0) - sum(v for k, v in counts.items() if k != "total")
+    return counts
+
+
+def tracer_command(tracer, path, pids):
+    if tracer == "perf":
+        events = ["raw_syscalls:sys_enter"] + ["syscalls:sys_enter_" + name for name in PERF_CALLS]
+        return ["perf", "stat", "-x,", "-o", path, "-e", ",".join(events),
+                "-p", ",".join(str(p) for p in pids)]
+    command = ["strace", "-c", "-f", "-o", path]
+    for pid in pids:
+        command += ["-p", str(pid)]
+    return command
+
+
+def measure(server, ssebench, arguments, tracer):
     server.start()
     try:
         time.sleep(0.3)
-        with tempfile.NamedTemporaryFile(prefix="strace-answers-", suffix=".txt", delete=False) as out:
+        with tempfile.NamedTemporaryFile(prefix="syscalls-answers-", suffix=".txt", delete=False) as out:
             path = out.name
-        command = ["strace", "-c", "-f", "-o", path]
-        for pid in server.pids:
-            command += ["-p", str(pid)]
-        tracer = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-        time.sleep(1.0)  # attached (strace prints nothing to wait for with -o)
+        process = subprocess.Popen(tracer_command(tracer, path, server.pids),
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # attached (neither prints anything to wait for with -o)
         result = bench.run_ssebench(ssebench, server, arguments)
-        tracer.send_signal(signal.SIGINT)
-        tracer.wait(60)
-        counts = strace_counts(path)
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
+        counts = perf_counts(path) if tracer == "perf" else strace_counts(path)
         os.unlink(path)
     finally:
         server.stop()
@@ -76,6 +113,7 @@ def main():
     parser.add_argument("--nchan-workers", type=int, default=1)
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--events", type=int, default=100, help="E: runs at E and 2E events")
+    parser.add_argument("--tracer", choices=("strace", "perf"), default="strace")
     args = parser.parse_args()
 
     cells = []
@@ -98,11 +136,11 @@ def main():
                 "--session-rate 50 --publish-mode %s" % (bench.COMMON_ARGS, args.sessions, events, mode))
             if mode == "request":
                 arguments += ["--publishers", str(max(1, args.sessions // 10))]
-            runs.append(measure(server, args.ssebench, arguments))
+            runs.append(measure(server, args.ssebench, arguments, args.tracer))
         (small, _), (large, result) = runs
         extra = args.sessions * args.events
         per_call = {name: (large.get(name, 0) - small.get(name, 0)) / extra for name in large}
-        total = sum(per_call.values())
+        total = per_call.pop("total") if "total" in per_call else sum(per_call.values())
         shown = sorted(((v, k) for k, v in per_call.items() if v >= 0.005), reverse=True)
         print("| %s | %s | %.2f | %s | %.2f / %.2f |" % (
             server.name, mode, total, ", ".join("%s %.2f" % (k, v) for v, k in shown),
