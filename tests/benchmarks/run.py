@@ -13,6 +13,8 @@ around the measured phase; this script also samples the whole ssebench run).
     python3 tests/benchmarks/run.py ... --only answers --out /tmp/answers.md
     # every answers workload tiny, once (what ctest's bench_smoke_answers runs)
     python3 tests/benchmarks/run.py ... --smoke --no-nchan
+    # the answers NDJSON row also against ssefloor, the system-call floor (issue 16 goal 2)
+    python3 tests/benchmarks/run.py ... --floor build/tests/benchmarks/ssefloor --only answers
 
 Workloads (--only takes name prefixes): %s.
 
@@ -153,9 +155,12 @@ def children(pid):
 
 def runs_on(arguments, server):
     """Whether a workload applies to a server: batch and NDJSON publishing are ssebufd's, the
-    WebSocket publisher is Nchan's, and the Redis-store ssebufd runs the answers rows only."""
+    WebSocket publisher is Nchan's, the Redis-store ssebufd runs the answers rows only, and the
+    floor server (ssefloor) the NDJSON answers rows only."""
     match = re.search(r"--publish-mode (\w+)", arguments)
     mode = match.group(1) if match else None
+    if getattr(server, "floor", False):
+        return mode == "ndjson"
     if server.store == "redis":
         return mode in ("request", "batch", "ndjson")
     if server.kind == "nchan":
@@ -218,6 +223,8 @@ class Redis:
 class Ssebufd:
     kind = "ssebuf"
     store = "memory"
+    floor = False
+    log_name = "ssebufd.stderr.log"
 
     def __init__(self, binary, log_level="warning"):
         self.binary = binary
@@ -239,7 +246,7 @@ class Ssebufd:
 
     def start(self):
         env = dict(os.environ, QT_NO_GLIB="1")
-        self.log = open(os.path.join(LOG_DIR, "ssebufd.stderr.log"), "a")
+        self.log = open(os.path.join(LOG_DIR, self.log_name), "a")
         self.process = subprocess.Popen(pinned(self.command(), "server"), stdout=subprocess.PIPE,
                                         stderr=self.log, env=env, text=True)
         found = {}
@@ -257,7 +264,7 @@ class Ssebufd:
             time.sleep(0.02)
         if "url" not in found:
             self.stop()
-            raise RuntimeError("ssebufd did not report listening")
+            raise RuntimeError("%s did not report listening" % self.name)
         self.url = found["url"].rstrip("/")
         self.pids = [self.process.pid]
 
@@ -303,8 +310,23 @@ class SsebufdRedis(Ssebufd):
         self.redis.stop()
 
 
+class Floor(Ssebufd):
+    """ssefloor (tests/benchmarks/ssefloor): the system calls no server can avoid on the
+    answers workload and nothing else, a measuring instrument spoken to as ssebufd."""
+    floor = True
+    log_name = "ssefloor.stderr.log"
+
+    def __init__(self, binary):
+        super().__init__(binary)
+        self.name = "floor"
+
+    def command(self):
+        return [self.binary, "--listen", "127.0.0.1:0"]
+
+
 class Nchan:
     kind = "nchan"
+    floor = False
     store = "memory"
 
     def __init__(self, directory, workers, port):
@@ -491,6 +513,19 @@ def answers_ratios(w, results, name, arguments, workloads):
     """Ratio rows of one answers workload: each ssebufd cell against Nchan's cheapest publisher."""
     best, nres = cheapest_nchan_answers(results, workloads, name)
     ndjson = "--publish-mode ndjson" in arguments
+    floor = results.get((name, "floor"))
+    floor_cpu = floor.get("server_cpu_s_per_100k") if floor else None
+    if floor_cpu is not None and nres:
+        w("| %s (floor) | (instrument) the system-call floor's CPU per event | %s s / 100k | "
+          "%s s / 100k (%s, %s) | %.2fx | |" % (
+              name, fmt(floor_cpu, 2), fmt(nres["server_cpu_s_per_100k"], 2), best[1],
+              best[0].replace("answers ", ""), floor_cpu / max(nres["server_cpu_s_per_100k"], 1e-9)))
+    mine = results.get((name, "ssebufd"))
+    if floor_cpu and mine and mine.get("server_cpu_s_per_100k") is not None:
+        w("| %s (ssebufd) | (no goal) CPU per event against the floor | %s s / 100k | "
+          "%s s / 100k (floor) | %.2fx | |" % (
+              name, fmt(mine["server_cpu_s_per_100k"], 2), fmt(floor_cpu, 2),
+              mine["server_cpu_s_per_100k"] / floor_cpu))
     for server in ("ssebufd", "ssebufd redis"):
         mine = results.get((name, server))
         if not mine:
@@ -595,6 +630,13 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
           "EVALSHA/EVAL calls (what ssebufd sends per event); Redis commands per event = "
           "total_commands_processed (Redis 7 counts every command a script runs too, so this "
           "is the work inside the scripts), both divided by the events published.")
+    if any(server.floor for server in servers):
+        w("- **floor** (`--floor`): `ssefloor` (tests/benchmarks/ssefloor), a measuring "
+          "instrument, not a product: one thread, level-triggered epoll, and per event only "
+          "the system calls no server can avoid on this workload: one `recv` of what the "
+          "producer's connection holds, and for each complete line at once one `send` of "
+          "`id: N`/`data: <the line>` to the session's subscriber, plus their share of "
+          "`epoll_wait`. No store, no JSON, no logging. Measured on the answers NDJSON rows only.")
     w("- **Server CPU-s / 100k** is the on-CPU time of every server thread, read by ssebench from "
       "`/proc/PID/task/*/schedstat` (nanoseconds; the JSON also has the same from `/proc/PID/stat` "
       "utime+stime in clock ticks), nginx: master and all workers, over the measured phase only: fan-out and idle from the first publish to the last "
@@ -640,6 +682,9 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
         w("# ssebufd redis (answers rows): a fresh redis-server on a free port, then the same ssebufd with")
         w("redis-server --port REDIS_PORT --bind 127.0.0.1 --save '' --appendonly no --protected-mode yes")
         w("QT_NO_GLIB=1 ssebufd ... --store redis://127.0.0.1:REDIS_PORT")
+    if any(server.floor for server in servers):
+        w("# floor (the answers NDJSON rows): the system-call floor, tests/benchmarks/ssefloor")
+        w("ssefloor --listen 127.0.0.1:0")
     w("NCHAN_WORKERS=1 %s/start.sh %d /tmp/ssebench-nchan-%d   # and NCHAN_WORKERS=2; stop.sh PID"
       % (args.nchan_dir, args.nchan_port, args.nchan_port))
     w("")
@@ -713,6 +758,24 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
             for name, server_name, text in calls:
                 w("- %s, %s: %s" % (name, server_name, text))
         w("")
+    if any(server.floor for server in servers) and answer_rows:
+        w("### Where the server CPU goes (AI answers, with the floor)")
+        w("")
+        w("User and system CPU-seconds per 100k events over the measured phase, from "
+          "`/proc/PID/stat` utime and stime (clock ticks of 10 ms), median of the per-run "
+          "ratios. \"floor\" is ssefloor: one `recv` per producer read, one `send` per event "
+          "and epoll_wait, nothing else.")
+        w("")
+        w("| workload | server | user CPU-s / 100k | system CPU-s / 100k | system share |")
+        w("|---|---|---:|---:|---:|")
+        for name, server_name, r in answer_rows:
+            user = r.get("server_user_s_per_100k")
+            system = r.get("server_system_s_per_100k")
+            share = system / (user + system) if user is not None and system is not None \
+                and user + system > 0 else None
+            w("| %s | %s | %s | %s | %s |" % (name, server_name, fmt(user, 2), fmt(system, 2),
+                                              "n/a" if share is None else "%.0f%%" % (100 * share)))
+        w("")
     cpu_rows = rows_of(workloads, servers, results, "fanout")
     if cpu_rows:
         w("### Where the server CPU goes (fan-out)")
@@ -741,6 +804,8 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
     for name, arguments, _ in workloads:
         mine = results.get((name, "ssebufd"))
         if mine is None:
+            if "--workload answers" in arguments and results.get((name, "floor")):
+                answers_ratios(w, results, name, arguments, workloads)
             continue
         paced = "--rate" in arguments
         if ("--workload fanout" in arguments or "--workload latejoin" in arguments) and not paced:
@@ -822,6 +887,7 @@ class NamedServer:
         self.name = name
         self.kind = "nchan" if name.startswith("Nchan") else "ssebuf"
         self.store = "redis" if "redis" in name else "memory"
+        self.floor = name == "floor"
 
 
 def rewrite_from_json(args, workloads):
@@ -859,6 +925,10 @@ def main():
     parser.add_argument("--nchan-port", type=int, default=8089)
     parser.add_argument("--nchan-workers", default="1,2", help="worker counts to measure")
     parser.add_argument("--no-nchan", action="store_true", help="measure ssebufd only")
+    parser.add_argument("--floor", metavar="SSEFLOOR",
+                        help="also measure ssefloor (tests/benchmarks/ssefloor), the system-call "
+                        "floor, on the answers NDJSON rows, with its ratio to Nchan's cheapest "
+                        "publisher and a user/system CPU table of the answers rows")
     parser.add_argument("--pin", metavar="SERVER_CPUS:CLIENT_CPUS",
                         help="taskset the servers and ssebench onto separate CPUs, e.g. 0:1")
     parser.add_argument("--with-info-log", action="store_true",
@@ -906,6 +976,8 @@ def main():
                 servers.append(SsebufdRedis(os.path.abspath(args.ssebufd)))
             else:
                 log("redis-server not found: no Redis-store rows")
+    if args.floor:
+        servers.append(Floor(os.path.abspath(args.floor)))
     if not args.no_nchan:
         for workers in [int(n) for n in args.nchan_workers.split(",") if n]:
             servers.append(Nchan(args.nchan_dir, workers, args.nchan_port))
