@@ -561,6 +561,20 @@ def rows_of(workloads, servers, results, kind):
     return [row for row in rows if row[2]]
 
 
+def write_cpu_split(w, rows):
+    """The table of user and system CPU-seconds per 100k of (workload, server, result) rows."""
+    w("| workload | server | user CPU-s / 100k | system CPU-s / 100k | system share |")
+    w("|---|---|---:|---:|---:|")
+    for name, server_name, r in rows:
+        user = r.get("server_user_s_per_100k")
+        system = r.get("server_system_s_per_100k")
+        share = system / (user + system) if user is not None and system is not None \
+            and user + system > 0 else None
+        w("| %s | %s | %s | %s | %s |" % (name, server_name, fmt(user, 2), fmt(system, 2),
+                                          "n/a" if share is None else "%.0f%%" % (100 * share)))
+    w("")
+
+
 def write_markdown(path, args, servers, workloads, results, commands, started, finished):
     old_notes = ""
     if os.path.exists(path):
@@ -766,16 +780,7 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
           "ratios. \"floor\" is ssefloor: one `recv` per producer read, one `send` per event "
           "and epoll_wait, nothing else.")
         w("")
-        w("| workload | server | user CPU-s / 100k | system CPU-s / 100k | system share |")
-        w("|---|---|---:|---:|---:|")
-        for name, server_name, r in answer_rows:
-            user = r.get("server_user_s_per_100k")
-            system = r.get("server_system_s_per_100k")
-            share = system / (user + system) if user is not None and system is not None \
-                and user + system > 0 else None
-            w("| %s | %s | %s | %s | %s |" % (name, server_name, fmt(user, 2), fmt(system, 2),
-                                              "n/a" if share is None else "%.0f%%" % (100 * share)))
-        w("")
+        write_cpu_split(w, answer_rows)
     cpu_rows = rows_of(workloads, servers, results, "fanout")
     if cpu_rows:
         w("### Where the server CPU goes (fan-out)")
@@ -785,16 +790,7 @@ def write_markdown(path, args, servers, workloads, results, commands, started, f
           "their sum can differ a little from the schedstat figure above), median of the per-run "
           "ratios.")
         w("")
-        w("| workload | server | user CPU-s / 100k | system CPU-s / 100k | system share |")
-        w("|---|---|---:|---:|---:|")
-        for name, server_name, r in cpu_rows:
-            user = r.get("server_user_s_per_100k")
-            system = r.get("server_system_s_per_100k")
-            share = system / (user + system) if user is not None and system is not None \
-                and user + system > 0 else None
-            w("| %s | %s | %s | %s | %s |" % (name, server_name, fmt(user, 2), fmt(system, 2),
-                                              "n/a" if share is None else "%.0f%%" % (100 * share)))
-        w("")
+        write_cpu_split(w, cpu_rows)
     w("## Ratios and goals")
     w("")
     w("ssebufd against the better of Nchan 1 worker / 2 workers, same run.")
