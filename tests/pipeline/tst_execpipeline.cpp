@@ -20,13 +20,6 @@ namespace {
 const QByteArray kStartedLine
     = "echo '{\"type\":\"progress\",\"status\":\"running\",\"message\":\"started\"}'\n";
 
-bool processAlive(qint64 pid)
-{
-    // A zombie still has /proc/PID; the service must have reaped its child too.
-    const QString status = readFile(QStringLiteral("/proc/%1/status").arg(pid));
-    return !status.isEmpty() && !status.contains(QLatin1String("State:\tZ"));
-}
-
 qint64 residentKb(qint64 pid, const char *field)
 {
     const QString status = readFile(QStringLiteral("/proc/%1/status").arg(pid));

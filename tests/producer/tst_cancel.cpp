@@ -12,19 +12,9 @@
 #include <csignal>
 
 using namespace producertest;
+using testkit::processAlive;
 
 namespace {
-
-// Alive and not a zombie.
-bool processAlive(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray text = stat.readAll();
-    const qsizetype paren = text.lastIndexOf(')');
-    return paren > 0 && text.mid(paren + 2, 1) != "Z";
-}
 
 // An exec producer that writes its pid, one event, then waits; on SIGTERM it notes it in
 // DIR/term and exits, or, with "ignore", ignores it (and so needs the SIGKILL).

@@ -56,6 +56,23 @@ inline int terminateServing(ServiceProcess &service, int timeoutMs = 10000)
     return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
 }
 
+// Whether a process runs: its /proc entry exists and its state is neither Z (a zombie, not
+// reaped yet) nor X (being reaped: the kernel shows X between the zombie and the entry's
+// removal, so a check for Z alone sees the process come back for a moment).
+inline bool processAlive(qint64 pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray text = stat.readAll();
+    // "PID (COMM) STATE ...": COMM may itself hold parentheses and spaces.
+    const qsizetype paren = text.lastIndexOf(')');
+    if (paren < 0 || paren + 2 >= text.size())
+        return false;
+    const char state = text.at(paren + 2);
+    return state != 'Z' && state != 'X' && state != 'x';
+}
+
 inline QString readFile(const QString &path)
 {
     QFile file(path);
