@@ -14,19 +14,9 @@
 #include <csignal>
 
 using namespace hardening;
+using testkit::processAlive;
 
 namespace {
-
-// Alive and not a zombie.
-bool alive(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray text = stat.readAll();
-    const qsizetype close = text.lastIndexOf(')');
-    return close > 0 && text.size() > close + 2 && text.at(close + 2) != 'Z';
-}
 
 // A producer's script body: reads its stdin whole, echoes one shell word, then sleeps.
 QByteArray readEchoThenSleep(const QByteArray &word, int seconds)
@@ -62,7 +52,7 @@ private:
 void tst_HardeningExec::cleanup()
 {
     for (const qint64 pid : std::as_const(m_strays)) {
-        if (alive(pid))
+        if (processAlive(pid))
             ::kill(pid_t(pid), SIGKILL);
     }
     m_strays.clear();
@@ -177,7 +167,8 @@ void tst_HardeningExec::processGroupKilledOnNormalExit()
     const qint64 child = events.first().value("message").toString().toLongLong();
     QVERIFY(child > 0);
     m_strays.append(child);
-    QTRY_VERIFY2_WITH_TIMEOUT(!alive(child), "the background child outlived its session", 5000);
+    QTRY_VERIFY2_WITH_TIMEOUT(!processAlive(child), "the background child outlived its session",
+                              5000);
 }
 
 void tst_HardeningExec::producerDiesWithTheService()
@@ -193,10 +184,10 @@ void tst_HardeningExec::producerDiesWithTheService()
     client.open(service.url(QStringLiteral("/api/refactor/%1/sse").arg(id)));
     QTRY_VERIFY_WITH_TIMEOUT(!client.jsonEvents().isEmpty(), 10000);
     const qint64 producer = client.jsonEvents().first().value("message").toString().toLongLong();
-    QVERIFY(producer > 0 && alive(producer));
+    QVERIFY(producer > 0 && processAlive(producer));
     m_strays.append(producer);
     service.kill(); // SIGKILL: no clean shutdown stops it
-    QTRY_VERIFY2_WITH_TIMEOUT(!alive(producer), "the producer outlived the service", 5000);
+    QTRY_VERIFY2_WITH_TIMEOUT(!processAlive(producer), "the producer outlived the service", 5000);
 }
 
 void tst_HardeningExec::requestBytesFreedOnceWritten()
