@@ -15,15 +15,34 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${SSEBUF_ALLOW_ROOT:-}" ]; then
     scripts/install-deps.sh
     exec runuser -u "$SUDO_USER" -- env SSEBUF_DEPS_INSTALLED=1 "$0" "$@"
 fi
-if [ -z "${SSEBUF_DEPS_INSTALLED:-}" ]; then scripts/install-deps.sh; fi
+# Wall time of each stage, printed at the end (docs/reliability.md, "CI time").
+stages=""
+stage_start=$SECONDS
+stage_done() {
+    stages="$stages $1 $((SECONDS - stage_start)) s;"
+    stage_start=$SECONDS
+}
+if [ -z "${SSEBUF_DEPS_INSTALLED:-}" ]; then
+    scripts/install-deps.sh
+    stage_done dependencies
+fi
 BUILD_DIR=${BUILD_DIR:-build} scripts/build.sh
+stage_done build
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 (cd "${BUILD_DIR:-build}" && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j2 --timeout 300) | tee "$log"
-if [ -z "${SSEBUF_SKIP_SANITIZED:-}" ]; then scripts/test-sanitized.sh | tee -a "$log"; fi
-if [ -z "${SSEBUF_SKIP_FUZZ:-}" ]; then scripts/fuzz.sh "${SSEBUF_FUZZ_SECONDS:-30}"; fi
+stage_done ctest
+if [ -z "${SSEBUF_SKIP_SANITIZED:-}" ]; then
+    scripts/test-sanitized.sh | tee -a "$log"
+    stage_done "sanitized build and ctest"
+fi
+if [ -z "${SSEBUF_SKIP_FUZZ:-}" ]; then
+    scripts/fuzz.sh "${SSEBUF_FUZZ_SECONDS:-30}"
+    stage_done "fuzz build and runs"
+fi
 # One closing line over both ctest runs (the fuzz stage fails the script on any finding).
 summary=$(sed -n 's/^[0-9]*% tests passed, \([0-9]*\) tests failed out of \([0-9]*\)$/\1 \2/p' "$log" \
     | awk '{failed += $1; total += $2} END {printf "%d passed, %d failed", total - failed, failed}')
 echo
+echo "stages:$stages"
 echo "ctest: $summary"
