@@ -54,6 +54,7 @@ struct RedisCluster::Request
     ReplyHandler thenHandler;
     int attempt = 0;
     int answeredAttempt = -1;
+    QString lastRetryReason; // why it waited last: logged if it gives up
 };
 
 RedisCluster::RedisCluster(const RedisEndpoint &endpoint, const QList<QByteArray> &scripts,
@@ -169,11 +170,15 @@ void RedisCluster::dispatch(const std::shared_ptr<Request> &request)
         ? m_slots.value(request->slot)
         : ensureNode(request->askHost, request->askPort);
     if (!node) {
+        request->lastRetryReason = QStringLiteral("no master known for slot %1").arg(request->slot);
         retryLater(request);
         return;
     }
     if (node->state() == RedisClusterNode::State::Down) {
         // Not sent: it waits (bounded) for a replica to take the slot over.
+        request->lastRetryReason = QStringLiteral("master %1 of slot %2 is down")
+                                       .arg(node->address())
+                                       .arg(request->slot);
         refreshSoon();
         retryLater(request);
         return;
@@ -185,7 +190,8 @@ void RedisCluster::dispatch(const std::shared_ptr<Request> &request)
         request->answeredAttempt = attempt;
         request->handler(reply);
     };
-    node->command(request->args, [this, request, answer](const redisReply *reply) {
+    // The reply comes from the node's own connection: the node is alive when it is an error.
+    node->command(request->args, [this, request, answer, node](const redisReply *reply) {
         if (!reply || reply->type != REDIS_REPLY_ERROR) {
             answer(reply);
             return;
@@ -211,6 +217,9 @@ void RedisCluster::dispatch(const std::shared_ptr<Request> &request)
                    || error.startsWith("MASTERDOWN")) {
             if (!error.startsWith("TRYAGAIN"))
                 refreshSoon();
+            request->lastRetryReason
+                = QStringLiteral("%1 answered %2")
+                      .arg(node->address(), QString::fromUtf8(error.left(120)));
             retryLater(request);
             return;
         }
@@ -227,6 +236,12 @@ void RedisCluster::dispatch(const std::shared_ptr<Request> &request)
 void RedisCluster::retryLater(const std::shared_ptr<Request> &request)
 {
     if (QDateTime::currentMSecsSinceEpoch() >= request->deadlineMs) {
+        qCWarning(lcRedisStore).noquote()
+            << QStringLiteral("%1 for slot %2 given up after %3 ms: %4")
+                   .arg(QString::fromUtf8(request->args.value(0)))
+                   .arg(request->slot)
+                   .arg(retryForMs)
+                   .arg(request->lastRetryReason);
         request->handler(nullptr);
         if (request->thenHandler)
             request->thenHandler(nullptr);
@@ -330,9 +345,30 @@ bool RedisCluster::applySlots(const redisReply *reply, RedisClusterNode *asked)
             removeNode(node);
     }
     updateAvailability();
-    if (changed)
+    if (changed) {
+        qCInfo(lcRedisStore).noquote()
+            << QStringLiteral("cluster slot map from %1: %2").arg(asked->address(), mastersText());
         Q_EMIT topologyChanged();
+    }
     return true;
+}
+
+// "127.0.0.1:7000 0-5460, 127.0.0.1:7001 5461-10922, ..." (unowned ranges: "none").
+QString RedisCluster::mastersText() const
+{
+    QStringList ranges;
+    int first = 0;
+    for (int slot = 1; slot <= redisSlotCount; ++slot) {
+        if (slot < redisSlotCount && m_slots.at(slot) == m_slots.at(first))
+            continue;
+        const RedisClusterNode *owner = m_slots.at(first);
+        const QString range = first == slot - 1 ? QString::number(first)
+                                                : QStringLiteral("%1-%2").arg(first).arg(slot - 1);
+        ranges.append(
+            QStringLiteral("%1 %2").arg(owner ? owner->address() : QStringLiteral("none"), range));
+        first = slot;
+    }
+    return ranges.join(QLatin1String(", "));
 }
 
 void RedisCluster::updateAvailability()

@@ -75,6 +75,7 @@ private:
     void refreshFrom(QList<RedisClusterNode *> candidates);
     bool applySlots(const redisReply *reply, RedisClusterNode *asked);
     void updateAvailability();
+    QString mastersText() const;
     void heartbeatTimer_timeout();
 
     RedisEndpoint m_endpoint;

@@ -485,6 +485,17 @@ void tst_RedisCluster::masterKilledMidStream()
     QTRY_VERIFY_WITH_TIMEOUT(producer.acknowledged.size() >= before + 20, 30000);
     producer.stop();
     QTRY_VERIFY_WITH_TIMEOUT(producer.idle(), 15000);
+    // Both publishing instances logged the slot map with the promoted master in it.
+    const auto loggedMapWith = [](ServiceProcess &service, quint16 master) {
+        const QByteArray owner = "127.0.0.1:" + QByteArray::number(master) + ' ';
+        for (const QByteArray &line : service.output().split('\n')) {
+            if (line.contains("cluster slot map from") && line.contains(owner))
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(loggedMapWith(*m_a, promoted), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(loggedMapWith(*m_c, promoted), 5000);
 
     // The promoted master has its replica back (WAIT 1 can be met), then the terminal event.
     QTRY_VERIFY_WITH_TIMEOUT(
